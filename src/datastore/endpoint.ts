@@ -1,0 +1,76 @@
+/**
+ * One routable model-server endpoint: a pod IP x target port. The scraper writes metric fields in place;
+ * the scheduler only reads them. Every field is assigned in the constructor so V8 keeps one hidden class
+ * for all endpoints (monomorphic property access in the scorer loops).
+ */
+
+export type EngineType = 'vllm' | 'sglang' | 'trtllm-serve' | 'triton-tensorrt-llm';
+export const ENGINE_TYPES: readonly EngineType[] = ['vllm', 'sglang', 'trtllm-serve', 'triton-tensorrt-llm'];
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+export class Endpoint {
+  /** "ip:port" (IPv6 in brackets): the value routed on, and the identity of the endpoint. */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly podName: string;
+  readonly namespace: string;
+  /** Index of the port among the pool's targetPorts (data-parallel rank). */
+  readonly rank: number;
+  readonly engine: EngineType;
+
+  // ---- scraped metrics (written by src/datalayer) ----
+  waitingQueue = 0;
+  runningRequests = 0;
+  /** KV-cache usage in [0,1]. */
+  kvCacheUsage = 0;
+  /** max_lora from the LoRA info metric; 0 when unknown. */
+  maxLora = 0;
+  activeAdapters: ReadonlySet<string> = EMPTY;
+  waitingAdapters: ReadonlySet<string> = EMPTY;
+  /** KV block size in tokens from the cache config metric; 0 when unknown. */
+  cacheBlockSize = 0;
+  /** Number of KV blocks (num_gpu_blocks); 0 when unknown. */
+  cacheNumBlocks = 0;
+  /** Clock time (ms) of the last successful scrape; -1 = never scraped. */
+  metricsUpdatedAt = -1;
+  scrapeFailures = 0;
+  consecutiveScrapeFailures = 0;
+
+  // ---- picker-side accounting (written by src/requestcontrol) ----
+  /** Requests this picker routed here that have not finished. */
+  inflightRequests = 0;
+
+  /** Set when the endpoint leaves the datastore, so late callbacks can tell. */
+  removed = false;
+
+  constructor(address: string, port: number, podName: string, namespace: string, rank: number, engine: EngineType) {
+    this.address = address;
+    this.port = port;
+    this.key = endpointKey(address, port);
+    this.podName = podName;
+    this.namespace = namespace;
+    this.rank = rank;
+    this.engine = engine;
+  }
+
+  /** Age of the metrics in ms at `now`; Infinity when never scraped. */
+  metricsAge(now: number): number {
+    return this.metricsUpdatedAt < 0 ? Infinity : now - this.metricsUpdatedAt;
+  }
+}
+
+export function endpointKey(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The IP part of an "ip:port" string (the subset hint matches on IP only, as upstream). */
+export function hostOf(hostPort: string): string {
+  if (hostPort.startsWith('[')) {
+    const end = hostPort.indexOf(']');
+    return end > 0 ? hostPort.slice(1, end) : hostPort;
+  }
+  const colon = hostPort.lastIndexOf(':');
+  return colon > 0 && hostPort.indexOf(':') === colon ? hostPort.slice(0, colon) : hostPort;
+}

@@ -1,0 +1,89 @@
+/**
+ * Validated, typed forms of the objects a cluster (or the standalone resources file) holds.
+ * Raw objects become these only through `src/resources/validate.ts`, shared by both sources.
+ */
+
+export type FailureMode = 'FailOpen' | 'FailClose';
+export type Criticality = 'Critical' | 'Standard' | 'Sheddable';
+
+export interface PoolSpec {
+  name: string;
+  namespace: string;
+  /** API group the pool came from: inference.networking.k8s.io (v1) or inference.networking.x-k8s.io (v1alpha2). */
+  group: string;
+  selector: Readonly<Record<string, string>>;
+  targetPorts: readonly number[];
+  appProtocol: string;
+  failureMode: FailureMode;
+}
+
+export interface TargetModel {
+  name: string;
+  weight: number;
+}
+
+/** InferenceModel v1alpha2: a client-facing model name, its criticality and weighted target models. */
+export interface ModelSpec {
+  name: string;
+  namespace: string;
+  modelName: string;
+  criticality: Criticality | undefined;
+  targetModels: readonly TargetModel[];
+  poolRef: string;
+  /** creationTimestamp in ms since epoch (0 when absent); the oldest object wins a modelName conflict. */
+  createdAt: number;
+}
+
+/** InferenceObjective v1alpha2: a named priority, selected by the x-gateway-inference-objective header. */
+export interface ObjectiveSpec {
+  name: string;
+  namespace: string;
+  priority: number | undefined;
+  poolRef: string;
+  createdAt: number;
+}
+
+export interface RewriteTarget {
+  modelRewrite: string;
+  weight: number;
+}
+
+export interface RewriteRule {
+  /** Exact model names this rule matches; empty = catch-all. */
+  matches: readonly string[];
+  targets: readonly RewriteTarget[];
+}
+
+/** InferenceModelRewrite v1alpha2. */
+export interface RewriteSpec {
+  name: string;
+  namespace: string;
+  poolRef: string;
+  rules: readonly RewriteRule[];
+  createdAt: number;
+}
+
+export interface PodSpec {
+  name: string;
+  namespace: string;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  /** status.podIP; '' when not assigned yet. */
+  ip: string;
+  /** status.conditions[type=Ready].status == "True". */
+  ready: boolean;
+  /** metadata.deletionTimestamp is set. */
+  terminating: boolean;
+}
+
+/** Everything one source knows, as a whole (standalone file reload, or a k8s relist). */
+export interface ResourceSet {
+  pools: PoolSpec[];
+  models: ModelSpec[];
+  objectives: ObjectiveSpec[];
+  rewrites: RewriteSpec[];
+  pods: PodSpec[];
+}
+
+export const ENGINE_LABEL = 'inference.networking.k8s.io/engine-type';
+export const ACTIVE_PORTS_ANNOTATION = 'inference.networking.k8s.io/active-ports';

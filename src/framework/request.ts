@@ -1,0 +1,32 @@
+/**
+ * One LLM request as the scheduler sees it. Built by the ext_proc stream from headers and body, then
+ * completed by the director (target model, priority). Fields are all assigned up front (stable shape).
+ */
+export class LLMRequest {
+  /** x-request-id (generated when absent). */
+  requestId = '';
+  /** :path of the HTTP request, e.g. /v1/chat/completions. */
+  path = '';
+  /** `model` from the body, as the client sent it. */
+  model = '';
+  /** Model after rewrite (InferenceModel targetModels / InferenceModelRewrite / header); the LoRA adapter to route for. */
+  targetModel = '';
+  /**
+   * The text prefix-cache affinity hashes: the completions prompt, or the chat messages serialised as
+   * JSON. Empty when the body has neither.
+   */
+  promptText = '';
+  /** cache_salt from the body; part of the prefix-hash seed. */
+  cacheSalt = '';
+  stream = false;
+  /** InferenceObjective priority (0 when none); negative = sheddable. */
+  priority = 0;
+  /** Sheddable under saturation (priority < 0 or InferenceModel criticality Sheddable). */
+  sheddable = false;
+  /** Name from x-gateway-inference-objective ('' when absent). */
+  objective = '';
+  /** Size of the request body in bytes. */
+  bodySize = 0;
+  /** Lower-cased request headers (values from raw_value, else value). */
+  readonly headers: Map<string, string> = new Map();
+}
