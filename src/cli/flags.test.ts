@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FLAGS, FlagError, helpText, parseFlags } from './flags.ts';
+import { parseDuration } from './duration.ts';
+
+test('defaults are the upstream ones', () => {
+  const f = parseFlags([], {});
+  assert.equal(f.grpcPort, 9002);
+  assert.equal(f.grpcHealthPort, 9003);
+  assert.equal(f.metricsPort, 9090);
+  assert.equal(f.secureServing, true);
+  assert.equal(f.refreshMetricsIntervalMs, 50);
+  assert.equal(f.metricsStalenessThresholdMs, 2000);
+  assert.equal(f.poolNamespace, 'default');
+  assert.equal(f.poolGroup, 'inference.networking.k8s.io');
+});
+
+test('accepts --k=v, --k v, Go-style -k=v and bare booleans', () => {
+  const f = parseFlags(['--grpc-port=1234', '--metrics-port', '0', '-v=3', '--secure-serving=false', '--ha-enable-leader-election'], {});
+  assert.equal(f.grpcPort, 1234);
+  assert.equal(f.metricsPort, 0);
+  assert.equal(f.v, 3);
+  assert.equal(f.secureServing, false);
+  assert.equal(f.haEnableLeaderElection, true);
+});
+
+test('pool namespace falls back to env NAMESPACE', () => {
+  assert.equal(parseFlags([], { NAMESPACE: 'llm' }).poolNamespace, 'llm');
+  assert.equal(parseFlags(['--pool-namespace=x'], { NAMESPACE: 'llm' }).poolNamespace, 'x');
+});
+
+test('bad flags fail with the flag named', () => {
+  const cases: [string[], RegExp][] = [
+    [['--nope'], /unknown flag --nope/],
+    [['--grpc-port=abc'], /--grpc-port: expected an integer/],
+    [['--secure-serving=maybe'], /--secure-serving: expected true or false/],
+    [['--refresh-metrics-interval=fast'], /--refresh-metrics-interval: invalid duration/],
+    [['--config-file=a', '--config-text=b'], /mutually exclusive/],
+    [['--endpoint-selector=app=x'], /needs --endpoint-target-ports/],
+    [['--endpoint-selector=app=x', '--endpoint-target-ports=1,2,3,4,5,6,7,8,9'], /at most 8/],
+    [['--grpc-port'], /needs a value/],
+    [['--request-body-mode=chunky'], /--request-body-mode/],
+  ];
+  for (const [argv, re] of cases) assert.throws(() => parseFlags(argv, {}), (e: unknown) => e instanceof FlagError && re.test(e.message), argv.join(' '));
+});
+
+test('pool-less selector and ports parse', () => {
+  const f = parseFlags(['--endpoint-selector=app=vllm,tier=a', '--endpoint-target-ports=8000,8001'], {});
+  assert.deepEqual(f.endpointSelector, { app: 'vllm', tier: 'a' });
+  assert.deepEqual(f.endpointTargetPorts, [8000, 8001]);
+});
+
+test('help lists every flag with its default', () => {
+  const text = helpText();
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const line = text.split('\n').find((l) => l.startsWith(`  --${name}`));
+    assert.ok(line, `--${name} listed`);
+    assert.ok(line.includes(`(default ${spec.default === '' ? '""' : spec.default})`), `--${name} default shown`);
+  }
+});
+
+test('durations parse like Go', () => {
+  assert.equal(parseDuration('50ms'), 50);
+  assert.equal(parseDuration('2s'), 2000);
+  assert.equal(parseDuration('1m30s'), 90_000);
+  assert.equal(parseDuration('1.5h'), 5_400_000);
+  assert.equal(parseDuration('250'), 250);
+  assert.throws(() => parseDuration('2 s'));
+  assert.throws(() => parseDuration(''));
+});

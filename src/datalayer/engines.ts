@@ -1,0 +1,78 @@
+/**
+ * Which series each model-server engine exposes for the picker's metrics (the llm-d-router / GIE default
+ * engine configs, reference model-server-metrics.md section 4), and where its Prometheus page lives.
+ * The extraction itself is engine-agnostic (extractor.ts); an engine is only this table.
+ */
+import type { EngineType } from '../datastore/endpoint.ts';
+import { series, type EngineSpec } from './engine-spec.ts';
+import { MetricsExtractor } from './extractor.ts';
+
+const METRICS_PATH = '/metrics';
+
+export const ENGINE_SPECS: Readonly<Record<EngineType, EngineSpec>> = {
+  vllm: {
+    engine: 'vllm',
+    path: METRICS_PATH,
+    queued: series('vllm:num_requests_waiting'),
+    running: series('vllm:num_requests_running'),
+    // gpu_cache_usage_perc: V0 and V1 <= 0.10 (deprecated in 0.9, absent in 0.30.0).
+    kvUsage: [series('vllm:kv_cache_usage_perc'), series('vllm:gpu_cache_usage_perc')],
+    rankLabel: 'engine',
+    loraInfo: 'vllm:lora_requests_info',
+    cacheInfo: { name: 'vllm:cache_config_info', blockSizeLabel: 'block_size', numBlocksLabel: 'num_gpu_blocks' },
+    blockSize: undefined,
+    numBlocks: undefined,
+  },
+  sglang: {
+    engine: 'sglang',
+    path: METRICS_PATH,
+    queued: series('sglang:num_queue_reqs'),
+    running: series('sglang:num_running_reqs'),
+    kvUsage: [series('sglang:token_usage')],
+    rankLabel: 'dp_rank',
+    loraInfo: '',
+    cacheInfo: { name: 'sglang:cache_config_info', blockSizeLabel: 'page_size', numBlocksLabel: 'num_pages' },
+    blockSize: undefined,
+    numBlocks: undefined,
+  },
+  'trtllm-serve': {
+    engine: 'trtllm-serve',
+    // trtllm-serve's /metrics is JSON iteration stats; the Prometheus text is here.
+    path: '/prometheus/metrics',
+    queued: series('trtllm_num_requests_waiting'),
+    running: series('trtllm_num_requests_running'),
+    kvUsage: [series('trtllm_kv_cache_utilization')],
+    rankLabel: '',
+    loraInfo: '',
+    cacheInfo: undefined,
+    blockSize: series('trtllm_kv_cache_tokens_per_block'),
+    numBlocks: series('trtllm_kv_cache_max_blocks'),
+  },
+  'triton-tensorrt-llm': {
+    engine: 'triton-tensorrt-llm',
+    path: METRICS_PATH,
+    queued: series('nv_trt_llm_request_metrics', 'request_type', 'waiting'),
+    running: series('nv_trt_llm_request_metrics', 'request_type', 'scheduled'),
+    kvUsage: [series('nv_trt_llm_kv_cache_block_metrics', 'kv_cache_block_type', 'fraction')],
+    rankLabel: '',
+    loraInfo: '',
+    cacheInfo: undefined,
+    blockSize: series('nv_trt_llm_kv_cache_block_metrics', 'kv_cache_block_type', 'tokens_per'),
+    numBlocks: series('nv_trt_llm_kv_cache_block_metrics', 'kv_cache_block_type', 'max'),
+  },
+};
+
+const extractors = new Map<EngineType, MetricsExtractor>();
+
+/**
+ * The shared extractor of an engine. Extraction is synchronous, so one instance (with its scratch state)
+ * serves every endpoint of that engine.
+ */
+export function extractorFor(engine: EngineType): MetricsExtractor {
+  let e = extractors.get(engine);
+  if (!e) {
+    e = new MetricsExtractor(ENGINE_SPECS[engine]);
+    extractors.set(engine, e);
+  }
+  return e;
+}

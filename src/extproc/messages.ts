@@ -1,0 +1,80 @@
+/**
+ * Builders for the ProcessingResponse messages the picker sends. Header values go in raw_value only: Envoy
+ * reads only raw_value (a value-only header arrives empty) and rejects a header with both set (extproc.md §4).
+ * `append` stays unset (= overwrite in Envoy's ext_proc); append_action OVERWRITE_IF_EXISTS_OR_ADD is ignored by
+ * Envoy and honoured by other data planes.
+ */
+import type { CommonResponse, HeaderValueOption, ProcessingResponse, PbStruct } from './proto.ts';
+import { errorBody, type EppError } from '../requestcontrol/errors.ts';
+
+export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
+export const DESTINATION_SERVED_KEY = 'x-gateway-destination-endpoint-served';
+export const LB_METADATA_NAMESPACE = 'envoy.lb';
+export const SUBSET_HINT_NAMESPACE = 'envoy.lb.subset_hint';
+export const SUBSET_HINT_KEY = 'x-gateway-destination-endpoint-subset';
+/** Streamed body chunks stay under 64 KB: some data planes cap a streamed chunk there (upstream uses 62,000). */
+export const MAX_STREAMED_CHUNK = 62_000;
+
+export function setHeader(key: string, value: string): HeaderValueOption {
+  return { header: { key, raw_value: Buffer.from(value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
+}
+
+export function destinationMetadata(destination: string): PbStruct {
+  return {
+    fields: { [LB_METADATA_NAMESPACE]: { structValue: { fields: { [DESTINATION_HEADER]: { stringValue: destination } } } } },
+  };
+}
+
+/** The routing decision on the request-headers response (FULL_DUPLEX, header-only and non-body modes). */
+export function routedHeadersResponse(setHeaders: HeaderValueOption[], destination: string): ProcessingResponse {
+  return {
+    request_headers: { response: { clear_route_cache: true, header_mutation: { set_headers: setHeaders } } },
+    dynamic_metadata: destinationMetadata(destination),
+  };
+}
+
+/** The routing decision on the request-body response (BUFFERED mode: headers were already answered). */
+export function routedBodyResponse(setHeaders: HeaderValueOption[], destination: string, newBody: Buffer | null): ProcessingResponse {
+  const response: CommonResponse = { clear_route_cache: true, header_mutation: { set_headers: setHeaders } };
+  if (newBody) response.body_mutation = { body: newBody };
+  return { request_body: { response }, dynamic_metadata: destinationMetadata(destination) };
+}
+
+const EMPTY: CommonResponse = {};
+export const CONTINUE_REQUEST_HEADERS: ProcessingResponse = { request_headers: { response: EMPTY } };
+export const CONTINUE_REQUEST_BODY: ProcessingResponse = { request_body: { response: EMPTY } };
+export const CONTINUE_RESPONSE_HEADERS: ProcessingResponse = { response_headers: { response: EMPTY } };
+export const CONTINUE_RESPONSE_BODY: ProcessingResponse = { response_body: { response: EMPTY } };
+export const REQUEST_TRAILERS_RESPONSE: ProcessingResponse = { request_trailers: {} };
+export const RESPONSE_TRAILERS_RESPONSE: ProcessingResponse = { response_trailers: {} };
+
+export function streamedRequestBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+  return { request_body: { response: { body_mutation: { streamed_response: { body: chunk, end_of_stream: endOfStream } } } } };
+}
+
+export function streamedResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+  return { response_body: { response: { body_mutation: { streamed_response: { body: chunk, end_of_stream: endOfStream } } } } };
+}
+
+export function replacedResponseBody(body: Buffer): ProcessingResponse {
+  return { response_body: { response: { body_mutation: { body } } } };
+}
+
+export function immediateError(err: EppError): ProcessingResponse {
+  return {
+    immediate_response: {
+      status: { code: err.status },
+      headers: { set_headers: [setHeader('content-type', 'application/json')] },
+      body: errorBody(err),
+      details: `inference_error_${err.code.toLowerCase()}`,
+    },
+  };
+}
+
+/** Splits `body` into streamed chunks of at most MAX_STREAMED_CHUNK bytes (views, no copies). */
+export function chunkBody(body: Buffer): Buffer[] {
+  if (body.length <= MAX_STREAMED_CHUNK) return [body];
+  const out: Buffer[] = [];
+  for (let off = 0; off < body.length; off += MAX_STREAMED_CHUNK) out.push(body.subarray(off, off + MAX_STREAMED_CHUNK));
+  return out;
+}

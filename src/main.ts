@@ -1,0 +1,55 @@
+/** The `epp` command: parse flags, start the picker, stop gracefully on SIGTERM/SIGINT. */
+import { FlagError, helpText, parseFlags } from './cli/flags.ts';
+import { createLogger } from './observability/logger.ts';
+import { startPicker, StartupError } from './runner.ts';
+import { ConfigError } from './scheduling/config.ts';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseFlags(argv);
+  } catch (e) {
+    if (e instanceof FlagError) {
+      process.stderr.write(`epp: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (flags.help) {
+    process.stdout.write(helpText() + '\n');
+    return 0;
+  }
+  const logger = createLogger(flags.v);
+  let picker;
+  try {
+    picker = await startPicker(flags, logger);
+  } catch (e) {
+    if (e instanceof StartupError || e instanceof ConfigError) {
+      logger.fatal(e.message);
+      process.stderr.write(`epp: ${e.message}\n`);
+      return 1;
+    }
+    logger.fatal({ err: e }, 'startup failed');
+    return 1;
+  }
+  const p = picker;
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      p.stop().then(resolve, resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  return 0;
+}
+
+// Input never crashes the picker; a bug in one request path is logged, not fatal.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`epp: uncaught exception: ${err.stack ?? err}\n`);
+});
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  if (code !== 0) process.exit(code);
+});

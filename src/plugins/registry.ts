@@ -1,0 +1,42 @@
+/**
+ * The wiring of in-tree plugins: the only module that imports concrete plugins. Adding a plugin is one
+ * import plus one `register(type, factory)` line here.
+ */
+import { createUtilizationDetector, UTILIZATION_DETECTOR_TYPE } from '../requestcontrol/saturation/utilization-detector.ts';
+import { PluginRegistry } from '../scheduling/plugin-registry.ts';
+import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
+import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
+import { createWeightedRandomPicker, WEIGHTED_RANDOM_PICKER_TYPE } from './scheduling/picker/weighted-random/weighted-random.ts';
+import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/kv-cache-utilization/kv-cache-utilization.ts';
+import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
+import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
+import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
+import { createRunningRequestsScorer, RUNNING_REQUESTS_SCORER_TYPE } from './scheduling/scorer/running-requests/running-requests.ts';
+
+export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
+  // Scorers
+  registry.register(QUEUE_SCORER_TYPE, createQueueScorer);
+  registry.register(KV_CACHE_UTILIZATION_SCORER_TYPE, createKvCacheUtilizationScorer);
+  registry.register(RUNNING_REQUESTS_SCORER_TYPE, createRunningRequestsScorer);
+  registry.register(LORA_AFFINITY_SCORER_TYPE, createLoraAffinityScorer);
+  registry.register(PREFIX_CACHE_SCORER_TYPE, createPrefixCacheScorer);
+  // Pickers
+  registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
+  registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
+  registry.register(WEIGHTED_RANDOM_PICKER_TYPE, createWeightedRandomPicker);
+  // Saturation detector (also a Filter)
+  registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
+
+  // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
+  registry.ignore('single-profile-handler', 'the first profile always runs');
+  registry.ignore('approx-prefix-cache-producer', 'prefix-cache-scorer hashes and indexes prompts itself; its parameters go on the scorer');
+  registry.ignore('openai-parser', 'the OpenAI request parser is built in');
+  registry.ignore('metrics-data-source', 'metrics scraping is configured by command-line flags');
+  registry.ignore('core-metrics-extractor', 'metrics scraping is configured by command-line flags');
+  return registry;
+}
+
+/** A registry holding every in-tree plugin. */
+export function inTreePluginRegistry(): PluginRegistry {
+  return registerInTreePlugins(new PluginRegistry());
+}

@@ -1,0 +1,57 @@
+/**
+ * Typed request errors with stable codes, mapped to HTTP status and an OpenAI-style error body in one place.
+ */
+
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'MODEL_NOT_FOUND'
+  | 'BODY_TOO_LARGE'
+  | 'SHED'
+  | 'NO_ENDPOINT'
+  | 'SCHEDULING_FAILED'
+  | 'INTERNAL';
+
+interface CodeInfo {
+  status: number;
+  /** OpenAI error `type`. */
+  type: string;
+}
+
+const CODES: Record<ErrorCode, CodeInfo> = {
+  BAD_REQUEST: { status: 400, type: 'invalid_request_error' },
+  MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
+  BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
+  // Upstream maps scheduler failures (all endpoints filtered out) to 429 ResourceExhausted as well.
+  SHED: { status: 429, type: 'rate_limit_exceeded' },
+  SCHEDULING_FAILED: { status: 429, type: 'rate_limit_exceeded' },
+  NO_ENDPOINT: { status: 503, type: 'service_unavailable' },
+  INTERNAL: { status: 500, type: 'internal_error' },
+};
+
+export class EppError extends Error {
+  readonly code: ErrorCode;
+  /** Request body field the error is about, if any (OpenAI `param`). */
+  readonly param: string | null;
+  constructor(code: ErrorCode, message: string, param: string | null = null) {
+    super(message);
+    this.name = 'EppError';
+    this.code = code;
+    this.param = param;
+  }
+  get status(): number {
+    return CODES[this.code].status;
+  }
+}
+
+/** The JSON body an OpenAI client understands: {"error": {message, type, param, code}}. */
+export function errorBody(err: EppError): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      error: { message: err.message, type: CODES[err.code].type, param: err.param, code: err.code.toLowerCase() },
+    }),
+  );
+}
+
+export function statusOf(code: ErrorCode): number {
+  return CODES[code].status;
+}

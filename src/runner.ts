@@ -1,0 +1,172 @@
+/**
+ * Wires the picker together: datastore <- (resources file | Kubernetes) ; metric collector ; scheduler from
+ * config ; director ; ext_proc server ; health ; Prometheus. The only module that knows every part.
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { Datastore } from './datastore/datastore.ts';
+import { MetricsCollector } from './datalayer/collector.ts';
+import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
+import type { BodySendMode } from './extproc/proto.ts';
+import { systemClock, type Clock } from './framework/clock.ts';
+import type { PluginHandle } from './framework/plugin.ts';
+import { HealthServer } from './observability/health.ts';
+import { PickerMetrics } from './observability/metrics.ts';
+import { startMetricsServer } from './observability/metrics-server.ts';
+import { inTreePluginRegistry } from './plugins/registry.ts';
+import { Director } from './requestcontrol/director.ts';
+import { ResourceFileSource } from './resources/file-source.ts';
+import { loadSchedulerConfig } from './scheduling/config.ts';
+import type { Flags } from './cli/flags.ts';
+
+export interface PickerHandle {
+  readonly grpcPort: number;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  readonly datastore: Datastore;
+  readonly health: HealthServer;
+  readonly metrics: PickerMetrics;
+  readonly resources: ResourceFileSource | undefined;
+  readonly extProc: ExtProcServer;
+  /** Graceful stop: not ready, stop accepting streams, let in-flight ones finish (up to the grace period). */
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+interface Source {
+  stop(): Promise<void> | void;
+  ready(): boolean;
+}
+
+export async function startPicker(flags: Flags, logger: Logger, clock: Clock = systemClock): Promise<PickerHandle> {
+  const datastore = new Datastore({
+    poolName: flags.poolName,
+    poolNamespace: flags.poolNamespace,
+    endpointSelector: flags.endpointSelector,
+    endpointTargetPorts: flags.endpointTargetPorts,
+  });
+
+  // Scheduler first: a bad config must stop startup before any port opens.
+  const handle: PluginHandle = { datastore, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
+  const configText = flags.configFile ? readConfigFile(flags.configFile) : flags.configText || undefined;
+  let metrics: PickerMetrics | undefined;
+  const loaded = loadSchedulerConfig(configText, handle, {
+    registry: inTreePluginRegistry(),
+    observer: {
+      onScheduleDuration: (seconds, ok) => metrics?.schedulingDone(ok, seconds),
+      // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/pick.bench.ts): only on request.
+      onPluginDuration: flags.pluginDurationMetrics ? (point, type, name, seconds) => metrics?.pluginDuration(point, type, name).observe(seconds) : undefined,
+    },
+  });
+  for (const w of loaded.warnings) logger.warn({ config: flags.configFile || '(inline)' }, `scheduler config: ${w}`);
+  const scheduler = loaded.scheduler;
+  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => scheduler.indexEntries() });
+  datastore.on('endpointRemoved', (ep) => scheduler.removeEndpoint(ep.key));
+
+  // State source.
+  let source: Source;
+  let resources: ResourceFileSource | undefined;
+  if (flags.resources) {
+    resources = new ResourceFileSource({ file: flags.resources, datastore, logger });
+    resources.on('applied', () => metrics?.resourceReloads.labels('applied').inc());
+    resources.on('rejected', () => metrics?.resourceReloads.labels('rejected').inc());
+    const first = await resources.start();
+    if (!first.ok) {
+      resources.close();
+      throw new StartupError(first.error.message);
+    }
+    const r = resources;
+    source = { stop: () => r.close(), ready: () => true };
+  } else {
+    source = await startKubernetes(flags, datastore, logger);
+  }
+
+  const collector = new MetricsCollector({
+    datastore,
+    clock,
+    logger,
+    intervalMs: flags.refreshMetricsIntervalMs,
+    timeoutMs: flags.metricsScrapeTimeoutMs,
+    ...(flags.modelServerMetricsPort ? { metricsPort: flags.modelServerMetricsPort } : {}),
+    ...(flags.modelServerMetricsPath ? { metricsPath: flags.modelServerMetricsPath } : {}),
+    onScrape: (_ep, ok, durationMs) => {
+      metrics?.scrapes.labels(ok ? 'success' : 'failure').inc();
+      metrics?.scrapeDuration.observe(durationMs / 1000);
+    },
+  });
+  collector.start();
+
+  const director = new Director({
+    datastore,
+    scheduler,
+    saturation: loaded.saturationDetector,
+    metrics,
+    logger,
+    strictModels: flags.strictModels,
+    disableSubsetFilter: flags.disableEndpointSubsetFilter,
+  });
+
+  const health = new HealthServer();
+  await health.start(flags.bindAddress, flags.grpcHealthPort);
+  const updateReadiness = () => health.setReady(datastore.synced() && source.ready());
+  datastore.on('changed', updateReadiness);
+  const readinessTimer = setInterval(updateReadiness, 1000).unref(); // leader changes are not datastore events
+  updateReadiness();
+
+  const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath }), {
+    director,
+    logger,
+    metrics,
+    maxBodyBytes: flags.maxRequestBodyBytes,
+    requestBodyMode: flags.requestBodyMode as BodySendMode,
+    responseBodyMode: flags.responseBodyMode as BodySendMode,
+  });
+  const metricsServer = await startMetricsServer(metrics.registry, flags.bindAddress, flags.metricsPort);
+
+  logger.info(
+    { grpcPort: extProc.port, healthPort: health.port, metricsPort: metricsServer.boundPort, secure: flags.secureServing, pool: datastore.pool()?.name ?? null, endpoints: datastore.endpoints().length, scheduler: loaded.usedDefault ? 'default' : flags.configFile || 'inline' },
+    'endpoint picker started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcPort: extProc.port,
+    healthPort: health.port,
+    metricsPort: metricsServer.boundPort,
+    datastore,
+    health,
+    metrics,
+    resources,
+    extProc,
+    stop: () =>
+      (stopping ??= (async () => {
+        health.setShuttingDown();
+        clearInterval(readinessTimer);
+        await extProc.shutdown(flags.shutdownGracePeriodMs);
+        await collector.stop();
+        await source.stop();
+        metricsServer.close();
+        metricsServer.closeAllConnections();
+        health.stop();
+        logger.info('endpoint picker stopped');
+      })()),
+  };
+}
+
+function readConfigFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new StartupError(`--config-file ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Promise<Source> {
+  void flags;
+  void datastore;
+  void logger;
+  throw new StartupError('Kubernetes mode is not wired yet: pass --resources FILE');
+}

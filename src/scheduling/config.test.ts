@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { PluginHandle } from '../framework/plugin.ts';
+import { inTreePluginRegistry } from '../plugins/registry.ts';
+import { ConfigError, loadSchedulerConfig, type LoadedSchedulerConfig } from './config.ts';
+import { testHandle } from './testing.ts';
+
+const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
+
+function registry() {
+  // A plugin type that implements no scheduling extension point, to test the "not a filter..." error.
+  return inTreePluginRegistry().register('test-noop', (name) => ({ type: 'test-noop', name }));
+}
+
+function load(text: string | undefined, handle: PluginHandle = testHandle()): LoadedSchedulerConfig {
+  return loadSchedulerConfig(text, handle, { registry: registry() });
+}
+
+function problemsOf(text: string): readonly string[] {
+  try {
+    load(text);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+function describeProfile(loaded: LoadedSchedulerConfig, i = 0) {
+  const p = loaded.scheduler.profiles[i]!;
+  return {
+    name: p.name,
+    filters: p.filters.map((f) => f.name),
+    scorers: p.scorers.map((s, j) => `${s.name}*${p.weights[j]}`),
+    picker: `${p.picker.type}/${p.picker.maxEndpoints}`,
+  };
+}
+
+test('config: no text -> upstream default profile (queue 2, kv 2, prefix 3, max-score-picker)', () => {
+  for (const text of [undefined, '', '  \n']) {
+    const loaded = load(text);
+    assert.equal(loaded.usedDefault, true);
+    assert.deepEqual(describeProfile(loaded), {
+      name: 'default',
+      filters: [],
+      scorers: ['queue-scorer*2', 'kv-cache-utilization-scorer*2', 'prefix-cache-scorer*3'],
+      picker: 'max-score-picker/1',
+    });
+    assert.equal(loaded.plugins.get('utilization-detector'), loaded.saturationDetector);
+    assert.deepEqual(loaded.warnings, []);
+  }
+});
+
+test('config: upstream-style YAML with ignored sections and types', () => {
+  const loaded = load(`${HEAD}featureGates: [flowControl]
+dataLayer:
+  sources: []
+parser:
+  pluginRef: openai-parser
+plugins:
+- type: openai-parser
+- type: single-profile-handler
+- name: lora
+  type: lora-affinity-scorer
+- type: queue-scorer
+- type: max-score-picker
+  parameters:
+    maxNumOfEndpoints: 2
+- type: utilization-detector
+  parameters:
+    queueDepthThreshold: 8
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: utilization-detector
+  - pluginRef: lora
+    weight: 2.5
+  - pluginRef: queue-scorer
+  - pluginRef: max-score-picker
+saturationDetector:
+  pluginRef: utilization-detector
+`);
+  assert.deepEqual(describeProfile(loaded), {
+    name: 'default',
+    filters: ['utilization-detector'],
+    scorers: ['lora*2.5', 'queue-scorer*1'],
+    picker: 'max-score-picker/2',
+  });
+  assert.equal(loaded.saturationDetector, loaded.plugins.get('utilization-detector'));
+  assert.deepEqual(
+    loaded.warnings.map((w) => w.split(':')[0]),
+    ['featureGates', 'dataLayer', 'parser', 'plugins[0]', 'plugins[1]'],
+  );
+});
+
+test('config: JSON works too', () => {
+  const loaded = load(
+    JSON.stringify({
+      apiVersion: 'inference.networking.x-k8s.io/v1alpha1',
+      kind: 'EndpointPickerConfig',
+      plugins: [{ type: 'kv-cache-utilization-scorer' }, { type: 'random-picker' }],
+      schedulingProfiles: [{ name: 'p', plugins: [{ pluginRef: 'kv-cache-utilization-scorer', weight: 4 }, { pluginRef: 'random-picker' }] }],
+    }),
+  );
+  assert.deepEqual(describeProfile(loaded), { name: 'p', filters: [], scorers: ['kv-cache-utilization-scorer*4'], picker: 'random-picker/1' });
+});
+
+test('config: a profile without a picker gets max-score-picker', () => {
+  const loaded = load(`${HEAD}plugins:
+- type: queue-scorer
+schedulingProfiles:
+- name: a
+  plugins:
+  - pluginRef: queue-scorer
+`);
+  assert.equal(describeProfile(loaded).picker, 'max-score-picker/1');
+  assert.equal(loaded.plugins.get('max-score-picker')?.type, 'max-score-picker');
+});
+
+test('config: no profiles -> a "default" profile with every scheduling plugin, weight 1', () => {
+  const loaded = load(`${HEAD}plugins:
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: weighted-random-picker
+`);
+  assert.deepEqual(describeProfile(loaded), {
+    name: 'default',
+    filters: [],
+    scorers: ['queue-scorer*1', 'kv-cache-utilization-scorer*1'],
+    picker: 'weighted-random-picker/1',
+  });
+});
+
+test('config: legacy inline saturationDetector thresholds', () => {
+  const loaded = load(`${HEAD}saturationDetector:
+  queueDepthThreshold: 10
+  metricsStalenessThreshold: 500ms
+`);
+  const d = loaded.saturationDetector as unknown as { config: { queueDepthThreshold: number; metricsStalenessMs: number } };
+  assert.equal(d.config.queueDepthThreshold, 10);
+  assert.equal(d.config.metricsStalenessMs, 500);
+});
+
+test('config: several profiles compile, the first runs, and a warning says so', () => {
+  const loaded = load(`${HEAD}plugins:
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+schedulingProfiles:
+- name: prefill
+  plugins:
+  - pluginRef: queue-scorer
+- name: decode
+  plugins:
+  - pluginRef: kv-cache-utilization-scorer
+`);
+  assert.equal(loaded.scheduler.profiles.length, 2);
+  assert.equal(loaded.scheduler.primaryProfile.name, 'prefill');
+  assert.ok(loaded.warnings.some((w) => /only the first \("prefill"\) runs/.test(w)));
+});
+
+test('config: warnings for an unreferenced plugin and a weight on a non-scorer', () => {
+  const loaded = load(`${HEAD}plugins:
+- type: queue-scorer
+- type: lora-affinity-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: a
+  plugins:
+  - pluginRef: queue-scorer
+  - pluginRef: max-score-picker
+    weight: 3
+`);
+  assert.deepEqual(loaded.warnings, [
+    'schedulingProfiles[0].plugins[1].weight: ignored, "max-score-picker" is not a scorer',
+    'plugins[1]: "lora-affinity-scorer" is not referenced by any profile',
+  ]);
+});
+
+const PROFILE = (refs: string) => `schedulingProfiles:\n- name: a\n  plugins:\n${refs}`;
+const errorCases: { name: string; text: string; want: string | RegExp }[] = [
+  { name: 'YAML syntax', text: `${HEAD}plugins: [`, want: /^YAML: / },
+  { name: 'duplicate YAML key', text: `${HEAD}kind: EndpointPickerConfig\n`, want: /^YAML: .*unique/i },
+  { name: 'not a mapping', text: '- a\n- b\n', want: 'the config must be a mapping' },
+  { name: 'wrong apiVersion', text: 'apiVersion: v1\nkind: EndpointPickerConfig\n', want: /^apiVersion: must be "inference.networking.x-k8s.io\/v1alpha1", got "v1"/ },
+  { name: 'missing kind', text: 'apiVersion: inference.networking.x-k8s.io/v1alpha1\n', want: /^kind: must be "EndpointPickerConfig", got undefined/ },
+  { name: 'unknown top-level field', text: `${HEAD}schedulingProfile: []\n`, want: /^schedulingProfile: unknown field/ },
+  { name: 'unknown plugin field', text: `${HEAD}plugins:\n- type: queue-scorer\n  params: {}\n`, want: /^plugins\[0\]\.params: unknown field/ },
+  { name: 'missing type', text: `${HEAD}plugins:\n- name: x\n`, want: 'plugins[0].type: required' },
+  { name: 'unknown type', text: `${HEAD}plugins:\n- type: foo-scorer\n`, want: /^plugins\[0\]\.type: unknown plugin type "foo-scorer" \(known: .*queue-scorer/ },
+  { name: 'parameters not a mapping', text: `${HEAD}plugins:\n- type: queue-scorer\n  parameters: 3\n`, want: 'plugins[0].parameters: must be a mapping' },
+  {
+    name: 'bad plugin parameter',
+    text: `${HEAD}plugins:\n- type: prefix-cache-scorer\n  parameters:\n    blockSizeTokens: -4\n`,
+    want: /^plugins\[0\]: plugin "prefix-cache-scorer": parameters\.blockSizeTokens: must be an integer/,
+  },
+  {
+    name: 'duplicate plugin name',
+    text: `${HEAD}plugins:\n- type: queue-scorer\n- name: queue-scorer\n  type: kv-cache-utilization-scorer\n`,
+    want: 'plugins[1].name: duplicate plugin name "queue-scorer" (also plugins[0])',
+  },
+  {
+    name: 'dangling pluginRef',
+    text: `${HEAD}plugins:\n- type: queue-scorer\n- type: max-score-picker\n${PROFILE('  - pluginRef: queue-scorer\n  - pluginRef: max-score-picker\n  - pluginRef: foo\n')}`,
+    want: 'schedulingProfiles[0].plugins[2].pluginRef: no plugin named "foo"',
+  },
+  {
+    name: 'negative weight',
+    text: `${HEAD}plugins:\n- type: queue-scorer\n${PROFILE('  - pluginRef: queue-scorer\n    weight: -1\n')}`,
+    want: 'schedulingProfiles[0].plugins[0].weight: must be a non-negative number, got -1',
+  },
+  {
+    name: 'non-number weight',
+    text: `${HEAD}plugins:\n- type: queue-scorer\n${PROFILE('  - pluginRef: queue-scorer\n    weight: "2"\n')}`,
+    want: 'schedulingProfiles[0].plugins[0].weight: must be a non-negative number, got "2"',
+  },
+  {
+    name: 'two pickers',
+    text: `${HEAD}plugins:\n- type: max-score-picker\n- type: random-picker\n${PROFILE('  - pluginRef: max-score-picker\n  - pluginRef: random-picker\n')}`,
+    want: 'schedulingProfiles[0].plugins: more than one picker ("max-score-picker", "random-picker"); a profile has exactly one',
+  },
+  {
+    name: 'same plugin twice in a profile',
+    text: `${HEAD}plugins:\n- type: queue-scorer\n${PROFILE('  - pluginRef: queue-scorer\n  - pluginRef: queue-scorer\n')}`,
+    want: 'schedulingProfiles[0].plugins[1].pluginRef: "queue-scorer" is already in this profile',
+  },
+  {
+    name: 'duplicate profile name',
+    text: `${HEAD}schedulingProfiles:\n- name: a\n- name: a\n`,
+    want: 'schedulingProfiles[1].name: duplicate profile name "a" (also schedulingProfiles[0])',
+  },
+  {
+    name: 'profile references a compatibility-only type',
+    text: `${HEAD}plugins:\n- type: single-profile-handler\n${PROFILE('  - pluginRef: single-profile-handler\n')}`,
+    want: /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef: plugin "single-profile-handler" has type "single-profile-handler", which is accepted only for compatibility/,
+  },
+  {
+    name: 'profile references a non-scheduling plugin',
+    text: `${HEAD}plugins:\n- type: test-noop\n${PROFILE('  - pluginRef: test-noop\n')}`,
+    want: 'schedulingProfiles[0].plugins[0].pluginRef: plugin "test-noop" (type "test-noop") is not a filter, scorer or picker',
+  },
+  {
+    name: 'dangling saturationDetector',
+    text: `${HEAD}saturationDetector:\n  pluginRef: nope\n`,
+    want: 'saturationDetector.pluginRef: no plugin named "nope"',
+  },
+  {
+    name: 'saturationDetector that is not a detector',
+    text: `${HEAD}plugins:\n- type: queue-scorer\nsaturationDetector:\n  pluginRef: queue-scorer\n`,
+    want: 'saturationDetector.pluginRef: plugin "queue-scorer" (type "queue-scorer") is not a saturation detector',
+  },
+  {
+    name: 'saturationDetector mixing pluginRef and inline thresholds',
+    text: `${HEAD}plugins:\n- type: utilization-detector\nsaturationDetector:\n  pluginRef: utilization-detector\n  queueDepthThreshold: 3\n`,
+    want: 'saturationDetector: pluginRef cannot be combined with queueDepthThreshold',
+  },
+  { name: 'profile without a name', text: `${HEAD}schedulingProfiles:\n- plugins: []\n`, want: 'schedulingProfiles[0].name: required' },
+];
+
+for (const c of errorCases) {
+  test(`config error: ${c.name}`, () => {
+    const problems = problemsOf(c.text);
+    const hit = problems.some((p) => (typeof c.want === 'string' ? p === c.want : c.want.test(p)));
+    assert.ok(hit, `no problem matching ${c.want} in:\n  ${problems.join('\n  ')}`);
+  });
+}
+
+test('config error: every problem is listed at once, in the message too', () => {
+  const text = `${HEAD}plugins:\n- type: foo\n- type: queue-scorer\n  parameters: {x: 1}\n${PROFILE('  - pluginRef: bar\n    weight: -2\n')}`;
+  try {
+    load(text);
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 4, err.problems.join('\n'));
+    assert.match(err.message, /4 problems/);
+    for (const p of err.problems) assert.ok(err.message.includes(p));
+  }
+});

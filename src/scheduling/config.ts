@@ -1,0 +1,281 @@
+/**
+ * Loads an `EndpointPickerConfig` into a running scheduler: instantiates the plugins through the registry,
+ * resolves profile references, applies upstream defaults (name = type, weight 1, a max-score-picker for a
+ * profile without a picker, a default profile when none is given, the utilization detector when no
+ * saturation detector is given) and compiles each profile. All problems are reported at once.
+ */
+import type { Plugin, PluginHandle } from '../framework/plugin.ts';
+import {
+  isFilter,
+  isPicker,
+  isScorer,
+  type Filter,
+  type Picker,
+  type SaturationDetector,
+  type Scorer,
+} from '../framework/scheduling.ts';
+import { parseEndpointPickerConfig, type ParsedConfig, type ProfileEntry } from './config-parse.ts';
+import type { PluginRegistry } from './plugin-registry.ts';
+import type { ProfileSpec } from './profile.ts';
+import { SchedulerEngine, type SchedulerObserver } from './scheduler.ts';
+
+export const DEFAULT_PICKER_TYPE = 'max-score-picker';
+export const DEFAULT_SATURATION_DETECTOR_TYPE = 'utilization-detector';
+
+/** Used when no config is given: upstream's code default (weights 2/2/3 since PR #1827). */
+export const DEFAULT_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: prefix-cache-scorer
+- type: max-score-picker
+- type: utilization-detector
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: queue-scorer
+    weight: 2
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 2
+  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: max-score-picker
+saturationDetector:
+  pluginRef: utilization-detector
+`;
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid EndpointPickerConfig (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface LoadOptions {
+  readonly registry: PluginRegistry;
+  readonly observer?: SchedulerObserver;
+}
+
+export interface LoadedSchedulerConfig {
+  readonly scheduler: SchedulerEngine;
+  readonly saturationDetector: SaturationDetector;
+  /** Every plugin instance by name, including defaults the loader added. */
+  readonly plugins: ReadonlyMap<string, Plugin>;
+  /** Accepted-but-ignored sections and types, ignored weights, unreferenced plugins. */
+  readonly warnings: readonly string[];
+  readonly usedDefault: boolean;
+}
+
+/** Parses and compiles a config; `text` undefined or blank selects DEFAULT_CONFIG_YAML. Throws ConfigError. */
+export function loadSchedulerConfig(text: string | undefined, handle: PluginHandle, options: LoadOptions): LoadedSchedulerConfig {
+  const usedDefault = text === undefined || text.trim() === '';
+  const { config, problems, fatal } = parseEndpointPickerConfig(usedDefault ? DEFAULT_CONFIG_YAML : text);
+  if (fatal) throw new ConfigError(problems);
+  return compile(config, handle, options, usedDefault, problems);
+}
+
+interface Instance {
+  readonly index: number;
+  readonly type: string;
+  /** undefined when the type is ignored or the factory failed (already reported). */
+  readonly plugin: Plugin | undefined;
+  readonly ignored: boolean;
+}
+
+function compile(
+  config: ParsedConfig,
+  handle: PluginHandle,
+  options: LoadOptions,
+  usedDefault: boolean,
+  problems: string[],
+): LoadedSchedulerConfig {
+  const { registry } = options;
+  const warnings = [...config.warnings];
+  const instances = new Map<string, Instance>();
+
+  const create = (type: string, name: string, params: unknown, path: string): Plugin | undefined => {
+    const factory = registry.factory(type);
+    if (factory === undefined) {
+      problems.push(`${path}: plugin type "${type}" is not registered`);
+      return undefined;
+    }
+    try {
+      return factory(name, params, handle);
+    } catch (err) {
+      problems.push(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  };
+
+  config.plugins.forEach((entry, i) => {
+    const path = `plugins[${i}]`;
+    const previous = instances.get(entry.name);
+    if (previous !== undefined) {
+      problems.push(`${path}.name: duplicate plugin name "${entry.name}" (also plugins[${previous.index}])`);
+      return;
+    }
+    if (registry.factory(entry.type) === undefined) {
+      const reason = registry.ignoredReason(entry.type);
+      if (reason === undefined) {
+        problems.push(`${path}.type: unknown plugin type "${entry.type}" (known: ${registry.types().join(', ')})`);
+      } else {
+        warnings.push(`${path}: type "${entry.type}" accepted and ignored (${reason})`);
+      }
+      instances.set(entry.name, { index: i, type: entry.type, plugin: undefined, ignored: reason !== undefined });
+      return;
+    }
+    const plugin = create(entry.type, entry.name, entry.parameters, path);
+    instances.set(entry.name, { index: i, type: entry.type, plugin, ignored: false });
+  });
+
+  const profiles = config.profiles ?? defaultProfile(instances);
+  const referenced = new Set<string>();
+  let autoPicker: Picker | undefined;
+  const specs: ProfileSpec[] = [];
+  const profileNames = new Map<string, number>();
+
+  profiles.forEach((profile, i) => {
+    const path = `schedulingProfiles[${i}]`;
+    const seenAt = profileNames.get(profile.name);
+    if (seenAt !== undefined) problems.push(`${path}.name: duplicate profile name "${profile.name}" (also schedulingProfiles[${seenAt}])`);
+    profileNames.set(profile.name, i);
+
+    const filters: Filter[] = [];
+    const scorers: Scorer[] = [];
+    const weights: number[] = [];
+    const pickers: Picker[] = [];
+    const seenRefs = new Set<string>();
+    profile.plugins.forEach((ref, j) => {
+      const rpath = `${path}.plugins[${j}]`;
+      if (seenRefs.has(ref.pluginRef)) {
+        problems.push(`${rpath}.pluginRef: "${ref.pluginRef}" is already in this profile`);
+        return;
+      }
+      seenRefs.add(ref.pluginRef);
+      referenced.add(ref.pluginRef);
+      const inst = instances.get(ref.pluginRef);
+      if (inst === undefined) {
+        problems.push(`${rpath}.pluginRef: no plugin named "${ref.pluginRef}"`);
+        return;
+      }
+      if (inst.ignored) {
+        problems.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" has type "${inst.type}", which is accepted only for compatibility and cannot be used in a profile`);
+        return;
+      }
+      const p = inst.plugin;
+      if (p === undefined) return; // its creation problem is already listed
+      let role = false;
+      if (isFilter(p)) {
+        filters.push(p);
+        role = true;
+      }
+      if (isScorer(p)) {
+        scorers.push(p);
+        weights.push(ref.weight ?? 1);
+        role = true;
+      } else if (ref.weight !== undefined) {
+        warnings.push(`${rpath}.weight: ignored, "${ref.pluginRef}" is not a scorer`);
+      }
+      if (isPicker(p)) {
+        pickers.push(p);
+        role = true;
+      }
+      if (!role) problems.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" (type "${inst.type}") is not a filter, scorer or picker`);
+    });
+
+    if (pickers.length > 1) {
+      problems.push(`${path}.plugins: more than one picker (${pickers.map((p) => `"${p.name}"`).join(', ')}); a profile has exactly one`);
+    }
+    let picker = pickers[0];
+    if (picker === undefined) {
+      // Upstream adds a max-score-picker to a profile without a picker.
+      if (autoPicker === undefined) {
+        const made = create(DEFAULT_PICKER_TYPE, DEFAULT_PICKER_TYPE, undefined, `${path} (default picker)`);
+        if (made !== undefined && isPicker(made)) autoPicker = made;
+      }
+      picker = autoPicker;
+    }
+    if (picker !== undefined) specs.push({ name: profile.name, filters, scorers, weights, picker });
+  });
+
+  if (config.profiles !== undefined) {
+    const detectorRef = config.saturationDetector?.kind === 'ref' ? config.saturationDetector.pluginRef : undefined;
+    for (const [name, inst] of instances) {
+      const p = inst.plugin;
+      if (p === undefined || referenced.has(name) || name === detectorRef) continue;
+      if (isFilter(p) || isScorer(p) || isPicker(p)) warnings.push(`plugins[${inst.index}]: "${name}" is not referenced by any profile`);
+    }
+  }
+  if (profiles.length > 1) {
+    warnings.push(
+      `schedulingProfiles: ${profiles.length} profiles; only the first ("${profiles[0]!.name}") runs (multi-profile handlers are not implemented)`,
+    );
+  }
+
+  const detector = resolveSaturationDetector(config, instances, create, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const all = new Map<string, Plugin>();
+  for (const [name, inst] of instances) if (inst.plugin !== undefined) all.set(name, inst.plugin);
+  if (autoPicker !== undefined && !all.has(autoPicker.name)) all.set(autoPicker.name, autoPicker);
+  if (detector !== undefined && !all.has(detector.name)) all.set(detector.name, detector);
+  const pluginList = [...all.values()];
+
+  return {
+    scheduler: new SchedulerEngine(specs, pluginList, options.observer),
+    saturationDetector: detector!,
+    plugins: all,
+    warnings,
+    usedDefault,
+  };
+}
+
+/** Upstream: without profiles, one "default" profile references every filter, scorer and picker, in order. */
+function defaultProfile(instances: ReadonlyMap<string, Instance>): ProfileEntry[] {
+  const plugins = [];
+  for (const [name, inst] of instances) {
+    const p = inst.plugin;
+    if (p !== undefined && (isFilter(p) || isScorer(p) || isPicker(p))) plugins.push({ pluginRef: name, weight: undefined });
+  }
+  return [{ name: 'default', plugins }];
+}
+
+function isSaturationDetector(p: Plugin): p is Plugin & SaturationDetector {
+  return typeof (p as Partial<SaturationDetector>).saturation === 'function';
+}
+
+function resolveSaturationDetector(
+  config: ParsedConfig,
+  instances: ReadonlyMap<string, Instance>,
+  create: (type: string, name: string, params: unknown, path: string) => Plugin | undefined,
+  problems: string[],
+): (Plugin & SaturationDetector) | undefined {
+  const entry = config.saturationDetector;
+  if (entry === undefined || entry.kind === 'inline') {
+    const params = entry?.kind === 'inline' ? entry.parameters : undefined;
+    const made = create(DEFAULT_SATURATION_DETECTOR_TYPE, DEFAULT_SATURATION_DETECTOR_TYPE, params, 'saturationDetector');
+    if (made === undefined) return undefined;
+    if (!isSaturationDetector(made)) {
+      problems.push(`saturationDetector: type "${DEFAULT_SATURATION_DETECTOR_TYPE}" is not a saturation detector`);
+      return undefined;
+    }
+    return made;
+  }
+  const inst = instances.get(entry.pluginRef);
+  if (inst === undefined) {
+    problems.push(`saturationDetector.pluginRef: no plugin named "${entry.pluginRef}"`);
+    return undefined;
+  }
+  if (inst.plugin === undefined) {
+    if (inst.ignored) problems.push(`saturationDetector.pluginRef: plugin "${entry.pluginRef}" has type "${inst.type}", which is accepted only for compatibility`);
+    return undefined;
+  }
+  if (!isSaturationDetector(inst.plugin)) {
+    problems.push(`saturationDetector.pluginRef: plugin "${entry.pluginRef}" (type "${inst.type}") is not a saturation detector`);
+    return undefined;
+  }
+  return inst.plugin;
+}

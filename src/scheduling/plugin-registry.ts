@@ -1,0 +1,40 @@
+/**
+ * Plugin type -> factory. The engines look types up here; only src/plugins/registry.ts fills it, so no engine
+ * imports a concrete plugin.
+ */
+import type { PluginFactory } from '../framework/plugin.ts';
+
+export class PluginRegistry {
+  readonly #factories = new Map<string, PluginFactory>();
+  readonly #ignored = new Map<string, string>();
+
+  /** Registers a plugin type (kebab-case). Registering a type twice is a programming error. */
+  register(type: string, factory: PluginFactory): this {
+    if (this.#factories.has(type) || this.#ignored.has(type)) throw new Error(`plugin type "${type}" registered twice`);
+    this.#factories.set(type, factory);
+    return this;
+  }
+
+  /**
+   * Accepts an upstream type this picker does not implement: a config may list it in `plugins` (with a
+   * warning) so upstream configs load, but no profile or detector may reference it.
+   */
+  ignore(type: string, reason: string): this {
+    if (this.#factories.has(type) || this.#ignored.has(type)) throw new Error(`plugin type "${type}" registered twice`);
+    this.#ignored.set(type, reason);
+    return this;
+  }
+
+  factory(type: string): PluginFactory | undefined {
+    return this.#factories.get(type);
+  }
+
+  /** Why an ignored type is ignored, or undefined when the type is not on the ignore list. */
+  ignoredReason(type: string): string | undefined {
+    return this.#ignored.get(type);
+  }
+
+  types(): string[] {
+    return [...this.#factories.keys()].sort();
+  }
+}
