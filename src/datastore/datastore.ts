@@ -56,6 +56,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   #models = new Map<string, ModelSpec>();
   #modelsByName = new Map<string, ModelSpec>();
   #objectives = new Map<string, ObjectiveSpec>();
+  #objectivesByName = new Map<string, ObjectiveSpec>();
   #rewrites = new Map<string, RewriteSpec>();
   #rewriteIndex = new Map<string, RewriteRule>();
   #catchAllRewrite: RewriteRule | undefined;
@@ -68,10 +69,11 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
 
   constructor(options: DatastoreOptions) {
     super();
+    // `??` rather than spread defaults: a caller passing `engineLabel: undefined` must still get the default.
     this.options = {
-      engineLabel: ENGINE_LABEL,
-      defaultEngine: 'vllm',
       ...options,
+      engineLabel: options.engineLabel ?? ENGINE_LABEL,
+      defaultEngine: options.defaultEngine ?? 'vllm',
     };
     if (options.endpointSelector) {
       // Pool-less mode: a synthetic pool that is known from the start.
@@ -105,10 +107,10 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     return [...this.#modelsByName.values()];
   }
   objective(name: string): ObjectiveSpec | undefined {
-    return this.#objectives.get(name);
+    return this.#objectivesByName.get(name);
   }
   objectives(): ObjectiveSpec[] {
-    return [...this.#objectives.values()];
+    return [...this.#objectivesByName.values()];
   }
   rewriteRule(modelName: string): RewriteRule | undefined {
     return this.#rewriteIndex.get(modelName) ?? this.#catchAllRewrite;
@@ -147,7 +149,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
       this.#models.clear();
       for (const m of set.models) this.#models.set(nsName(m), m);
       this.#objectives.clear();
-      for (const o of set.objectives) this.#objectives.set(o.name, o);
+      for (const o of set.objectives) this.#objectives.set(nsName(o), o);
       this.#rewrites.clear();
       for (const r of set.rewrites) this.#rewrites.set(nsName(r), r);
       this.#pods.clear();
@@ -169,10 +171,10 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     this.#write(() => this.#models.delete(`${namespace}/${name}`));
   }
   upsertObjective(o: ObjectiveSpec): void {
-    this.#write(() => this.#objectives.set(o.name, o));
+    this.#write(() => this.#objectives.set(nsName(o), o));
   }
-  deleteObjective(_namespace: string, name: string): void {
-    this.#write(() => this.#objectives.delete(name));
+  deleteObjective(namespace: string, name: string): void {
+    this.#write(() => this.#objectives.delete(`${namespace}/${name}`));
   }
   upsertRewrite(r: RewriteSpec): void {
     this.#write(() => this.#rewrites.set(nsName(r), r));
@@ -199,19 +201,29 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   #recompute(): void {
     this.#dirty = false;
     this.#pool = this.#selectPool();
-    const poolName = this.#pool?.name;
-    const belongs = (ref: string) => poolName === undefined || ref === '' || ref === poolName;
+    const pool = this.#pool;
+    // poolRef names a pool in the object's own namespace. Pool-less mode has no pool object to name, so every
+    // object in the namespace applies.
+    const anyRef = this.options.endpointSelector !== undefined;
+    const belongs = (o: { namespace: string; poolRef: string }) =>
+      pool === undefined ||
+      ((!pool.namespace || o.namespace === pool.namespace) && (anyRef || o.poolRef === '' || o.poolRef === pool.name));
 
     // InferenceModel: unique modelName per pool, oldest object wins.
     this.#modelsByName.clear();
     for (const m of [...this.#models.values()].sort(byAge)) {
-      if (belongs(m.poolRef) && !this.#modelsByName.has(m.modelName)) this.#modelsByName.set(m.modelName, m);
+      if (belongs(m) && !this.#modelsByName.has(m.modelName)) this.#modelsByName.set(m.modelName, m);
+    }
+    // InferenceObjective: looked up by object name (the request header carries it).
+    this.#objectivesByName.clear();
+    for (const o of [...this.#objectives.values()].sort(byAge)) {
+      if (belongs(o) && !this.#objectivesByName.has(o.name)) this.#objectivesByName.set(o.name, o);
     }
     // InferenceModelRewrite: exact match beats catch-all; oldest object, then first rule, wins.
     this.#rewriteIndex.clear();
     this.#catchAllRewrite = undefined;
     for (const r of [...this.#rewrites.values()].sort(byAge)) {
-      if (!belongs(r.poolRef)) continue;
+      if (!belongs(r)) continue;
       for (const rule of r.rules) {
         if (rule.matches.length === 0) this.#catchAllRewrite ??= rule;
         for (const model of rule.matches) if (!this.#rewriteIndex.has(model)) this.#rewriteIndex.set(model, rule);
@@ -252,7 +264,14 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     const added: Endpoint[] = [];
     for (const [key, ep] of this.#endpoints) {
       const w = wanted.get(key);
-      if (!w || w.pod.name !== ep.podName || this.#engineOf(w.pod) !== ep.engine) {
+      // Same key but a different pod, namespace, rank (targetPorts reordered) or engine: a new endpoint.
+      if (
+        !w ||
+        w.pod.name !== ep.podName ||
+        w.pod.namespace !== ep.namespace ||
+        w.rank !== ep.rank ||
+        this.#engineOf(w.pod) !== ep.engine
+      ) {
         this.#endpoints.delete(key);
         ep.removed = true;
         removed.push(ep);

@@ -1,0 +1,38 @@
+/**
+ * Pod v1: only the fields the picker reads (labels, annotations, deletionTimestamp, podIP, Ready condition).
+ * Everything else is ignored, since real pods carry many fields we have no use for.
+ */
+import { isIP } from 'node:net';
+import type { PodSpec } from '../../datastore/resources.ts';
+import { asList, asMap, child, FieldError, optEnum, optMap, optString, stringMap, type RawMap } from '../fields.ts';
+import type { ObjectMeta } from './common.ts';
+
+const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+
+export function parsePod(obj: RawMap, meta: ObjectMeta): PodSpec {
+  const labels = stringMap(meta.raw.labels, 'metadata.labels');
+  const annotations = stringMap(meta.raw.annotations, 'metadata.annotations');
+  const status = optMap(obj.status, 'status') ?? {};
+
+  const ip = optString(status, 'podIP', 'status', 45, 0) ?? '';
+  if (ip !== '' && isIP(ip) === 0) throw new FieldError('status.podIP', `must be an IP address, got ${JSON.stringify(ip)}`);
+
+  let ready = false;
+  const conditions = asList(status.conditions, 'status.conditions', 0, Infinity);
+  for (let i = 0; i < conditions.length; i++) {
+    const p = child('status.conditions', i);
+    const c = asMap(conditions[i], p);
+    if (c.type === 'Ready') ready = optEnum(c, 'status', p, CONDITION_STATUSES) === 'True';
+  }
+
+  const deletion = meta.raw.deletionTimestamp;
+  return {
+    name: meta.name,
+    namespace: meta.namespace,
+    labels,
+    annotations,
+    ip,
+    ready,
+    terminating: deletion !== undefined && deletion !== null,
+  };
+}
