@@ -338,3 +338,24 @@ describe('resources file', () => {
     assert.equal(ds.endpoints().length, 2, 'last good state kept');
   });
 });
+
+describe('graceful shutdown', () => {
+  test('stop() turns readiness off, refuses new streams and lets an in-flight request finish', async () => {
+    const fx = await startFixture();
+    try {
+      const { session, responses } = await fx.envoy.request({ body: PROMPT });
+      const dest = mutatedHeader(responses[0]!, DEST)!;
+      const stopped = fx.picker.stop();
+      assert.equal(fx.picker.health.isReady(), false);
+      // The open stream still completes its response phase.
+      const resp = await fx.envoy.respond(session, { headers: { 'content-type': 'application/json' }, chunks: ['{"usage":{"prompt_tokens":1,"completion_tokens":1}}'] });
+      assert.equal(resp.length, 2);
+      session.close();
+      await stopped;
+      assert.equal(fx.picker.datastore.endpoint(dest)!.inflightRequests, 0);
+      await assert.rejects(fx.envoy.request({ body: PROMPT }));
+    } finally {
+      await fx.close();
+    }
+  });
+});
