@@ -9,6 +9,7 @@ import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Scorer } from '../../../../framework/scheduling.ts';
 import { readParams } from '../../../params.ts';
+import { scoreMinMax } from '../min-max.ts';
 
 export const QUEUE_SCORER_TYPE = 'queue-scorer';
 
@@ -26,27 +27,15 @@ export class QueueScorer implements Scorer {
   }
 
   score(_request: LLMRequest, candidates: readonly Endpoint[], n: number, out: Float64Array): void {
-    const now = this.#clock.now();
-    const staleness = this.#stalenessMs;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const ep = candidates[i]!;
-      if (ep.metricsAge(now) > staleness) continue;
-      const q = ep.waitingQueue;
-      if (q < min) min = q;
-      if (q > max) max = q;
-    }
-    const range = max - min;
-    for (let i = 0; i < n; i++) {
-      const ep = candidates[i]!;
-      if (ep.metricsAge(now) > staleness) out[i] = 0;
-      else out[i] = range > 0 ? (max - ep.waitingQueue) / range : 1;
-    }
+    scoreMinMax(candidates, n, out, this.#clock.now(), this.#stalenessMs, read);
   }
 }
 
 export function createQueueScorer(name: string, params: unknown, handle: PluginHandle): QueueScorer {
   readParams(name, params, []);
   return new QueueScorer(name, handle.clock, handle.metricsStalenessMs);
+}
+
+function read(ep: Endpoint): number {
+  return ep.waitingQueue;
 }

@@ -9,6 +9,7 @@ import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Scorer } from '../../../../framework/scheduling.ts';
 import { readParams } from '../../../params.ts';
+import { scoreMinMax } from '../min-max.ts';
 
 export const RUNNING_REQUESTS_SCORER_TYPE = 'running-requests-size-scorer';
 
@@ -26,27 +27,15 @@ export class RunningRequestsScorer implements Scorer {
   }
 
   score(_request: LLMRequest, candidates: readonly Endpoint[], n: number, out: Float64Array): void {
-    const now = this.#clock.now();
-    const staleness = this.#stalenessMs;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const ep = candidates[i]!;
-      if (ep.metricsAge(now) > staleness) continue;
-      const r = ep.runningRequests;
-      if (r < min) min = r;
-      if (r > max) max = r;
-    }
-    const range = max - min;
-    for (let i = 0; i < n; i++) {
-      const ep = candidates[i]!;
-      if (ep.metricsAge(now) > staleness) out[i] = 0;
-      else out[i] = range > 0 ? (max - ep.runningRequests) / range : 1;
-    }
+    scoreMinMax(candidates, n, out, this.#clock.now(), this.#stalenessMs, read);
   }
 }
 
 export function createRunningRequestsScorer(name: string, params: unknown, handle: PluginHandle): RunningRequestsScorer {
   readParams(name, params, []);
   return new RunningRequestsScorer(name, handle.clock, handle.metricsStalenessMs);
+}
+
+function read(ep: Endpoint): number {
+  return ep.runningRequests;
 }
