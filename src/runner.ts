@@ -17,6 +17,7 @@ import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
 import { ResourceFileSource } from './resources/file-source.ts';
 import { loadSchedulerConfig } from './scheduling/config.ts';
+import { startKubernetesMode } from './k8s/mode.ts';
 import type { Flags } from './cli/flags.ts';
 
 export interface PickerHandle {
@@ -67,7 +68,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   datastore.on('endpointRemoved', (ep) => scheduler.removeEndpoint(ep.key));
 
   // State source.
-  let source: Source;
+  let source: Source & { onLeadershipChange?(f: () => void): void };
   let resources: ResourceFileSource | undefined;
   if (flags.resources) {
     resources = new ResourceFileSource({ file: flags.resources, datastore, logger });
@@ -81,7 +82,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     const r = resources;
     source = { stop: () => r.close(), ready: () => true };
   } else {
-    source = await startKubernetes(flags, datastore, logger);
+    source = startKubernetes(flags, datastore, logger);
   }
 
   const collector = new MetricsCollector({
@@ -113,7 +114,9 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   await health.start(flags.bindAddress, flags.grpcHealthPort);
   const updateReadiness = () => health.setReady(datastore.synced() && source.ready());
   datastore.on('changed', updateReadiness);
-  const readinessTimer = setInterval(updateReadiness, 1000).unref(); // leader changes are not datastore events
+  source.onLeadershipChange?.(updateReadiness);
+  // Informer sync completes without a datastore change when a namespace is empty: re-check now and then too.
+  const readinessTimer = setInterval(updateReadiness, 1000).unref();
   updateReadiness();
 
   const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath }), {
@@ -164,9 +167,32 @@ function readConfigFile(path: string): string {
   }
 }
 
-async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Promise<Source> {
-  void flags;
-  void datastore;
-  void logger;
-  throw new StartupError('Kubernetes mode is not wired yet: pass --resources FILE');
+function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Source & { onLeadershipChange(f: () => void): void } {
+  if (!flags.poolName && !flags.endpointSelector) {
+    throw new StartupError('Kubernetes mode needs --pool-name (or --endpoint-selector with --endpoint-target-ports); for a local run without a cluster pass --resources FILE');
+  }
+  let mode;
+  try {
+    mode = startKubernetesMode({
+      datastore,
+      poolName: flags.poolName,
+      poolNamespace: flags.poolNamespace,
+      poolGroup: flags.poolGroup,
+      endpointSelector: flags.endpointSelector,
+      endpointTargetPorts: flags.endpointTargetPorts,
+      leaderElection: flags.haEnableLeaderElection,
+      logger,
+    });
+  } catch (e) {
+    throw new StartupError(`Kubernetes mode: ${(e as Error).message}`);
+  }
+  const m = mode;
+  return {
+    ready: () => m.ready(),
+    stop: () => m.stop(),
+    onLeadershipChange: (f) => {
+      m.elector?.on('started', f);
+      m.elector?.on('stopped', f);
+    },
+  };
 }

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# The endpoint picker image: `docker build -t epp .`
+# Stages: build (tsc to dist/), deps (production node_modules only), runtime (node:24 slim, non-root).
+
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no dependency install scripts run (the `node` package's binary download is not needed
+# in an image that already has Node 24).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY proto ./proto
+COPY src ./src
+RUN npm run build
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json ./
+COPY bin ./bin
+# src/extproc/proto.ts resolves the protos at ../../proto from its own file: dist/proto once compiled.
+COPY proto ./dist/proto
+# A numeric non-root user, so runAsNonRoot can verify it without /etc/passwd.
+USER 65532:65532
+# ext_proc gRPC, gRPC health, Prometheus metrics
+EXPOSE 9002 9003 9090
+ENTRYPOINT ["node", "bin/epp.js"]

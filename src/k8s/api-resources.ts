@@ -1,0 +1,56 @@
+/** The API groups, versions and collection paths the picker reads, and label-selector strings. */
+import type { Kind } from './reconciler.ts';
+
+export const POOL_GROUP_V1 = 'inference.networking.k8s.io';
+export const X_GROUP = 'inference.networking.x-k8s.io';
+
+export interface ApiResource {
+  kind: Kind;
+  group: string;
+  version: string;
+  plural: string;
+}
+
+/** InferencePool: v1 in the GA group, v1alpha2 in the experimental one (pre-v1.0 clusters). */
+export function poolResource(group: string): ApiResource {
+  if (group === POOL_GROUP_V1) return { kind: 'InferencePool', group, version: 'v1', plural: 'inferencepools' };
+  if (group === X_GROUP) return { kind: 'InferencePool', group, version: 'v1alpha2', plural: 'inferencepools' };
+  throw new Error(`--pool-group must be ${POOL_GROUP_V1} or ${X_GROUP}, got ${JSON.stringify(group)}`);
+}
+
+export const MODEL_RESOURCE: ApiResource = { kind: 'InferenceModel', group: X_GROUP, version: 'v1alpha2', plural: 'inferencemodels' };
+export const OBJECTIVE_RESOURCE: ApiResource = { kind: 'InferenceObjective', group: X_GROUP, version: 'v1alpha2', plural: 'inferenceobjectives' };
+export const REWRITE_RESOURCE: ApiResource = { kind: 'InferenceModelRewrite', group: X_GROUP, version: 'v1alpha2', plural: 'inferencemodelrewrites' };
+export const POD_RESOURCE: ApiResource = { kind: 'Pod', group: '', version: 'v1', plural: 'pods' };
+
+export function apiVersionOf(r: { group: string; version: string }): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** Namespaced collection path: /api/v1/namespaces/ns/pods or /apis/group/version/namespaces/ns/plural. */
+export function collectionPath(r: { group: string; version: string; plural: string }, namespace: string): string {
+  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`;
+}
+
+/** matchLabels as an equality-based label selector, keys sorted so equal selectors compare equal. */
+export function labelSelectorString(labels: Readonly<Record<string, string>>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+}
+
+/** Parses `k=v,k2=v2` (the --endpoint-selector flag); throws on anything else. */
+export function parseLabelSelector(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const term = part.trim();
+    if (term === '') continue;
+    const m = /^([^=!\s]+)\s*==?\s*([^=!\s]*)$/.exec(term);
+    if (!m) throw new Error(`label selector term ${JSON.stringify(term)} must be key=value`);
+    out[m[1]!] = m[2]!;
+  }
+  if (Object.keys(out).length === 0) throw new Error('label selector is empty');
+  return out;
+}

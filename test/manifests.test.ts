@@ -1,0 +1,299 @@
+/**
+ * Deployment artefacts, checked as far as this machine allows (no helm, no docker, no cluster):
+ * every YAML parses; the CRDs are structural and accept the examples and the chart's rendered objects
+ * (which the picker's own parser accepts too) and reject broken ones; the chart renders (with a Go-template
+ * subset, test/k8s/helm-render.ts) in its main variants; every value is used, defined and documented;
+ * the Envoy bootstrap and the Dockerfile have the required shape.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+import { parseObject } from '../src/resources/validate.ts';
+import { leaseNameForPool } from '../src/k8s/leader-election.ts';
+import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
+import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './k8s/chart-values.ts';
+import { renderChart } from './k8s/helm-render.ts';
+import { type Schema, structuralProblems, validate } from './k8s/openapi-schema.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHART = join(ROOT, 'charts/epp');
+
+type Doc = Record<string, any>;
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+function yamlDocs(file: string): Doc[] {
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+  for (const d of docs) if (d.errors.length) throw new Error(`${relative(ROOT, file)}: ${d.errors[0]!.message}`);
+  return docs.map((d) => d.toJS() as Doc).filter((d) => d !== null);
+}
+
+// ------------------------------------------------------------------ CRDs
+
+const crdFiles = walk(join(ROOT, 'config/crd')).filter((f) => f.endsWith('.yaml'));
+const crds = crdFiles.flatMap(yamlDocs);
+
+/** Schema for apiVersion + kind from config/crd, or undefined when no CRD of ours defines it. */
+function schemaFor(apiVersion: string, kind: string): Schema | undefined {
+  for (const crd of crds) {
+    if (crd.spec.names.kind !== kind) continue;
+    for (const v of crd.spec.versions) if (`${crd.spec.group}/${v.name}` === apiVersion) return v.schema.openAPIV3Schema;
+  }
+  return undefined;
+}
+
+function checkObject(obj: Doc): string[] {
+  const schema = schemaFor(obj.apiVersion, obj.kind);
+  assert.ok(schema, `no CRD for ${obj.apiVersion} ${obj.kind}`);
+  return validate(schema, structuredClone(obj));
+}
+
+test('CRDs: structural, named <plural>.<group>, one storage version, cover every API the picker reads', () => {
+  assert.ok(crds.length >= 5);
+  for (const crd of crds) {
+    assert.equal(crd.apiVersion, 'apiextensions.k8s.io/v1');
+    assert.equal(crd.kind, 'CustomResourceDefinition');
+    assert.equal(crd.metadata.name, `${crd.spec.names.plural}.${crd.spec.group}`);
+    assert.equal(crd.spec.versions.filter((v: Doc) => v.storage).length, 1, crd.metadata.name);
+    for (const v of crd.spec.versions) assert.deepEqual(structuralProblems(v.schema.openAPIV3Schema), [], `${crd.metadata.name} ${v.name}`);
+  }
+  for (const r of [poolResource(POOL_GROUP_V1), poolResource(X_GROUP), MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE]) {
+    assert.ok(schemaFor(`${r.group}/${r.version}`, r.kind), `CRD for ${r.group}/${r.version} ${r.kind}`);
+  }
+});
+
+// ------------------------------------------------------------------ examples
+
+const exampleFiles = walk(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
+
+const DEPLOY_EXAMPLES = ['envoy', 'gateway', 'vllm'];
+
+test('examples: every file parses; the deployment examples mark where a user must change something', () => {
+  assert.ok(exampleFiles.length >= 4);
+  for (const f of exampleFiles) {
+    assert.ok(yamlDocs(f).length > 0, f);
+    if (!DEPLOY_EXAMPLES.includes(relative(join(ROOT, 'examples'), f).split('/')[0]!)) continue;
+    assert.match(readFileSync(f, 'utf8'), /CHANGE/, `${relative(ROOT, f)} marks what to change`);
+  }
+});
+
+test('examples: the CRD schemas and the picker parser both accept every inference object', () => {
+  let checked = 0;
+  for (const f of exampleFiles) {
+    for (const doc of yamlDocs(f)) {
+      if (!schemaFor(doc.apiVersion, doc.kind)) continue;
+      assert.deepEqual(checkObject(doc), [], `${relative(ROOT, f)} ${doc.kind} ${doc.metadata.name}`);
+      assert.equal(parseObject(doc, relative(ROOT, f), 'default').kind, doc.kind);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 6, `checked ${checked} objects`);
+});
+
+const poolV1: Doc = {
+  apiVersion: 'inference.networking.k8s.io/v1',
+  kind: 'InferencePool',
+  metadata: { name: 'p' },
+  spec: { selector: { matchLabels: { app: 'x' } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: 'epp', port: { number: 9002 } } },
+};
+const modelV1alpha2: Doc = {
+  apiVersion: 'inference.networking.x-k8s.io/v1alpha2',
+  kind: 'InferenceModel',
+  metadata: { name: 'm' },
+  spec: { modelName: 'm', poolRef: { name: 'p' }, targetModels: [{ name: 'a', weight: 1 }, { name: 'b', weight: 2 }] },
+};
+
+test('CRD schemas reject broken objects, naming the field', () => {
+  const broken: [string, Doc, RegExp][] = [
+    ['nine target ports', { ...poolV1, spec: { ...poolV1.spec, targetPorts: Array.from({ length: 9 }, (_, i) => ({ number: 8000 + i })) } }, /targetPorts: should have at most 8/],
+    ['duplicate ports', { ...poolV1, spec: { ...poolV1.spec, targetPorts: [{ number: 8000 }, { number: 8000 }] } }, /targetPorts: port number must be unique/],
+    ['port out of range', { ...poolV1, spec: { ...poolV1.spec, targetPorts: [{ number: 70000 }] } }, /targetPorts\[0\]\.number: should be <= 65535/],
+    ['no selector', { ...poolV1, spec: { targetPorts: [{ number: 8000 }] } }, /spec: selector: Required/],
+    ['empty matchLabels', { ...poolV1, spec: { ...poolV1.spec, selector: { matchLabels: {} } } }, /matchLabels: should have at least 1/],
+    ['bad failureMode', { ...poolV1, spec: { ...poolV1.spec, endpointPickerRef: { name: 'e', port: { number: 1 }, failureMode: 'Sometimes' } } }, /failureMode: should be one of/],
+    ['Service ref without port', { ...poolV1, spec: { ...poolV1.spec, endpointPickerRef: { name: 'e' } } }, /endpointPickerRef: port is required/],
+    ['unknown field', { ...poolV1, spec: { ...poolV1.spec, targetPort: 8000 } }, /spec: targetPort: unknown field/],
+    ['weights on some targets', { ...modelV1alpha2, spec: { ...modelV1alpha2.spec, targetModels: [{ name: 'a', weight: 1 }, { name: 'b' }] } }, /targetModels: Weights should be set/],
+    ['weight 0', { ...modelV1alpha2, spec: { ...modelV1alpha2.spec, targetModels: [{ name: 'a', weight: 0 }] } }, /weight: should be >= 1/],
+    ['bad criticality', { ...modelV1alpha2, spec: { ...modelV1alpha2.spec, criticality: 'Urgent' } }, /criticality: should be one of/],
+  ];
+  assert.deepEqual(checkObject(poolV1), []);
+  assert.deepEqual(checkObject(modelV1alpha2), []);
+  for (const [what, obj, want] of broken) {
+    const errors = checkObject(obj);
+    assert.ok(errors.some((e) => want.test(e)), `${what}: ${JSON.stringify(errors)}`);
+  }
+});
+
+// ------------------------------------------------------------------ chart
+
+const chartFiles: Record<string, string> = {};
+for (const f of walk(join(CHART, 'templates'))) chartFiles[relative(CHART, f)] = readFileSync(f, 'utf8');
+const valuesText = readFileSync(join(CHART, 'values.yaml'), 'utf8');
+const defaults = parse(valuesText) as Doc;
+const chartMeta = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as Doc;
+
+function render(overrides: Doc = {}): { files: Record<string, string>; objects: Doc[] } {
+  const values = merge(structuredClone(defaults), overrides);
+  const files = renderChart({
+    files: chartFiles,
+    values,
+    release: { Name: 'llama', Namespace: 'inference' },
+    chart: { Name: chartMeta.name, Version: chartMeta.version, AppVersion: chartMeta.appVersion },
+  });
+  const objects: Doc[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    if (!name.endsWith('.yaml')) continue;
+    for (const d of parseAllDocuments(text)) {
+      assert.deepEqual(d.errors, [], `${name} renders to valid YAML:\n${text}`);
+      const js = d.toJS() as Doc | null;
+      if (js) objects.push(js);
+    }
+  }
+  return { files, objects };
+}
+
+function merge(base: Doc, over: Doc): Doc {
+  for (const [k, v] of Object.entries(over)) {
+    base[k] = v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object' ? merge(base[k], v) : v;
+  }
+  return base;
+}
+
+const find = (objs: Doc[], kind: string): Doc[] => objs.filter((o) => o.kind === kind);
+/** The only object of `kind`. */
+function one(objs: Doc[], kind: string): Doc {
+  const found = find(objs, kind);
+  assert.equal(found.length, 1, `one ${kind}`);
+  return found[0]!;
+}
+
+test('chart: Chart.yaml and values.yaml parse; every value is used, defined and documented', () => {
+  assert.equal(chartMeta.apiVersion, 'v2');
+  const refs = valueRefs(Object.values(chartFiles));
+  assert.deepEqual(unusedValues(defaults, refs), [], 'values no template reads');
+  assert.deepEqual(undefinedRefs(defaults, refs), [], 'template references to undefined values');
+  assert.deepEqual(undocumentedValues(valuesText), [], 'values without a comment');
+  assert.ok(leafPaths(defaults).length > 30);
+});
+
+test('chart: default render: Deployment hardened and probed on the gRPC health port, Service, RBAC, pool', () => {
+  const { objects, files } = render();
+  const dep = one(objects, 'Deployment');
+  const pod = dep.spec.template.spec;
+  const c = pod.containers[0];
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  assert.deepEqual(c.livenessProbe.grpc, { port: 9003, service: 'liveness' });
+  assert.deepEqual(c.readinessProbe.grpc, { port: 9003, service: 'readiness' });
+  assert.ok(c.resources.requests.cpu);
+  assert.ok(c.args.includes('--pool-name=llama'));
+  assert.ok(c.args.includes('--pool-namespace=inference'));
+  assert.ok(c.args.includes('--pool-group=inference.networking.k8s.io'));
+  assert.ok(!c.args.includes('--ha-enable-leader-election'));
+  assert.equal(c.image, `ghcr.io/example/epp:${chartMeta.appVersion}`);
+
+  const svc = one(objects, 'Service');
+  assert.deepEqual(svc.spec.ports.map((p: Doc) => [p.name, p.port]), [['grpc-ext-proc', 9002], ['http-metrics', 9090]]);
+  assert.deepEqual(svc.spec.selector, dep.spec.selector.matchLabels);
+
+  const role = one(objects, 'Role');
+  const granted = role.rules.flatMap((r: Doc) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}:${r.verbs.join(',')}`));
+  for (const want of ['/pods', 'inference.networking.k8s.io/inferencepools', ...[MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE].map((r) => `${r.group}/${r.plural}`)]) {
+    assert.ok(granted.includes(`${want}:get,list,watch`), `${want} readable`);
+  }
+  assert.ok(!granted.some((g: string) => g.includes('leases')), 'no lease access without HA');
+  assert.ok(!granted.some((g: string) => /create|update|delete|patch/.test(g)), 'read-only without HA');
+
+  const pool = one(objects, 'InferencePool');
+  assert.deepEqual(checkObject(pool), []);
+  assert.equal(pool.spec.endpointPickerRef.name, svc.metadata.name);
+  assert.equal(pool.spec.endpointPickerRef.failureMode, 'FailOpen');
+  assert.equal(parseObject(pool, 'chart', 'inference').kind, 'InferencePool');
+  assert.match(files['templates/NOTES.txt'] ?? '', /failure_mode_allow=true/);
+});
+
+test('chart: replicas > 1 turns on leader election and grants exactly this pool\'s Lease', () => {
+  const { objects, files } = render({ replicas: 3 });
+  const c = find(objects, 'Deployment')[0]!.spec.template.spec.containers[0];
+  assert.ok(c.args.includes('--ha-enable-leader-election'));
+  const leaseRules = find(objects, 'Role')[0]!.rules.filter((r: Doc) => r.resources.includes('leases'));
+  assert.deepEqual(leaseRules.map((r: Doc) => r.verbs), [['create'], ['get', 'update']]);
+  assert.deepEqual(leaseRules[1].resourceNames, [leaseNameForPool('llama')], 'chart and picker agree on the Lease name');
+  assert.match(files['templates/NOTES.txt'] ?? '', /leader/);
+});
+
+test('chart: objectives, v1alpha2 pools, pool-less mode, plugins config, ServiceMonitor', () => {
+  const withObjectives = render({ inferenceObjectives: [{ name: 'critical', priority: 100 }, { name: 'batch', priority: -1 }, { name: 'plain' }] });
+  const objectives = find(withObjectives.objects, 'InferenceObjective');
+  assert.deepEqual(objectives.map((o) => [o.metadata.name, o.spec.priority]), [['critical', 100], ['batch', -1], ['plain', undefined]]);
+  for (const o of objectives) {
+    assert.deepEqual(checkObject(o), []);
+    assert.equal(parseObject(o, 'chart', 'inference').kind, 'InferenceObjective');
+  }
+
+  const legacy = render({ inferencePool: { group: 'inference.networking.x-k8s.io' } });
+  const lp = one(legacy.objects, 'InferencePool');
+  assert.equal(lp.apiVersion, 'inference.networking.x-k8s.io/v1alpha2');
+  assert.deepEqual(checkObject(lp), []);
+  assert.equal(parseObject(lp, 'chart', 'inference').kind, 'InferencePool');
+  assert.equal(find(legacy.objects, 'Role')[0]!.rules[1].apiGroups[0], 'inference.networking.x-k8s.io');
+
+  const poolless = render({ endpointSelector: 'app=vllm', endpointTargetPorts: [8000, 8001], replicas: 2 });
+  const args: string[] = find(poolless.objects, 'Deployment')[0]!.spec.template.spec.containers[0].args;
+  assert.ok(args.includes('--endpoint-selector=app=vllm') && args.includes('--endpoint-target-ports=8000,8001'));
+  assert.ok(!args.some((a) => a.startsWith('--pool-group=') || a.startsWith('--pool-name=')), 'pool flags are exclusive with --endpoint-selector');
+  assert.equal(find(poolless.objects, 'InferencePool').length, 0);
+  const poollessRules: Doc[] = one(poolless.objects, 'Role').rules;
+  assert.ok(!poollessRules.some((r) => r.resources.includes('inferencepools')));
+  // The pool-less Lease name is a hash of the selector: renewals cannot be limited by name.
+  assert.ok(poollessRules.some((r) => r.resources.includes('leases') && r.verbs.includes('update') && !r.resourceNames));
+
+  const configured = render({ pluginsConfig: 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n', monitoring: { serviceMonitor: { enabled: true } } });
+  const cm = one(configured.objects, 'ConfigMap');
+  assert.equal(parse(cm.data['plugins.yaml']).kind, 'EndpointPickerConfig');
+  assert.ok(find(configured.objects, 'Deployment')[0]!.spec.template.spec.containers[0].args.includes('--config-file=/etc/epp/config/plugins.yaml'));
+  assert.equal(find(configured.objects, 'ServiceMonitor')[0]!.spec.endpoints[0].port, 'http-metrics');
+  assert.equal(find(render().objects, 'ServiceMonitor').length, 0);
+});
+
+// ------------------------------------------------------------------ Envoy, Dockerfile
+
+test('Envoy bootstrap: ext_proc FULL_DUPLEX_STREAMED to the picker, ORIGINAL_DST on the destination header', () => {
+  const [boot] = yamlDocs(join(ROOT, 'examples/envoy/envoy.yaml'));
+  const hcm = boot!.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  const ext = hcm.http_filters.find((f: Doc) => f.name === 'envoy.filters.http.ext_proc').typed_config;
+  assert.equal(ext.processing_mode.request_body_mode, 'FULL_DUPLEX_STREAMED');
+  assert.equal(ext.processing_mode.response_body_mode, 'FULL_DUPLEX_STREAMED');
+  assert.equal(typeof ext.failure_mode_allow, 'boolean');
+  const clusters: Doc[] = boot!.static_resources.clusters;
+  const od = clusters.find((c) => c.name === 'original_destination_cluster')!;
+  assert.equal(od.type, 'ORIGINAL_DST');
+  assert.deepEqual(od.original_dst_lb_config, { use_http_header: true, http_header_name: 'x-gateway-destination-endpoint' });
+  const epp = clusters.find((c) => c.name === ext.grpc_service.envoy_grpc.cluster_name)!;
+  assert.equal(epp.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value, 9002);
+  assert.equal(epp.health_checks[0].grpc_health_check.service_name, 'envoy.service.ext_proc.v3.ExternalProcessor');
+  const routes: Doc[] = hcm.route_config.virtual_hosts[0].routes;
+  assert.equal(routes[0]!.route.cluster, 'original_destination_cluster');
+  assert.ok(clusters.some((c) => c.name === routes.at(-1)!.route.cluster), 'fail-open fallback route has a cluster');
+});
+
+test('Dockerfile: multi-stage node:24 slim, production deps only, non-root, epp entrypoint', () => {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+  assert.ok(froms.length >= 2 && froms.every((f) => f === 'node:24-slim'), String(froms));
+  assert.match(text, /npm ci --omit=dev/);
+  const user = /^USER\s+(\S+)/m.exec(text)?.[1] ?? 'root';
+  assert.ok(!/^(root|0)(:|$)/.test(user), `runs as ${user}`);
+  assert.match(text, /^ENTRYPOINT \["node", "bin\/epp\.js"\]/m);
+  assert.match(readFileSync(join(ROOT, '.dockerignore'), 'utf8'), /^node_modules$/m);
+});
