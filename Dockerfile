@@ -8,11 +8,13 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: no dependency install scripts run (the `node` package's binary download is not needed
 # in an image that already has Node 24).
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY proto ./proto
 COPY src ./src
-RUN npm run build
+# tsc directly, not `npm run build`: npm puts node_modules/.bin first on PATH, where the `node` package's
+# shim has no binary behind it (install scripts were skipped); the image's own Node 24 runs tsc.
+RUN ./node_modules/.bin/tsc -p tsconfig.build.json
 
 FROM node:24-slim AS deps
 WORKDIR /app
@@ -26,8 +28,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY package.json ./
 COPY bin ./bin
-# src/extproc/proto.ts resolves the protos at ../../proto from its own file: dist/proto once compiled.
-COPY proto ./dist/proto
+# dist/src/extproc/proto.js finds the protos at ../../../proto (the package root).
+COPY proto ./proto
 # A numeric non-root user, so runAsNonRoot can verify it without /etc/passwd.
 USER 65532:65532
 # ext_proc gRPC, gRPC health, Prometheus metrics

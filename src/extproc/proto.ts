@@ -3,11 +3,15 @@
  * keepCase keeps Envoy's snake_case names; google.protobuf.Struct/Value come from protobufjs' bundled copy,
  * whose JS field names are camelCase (stringValue, structValue, listValue): see shared reference extproc.md §1.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as protoLoader from '@grpc/proto-loader';
 import * as grpc from '@grpc/grpc-js';
 
-export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
+// proto/ sits two levels up from src/extproc/, and three from dist/src/extproc/ in a compiled package.
+export const PROTO_DIR = [new URL('../../proto/', import.meta.url), new URL('../../../proto/', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((dir) => existsSync(`${dir}/envoy`)) ?? fileURLToPath(new URL('../../proto/', import.meta.url));
 export const EXT_PROC_PROTO = 'envoy/service/ext_proc/v3/external_processor.proto';
 export const EXT_PROC_SERVICE_NAME = 'envoy.service.ext_proc.v3.ExternalProcessor';
 
