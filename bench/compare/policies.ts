@@ -1,0 +1,90 @@
+/**
+ * The routing policies compared side by side. Baselines run in the proxy (bench/compare/baselines.ts); the
+ * others run the picker with an EndpointPickerConfig.
+ */
+import { DEFAULT_CONFIG_YAML } from '../../src/scheduling/config.ts';
+import type { PluginRegistry } from '../../src/scheduling/plugin-registry.ts';
+import type { BaselineName } from './baselines.ts';
+import { registerExperimental } from './experimental/prototype-scorers.ts';
+
+export type PolicySpec =
+  | { name: string; kind: 'baseline'; baseline: BaselineName; description: string }
+  | {
+      name: string;
+      kind: 'picker';
+      configYaml: string;
+      description: string;
+      /** Plugins beyond the in-tree registry (prototypes; fast mode only). */
+      extraPlugins?: (registry: PluginRegistry) => void;
+    };
+
+/**
+ * Our tuned configuration (bench/README.md, "Tuning"): the reference weights sit on a plateau no in-tree
+ * weight combination beats on p90 tails; LoRA affinity at weight 4 is what multi-adapter traffic needs
+ * (it scores every endpoint 0 when no adapter metrics exist, so it is neutral elsewhere).
+ */
+export const BEST_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: prefix-cache-scorer
+- type: lora-affinity-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: queue-scorer
+    weight: 2
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 2
+  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: lora-affinity-scorer
+    weight: 4
+  - pluginRef: max-score-picker
+`;
+
+/** Prototype: the reference weights with KV usage dead-reckoned between scrapes (fast mode only). */
+export const KV_ESTIMATE_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: kv-estimate-scorer
+- type: prefix-cache-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: queue-scorer
+    weight: 2
+  - pluginRef: kv-estimate-scorer
+    weight: 2
+  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: max-score-picker
+`;
+
+export const POLICIES: Readonly<Record<string, PolicySpec>> = {
+  'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
+  'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
+  random: { name: 'random', kind: 'baseline', baseline: 'random', description: 'uniform random (kube-proxy iptables), no picker' },
+  default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
+  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: queue 2, kv-cache 2, prefix 3, lora-affinity 4, max-score (bench/README.md)' },
+  'kv-estimate': {
+    name: 'kv-estimate',
+    kind: 'picker',
+    configYaml: KV_ESTIMATE_CONFIG_YAML,
+    description: 'prototype (fast mode only): reference weights, KV usage dead-reckoned with the picker\'s own dispatches between scrapes',
+    extraPlugins: registerExperimental,
+  },
+};
+
+/** Run by default. */
+export const ALL_POLICIES = ['round-robin', 'least-request', 'random', 'default', 'best'];
+
+export function policy(name: string): PolicySpec {
+  const p = POLICIES[name];
+  if (p) return p;
+  throw new Error(`unknown policy "${name}" (known: ${Object.keys(POLICIES).join(', ')})`);
+}

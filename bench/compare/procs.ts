@@ -1,0 +1,89 @@
+/** Child processes for the end-to-end mode and the dev stack: spawn with the current Node, wait for a log line, stop. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Child {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  /** Last lines of stdout+stderr, for error messages. */
+  readonly tail: string[];
+}
+
+/** Runs `node <script> ...args` from the repo root with this process's Node binary (Node 24 under npm). */
+export function spawnNode(name: string, script: string, args: readonly string[], onLine?: (line: string) => void): Child {
+  const proc = spawn(process.execPath, [script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const child: Child = { name, proc, tail };
+  let partial = '';
+  const onData = (buf: Buffer): void => {
+    partial += buf.toString('utf8');
+    let nl = partial.indexOf('\n');
+    while (nl >= 0) {
+      const line = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      nl = partial.indexOf('\n');
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      onLine?.(line);
+    }
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  return child;
+}
+
+/** Resolves when `count` lines matching `re` were printed; rejects on exit or timeout. */
+export function waitForLines(child: Child, re: RegExp, count: number, timeoutMs: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const seen: string[] = [];
+    for (const l of child.tail) if (re.test(l)) seen.push(l);
+    if (seen.length >= count) return resolve(seen);
+    const onData = (): void => {
+      seen.length = 0;
+      for (const l of child.tail) if (re.test(l)) seen.push(l);
+      if (seen.length >= count) done(null);
+    };
+    const onExit = (code: number | null): void => done(new Error(`${child.name} exited (${code}) before it was ready:\n  ${child.tail.join('\n  ')}`));
+    const timer = setTimeout(() => done(new Error(`${child.name} not ready after ${timeoutMs} ms:\n  ${child.tail.join('\n  ')}`)), timeoutMs);
+    const done = (err: Error | null): void => {
+      clearTimeout(timer);
+      child.proc.stdout?.off('data', onData);
+      child.proc.stderr?.off('data', onData);
+      child.proc.off('exit', onExit);
+      if (err) reject(err);
+      else resolve([...seen]);
+    };
+    child.proc.stdout?.on('data', onData);
+    child.proc.stderr?.on('data', onData);
+    child.proc.once('exit', onExit);
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+export function stopChild(child: Child, graceMs = 5000): Promise<void> {
+  const p = child.proc;
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
