@@ -17,7 +17,6 @@ import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
 import { ResourceFileSource } from './resources/file-source.ts';
 import { loadSchedulerConfig } from './scheduling/config.ts';
-import { startKubernetesMode } from './k8s/mode.ts';
 import type { Flags } from './cli/flags.ts';
 
 export interface PickerHandle {
@@ -82,7 +81,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     const r = resources;
     source = { stop: () => r.close(), ready: () => true };
   } else {
-    source = startKubernetes(flags, datastore, logger);
+    source = await startKubernetes(flags, datastore, logger);
   }
 
   const collector = new MetricsCollector({
@@ -126,7 +125,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     maxBodyBytes: flags.maxRequestBodyBytes,
     requestBodyMode: flags.requestBodyMode as BodySendMode,
     responseBodyMode: flags.responseBodyMode as BodySendMode,
-  });
+  }, (service) => health.status(service));
   const metricsServer = await startMetricsServer(metrics.registry, flags.bindAddress, flags.metricsPort);
 
   logger.info(
@@ -167,10 +166,12 @@ function readConfigFile(path: string): string {
   }
 }
 
-function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Source & { onLeadershipChange(f: () => void): void } {
+async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Promise<Source & { onLeadershipChange(f: () => void): void }> {
   if (!flags.poolName && !flags.endpointSelector) {
     throw new StartupError('Kubernetes mode needs --pool-name (or --endpoint-selector with --endpoint-target-ports); for a local run without a cluster pass --resources FILE');
   }
+  // Loaded on demand: @kubernetes/client-node holds ~25 MB of heap that standalone mode never needs.
+  const { startKubernetesMode } = await import('./k8s/mode.ts');
   let mode;
   try {
     mode = startKubernetesMode({

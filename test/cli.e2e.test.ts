@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import { EnvoyDriver, mutatedHeader } from './support/envoy-driver.ts';
 
 const BIN = fileURLToPath(new URL('../bin/epp.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../examples/standalone/resources.yaml', import.meta.url));
@@ -66,7 +67,7 @@ test('an unknown flag and an invalid scheduler config stop startup with the prob
   assert.match(c.stderr(), /selector/);
 });
 
-test('starts on the standalone example over TLS, reports ready, stops cleanly on SIGTERM', async () => {
+test('starts on the standalone example over TLS, reports ready, routes over TLS, stops cleanly on SIGTERM', async () => {
   const p = run(['--resources', EXAMPLE, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--refresh-metrics-interval=1s']);
   const started = JSON.parse(await p.line(/endpoint picker started/)) as { healthPort: number; grpcPort: number; secure: boolean; endpoints: number };
   assert.equal(started.secure, true);
@@ -81,9 +82,11 @@ test('starts on the standalone example over TLS, reports ready, stops cleanly on
   client.close();
   // The ext_proc port speaks TLS (self-signed): a TLS channel that skips verification connects.
   const creds = grpc.credentials.createSsl(null, null, null, { checkServerIdentity: () => undefined, rejectUnauthorized: false });
-  const ch = new grpc.Client(`127.0.0.1:${started.grpcPort}`, creds);
-  await new Promise<void>((resolve, reject) => ch.waitForReady(Date.now() + 5000, (e) => (e ? reject(e) : resolve())));
-  ch.close();
+  const envoy = new EnvoyDriver(`127.0.0.1:${started.grpcPort}`, creds);
+  const { session, responses } = await envoy.request({ method: 'GET', path: '/v1/models' });
+  assert.match(mutatedHeader(responses[0]!, 'x-gateway-destination-endpoint') ?? '', /^127\.0\.0\.[234]:8000$/);
+  session.close();
+  envoy.close();
   p.kill('SIGTERM');
   assert.equal(await p.exit, 0);
   assert.match(p.stdout(), /endpoint picker stopped/);

@@ -148,6 +148,13 @@ describe('routing by load', () => {
       assert.equal(res.status, 'SERVING', service);
     }
     client.close();
+    // Envoy health-checks the ext_proc cluster on the ext_proc port itself.
+    const onExtProcPort = new Client(`127.0.0.1:${fx.picker.grpcPort}`, grpc.credentials.createInsecure()) as unknown as typeof client;
+    const res = await new Promise<{ status: string }>((resolve, reject) => onExtProcPort.check({ service: 'envoy.service.ext_proc.v3.ExternalProcessor' }, (err, r) => (err ? reject(err) : resolve(r))));
+    assert.equal(res.status, 'SERVING');
+    const unknown = await new Promise<{ status: string }>((resolve, reject) => onExtProcPort.check({ service: 'nope' }, (err, r) => (err ? reject(err) : resolve(r))));
+    assert.equal(unknown.status, 'SERVICE_UNKNOWN');
+    onExtProcPort.close();
   });
 });
 

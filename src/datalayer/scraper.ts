@@ -1,5 +1,5 @@
 /**
- * The scrape loop of one endpoint: one keep-alive undici Client (a single connection), a GET of the
+ * The scrape loop of one endpoint: one keep-alive connection (PageClient), a GET of the
  * engine's metrics page every interval, extraction, and the write into the Endpoint.
  *
  * Scrapes of one endpoint never overlap: the next one is scheduled when the previous finishes, at
@@ -7,12 +7,12 @@
  * Each scrape is aborted after `timeoutMs`. A failed scrape writes nothing, so metricsUpdatedAt keeps
  * the time of the last good page and the endpoint's metrics age until a reader treats them as stale.
  */
-import { Client } from 'undici';
 import { endpointKey, type Endpoint } from '../datastore/endpoint.ts';
 import type { Clock } from '../framework/clock.ts';
 import { ENGINE_SPECS, extractorFor } from './engines.ts';
 import type { MetricsExtractor } from './extractor.ts';
 import { MetricsWriter, ScrapedMetrics } from './scraped-metrics.ts';
+import { PageClient } from './page-client.ts';
 
 export interface ScraperConfig {
   readonly intervalMs: number;
@@ -26,10 +26,10 @@ export interface ScraperConfig {
   readonly onResult: (scraper: EndpointScraper, ok: boolean, durationMs: number, reason: string) => void;
 }
 
-// prometheus_client answers OpenMetrics if asked; ask for the 0.0.4 text format explicitly.
-const REQUEST_HEADERS = { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' };
 /** A metrics page is ~60 KB; anything near this is not one. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+
+class ScrapeTimeout extends Error {}
 
 export class EndpointScraper {
   readonly endpoint: Endpoint;
@@ -42,34 +42,32 @@ export class EndpointScraper {
   failureStreakLogged = false;
 
   readonly #config: ScraperConfig;
-  readonly #client: Client;
-  readonly #path: string;
+  readonly #client: PageClient;
   readonly #extractor: MetricsExtractor;
   readonly #scraped = new ScrapedMetrics();
   readonly #writer = new MetricsWriter();
+  /** Bound once: the page callback of every scrape. */
+  readonly #onPage: (err: Error | null, status: number, page: string) => void;
   #timer: NodeJS.Timeout | undefined = undefined;
-  #abort: AbortController | undefined = undefined;
-  #timedOut = false;
+  #timeout: NodeJS.Timeout | undefined = undefined;
+  #startedAt = 0;
+  #scraping = false;
   #stopped = false;
-  #inflight: Promise<void> = Promise.resolve();
+  /** Resolves stop() once the aborted scrape in flight has reported back. */
+  #onSettled: (() => void) | null = null;
   #closed: Promise<void> | undefined = undefined;
+  #runningCopy = '';
+  #waitingCopy = '';
 
   constructor(endpoint: Endpoint, config: ScraperConfig) {
     this.endpoint = endpoint;
     this.#config = config;
-    this.#path = config.metricsPath || ENGINE_SPECS[endpoint.engine].path;
+    const path = config.metricsPath || ENGINE_SPECS[endpoint.engine].path;
     this.#extractor = extractorFor(endpoint.engine);
     const host = config.metricsPort > 0 ? endpointKey(endpoint.address, config.metricsPort) : endpoint.key;
-    const origin = `http://${host}`;
-    this.url = origin + this.#path;
-    this.#client = new Client(origin, {
-      pipelining: 1,
-      connectTimeout: config.timeoutMs,
-      headersTimeout: config.timeoutMs,
-      bodyTimeout: config.timeoutMs,
-      maxResponseSize: MAX_PAGE_BYTES,
-      allowH2: false,
-    });
+    this.url = `http://${host}${path}`;
+    this.#client = new PageClient(endpoint.address, config.metricsPort > 0 ? config.metricsPort : endpoint.port, host, path, MAX_PAGE_BYTES);
+    this.#onPage = (err, status, page) => this.#finish(status, page, err);
   }
 
   /** Starts the loop with an immediate first scrape. */
@@ -84,8 +82,9 @@ export class EndpointScraper {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#abort?.abort();
-    this.#closed = Promise.all([this.#client.destroy(), this.#inflight]).then(noop);
+    clearTimeout(this.#timeout);
+    const settled = this.#scraping ? new Promise<void>((resolve) => (this.#onSettled = resolve)) : undefined;
+    this.#closed = Promise.all([this.#client.close(), settled]).then(noop);
     return this.#closed;
   }
 
@@ -97,42 +96,69 @@ export class EndpointScraper {
 
   static #tick(scraper: EndpointScraper): void {
     scraper.#timer = undefined;
-    if (!scraper.#stopped) scraper.#inflight = scraper.#scrape();
+    if (!scraper.#stopped) scraper.#scrape();
   }
 
   static #onTimeout(scraper: EndpointScraper): void {
-    scraper.#timedOut = true;
-    scraper.#abort?.abort();
+    if (scraper.#scraping) scraper.#client.abort(new ScrapeTimeout());
   }
 
-  async #scrape(): Promise<void> {
-    const { clock, timeoutMs, intervalMs } = this.#config;
-    const started = clock.now();
-    const abort = new AbortController();
-    this.#abort = abort;
-    this.#timedOut = false;
-    const timeout = setTimeout(EndpointScraper.#onTimeout, timeoutMs, this);
-    timeout.unref();
-    let reason = '';
-    try {
-      const res = await this.#client.request({ method: 'GET', path: this.#path, headers: REQUEST_HEADERS, signal: abort.signal });
-      if (res.statusCode !== 200) {
-        await res.body.dump();
-        reason = `HTTP ${res.statusCode}`;
-      } else {
-        reason = this.#extractor.extract(await res.body.text(), this.#scraped) ?? '';
-      }
-    } catch (err) {
-      reason = this.#timedOut ? `timeout after ${timeoutMs} ms` : describeError(err);
-    } finally {
-      clearTimeout(timeout);
-      this.#abort = undefined;
+  #scrape(): void {
+    this.#startedAt = this.#config.clock.now();
+    this.#scraping = true;
+    // One timeout timer per endpoint, re-armed by refresh() at each scrape and never cleared in between: it
+    // only fires when a scrape outlives timeoutMs (or, harmlessly, when idle longer than that). Saves a
+    // setTimeout + clearTimeout pair per scrape.
+    if (this.#timeout) {
+      this.#timeout.refresh();
+    } else {
+      this.#timeout = setTimeout(EndpointScraper.#onTimeout, this.#config.timeoutMs, this);
+      this.#timeout.unref();
     }
-    if (this.#stopped) return;
+    this.#client.get(this.#onPage);
+  }
+
+  /**
+   * The adapter lists are slices of the page string, and a slice keeps its whole 60 KB page alive. Held until
+   * the next scrape, every page would outlive a scavenge and be promoted, and promoted pages cost major GCs.
+   * Copies are made only when a list changes; an unchanged list reuses the previous copy.
+   */
+  #detachAdapterLists(): void {
+    const m = this.#scraped;
+    if (m.runningAdapters === this.#runningCopy) m.runningAdapters = this.#runningCopy;
+    else m.runningAdapters = this.#runningCopy = detached(m.runningAdapters);
+    if (m.waitingAdapters === this.#waitingCopy) m.waitingAdapters = this.#waitingCopy;
+    else m.waitingAdapters = this.#waitingCopy = detached(m.waitingAdapters);
+  }
+
+  /** '' when the page was read into #scraped, else why not (a malformed wanted line throws PromParseError). */
+  #extract(page: string): string {
+    try {
+      return this.#extractor.extract(page, this.#scraped) ?? '';
+    } catch (err) {
+      return describeError(err);
+    }
+  }
+
+  /** The end of one scrape, whatever ended it (called once per #scrape). */
+  #finish(status: number, page: string, err: Error | null): void {
+    this.#scraping = false;
+    if (this.#stopped) {
+      this.#onSettled?.();
+      return;
+    }
+    const { clock, timeoutMs, intervalMs } = this.#config;
+    let reason: string;
+    if (err) reason = err instanceof ScrapeTimeout ? `timeout after ${timeoutMs} ms` : describeError(err);
+    else if (status !== 200) reason = `HTTP ${status}`;
+    else reason = this.#extract(page);
     const now = clock.now();
-    if (reason === '') this.#writer.write(this.endpoint, this.#scraped, now);
-    this.#config.onResult(this, reason === '', now - started, reason);
-    if (!this.#stopped) this.#schedule(Math.max(0, started + intervalMs - clock.now()));
+    if (reason === '') {
+      this.#detachAdapterLists();
+      this.#writer.write(this.endpoint, this.#scraped, now);
+    }
+    this.#config.onResult(this, reason === '', now - this.#startedAt, reason);
+    if (!this.#stopped) this.#schedule(Math.max(0, this.#startedAt + intervalMs - clock.now()));
   }
 }
 
@@ -144,3 +170,8 @@ function describeError(err: unknown): string {
 }
 
 function noop(): void {}
+
+/** A flat copy of `s` that shares no memory with the string it was sliced from. */
+function detached(s: string): string {
+  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
+}

@@ -1,14 +1,15 @@
 /**
  * The ext_proc gRPC server: TLS with a generated self-signed certificate by default (as upstream), a real one
  * from --cert-path, or plaintext h2c with --secure-serving=false. Graceful shutdown stops new streams and lets
- * in-flight ones finish.
+ * in-flight ones finish. The transport is transport/h2-server.ts (gRPC on node:http2, see there for why).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { generate } from 'selfsigned';
-import { extProcService, type ProcessingRequest, type ProcessingResponse } from './proto.ts';
+import { EXT_PROC_SERVICE_NAME } from './proto.ts';
 import { ExtProcStream, type StreamOptions } from './stream.ts';
+import { GrpcH2Server, type TlsMaterial } from './transport/h2-server.ts';
+import type { ServingStatus } from './transport/health-check.ts';
 
 export interface TlsOptions {
   secure: boolean;
@@ -16,30 +17,24 @@ export interface TlsOptions {
   certPath: string;
 }
 
-/** Server credentials per the flags. */
-export async function serverCredentials(tls: TlsOptions): Promise<grpc.ServerCredentials> {
-  if (!tls.secure) return grpc.ServerCredentials.createInsecure();
-  let cert: Buffer;
-  let key: Buffer;
+/** Server credentials per the flags: null for plaintext h2c. */
+export async function serverCredentials(tls: TlsOptions): Promise<TlsMaterial | null> {
+  if (!tls.secure) return null;
   if (tls.certPath) {
-    cert = readFileSync(join(tls.certPath, 'tls.crt'));
-    key = readFileSync(join(tls.certPath, 'tls.key'));
-  } else {
-    const pems = await generate([{ name: 'commonName', value: 'epp' }], {
-      // EC P-256: generated in milliseconds, where RSA-2048 key generation takes a noticeable part of startup.
-      keyType: 'ec',
-      curve: 'P-256',
-      notAfterDate: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
-      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
-    });
-    cert = Buffer.from(pems.cert);
-    key = Buffer.from(pems.private);
+    return { cert: readFileSync(join(tls.certPath, 'tls.crt')), key: readFileSync(join(tls.certPath, 'tls.key')) };
   }
-  return grpc.ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+  const pems = await generate([{ name: 'commonName', value: 'epp' }], {
+    // EC P-256: generated in milliseconds, where RSA-2048 key generation takes a noticeable part of startup.
+    keyType: 'ec',
+    curve: 'P-256',
+    notAfterDate: new Date(Date.now() + 10 * 365 * 24 * 3600 * 1000),
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+  });
+  return { cert: Buffer.from(pems.cert), key: Buffer.from(pems.private) };
 }
 
 export interface ExtProcServer {
-  readonly server: grpc.Server;
+  readonly server: GrpcH2Server;
   readonly port: number;
   /** Streams currently open. */
   activeStreams(): number;
@@ -49,20 +44,17 @@ export interface ExtProcServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-const SERVER_OPTIONS: grpc.ServerOptions = {
-  // Large prompts arrive as a few big body chunks; Envoy's default stream window is generous too.
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  'grpc.max_send_message_length': 64 * 1024 * 1024,
-  'grpc.keepalive_permit_without_calls': 1,
-};
+export const PROCESS_PATH = `/${EXT_PROC_SERVICE_NAME}/Process`;
+/** Large prompts arrive as a few big body chunks. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export async function startExtProcServer(
   host: string,
   port: number,
-  credentials: grpc.ServerCredentials,
+  credentials: TlsMaterial | null,
   streamOptions: Omit<StreamOptions, 'onClose'>,
+  healthCheck?: (service: string) => ServingStatus,
 ): Promise<ExtProcServer> {
-  const server = new grpc.Server(SERVER_OPTIONS);
   let open = 0;
   const idleWaiters: (() => void)[] = [];
   const onClose = () => {
@@ -70,30 +62,22 @@ export async function startExtProcServer(
     if (open === 0) for (const w of idleWaiters.splice(0)) w();
   };
   const options: StreamOptions = { ...streamOptions, onClose };
-  server.addService(extProcService(), {
-    Process: (call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) => {
+  const server = new GrpcH2Server({
+    path: PROCESS_PATH,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    tls: credentials,
+    healthCheck,
+    onCall: (call) => {
       open++;
-      new ExtProcStream(call, options);
+      call.start(new ExtProcStream(call, options));
     },
   });
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const bound = await server.listen(host, port);
   return {
     server,
     port: bound,
     activeStreams: () => open,
     idle: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
-    shutdown: (graceMs) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
+    shutdown: (graceMs) => server.shutdown(graceMs),
   };
 }

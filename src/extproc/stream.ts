@@ -6,7 +6,6 @@
  * Client half-close and CANCELLED both end the request normally; nothing is written after either.
  */
 import { randomUUID } from 'node:crypto';
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../datastore/endpoint.ts';
 import { LLMRequest } from '../framework/request.ts';
@@ -18,6 +17,8 @@ import type { BodySendMode, HeaderValueOption, ProcessingRequest, ProcessingResp
 import * as msg from './messages.ts';
 import { readHeaders, servedEndpoint, subsetHint } from './request-metadata.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
+import { framedResponse, type CallHandler } from './transport/grpc-call.ts';
+import { REQUEST_BODY_FIELD, RESPONSE_BODY_FIELD } from './codec/streamed-body.ts';
 
 /** What a stream needs from request control. */
 export interface StreamDirector {
@@ -40,11 +41,27 @@ export interface StreamOptions {
   onClose?: () => void;
 }
 
-export type ExtProcCall = ServerDuplexStream<ProcessingRequest, ProcessingResponse>;
+/** What a stream needs from its transport (transport/grpc-call.ts). */
+export interface ExtProcCall {
+  /** A response object, or one already encoded by framedResponse(). */
+  write(m: ProcessingResponse | Buffer): void;
+  /** A FULL_DUPLEX_STREAMED body chunk response (request_body = 3, response_body = 4), chunk not copied. */
+  writeStreamedBody(field: typeof REQUEST_BODY_FIELD | typeof RESPONSE_BODY_FIELD, chunk: Buffer, endOfStream: boolean): void;
+  /** Ends the call with OK. */
+  end(): void;
+}
 
 const HEADER_REQUEST_ID = 'x-request-id';
 
-export class ExtProcStream {
+// The constant answers, encoded once (each write of these is a buffer write, no encoding).
+const FRAMED_CONTINUE_REQUEST_HEADERS = framedResponse(msg.CONTINUE_REQUEST_HEADERS);
+const FRAMED_CONTINUE_REQUEST_BODY = framedResponse(msg.CONTINUE_REQUEST_BODY);
+const FRAMED_CONTINUE_RESPONSE_HEADERS = framedResponse(msg.CONTINUE_RESPONSE_HEADERS);
+const FRAMED_CONTINUE_RESPONSE_BODY = framedResponse(msg.CONTINUE_RESPONSE_BODY);
+const FRAMED_REQUEST_TRAILERS_RESPONSE = framedResponse(msg.REQUEST_TRAILERS_RESPONSE);
+const FRAMED_RESPONSE_TRAILERS_RESPONSE = framedResponse(msg.RESPONSE_TRAILERS_RESPONSE);
+
+export class ExtProcStream implements CallHandler {
   readonly #call: ExtProcCall;
   readonly #o: StreamOptions;
   readonly #req = new LLMRequest();
@@ -73,16 +90,11 @@ export class ExtProcStream {
     this.#reqBodyMode = options.requestBodyMode;
     this.#respBodyMode = options.responseBodyMode;
     this.#debug = options.logger.isLevelEnabled('debug');
-    call.on('data', (m: ProcessingRequest) => this.#onMessage(m));
-    call.on('end', () => this.#onEnd());
-    call.on('cancelled', () => this.#onClosed());
-    call.on('error', () => this.#onClosed());
-    call.on('close', () => this.#onClosed());
   }
 
   // ------------------------------------------------------------ stream lifecycle
 
-  #onEnd(): void {
+  onEnd(): void {
     // Envoy half-closed: the request is over. Finish our side too.
     this.#complete();
     if (!this.#closed) {
@@ -92,7 +104,7 @@ export class ExtProcStream {
     this.#notifyClosed();
   }
 
-  #onClosed(): void {
+  onClosed(): void {
     this.#closed = true;
     this.#complete();
     this.#notifyClosed();
@@ -104,11 +116,11 @@ export class ExtProcStream {
     this.#o.onClose?.();
   }
 
-  #write(m: ProcessingResponse): void {
+  #write(m: ProcessingResponse | Buffer): void {
     if (!this.#closed) this.#call.write(m);
   }
 
-  #onMessage(m: ProcessingRequest): void {
+  onMessage(m: ProcessingRequest): void {
     if (this.#closed) return;
     try {
       if (m.protocol_config) {
@@ -128,7 +140,7 @@ export class ExtProcStream {
         case 'response_body':
           return this.#onResponseBody(m, observe);
         case 'response_trailers':
-          if (!observe) this.#write(msg.RESPONSE_TRAILERS_RESPONSE);
+          if (!observe) this.#write(FRAMED_RESPONSE_TRAILERS_RESPONSE);
           return this.#complete();
         default:
           return; // unknown/empty oneof from a newer Envoy: nothing to answer
@@ -161,7 +173,7 @@ export class ExtProcStream {
       this.#decideWithoutBody();
     } else if (mode !== 'FULL_DUPLEX_STREAMED') {
       // BUFFERED: Envoy waits for this answer before it sends the body; the decision rides on the body response.
-      this.#write(msg.CONTINUE_REQUEST_HEADERS);
+      this.#write(FRAMED_CONTINUE_REQUEST_HEADERS);
     }
   }
 
@@ -170,7 +182,7 @@ export class ExtProcStream {
     const eos = body?.end_of_stream === true;
     if (this.#decided) {
       // STREAMED/NONE-mode bodies after a headers-only decision: pass through unchanged.
-      if (!observe && this.#reqBodyMode !== 'FULL_DUPLEX_STREAMED') this.#write(msg.CONTINUE_REQUEST_BODY);
+      if (!observe && this.#reqBodyMode !== 'FULL_DUPLEX_STREAMED') this.#write(FRAMED_CONTINUE_REQUEST_BODY);
       return;
     }
     const chunk = body?.body;
@@ -196,7 +208,7 @@ export class ExtProcStream {
       this.#decideWithBody(false);
       if (this.#completed) return; // rejected with an immediate response
     }
-    this.#write(msg.REQUEST_TRAILERS_RESPONSE);
+    this.#write(FRAMED_REQUEST_TRAILERS_RESPONSE);
   }
 
   #decideWithoutBody(): void {
@@ -209,12 +221,12 @@ export class ExtProcStream {
   #decideWithBody(endOfStream: boolean): void {
     this.#decided = true;
     const req = this.#req;
-    const body = this.#bodyChunks.length === 1 ? this.#bodyChunks[0]! : Buffer.concat(this.#bodyChunks, this.#bodyBytes);
+    const chunks = this.#bodyChunks;
     this.#bodyChunks = [];
-    req.bodySize = body.length;
+    req.bodySize = this.#bodyBytes;
     let parsed: Record<string, unknown>;
     try {
-      parsed = parseOpenAIBody(body, req);
+      parsed = parseOpenAIBody(bodyText(chunks, this.#bodyBytes), req);
       this.#o.director.resolveModel(req);
     } catch (e) {
       if (e instanceof EppError) return this.#reject(e);
@@ -223,14 +235,15 @@ export class ExtProcStream {
     const decision = this.#tryRoute();
     if (!decision) return;
     this.#rewritten = req.targetModel !== req.model;
-    const outBody = this.#rewritten ? rewriteModel(parsed, req.targetModel) : body;
-    const headers = this.#routingHeaders(decision, this.#rewritten ? outBody : null);
+    const newBody = this.#rewritten ? rewriteModel(parsed, req.targetModel) : null;
+    const headers = this.#routingHeaders(decision, newBody);
     if (this.#reqBodyMode === 'FULL_DUPLEX_STREAMED') {
       this.#write(msg.routedHeadersResponse(headers, decision.destination));
-      const chunks = msg.chunkBody(outBody);
-      for (let i = 0; i < chunks.length; i++) this.#write(msg.streamedRequestBody(chunks[i]!, endOfStream && i === chunks.length - 1));
+      // Echo the body as it came (chunks are views of the received messages), or the rewritten one.
+      const out = newBody ? msg.chunkBody(newBody) : echoChunks(chunks);
+      for (let i = 0; i < out.length; i++) this.#call.writeStreamedBody(REQUEST_BODY_FIELD, out[i]!, endOfStream && i === out.length - 1);
     } else {
-      this.#write(msg.routedBodyResponse(headers, decision.destination, this.#rewritten ? outBody : null));
+      this.#write(msg.routedBodyResponse(headers, decision.destination, newBody));
     }
   }
 
@@ -294,7 +307,7 @@ export class ExtProcStream {
       const req = this.#req;
       this.#o.metrics?.requestErrors.labels(req.model, req.targetModel, 'MODEL_SERVER_ERROR').inc();
     }
-    if (!observe) this.#write(msg.CONTINUE_RESPONSE_HEADERS);
+    if (!observe) this.#write(FRAMED_CONTINUE_RESPONSE_HEADERS);
     if (m.response_headers?.end_of_stream === true) this.#complete();
   }
 
@@ -308,15 +321,15 @@ export class ExtProcStream {
       if (this.#rewritten) chunk = restoreModelName(chunk, this.#req.targetModel, this.#req.model);
       switch (this.#respBodyMode) {
         case 'FULL_DUPLEX_STREAMED':
-          this.#write(msg.streamedResponseBody(chunk, eos));
+          if (!this.#closed) this.#call.writeStreamedBody(RESPONSE_BODY_FIELD, chunk, eos);
           break;
         case 'BUFFERED':
         case 'BUFFERED_PARTIAL':
         case 'STREAMED':
-          this.#write(this.#rewritten ? msg.replacedResponseBody(chunk) : msg.CONTINUE_RESPONSE_BODY);
+          this.#write(this.#rewritten ? msg.replacedResponseBody(chunk) : FRAMED_CONTINUE_RESPONSE_BODY);
           break;
         default:
-          this.#write(msg.CONTINUE_RESPONSE_BODY);
+          this.#write(FRAMED_CONTINUE_RESPONSE_BODY);
       }
     }
     if (eos) this.#complete();
@@ -349,6 +362,28 @@ export class ExtProcStream {
 }
 
 const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** Scratch space to join a body that came in several chunks, for decoding: grown, never shrunk. */
+let joinBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The body as text. Several chunks are joined in a reused buffer, not a new one per request: at 32 KB
+ * bodies a per-request Buffer.concat was a large share of the external memory that drives major GCs.
+ */
+function bodyText(chunks: readonly Buffer[], bytes: number): string {
+  if (chunks.length === 0) return '';
+  if (chunks.length === 1) return chunks[0]!.toString('utf8');
+  if (joinBuffer.length < bytes) joinBuffer = Buffer.allocUnsafe(Math.ceil(bytes / 65_536) * 65_536);
+  let off = 0;
+  for (const c of chunks) off += c.copy(joinBuffer, off);
+  return joinBuffer.toString('utf8', 0, off);
+}
+
+/** The received chunks, each split to at most MAX_STREAMED_CHUNK bytes (views, no copies). */
+function echoChunks(chunks: Buffer[]): Buffer[] {
+  for (const c of chunks) if (c.length > msg.MAX_STREAMED_CHUNK) return chunks.flatMap(msg.chunkBody);
+  return chunks;
+}
 
 /** Puts the client's model name back into a response chunk (byte replace, as upstream; no JSON parse). */
 export function restoreModelName(chunk: Buffer, target: string, original: string): Buffer {

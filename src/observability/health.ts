@@ -12,6 +12,7 @@ export class HealthServer {
   readonly #health = new HealthImplementation({ liveness: 'SERVING', readiness: 'NOT_SERVING', '': 'NOT_SERVING', [EXT_PROC_SERVICE_NAME]: 'NOT_SERVING' });
   readonly #server = new grpc.Server();
   #ready = false;
+  #live = true;
   port = 0;
 
   async start(host: string, port: number): Promise<void> {
@@ -29,6 +30,13 @@ export class HealthServer {
     for (const s of READINESS_SERVICES) this.#health.setStatus(s, status);
   }
 
+  /** The status of one service name, as the health service reports it. */
+  status(service: string): 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN' {
+    if (service === 'liveness') return this.#live ? 'SERVING' : 'NOT_SERVING';
+    if ((READINESS_SERVICES as readonly string[]).includes(service)) return this.#ready ? 'SERVING' : 'NOT_SERVING';
+    return 'SERVICE_UNKNOWN';
+  }
+
   isReady(): boolean {
     return this.#ready;
   }
@@ -36,6 +44,7 @@ export class HealthServer {
   /** Shutting down: no longer ready, liveness too. */
   setShuttingDown(): void {
     this.setReady(false);
+    this.#live = false;
     this.#health.setStatus('liveness', 'NOT_SERVING');
   }
 

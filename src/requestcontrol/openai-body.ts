@@ -5,11 +5,11 @@
 import { EppError } from './errors.ts';
 import type { LLMRequest } from '../framework/request.ts';
 
-/** Fills `req` from the body. Throws EppError(BAD_REQUEST) with the field named. */
-export function parseOpenAIBody(body: Buffer, req: LLMRequest): Record<string, unknown> {
+/** Fills `req` from the body (bytes or its text). Throws EppError(BAD_REQUEST) with the field named. */
+export function parseOpenAIBody(body: Buffer | string, req: LLMRequest): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch (e) {
     throw new EppError('BAD_REQUEST', `request body is not valid JSON: ${(e as Error).message}`);
   }

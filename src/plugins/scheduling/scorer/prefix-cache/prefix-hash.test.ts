@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testRandom } from '../../../../scheduling/testing.ts';
-import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
+import { hashPromptBlocks, hashRange, seedHash } from './prefix-hash.ts';
 
 function blocks(text: string, blockChars = 64, maxBlocks = 256, seed = [1, 2]): string[] {
   const hi = new Int32Array(maxBlocks);
@@ -87,4 +87,36 @@ test('prefix-hash: no 64-bit collisions and few 32-bit ones over 200k distinct b
   assert.equal(full.size, 200_000);
   // Expected 32-bit collisions for 200k keys: n^2 / 2^33 ≈ 4.7.
   assert.ok(200_000 - low.size < 30, `${200_000 - low.size} low-lane collisions`);
+});
+
+test('prefix-hash: whole-window and per-block hashing agree, odd block sizes and long prompts included', () => {
+  const text = `${randomText(3000, 5)}łódź 北京 🚀 ${randomText(40_000, 6)}`;
+  for (const blockChars of [64, 65, 7, 2]) {
+    const maxBlocks = Math.ceil(text.length / blockChars);
+    const hi = new Int32Array(maxBlocks);
+    const lo = new Int32Array(maxBlocks);
+    const n = hashPromptBlocks(text, blockChars, maxBlocks, 11, 22, hi, lo);
+    assert.equal(n, maxBlocks);
+    const h = new Int32Array(1);
+    const l = new Int32Array(1);
+    let seedHi = 11;
+    let seedLo = 22;
+    for (const i of [0, 1, 2, n >> 1, n - 2, n - 1]) {
+      if (i > 0) {
+        seedHi = hi[i - 1]!;
+        seedLo = lo[i - 1]!;
+      } else {
+        seedHi = 11;
+        seedLo = 22;
+      }
+      hashRange(text, i * blockChars, Math.min(text.length, (i + 1) * blockChars), seedHi, seedLo, h, l, 0);
+      assert.deepEqual([h[0], l[0]], [hi[i], lo[i]], `block ${i} of ${blockChars}`);
+    }
+  }
+});
+
+test('prefix-hash: characters beyond Latin-1 are hashed whole (no truncation to bytes)', () => {
+  // U+0141 and U+0041 share their low byte.
+  assert.notEqual(blocks(`${'x'.repeat(63)}\u0141`)[0], blocks(`${'x'.repeat(63)}A`)[0]);
+  assert.notEqual(blocks(`${'x'.repeat(62)}\u4e2dA`)[0], blocks(`${'x'.repeat(62)}\u4e2eA`)[0]);
 });

@@ -1,0 +1,81 @@
+/**
+ * Memory: RSS of a picker process (startPicker: datastore, scrape loops, ext_proc server, Prometheus) with
+ * 1,000 endpoints served by a metric-farm child, first with an empty prefix index, then with a full one:
+ * every endpoint's LRU holding `capacity` blocks, filled through the prefix-cache scorer's own preRequest.
+ * Measured after a forced GC in the picker child (process.memoryUsage: rss, heapUsed, arrayBuffers).
+ *
+ * Capacities: the 5,623 blocks autoTune takes from the vLLM page's num_gpu_blocks, and the default
+ * lruCapacityPerServer (31,250). Scrapes run every 1 s here (1,000 endpoints every 50 ms would need more CPU
+ * than this 2-core machine has beside the farm); the interval does not change what is held in memory.
+ *
+ * Run: npm exec -- node bench/memory.bench.ts [--endpoints 1000] [--capacities 5623,31250] [--json FILE]
+ * About 60 s.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Child } from './extproc-cost/children.ts';
+import type { ChildStats } from './extproc-cost/child-stats.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    endpoints: { type: 'string', default: '1000' },
+    capacities: { type: 'string', default: '5623,31250' },
+    interval: { type: 'string', default: '1s' },
+    json: { type: 'string', default: '' },
+  },
+});
+const endpoints = Number(opt.endpoints);
+const capacities = opt.capacities.split(',').map(Number);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const MB = (b: number) => b / 2 ** 20;
+
+const here = (p: string) => new URL(`./extproc-cost/${p}`, import.meta.url);
+interface Row {
+  state: string;
+  capacity: number;
+  entries: number;
+  rssMB: number;
+  heapUsedMB: number;
+  arrayBuffersMB: number;
+  bytesPerEntry: number | null;
+}
+const rows: Row[] = [];
+const row = (state: string, capacity: number, entries: number, s: ChildStats, base: ChildStats | null): Row => ({
+  state,
+  capacity,
+  entries,
+  rssMB: MB(s.rss),
+  heapUsedMB: MB(s.heapUsed),
+  arrayBuffersMB: MB(s.arrayBuffers),
+  bytesPerEntry: base && entries > 0 ? (s.rss - base.rss) / entries : null,
+});
+
+log(`starting metric farm (${endpoints} endpoints) ...`);
+const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), 'small'], [], 120_000);
+for (const capacity of capacities) {
+  // A fresh picker per capacity: RSS does not shrink after a big index is dropped.
+  const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc'], 120_000);
+  await new Promise((r) => setTimeout(r, 3000)); // a few scrape rounds: connections, page buffers, JIT
+  const base = await picker.stats('gc');
+  if (rows.length === 0) rows.push(row(`${endpoints} endpoints scraped, empty prefix index`, 0, 0, base, null));
+  const t0 = performance.now();
+  const { result } = await picker.run('fill-prefix', { capacity });
+  const fill = result as { entries: number };
+  const full = await picker.stats('gc');
+  rows.push(row(`full prefix index, ${capacity.toLocaleString('en-US')} blocks per endpoint`, capacity, fill.entries, full, base));
+  log(`capacity ${capacity}: ${fill.entries.toLocaleString('en-US')} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${MB(full.rss).toFixed(0)} MB`);
+  await picker.stop();
+}
+await farm.stop();
+
+const report = { node: process.version, endpoints, scrapeInterval: opt.interval, rows };
+if (opt.json) writeFileSync(opt.json, `${JSON.stringify(report, null, 2)}\n`);
+console.log(JSON.stringify(report, null, 2));
+console.log(
+  [
+    `memory, ${endpoints} endpoints (target: RSS <= 200 MB with a full prefix index)`,
+    '| state | entries | RSS MB | heap used MB | array buffers MB | RSS bytes per entry |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.state} | ${r.entries.toLocaleString('en-US')} | ${r.rssMB.toFixed(0)} | ${r.heapUsedMB.toFixed(1)} | ${r.arrayBuffersMB.toFixed(1)} | ${r.bytesPerEntry === null ? '' : r.bytesPerEntry.toFixed(1)} |`),
+  ].join('\n'),
+);
