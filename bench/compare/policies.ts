@@ -5,7 +5,6 @@
 import { DEFAULT_CONFIG_YAML } from '../../src/scheduling/config.ts';
 import type { PluginRegistry } from '../../src/scheduling/plugin-registry.ts';
 import type { BaselineName } from './baselines.ts';
-import { registerExperimental } from './experimental/prototype-scorers.ts';
 
 export type PolicySpec =
   | { name: string; kind: 'baseline'; baseline: BaselineName; description: string }
@@ -19,39 +18,18 @@ export type PolicySpec =
     };
 
 /**
- * Our tuned configuration (bench/README.md, "Tuning"): the reference weights sit on a plateau no in-tree
- * weight combination beats on p90 tails; LoRA affinity at weight 4 is what multi-adapter traffic needs
- * (it scores every endpoint 0 when no adapter metrics exist, so it is neutral elsewhere).
+ * Our tuned configuration (bench/README.md, "Tuning"): the reference weights with kv-estimate-scorer in place
+ * of kv-cache-utilization-scorer (KV use dead-reckoned with this picker's own dispatches between scrapes, which
+ * ends herding), and lora-affinity at weight 4, which multi-adapter traffic needs (it scores every endpoint 0
+ * when no adapter metrics exist, so it is neutral elsewhere).
  */
 export const BEST_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
 plugins:
 - type: queue-scorer
-- type: kv-cache-utilization-scorer
-- type: prefix-cache-scorer
-- type: lora-affinity-scorer
-- type: max-score-picker
-schedulingProfiles:
-- name: default
-  plugins:
-  - pluginRef: queue-scorer
-    weight: 2
-  - pluginRef: kv-cache-utilization-scorer
-    weight: 2
-  - pluginRef: prefix-cache-scorer
-    weight: 3
-  - pluginRef: lora-affinity-scorer
-    weight: 4
-  - pluginRef: max-score-picker
-`;
-
-/** Prototype: the reference weights with KV usage dead-reckoned between scrapes (fast mode only). */
-export const KV_ESTIMATE_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
-kind: EndpointPickerConfig
-plugins:
-- type: queue-scorer
 - type: kv-estimate-scorer
 - type: prefix-cache-scorer
+- type: lora-affinity-scorer
 - type: max-score-picker
 schedulingProfiles:
 - name: default
@@ -62,6 +40,8 @@ schedulingProfiles:
     weight: 2
   - pluginRef: prefix-cache-scorer
     weight: 3
+  - pluginRef: lora-affinity-scorer
+    weight: 4
   - pluginRef: max-score-picker
 `;
 
@@ -70,14 +50,7 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
   random: { name: 'random', kind: 'baseline', baseline: 'random', description: 'uniform random (kube-proxy iptables), no picker' },
   default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
-  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: queue 2, kv-cache 2, prefix 3, lora-affinity 4, max-score (bench/README.md)' },
-  'kv-estimate': {
-    name: 'kv-estimate',
-    kind: 'picker',
-    configYaml: KV_ESTIMATE_CONFIG_YAML,
-    description: 'prototype (fast mode only): reference weights, KV usage dead-reckoned with the picker\'s own dispatches between scrapes',
-    extraPlugins: registerExperimental,
-  },
+  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: queue 2, kv-estimate 2, prefix 3, lora-affinity 4, max-score (bench/README.md)' },
 };
 
 /** Run by default. */

@@ -27,6 +27,11 @@ export class LLMRequest {
   objective = '';
   /** Size of the request body in bytes. */
   bodySize = 0;
+  /**
+   * Prompt tokens the primary pick is expected to hold in its prefix cache: written by the prefix-cache
+   * scorer in PreRequest (0 when no plugin estimates it), read by load estimators once the cycle is over.
+   */
+  cachedPromptTokens = 0;
   /** Lower-cased request headers (values from raw_value, else value). */
   readonly headers: Map<string, string> = new Map();
 }

@@ -8,6 +8,7 @@ import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
 import { createWeightedRandomPicker, WEIGHTED_RANDOM_PICKER_TYPE } from './scheduling/picker/weighted-random/weighted-random.ts';
 import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/kv-cache-utilization/kv-cache-utilization.ts';
+import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/scorer/kv-estimate/kv-estimate.ts';
 import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
@@ -17,6 +18,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   // Scorers
   registry.register(QUEUE_SCORER_TYPE, createQueueScorer);
   registry.register(KV_CACHE_UTILIZATION_SCORER_TYPE, createKvCacheUtilizationScorer);
+  registry.register(KV_ESTIMATE_SCORER_TYPE, createKvEstimateScorer);
   registry.register(RUNNING_REQUESTS_SCORER_TYPE, createRunningRequestsScorer);
   registry.register(LORA_AFFINITY_SCORER_TYPE, createLoraAffinityScorer);
   registry.register(PREFIX_CACHE_SCORER_TYPE, createPrefixCacheScorer);

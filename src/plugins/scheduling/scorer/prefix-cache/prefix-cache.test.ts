@@ -151,6 +151,26 @@ test('prefix-cache-scorer: removeEndpoint purges the endpoint', () => {
   assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [0, 0]);
 });
 
+test('prefix-cache-scorer: preRequest reports the pick\'s expected cached tokens on the request', () => {
+  const s = make();
+  const eps = [makeEndpoint(0), makeEndpoint(1)];
+  const first = makeRequest({ promptText: PROMPT });
+  route(s, first, eps, eps[0]!);
+  assert.equal(first.cachedPromptTokens, 0, 'nothing cached before the first dispatch');
+  const cases: { prompt: string; to: number; want: number }[] = [
+    { prompt: PROMPT + text(128, 4), to: 0, want: 64 }, // 4 of 6 blocks x 16 tokens
+    { prompt: PROMPT + text(128, 5), to: 1, want: 0 }, // the other endpoint holds nothing
+    { prompt: PROMPT.slice(0, 128) + text(200, 6), to: 0, want: 32 },
+    { prompt: PROMPT + 'tail', to: 0, want: 64 },
+    { prompt: PROMPT + 'tail', to: 0, want: 65 }, // all 5 blocks, capped at the prompt's 65 tokens
+  ];
+  for (const c of cases) {
+    const req = makeRequest({ promptText: c.prompt });
+    route(s, req, eps, eps[c.to]!);
+    assert.equal(req.cachedPromptTokens, c.want, c.prompt.length + ' chars to endpoint ' + c.to);
+  }
+});
+
 const paramErrors: { params: unknown; match: RegExp }[] = [
   { params: { blockSize: 64, blockSizeTokens: 16 }, match: /parameters\.blockSize: deprecated/ },
   { params: { blockSizeTokens: 0 }, match: /parameters\.blockSizeTokens: must be an integer/ },

@@ -120,10 +120,17 @@ export class PrefixCacheScorer implements Scorer, PreRequest {
     const tuned = cfg.autoTune && ep.cacheNumBlocks > 0;
     const slot = index.ensureSlot(ep.key, tuned ? ep.cacheNumBlocks : cfg.lruCapacityPerServer);
     if (tuned && index.capacityOf(slot) !== ep.cacheNumBlocks) index.setCapacity(slot, ep.cacheNumBlocks);
-    // Add the last block first so block 0 ends up most recently used: LRU eviction then trims prompts from
-    // the tail and keeps shared prefixes matchable (upstream adds in order and evicts block 0 first).
     const hi = this.#hashHi;
     const lo = this.#hashLo;
+    // The pick's expected prefix-cache hit, for load estimators (kv-estimate-scorer) that would otherwise
+    // count cached prompt tokens as new KV.
+    let matched = 0;
+    while (matched < blocks && index.has(slot, hi[matched]!, lo[matched]!)) matched++;
+    const promptTokens = Math.ceil(request.promptText.length / CHARS_PER_TOKEN);
+    const hitTokens = (matched * this.#lastBlockChars) / CHARS_PER_TOKEN;
+    request.cachedPromptTokens = hitTokens < promptTokens ? hitTokens : promptTokens;
+    // Add the last block first so block 0 ends up most recently used: LRU eviction then trims prompts from
+    // the tail and keeps shared prefixes matchable (upstream adds in order and evicts block 0 first).
     for (let b = blocks - 1; b >= 0; b--) index.add(slot, hi[b]!, lo[b]!);
   }
 
