@@ -47,3 +47,13 @@ test('the real scheduler keeps each shared prefix on its replica; round-robin sp
   assert.ok(Object.keys(picker.per_endpoint).length <= 3, `picker used ${JSON.stringify(picker.per_endpoint)}`);
   assert.equal(Object.keys(rr.per_endpoint).length, 4);
 });
+
+test('"best" does not herd: p90 TTFT level with round-robin below saturation, where the default herds', () => {
+  // 160 QPS of 200-token prompts on 4 replicas: 8 requests per 50 ms scrape interval.
+  const s = stage({ workload: randomWorkload(1, 200, 20), qps: 160 });
+  const rr = runFastStage(fleet, policy('round-robin'), s, DEFAULT_SLO).ttft_ms.p90;
+  const herding = runFastStage(fleet, policy('default'), s, DEFAULT_SLO).ttft_ms.p90;
+  const best = runFastStage(fleet, policy('best'), s, DEFAULT_SLO).ttft_ms.p90;
+  assert.ok(herding > 1.5 * rr, `default p90 TTFT ${herding} ms vs round-robin ${rr} ms`);
+  assert.ok(best < 1.05 * rr, `best p90 TTFT ${best} ms vs round-robin ${rr} ms`);
+});

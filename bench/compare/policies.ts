@@ -18,24 +18,27 @@ export type PolicySpec =
     };
 
 /**
- * Our tuned configuration (bench/README.md, "Tuning"): the reference weights with kv-estimate-scorer in place
- * of kv-cache-utilization-scorer (KV use dead-reckoned with this picker's own dispatches between scrapes, which
- * ends herding), and lora-affinity at weight 4, which multi-adapter traffic needs (it scores every endpoint 0
- * when no adapter metrics exist, so it is neutral elsewhere).
+ * Our tuned configuration (bench/README.md, "Tuning"): kv-estimate-scorer in place of the queue and
+ * kv-cache-utilization scorers. It moves each endpoint's KV estimate with this picker's own dispatches between
+ * scrapes, which ends herding, and counts the scraped waiting queue in KV units; the queue scorer's min-max
+ * over that count herds too (one waiting request at a scrape sends a whole interval's traffic elsewhere).
+ * lora-affinity at weight 4 is what multi-adapter traffic needs (it scores every endpoint 0 when no adapter
+ * metrics exist, so it is neutral elsewhere).
  */
 export const BEST_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
 plugins:
-- type: queue-scorer
 - type: kv-estimate-scorer
+  parameters:
+    prefillWeight: 20
+    prefillDecay: 50ms
+    waitingWeight: 5
 - type: prefix-cache-scorer
 - type: lora-affinity-scorer
 - type: max-score-picker
 schedulingProfiles:
 - name: default
   plugins:
-  - pluginRef: queue-scorer
-    weight: 2
   - pluginRef: kv-estimate-scorer
     weight: 2
   - pluginRef: prefix-cache-scorer
@@ -50,7 +53,7 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
   random: { name: 'random', kind: 'baseline', baseline: 'random', description: 'uniform random (kube-proxy iptables), no picker' },
   default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
-  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: queue 2, kv-estimate 2, prefix 3, lora-affinity 4, max-score (bench/README.md)' },
+  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 2, prefix 3, lora-affinity 4, max-score (bench/README.md)' },
 };
 
 /** Run by default. */

@@ -1,15 +1,15 @@
 /**
- * The sweep behind the "best" policy: kv-estimate-scorer weight x pendingTokenWeight (with queue 2, prefix 3,
- * lora-affinity 4, max-score picker), next to the reference config and the previous best, run in fast mode
- * at the QPS points where policies differ in every default scenario (below saturation, the knee, overload),
- * over several seeds, on worker threads.
+ * The sweep behind the "best" policy: kv-estimate-scorer (prefillWeight, waitingWeight, prefillDecay, its
+ * weight), mostly without the queue scorer (prefix 3, lora-affinity 4, max-score picker), next to the
+ * reference config and the previous best, run in fast mode at the QPS points where policies differ in every
+ * default scenario (below saturation, the knee, overload), over several seeds, on worker threads.
  *
  * Ranked by SLO attainment (requests meeting the SLO over requests sent) averaged over points and seeds, then
  * by the geometric mean of round-robin p90 / candidate p90 for TTFT and NTPOT, each ratio capped at 10 so
  * the 1000x wins of shared-prefix and multi-LoRA do not drown the sub-saturation ShareGPT points. "worst"
  * is the smallest such ratio: below 1, the candidate lost to round-robin somewhere.
  *
- *   node bench/compare/tune.ts [--out DIR] [--seeds 1,2,3] [--workers 2] [--duration 60]   (~6 minutes on 2 cores)
+ *   node bench/compare/tune.ts [--out DIR] [--seeds 1,2,3] [--workers 2] [--duration 60]   (~7 minutes on 2 cores)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -27,7 +27,7 @@ const KVE = 'kv-estimate-scorer';
 const P = 'prefix-cache-scorer';
 const L = 'lora-affinity-scorer';
 
-type Weighted = readonly [type: string, weight: number, params?: Readonly<Record<string, number>>];
+type Weighted = readonly [type: string, weight: number, params?: Readonly<Record<string, number | string>>];
 
 /** An EndpointPickerConfig with one profile of weighted scorers and a max-score picker. */
 export function configYaml(scorers: readonly Weighted[]): string {
@@ -35,7 +35,7 @@ export function configYaml(scorers: readonly Weighted[]): string {
   const lines = ['apiVersion: inference.networking.x-k8s.io/v1alpha1', 'kind: EndpointPickerConfig', 'plugins:'];
   for (const [type, , params] of used) {
     lines.push(`- type: ${type}`);
-    if (params) lines.push('  parameters:', ...Object.entries(params).map(([k, v]) => `    ${k}: ${v}`));
+    if (params) lines.push('  parameters:', ...Object.entries(params).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`));
   }
   lines.push('- type: max-score-picker', 'schedulingProfiles:', '- name: default', '  plugins:');
   for (const [type, w] of used) lines.push(`  - pluginRef: ${type}`, `    weight: ${w}`);
@@ -62,6 +62,8 @@ const POINTS: Point[] = [
   { scenario: 'multi-lora', qps: 200 },
   { scenario: 'multi-lora', qps: 350 },
   { scenario: 'multi-lora', qps: 400 },
+  { scenario: 'e2e-small', qps: 20 },
+  { scenario: 'e2e-small', qps: 35 },
 ];
 
 function picker(name: string, scorers: readonly Weighted[]): PolicySpec {
@@ -69,12 +71,18 @@ function picker(name: string, scorers: readonly Weighted[]): PolicySpec {
 }
 
 function candidates(): PolicySpec[] {
-  const out: PolicySpec[] = [policy('default'), picker('kv-cache-util 2 (previous best)', [[Q, 2], [KVU, 2], [P, 3], [L, 4]])];
-  for (const w of [2, 3, 4]) {
-    for (const pending of [1, 10, 20, 40]) {
-      out.push(picker(`kv-estimate ${w}, pendingTokenWeight ${pending}`, [[Q, 2], [KVE, w, { pendingTokenWeight: pending }], [P, 3], [L, 4]]));
-    }
-  }
+  const out: PolicySpec[] = [policy('default'), picker('queue 2, kv-cache-util 2 (previous best)', [[Q, 2], [KVU, 2], [P, 3], [L, 4]])];
+  const kve = (q: number, w: number, params: Readonly<Record<string, number | string>>): void => {
+    const label = Object.entries(params).map(([k, v]) => `${k} ${v}`).join(', ');
+    out.push(picker(`${q > 0 ? `queue ${q}, ` : ''}kv-estimate ${w} (${label})`, [[Q, q], [KVE, w, params], [P, 3], [L, 4]]));
+  };
+  kve(2, 2, { prefillWeight: 20, waitingWeight: 0 });
+  kve(0, 2, { prefillWeight: 0, waitingWeight: 0 });
+  kve(0, 2, { prefillWeight: 20, waitingWeight: 0 });
+  for (const prefillWeight of [10, 20, 40]) kve(0, 2, { prefillWeight, waitingWeight: 5 });
+  for (const waitingWeight of [2, 10]) kve(0, 2, { prefillWeight: 20, waitingWeight });
+  kve(0, 2, { prefillWeight: 20, waitingWeight: 5, prefillDecay: '100ms' });
+  kve(0, 3, { prefillWeight: 20, waitingWeight: 5 });
   return out;
 }
 

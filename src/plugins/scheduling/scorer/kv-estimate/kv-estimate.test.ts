@@ -3,15 +3,24 @@ import { test } from 'node:test';
 import type { Endpoint } from '../../../../datastore/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, retainedHeapGrowth, TEST_NOW, testHandle, variedEndpoints, type EndpointMetrics } from '../../../../scheduling/testing.ts';
+import {
+  makeEndpoint,
+  makeRequest,
+  retainedHeapGrowth,
+  TEST_NOW,
+  testHandle,
+  variedEndpoints,
+  type EndpointMetrics,
+  type TestHandle,
+} from '../../../../scheduling/testing.ts';
 import { createKvEstimateScorer, type KvEstimateScorer } from './kv-estimate.ts';
 
 /** 16-token blocks x 1000 = 16,000 tokens of KV. */
 const CACHE: EndpointMetrics = { cacheBlockSize: 16, cacheNumBlocks: 1000 };
 const CAPACITY = 16_000;
 
-function make(params?: unknown): KvEstimateScorer {
-  return createKvEstimateScorer('kv-estimate', params, testHandle());
+function make(params?: unknown, handle: TestHandle = testHandle()): KvEstimateScorer {
+  return createKvEstimateScorer('kv-estimate', params, handle);
 }
 
 function scores(s: KvEstimateScorer, eps: readonly Endpoint[], req: LLMRequest = makeRequest()): number[] {
@@ -31,9 +40,13 @@ function route(s: KvEstimateScorer, req: LLMRequest, eps: readonly Endpoint[], t
   s.preRequest(req, [to], 1);
 }
 
+function near(actual: number, want: number, what = ''): void {
+  assert.ok(Math.abs(actual - want) < 1e-9, `${what} ${actual} != ${want}`);
+}
+
 scorerContract('kv-estimate-scorer', (h) => {
   const s = createKvEstimateScorer('kv-estimate-scorer', undefined, h);
-  // Dispatch to endpoints outside the suite's sets, so the suite runs the lookup and settle paths too.
+  // Dispatch to an endpoint outside the suite's sets, so the suite runs the lookup and settle paths too.
   s.preRequest(prompt(100), [makeEndpoint(900, CACHE)], 1);
   return s;
 });
@@ -49,63 +62,85 @@ for (const c of cases) {
   });
 }
 
-test('kv-estimate-scorer: a dispatch raises the estimate by weight x prompt tokens / capacity', () => {
-  const s = make({ pendingTokenWeight: 2 });
+test('kv-estimate-scorer: a dispatch adds (1 + prefillWeight) x its tokens / capacity, then the recent part decays', () => {
+  const h = testHandle();
+  const s = make({ prefillWeight: 3, prefillDecay: '100ms' }, h);
   const eps = [makeEndpoint(0, { ...CACHE, kvCacheUsage: 0.1 }), makeEndpoint(1, { ...CACHE, kvCacheUsage: 0.2 })];
-  route(s, prompt(800), eps, eps[0]!);
-  // 0.1 + 2 x 800 / 16,000 = 0.2: now level with endpoint 1.
-  const [a, b] = scores(s, eps);
-  assert.ok(Math.abs(a! - 0.8) < 1e-12 && Math.abs(b! - 0.8) < 1e-12, `${a} ${b}`);
-  assert.equal(s.pendingTokens(eps[0]!), 800);
-  assert.equal(s.pendingTokens(eps[1]!), 0);
+  route(s, prompt(400), eps, eps[0]!);
+  // (400 + 3 x 400) / 16,000 = 0.1 on top of the scraped 0.1.
+  near(scores(s, eps)[0]!, 0.8, 'just dispatched');
+  near(s.addedUsage(eps[1]!), 0, 'other endpoint');
+  h.clock.advance(100);
+  near(s.addedUsage(eps[0]!), (400 + 1200 * Math.exp(-1)) / CAPACITY, 'one decay constant later');
+  h.clock.advance(10_000);
+  near(s.addedUsage(eps[0]!), 400 / CAPACITY, 'recent part gone, since-scrape part stays');
+});
+
+test('kv-estimate-scorer: a new scrape drops the since-scrape part but not the recent part', () => {
+  const h = testHandle();
+  const s = make({ prefillWeight: 2, prefillDecay: '50ms' }, h);
+  const ep = makeEndpoint(0, CACHE);
+  route(s, prompt(1600), [ep], ep);
+  near(s.addedUsage(ep), (1600 + 3200) / CAPACITY);
+  ep.metricsUpdatedAt = TEST_NOW + 1;
+  ep.kvCacheUsage = 0.1;
+  near(scores(s, [ep])[0]!, 1 - 0.1 - 3200 / CAPACITY);
 });
 
 test('kv-estimate-scorer: back-to-back requests spread instead of herding on the emptiest endpoint', () => {
-  const s = make();
-  const eps = [0.3, 0.32, 0.34, 0.36].map((kv, i) => makeEndpoint(i, { ...CACHE, kvCacheUsage: kv }));
-  const picked: number[] = [];
-  for (let r = 0; r < 4; r++) {
-    const out = scores(s, eps, prompt(100));
-    const best = out.indexOf(Math.max(...out));
-    s.preRequest(prompt(100), [eps[best]!], 1);
-    picked.push(best);
+  for (const [weight, spread] of [
+    [20, true],
+    [0, false],
+  ] as const) {
+    const s = make({ prefillWeight: weight });
+    const eps = [0.3, 0.32, 0.34, 0.36].map((kv, i) => makeEndpoint(i, { ...CACHE, kvCacheUsage: kv }));
+    const picked = new Set<number>();
+    for (let r = 0; r < 4; r++) {
+      const out = scores(s, eps, prompt(100));
+      const best = out.indexOf(Math.max(...out));
+      s.preRequest(prompt(100), [eps[best]!], 1);
+      picked.add(best);
+    }
+    assert.equal(picked.size, spread ? 4 : 1, `prefillWeight ${weight}: picked ${[...picked]}`);
   }
-  assert.deepEqual([...picked].sort(), [0, 1, 2, 3]);
 });
 
-test('kv-estimate-scorer: a new scrape resets the count', () => {
-  const s = make({ pendingTokenWeight: 1 });
-  const ep = makeEndpoint(0, CACHE);
-  route(s, prompt(1600), [ep], ep);
-  assert.ok(Math.abs(scores(s, [ep])[0]! - 0.9) < 1e-12);
-  ep.metricsUpdatedAt = TEST_NOW + 50;
-  ep.kvCacheUsage = 0.05;
-  assert.deepEqual(scores(s, [ep]), [0.95]);
-  assert.equal(s.pendingTokens(ep), 0);
+test('kv-estimate-scorer: each scraped waiting request counts waitingWeight x the mean uncached prompt', () => {
+  const s = make({ prefillWeight: 0, waitingWeight: 4 });
+  const sink = makeEndpoint(9, CACHE);
+  const queued = makeEndpoint(0, { ...CACHE, waitingQueue: 3 });
+  const idle = makeEndpoint(1, CACHE);
+  near(s.addedUsage(queued), 0, 'no mean prompt before any dispatch');
+  const hit = prompt(300);
+  s.preRequest(hit, [sink], 1);
+  hit.cachedPromptTokens = 100; // mean of uncached prompts: 200
+  const out = scores(s, [queued, idle]);
+  near(out[0]!, 1 - (3 * 4 * 200) / CAPACITY, 'queued');
+  near(out[1]!, 1, 'idle');
 });
 
 test('kv-estimate-scorer: the expected prefix-cache hit is not counted, whichever PreRequest runs first', () => {
   for (const prefixFirst of [true, false]) {
-    const s = make({ pendingTokenWeight: 1 });
+    const s = make({ prefillWeight: 1 });
     const ep = makeEndpoint(0, CACHE);
     const req = prompt(1000);
     scores(s, [ep], req);
     if (prefixFirst) req.cachedPromptTokens = 600;
     s.preRequest(req, [ep], 1);
     if (!prefixFirst) req.cachedPromptTokens = 600; // prefix-cache-scorer listed after this plugin
-    assert.equal(s.pendingTokens(ep), 400, `prefix PreRequest first: ${prefixFirst}`);
+    near(s.addedUsage(ep), (400 + 400) / CAPACITY, `prefix PreRequest first: ${prefixFirst}`);
   }
 });
 
-test('kv-estimate-scorer: a discount that arrives after a scrape does not leak into the new count', () => {
-  const s = make({ pendingTokenWeight: 1 });
+test('kv-estimate-scorer: a discount settled after a scrape does not leak into the new count', () => {
+  const s = make({ prefillWeight: 0 });
   const ep = makeEndpoint(0, CACHE);
   const req = prompt(1000);
   s.preRequest(req, [ep], 1);
   req.cachedPromptTokens = 600;
   ep.metricsUpdatedAt = TEST_NOW + 50;
   s.preRequest(prompt(700), [ep], 1);
-  assert.equal(s.pendingTokens(ep), 700);
+  near(s.addedUsage(ep), 700 / CAPACITY);
 });
 
 test('kv-estimate-scorer: without a cache size the scraped usage alone counts, unless capacityTokens is set', () => {
@@ -113,20 +148,38 @@ test('kv-estimate-scorer: without a cache size the scraped usage alone counts, u
   const s = make();
   route(s, prompt(1000), [bare], bare);
   assert.deepEqual(scores(s, [bare]), [0.5]);
-  const withFallback = make({ pendingTokenWeight: 1, capacityTokens: 10_000 });
+  const withFallback = make({ prefillWeight: 0, capacityTokens: 10_000 });
   route(withFallback, prompt(1000), [bare], bare);
-  assert.ok(Math.abs(scores(withFallback, [bare])[0]! - 0.4) < 1e-12);
+  near(scores(withFallback, [bare])[0]!, 0.4);
 });
 
 test('kv-estimate-scorer: an estimate past capacity scores 0', () => {
-  const s = make({ pendingTokenWeight: 20 });
+  const s = make({ prefillWeight: 19 });
   const ep = makeEndpoint(0, { ...CACHE, kvCacheUsage: 0.5 });
   route(s, prompt(CAPACITY / 20), [ep], ep);
   assert.deepEqual(scores(s, [ep]), [0]);
 });
 
-test('kv-estimate-scorer: candidates reordered or replaced between calls keep their own counts', () => {
-  const s = make({ pendingTokenWeight: 1 });
+test('kv-estimate-scorer: decay stays exact across time-base moves and long idle gaps', () => {
+  const h = testHandle();
+  const s = make({ prefillWeight: 10, prefillDecay: '10ms' }, h);
+  const ep = makeEndpoint(0, CACHE);
+  // Dispatch every 7 ms for 10 s of clock (the base moves every 200 ms); the recent part must match a
+  // directly computed sum of decayed dispatches.
+  let expected = 0;
+  for (let i = 0; i < 1500; i++) {
+    h.clock.advance(7);
+    ep.metricsUpdatedAt = h.clock.now(); // scraped every dispatch: only the recent part remains
+    expected = expected * Math.exp(-0.7) + 10 * 100;
+    route(s, prompt(100), [ep], ep);
+  }
+  near(s.addedUsage(ep) - 100 / CAPACITY, expected / CAPACITY, 'steady state');
+  h.clock.advance(3_600_000);
+  near(s.addedUsage(ep), 100 / CAPACITY, 'after an hour idle');
+});
+
+test('kv-estimate-scorer: candidates reordered or replaced between calls keep their own state', () => {
+  const s = make({ prefillWeight: 0 });
   const eps = [0, 1, 2].map((i) => makeEndpoint(i, CACHE));
   route(s, prompt(1600), eps, eps[1]!);
   assert.deepEqual(scores(s, [eps[2]!, eps[1]!, eps[0]!]), [1, 0.9, 1]);
@@ -149,10 +202,15 @@ test('kv-estimate-scorer: removeEndpoint drops the state; state stays bounded by
   assert.equal(s.endpointCount, 5);
   scores(s, eps.slice(15));
   assert.equal(s.endpointCount, 5);
+  // Re-added endpoints start afresh.
+  const back = makeEndpoint(0, CACHE);
+  near(s.addedUsage(back), 0);
+  assert.equal(s.endpointCount, 6);
 });
 
-test('kv-estimate-scorer: score and preRequest retain no heap across dispatches and scrapes', (t) => {
-  const s = make();
+test('kv-estimate-scorer: score and preRequest retain no heap across dispatches, scrapes and time-base moves', (t) => {
+  const h = testHandle();
+  const s = make(undefined, h);
   const eps = variedEndpoints(100).map((ep) => Object.assign(ep, { cacheBlockSize: 16, cacheNumBlocks: 1000 }));
   const out = new Float64Array(eps.length);
   const req = prompt(200);
@@ -161,15 +219,20 @@ test('kv-estimate-scorer: score and preRequest retain no heap across dispatches 
     s.score(req, eps, eps.length, out);
     const ep = eps[i++ % eps.length]!;
     s.preRequest(req, [ep], 1);
-    if ((i & 7) === 0) ep.metricsUpdatedAt++;
+    h.clock.advance(0.1);
+    if ((i & 7) === 0) ep.metricsUpdatedAt = h.clock.now();
   }, 100_000);
   if (growth === undefined) return t.skip('cannot force GC in this runtime');
   assert.ok(growth < 1_000_000, `retained heap grew ${growth} bytes`);
 });
 
 test('kv-estimate-scorer: parameters are validated', () => {
-  assert.throws(() => make({ pendingTokenWeight: -1 }), /parameters.pendingTokenWeight: must be a number/);
+  assert.throws(() => make({ prefillWeight: -1 }), /parameters.prefillWeight: must be a number/);
+  assert.throws(() => make({ prefillDecay: '0s' }), /parameters.prefillDecay: must be a positive duration/);
+  assert.throws(() => make({ prefillDecay: 'soon' }), /parameters.prefillDecay: must be a duration/);
   assert.throws(() => make({ capacityTokens: 1.5 }), /parameters.capacityTokens: must be an integer/);
   assert.throws(() => make({ blockSize: 16 }), /parameters.blockSize: unknown parameter/);
-  assert.equal(make().config.pendingTokenWeight, 20);
+  assert.deepEqual(make().config, { prefillWeight: 20, prefillDecayMs: 50, waitingWeight: 5, capacityTokens: 0 });
+  assert.throws(() => make({ waitingWeight: 'x' }), /parameters.waitingWeight: must be a number/);
+  assert.equal(make({ prefillDecay: '1.5s' }).config.prefillDecayMs, 1500);
 });
