@@ -12,7 +12,7 @@ import { LLMRequest } from '../framework/request.ts';
 import { EppError } from '../requestcontrol/errors.ts';
 import { parseOpenAIBody, rewriteModel } from '../requestcontrol/openai-body.ts';
 import type { RouteDecision } from '../requestcontrol/director.ts';
-import type { PickerMetrics } from '../observability/metrics.ts';
+import type { ModelMetrics, PickerMetrics } from '../observability/metrics.ts';
 import type { BodySendMode, HeaderValueOption, ProcessingRequest, ProcessingResponse } from './proto.ts';
 import * as msg from './messages.ts';
 import { readHeaders, servedEndpoint, subsetHint } from './request-metadata.ts';
@@ -74,6 +74,8 @@ export class ExtProcStream implements CallHandler {
   /** Routing decided (or answered with an immediate response). */
   #decided = false;
   #endpoint: Endpoint | null = null;
+  /** This request's metric label children, looked up once when it is routed. */
+  #modelMetrics: ModelMetrics | null = null;
   /** Target model differs from the client's: responses carry the client's name back. */
   #rewritten = false;
   #tail: TailBuffer | null = null;
@@ -264,7 +266,7 @@ export class ExtProcStream implements CallHandler {
     this.#endpoint = decision.endpoints[0]!;
     const metrics = this.#o.metrics;
     if (metrics) {
-      const c = metrics.forModel(req.model, req.targetModel);
+      const c = (this.#modelMetrics = metrics.forModel(req.model, req.targetModel));
       c.requests.inc();
       c.requestSize.observe(req.bodySize);
       c.running.inc();
@@ -343,9 +345,8 @@ export class ExtProcStream implements CallHandler {
     if (!ep) return;
     const req = this.#req;
     this.#o.director.finished(req, ep);
-    const metrics = this.#o.metrics;
-    if (!metrics) return;
-    const c = metrics.forModel(req.model, req.targetModel);
+    const c = this.#modelMetrics;
+    if (!c) return;
     c.running.dec();
     if (this.#responseBytes === 0) return; // no response reached us (cancelled, or response phases not sent)
     const seconds = (performance.now() - this.#startedAt) / 1000;

@@ -11,7 +11,7 @@ const SCHED_BUCKETS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 
 const SIZE_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 const NTPOT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
 
-interface ModelChildren {
+export interface ModelMetrics {
   requests: client.Counter.Internal;
   duration: client.Histogram.Internal<string>;
   requestSize: client.Histogram.Internal<string>;
@@ -45,7 +45,7 @@ export class PickerMetrics {
   readonly scrapeDuration: client.Histogram<string>;
   readonly resourceReloads: client.Counter<string>;
   readonly shed: client.Counter<string>;
-  #children = new Map<string, ModelChildren>();
+  #children = new Map<string, ModelMetrics>();
   #schedSuccess: client.Counter.Internal;
   #schedFailure: client.Counter.Internal;
 
@@ -79,7 +79,7 @@ export class PickerMetrics {
   }
 
   /** Label children for one (model, target) pair, created once. */
-  forModel(model: string, target: string): ModelChildren {
+  forModel(model: string, target: string): ModelMetrics {
     const key = `${model}\u0000${target}`;
     let c = this.#children.get(key);
     if (!c) {
