@@ -19,14 +19,18 @@
  * Run: npm exec -- node bench/extproc.bench.ts [--seconds 2.5] [--rounds 2] [--concurrency 64]
  *        [--connections 4] [--rate 1000] [--endpoints 100] [--cases fd-200,fd-32k,buf-200,buf-32k]
  *        [--servers noop,picker[,floor]] [--close reset|graceful] [--profile DIR] [--json FILE]
- * `floor` adds a raw node:http2 server that decodes nothing (bench/extproc-cost/h2-floor-server.ts).
+ *        [--pin] [--picker-node-flags=--max-semi-space-size=8]
+ * --pin puts the servers on CPU 1 and the driver and metric farm on CPU 0 (taskset), so the latency at
+ * 1000 req/s is the server's own rather than a fight for cores with the driver. `floor` adds a raw node:http2 server that decodes nothing (bench/extproc-cost/h2-floor-server.ts).
  * About 100 s with the defaults. --profile writes a .cpuprofile of each server's first saturation phase per
  * case (the profiler adds CPU: do not read costs from a profiled run).
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BodySendMode } from '../src/extproc/proto.ts';
+import { PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
 import type { ChildStats } from './extproc-cost/child-stats.ts';
 import { Driver, quantile, type PhaseStats } from './extproc-cost/driver.ts';
@@ -45,8 +49,13 @@ const { values: opt } = parseArgs({
     json: { type: 'string', default: '' },
     close: { type: 'string', default: 'reset' },
     profile: { type: 'string', default: '' },
+    /** Node/V8 flags for the picker child, comma-separated; the default is how the Dockerfile runs it. */
+    'picker-node-flags': { type: 'string', default: PICKER_NODE_FLAGS.join(',') },
+    /** Pin the servers to CPU 1 and the driver and metric farm to CPU 0 (taskset), so latency is the server's own. */
+    pin: { type: 'boolean', default: false },
   },
 });
+if (opt.profile) mkdirSync(opt.profile, { recursive: true });
 const phaseMs = Number(opt.seconds) * 1000;
 const rounds = Number(opt.rounds);
 const concurrency = Number(opt.concurrency);
@@ -81,7 +90,14 @@ const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(en
 const servers = new Map<string, Child>();
 if (serverNames.includes('noop')) servers.set('noop', await Child.start('noop', here('noop-server.ts'), []));
 if (serverNames.includes('floor')) servers.set('floor', await Child.start('floor', here('h2-floor-server.ts'), []));
-if (serverNames.includes('picker')) servers.set('picker', await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints)]));
+if (serverNames.includes('picker')) servers.set('picker', await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints)], opt['picker-node-flags'] ? opt['picker-node-flags'].split(',') : []));
+if (opt.pin) {
+  // -a: every thread of the process (libuv workers, V8's GC helpers) goes with it.
+  const pin = (cpu: number, pid: number) => execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+  pin(0, process.pid);
+  pin(0, farm.pid);
+  for (const child of servers.values()) pin(1, child.pid);
+}
 const drivers = new Map<string, Driver>();
 for (const [name, child] of servers) {
   const d = await Driver.connect(child.info.address as string, connections);

@@ -11,8 +11,12 @@
  * Run: npm exec -- node bench/memory.bench.ts [--endpoints 1000] [--capacities 5623,31250] [--json FILE]
  * About 60 s.
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
 import type { ChildStats } from './extproc-cost/child-stats.ts';
 
@@ -22,10 +26,13 @@ const { values: opt } = parseArgs({
     capacities: { type: 'string', default: '5623,31250' },
     interval: { type: 'string', default: '1s' },
     json: { type: 'string', default: '' },
+    /** V8/Node flags for the picker child, comma-separated; the default is how the Dockerfile runs it. */
+    'node-flags': { type: 'string', default: PICKER_NODE_FLAGS.join(',') },
   },
 });
 const endpoints = Number(opt.endpoints);
 const capacities = opt.capacities.split(',').map(Number);
+const nodeFlags = opt['node-flags'] ? opt['node-flags'].split(',') : [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const MB = (b: number) => b / 2 ** 20;
 
@@ -54,7 +61,7 @@ log(`starting metric farm (${endpoints} endpoints) ...`);
 const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), 'small'], [], 120_000);
 for (const capacity of capacities) {
   // A fresh picker per capacity: RSS does not shrink after a big index is dropped.
-  const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc'], 120_000);
+  const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc', ...nodeFlags], 120_000);
   await new Promise((r) => setTimeout(r, 3000)); // a few scrape rounds: connections, page buffers, JIT
   const base = await picker.stats('gc');
   if (rows.length === 0) rows.push(row(`${endpoints} endpoints scraped, empty prefix index`, 0, 0, base, null));
@@ -68,7 +75,18 @@ for (const capacity of capacities) {
 }
 await farm.stop();
 
-const report = { node: process.version, endpoints, scrapeInterval: opt.interval, rows };
+// The children here are .ts files run with Node's type stripping; the Docker image runs compiled JS. What
+// the stripping itself holds: RSS of an empty .ts program against an empty .mjs one.
+const dir = mkdtempSync(join(tmpdir(), 'epp-mem-'));
+const emptyRss = (file: string, src: string): number => {
+  writeFileSync(join(dir, file), src);
+  return Number(execFileSync(process.execPath, ['--expose-gc', join(dir, file)], { encoding: 'utf8' }).trim());
+};
+const probe = 'globalThis.gc(); console.log(process.memoryUsage().rss)';
+const typeStrippingMB = MB(emptyRss('empty.ts', `const typed: number = 1; void typed; ${probe}`) - emptyRss('empty.mjs', probe));
+rmSync(dir, { recursive: true, force: true });
+
+const report = { node: process.version, endpoints, scrapeInterval: opt.interval, nodeFlags, typeStrippingMB, rows };
 if (opt.json) writeFileSync(opt.json, `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report, null, 2));
 console.log(
@@ -77,5 +95,6 @@ console.log(
     '| state | entries | RSS MB | heap used MB | array buffers MB | RSS bytes per entry |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.state} | ${r.entries.toLocaleString('en-US')} | ${r.rssMB.toFixed(0)} | ${r.heapUsedMB.toFixed(1)} | ${r.arrayBuffersMB.toFixed(1)} | ${r.bytesPerEntry === null ? '' : r.bytesPerEntry.toFixed(1)} |`),
+    `(run as .ts: type stripping holds ${typeStrippingMB.toFixed(0)} MB of that RSS, which the compiled build in the Docker image does not; picker flags: ${nodeFlags.join(' ') || 'none'})`,
   ].join('\n'),
 );

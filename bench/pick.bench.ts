@@ -6,13 +6,17 @@
  *   3. schedule() at 100 endpoints with a 2 KB / 32 KB prompt (hash, match, index update; the default
  *      256-block window covers 16 KB);
  *   4. heap growth and GC count over 1,000,000 schedules at 100 endpoints (0 GCs = no allocation);
- *   5. the cost of per-plugin timing: schedule() at 100 endpoints with a no-op onPluginDuration hook.
+ *   5. the cost of per-plugin timing: schedule() at 100 endpoints with a no-op onPluginDuration hook;
+ *   6. the prefix index at 100 endpoints filled to the default 31,250 blocks each: prefix-cache score() +
+ *      preRequest() of a new 2 KB prompt (32 new blocks: lookups, inserts and the evictions they cause),
+ *      against the same on an empty index, and the index's bytes per entry.
  * Medians over batches; bounded to a few seconds.
  * Run: npm exec -- node --expose-gc bench/pick.bench.ts
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Endpoint } from '../src/datastore/endpoint.ts';
 import { inTreePluginRegistry } from '../src/plugins/registry.ts';
+import { createPrefixCacheScorer } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { hashPromptBlocks } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-hash.ts';
 import { loadSchedulerConfig } from '../src/scheduling/config.ts';
 import type { SchedulerEngine, SchedulerObserver } from '../src/scheduling/scheduler.ts';
@@ -126,12 +130,44 @@ const gcDuringLoop = gcCount;
 gc?.();
 const heapAfterGc = process.memoryUsage().heapUsed;
 
+// 6. prefix index churn: every request brings 32 new blocks to an endpoint whose slot is full.
+const churn = (() => {
+  const eps = variedEndpoints(100);
+  const scorer = createPrefixCacheScorer('prefix', { autoTune: false }, testHandle());
+  const text = randomText(1 << 22, 9);
+  const out = new Float64Array(eps.length);
+  let next = 0;
+  const cycle = () => {
+    const start = (next * 61) % (text.length - 2048);
+    const req = makeRequest({ promptText: text.slice(start, start + 2048) });
+    scorer.score(req, eps, eps.length, out);
+    scorer.preRequest(req, eps.slice(next % eps.length), 1);
+    next++;
+    sink += out[0]!;
+  };
+  const timeCycles = (n: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) cycle();
+    return ((performance.now() - t0) * 1e6) / n;
+  };
+  const emptyNs = timeCycles(2000);
+  const fillStart = performance.now();
+  const capacity = 100 * 31_250;
+  while (scorer.indexEntries() < capacity * 0.87) cycle();
+  for (let i = 0; i < 20_000; i++) cycle(); // past capacity: the eviction path is in steady state
+  const fillS = (performance.now() - fillStart) / 1000;
+  const fullNs = timeCycles(20_000);
+  const entries = scorer.indexEntries();
+  return { emptyNs, fullNs, entries, fillSeconds: fillS, bytesPerEntry: scorer.indexBytes() / entries };
+})();
+
 const result = {
   node: process.version,
   pickNsMedian: pick,
   prefixHashing: hashing,
   schedule100WithPromptNsMedian: withPrompt,
   pick100WithPluginTimingNsMedian: timedNs,
+  prefixIndexChurn100: churn,
   million: {
     endpoints: 100,
     picks: 1_000_000,
@@ -151,6 +187,7 @@ console.log(
     `prefix hashing: 2 KB ${us(hashing['2KB']!.ns)} (${hashing['2KB']!.mbPerS.toFixed(0)} MB/s), 32 KB ${us(hashing['32KB']!.ns)} (${hashing['32KB']!.mbPerS.toFixed(0)} MB/s)`,
     `pick at 100 eps with per-plugin timing hook: ${us(timedNs)}`,
     `schedule at 100 eps with prompt: 2 KB ${us(withPrompt['2KB']!)}, 32 KB ${us(withPrompt['32KB']!)}`,
+    `prefix score + preRequest, new 2 KB prompt, 100 eps: empty index ${us(churn.emptyNs)}, full index (${churn.entries.toLocaleString('en-US')} entries, ${churn.bytesPerEntry.toFixed(1)} B/entry) ${us(churn.fullNs)}`,
     `1M picks at 100 eps: ${result.million.meanNsPerPick.toFixed(0)} ns/pick, ${gcDuringLoop} GCs, heap +${result.million.heapDeltaBytesNoGc} B before GC, ${gc ? `+${result.million.heapDeltaBytesAfterGc} B after GC` : 'GC not exposed'}`,
   ].join('\n'),
 );

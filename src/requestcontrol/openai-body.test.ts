@@ -26,6 +26,14 @@ test('chat: the prompt text is the JSON of the messages', () => {
   assert.equal(r.stream, false);
 });
 
+test('chat: the prompt text is the client\'s own text of the messages array, as sent', () => {
+  const req = new LLMRequest();
+  req.path = '/v1/chat/completions';
+  const body = '{"model":"m", "messages" : [ {"role": "user", "content": "a \\"q\\" ]"} ],"stream":false}';
+  parseOpenAIBody(Buffer.from(body), req);
+  assert.equal(req.promptText, '[ {"role": "user", "content": "a \\"q\\" ]"} ]');
+});
+
 test('query strings and other paths with a model field', () => {
   assert.equal(parse('/v1/chat/completions?x=1', { model: 'm', messages: [{ role: 'user', content: 'q' }] }).model, 'm');
   assert.equal(parse('/generate', { model: 'm', prompt: 'p' }).promptText, 'p');

@@ -3,13 +3,15 @@
  * cache_salt. Validation follows the upstream openai-parser: completions need a prompt, chat needs messages.
  */
 import { EppError } from './errors.ts';
+import { topLevelMemberText } from './json-span.ts';
 import type { LLMRequest } from '../framework/request.ts';
 
 /** Fills `req` from the body (bytes or its text). Throws EppError(BAD_REQUEST) with the field named. */
 export function parseOpenAIBody(body: Buffer | string, req: LLMRequest): Record<string, unknown> {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new EppError('BAD_REQUEST', `request body is not valid JSON: ${(e as Error).message}`);
   }
@@ -25,11 +27,16 @@ export function parseOpenAIBody(body: Buffer | string, req: LLMRequest): Record<
   req.model = model;
   req.stream = obj.stream === true;
   req.cacheSalt = typeof obj.cache_salt === 'string' ? obj.cache_salt : '';
-  req.promptText = promptTextOf(obj, req.path);
+  req.promptText = promptTextOf(obj, text, req.path);
   return obj;
 }
 
-function promptTextOf(obj: Record<string, unknown>, path: string): string {
+/**
+ * The text prefix affinity hashes. Chat messages are the client's own JSON text of the array (a slice of the
+ * body); upstream hashes its re-serialisation, which has the same property for affinity: a conversation that
+ * grows keeps its leading bytes.
+ */
+function promptTextOf(obj: Record<string, unknown>, text: string, path: string): string {
   const kind = apiKind(path, obj);
   switch (kind) {
     case 'chat': {
@@ -37,7 +44,7 @@ function promptTextOf(obj: Record<string, unknown>, path: string): string {
       if (!Array.isArray(messages) || messages.length === 0) {
         throw new EppError('BAD_REQUEST', 'messages must be a non-empty array', 'messages');
       }
-      return JSON.stringify(messages);
+      return topLevelMemberText(text, 'messages') ?? JSON.stringify(messages);
     }
     case 'completions': {
       const prompt = obj.prompt;

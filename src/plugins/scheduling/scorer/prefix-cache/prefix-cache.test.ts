@@ -138,7 +138,8 @@ test('prefix-cache-scorer: lruCapacityPerServer bounds entries per endpoint', ()
   const s = make({ lruCapacityPerServer: 5, autoTune: false });
   const ep = makeEndpoint(0);
   for (let i = 0; i < 20; i++) s.preRequest(makeRequest({ promptText: text(64 * 3, 100 + i) }), [ep], 1);
-  assert.equal(s.indexEntries(), 5);
+  // Generational recency (prefix-index.ts): between capacity - capacity/4 and capacity.
+  assert.ok(s.indexEntries() >= 3 && s.indexEntries() <= 5, `${s.indexEntries()} entries`);
 });
 
 test('prefix-cache-scorer: removeEndpoint purges the endpoint', () => {

@@ -144,6 +144,11 @@ export class PrefixCacheScorer implements Scorer, PreRequest {
     return this.#index.entries;
   }
 
+  /** Bytes of typed arrays the index holds (benchmarks). */
+  indexBytes(): number {
+    return this.#index.tableBytes;
+  }
+
   /**
    * Hashes the request's prompt once per request; returns the block count (0 = too short to match).
    * `sameAsScored`: preRequest reuses the hashes score() made for this request whatever block size the picked

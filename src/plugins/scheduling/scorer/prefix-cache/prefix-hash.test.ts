@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testRandom } from '../../../../scheduling/testing.ts';
-import { hashPromptBlocks, hashRange, seedHash } from './prefix-hash.ts';
+import { hashBytes, hashPromptBlocks, seedHash } from './prefix-hash.ts';
 
 function blocks(text: string, blockChars = 64, maxBlocks = 256, seed = [1, 2]): string[] {
   const hi = new Int32Array(maxBlocks);
@@ -91,32 +91,46 @@ test('prefix-hash: no 64-bit collisions and few 32-bit ones over 200k distinct b
 
 test('prefix-hash: whole-window and per-block hashing agree, odd block sizes and long prompts included', () => {
   const text = `${randomText(3000, 5)}łódź 北京 🚀 ${randomText(40_000, 6)}`;
-  for (const blockChars of [64, 65, 7, 2]) {
-    const maxBlocks = Math.ceil(text.length / blockChars);
+  const bytes = Buffer.from(text, 'utf8');
+  for (const blockSize of [64, 65, 7, 2, 4]) {
+    const maxBlocks = Math.ceil(bytes.length / blockSize);
     const hi = new Int32Array(maxBlocks);
     const lo = new Int32Array(maxBlocks);
-    const n = hashPromptBlocks(text, blockChars, maxBlocks, 11, 22, hi, lo);
-    assert.equal(n, maxBlocks);
+    const n = hashPromptBlocks(text, blockSize, maxBlocks, 11, 22, hi, lo);
+    assert.equal(n, maxBlocks, 'blocks cover the UTF-8 bytes');
     const h = new Int32Array(1);
     const l = new Int32Array(1);
-    let seedHi = 11;
-    let seedLo = 22;
-    for (const i of [0, 1, 2, n >> 1, n - 2, n - 1]) {
-      if (i > 0) {
-        seedHi = hi[i - 1]!;
-        seedLo = lo[i - 1]!;
-      } else {
-        seedHi = 11;
-        seedLo = 22;
-      }
-      hashRange(text, i * blockChars, Math.min(text.length, (i + 1) * blockChars), seedHi, seedLo, h, l, 0);
-      assert.deepEqual([h[0], l[0]], [hi[i], lo[i]], `block ${i} of ${blockChars}`);
+    for (const i of [0, 1, 2, 47, 48, 49, n >> 1, n - 2, n - 1]) {
+      const seedHi = i > 0 ? hi[i - 1]! : 11;
+      const seedLo = i > 0 ? lo[i - 1]! : 22;
+      hashBytes(bytes, i * blockSize, Math.min(bytes.length, (i + 1) * blockSize), seedHi, seedLo, h, l, 0);
+      assert.deepEqual([h[0], l[0]], [hi[i], lo[i]], `block ${i} of ${blockSize}`);
     }
   }
 });
 
+test('prefix-hash: every trailing length 1-7 bytes counts, whatever the bytes past the end', () => {
+  const seen = new Set<string>();
+  for (let extra = 0; extra < 8; extra++) {
+    const b = blocks('q'.repeat(64 + extra));
+    seen.add(b[b.length - 1]!);
+    // The shared scratch still holds longer text from before: it must not leak into a shorter block.
+    blocks('z'.repeat(200));
+    assert.deepEqual(blocks('q'.repeat(64 + extra)), b);
+  }
+  assert.equal(seen.size, 8);
+});
+
+test('prefix-hash: the window stops at maxBlocks blocks of bytes, multi-byte text included', () => {
+  const text = '北'.repeat(100); // 300 bytes
+  assert.equal(blocks(text, 64, 256).length, 5);
+  assert.equal(blocks(text, 64, 2).length, 2);
+  assert.deepEqual(blocks(text, 64, 2), blocks(text, 64, 256).slice(0, 2));
+});
+
 test('prefix-hash: characters beyond Latin-1 are hashed whole (no truncation to bytes)', () => {
-  // U+0141 and U+0041 share their low byte.
-  assert.notEqual(blocks(`${'x'.repeat(63)}\u0141`)[0], blocks(`${'x'.repeat(63)}A`)[0]);
-  assert.notEqual(blocks(`${'x'.repeat(62)}\u4e2dA`)[0], blocks(`${'x'.repeat(62)}\u4e2eA`)[0]);
+  // U+0141 and U+0041 share their low byte; U+4E2D and U+4E2E differ in the last of their three UTF-8 bytes.
+  assert.notDeepEqual(blocks(`${'x'.repeat(63)}\u0141`), blocks(`${'x'.repeat(63)}A`));
+  assert.notDeepEqual(blocks(`${'x'.repeat(62)}\u4e2dA`), blocks(`${'x'.repeat(62)}\u4e2eA`));
+  assert.notDeepEqual(blocks(`${'x'.repeat(64)}\u4e2d`), blocks(`${'x'.repeat(64)}\u4e2e`));
 });

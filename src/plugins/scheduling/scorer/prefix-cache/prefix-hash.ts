@@ -1,13 +1,13 @@
 /**
- * Prefix block hashing: a hash chain over fixed-size character blocks of the prompt, so a match on block i
- * implies blocks 0..i-1 match too.
+ * Prefix block hashing: a hash chain over fixed-size blocks of the prompt's UTF-8 bytes, so a match on block i
+ * implies blocks 0..i-1 match too. Blocks are bytes, not characters: for ASCII (JSON bodies mostly are) the
+ * same thing, and upstream's block size is itself tokens x 4 "characters" of a byte-oriented estimate.
  *
  * The hash is 64 bits kept as two int32 lanes (two lanes of the MurmurHash3 x86_128 round, cross-mixed each
- * round and in the finaliser), read straight from UTF-16 code units with charCodeAt: no TextEncoder copy, no BigInt, and
- * the halves stay small integers in V8 (no heap-number boxing when stored in Int32Array or passed to a
- * call). Collision odds for N live entries are about N^2 / 2^65: 3e-7 at 3 million entries (100 servers at
- * the default LRU capacity). Not cryptographic, like upstream's xxhash64; the index is not keyed by
- * anything a client could use to read another client's data.
+ * round and in the finaliser): no BigInt, and the halves stay small integers in V8 (no heap-number boxing
+ * when stored in Int32Array or passed to a call). Collision odds for N live entries are about N^2 / 2^65:
+ * 3e-7 at 3 million entries (100 servers at the default LRU capacity). Not cryptographic, like upstream's
+ * xxhash64; the index is not keyed by anything a client could use to read another client's data.
  */
 
 // MurmurHash3 x86_128 constants; two of its four 32-bit lanes are used.
@@ -26,30 +26,39 @@ function fmix32(h: number): number {
 }
 
 /**
- * The text being hashed as UTF-16 code units, two per 32-bit word (unit 2i in the low half of word i, as
- * on every little-endian machine Node runs on): Buffer.write(text, 'utf16le') fills it at ~20 G units/s,
- * and the hash loop then reads typed-array words instead of calling charCodeAt per unit (about 2x faster,
- * bench/pick.bench.ts). Grown on demand, never shrunk; hashing is synchronous, so one is shared.
+ * The bytes being hashed, four per 32-bit word (little-endian, as every machine Node runs on):
+ * Buffer.write(text, 'utf8') fills it (a copy for one-byte strings), and the hash loop reads typed-array
+ * words, 8 bytes a round. UTF-8 against the UTF-16 units used before: half the bytes for ASCII, so half the
+ * rounds and half the copy (bench/README.md). Grown on demand, never shrunk; hashing is synchronous, so one
+ * is shared.
  */
 let words = new Int32Array(8 * 1024);
 let wordBytes = Buffer.from(words.buffer);
+/** Where blocks of a size that is not a multiple of 4 are copied to be hashed from a word boundary. */
+let blockWords = new Int32Array(64);
+let blockBytes = Buffer.from(blockWords.buffer);
 
-function ensureUnits(units: number): void {
-  if (words.length * 2 >= units + 2) return;
-  words = new Int32Array(Math.ceil((units + 2) / 2 / 4096) * 4096);
+function ensureBytes(bytes: number): void {
+  if (wordBytes.length >= bytes + 8) return;
+  words = new Int32Array(Math.ceil((bytes + 8) / 4 / 4096) * 4096);
   wordBytes = Buffer.from(words.buffer);
 }
 
+/** Little-endian mask of the low `b` bytes of a word, b in 0..4. */
+function lowBytes(w: number, b: number): number {
+  return b >= 4 ? w : b <= 0 ? 0 : w & ((1 << (b << 3)) - 1);
+}
+
 /**
- * Hashes `n` UTF-16 units starting at unit 2 * w0 of `words`, seeded with (seedHi, seedLo); writes the two
- * lanes to outHi[at], outLo[at]. Four units per round, one 32-bit word into each lane, each lane adding the
- * other after its mix (the MurmurHash3 x86_128 round, on two lanes).
+ * Hashes `n` bytes starting at word `w0` of `w`, seeded with (seedHi, seedLo); writes the two lanes to
+ * outHi[at], outLo[at]. Eight bytes per round, one 32-bit word into each lane, each lane adding the other
+ * after its mix (the MurmurHash3 x86_128 round, on two lanes).
  */
 function hashWords(w: Int32Array, w0: number, n: number, seedHi: number, seedLo: number, outHi: Int32Array, outLo: Int32Array, at: number): void {
   let h1 = seedHi | 0;
   let h2 = (seedLo ^ 0x9e3779b9) | 0;
   let j = w0;
-  const roundsEnd = w0 + ((n >>> 2) << 1);
+  const roundsEnd = w0 + ((n >>> 3) << 1);
   for (; j < roundsEnd; j += 2) {
     let k1 = Math.imul(w[j]!, C1);
     k1 = Math.imul((k1 << 15) | (k1 >>> 17), C2);
@@ -64,13 +73,13 @@ function hashWords(w: Int32Array, w0: number, n: number, seedHi: number, seedLo:
     h2 = (h2 + h1) | 0;
     h2 = (Math.imul(h2, 5) + 0x0bcaa747) | 0;
   }
-  // 0-3 trailing units: up to two into lane 1, the third into lane 2.
-  const rest = n & 3;
+  // 0-7 trailing bytes: up to four into lane 1, the rest into lane 2.
+  const rest = n & 7;
   if (rest > 0) {
-    let k1 = Math.imul(rest > 1 ? w[j]! : w[j]! & 0xffff, C1);
+    let k1 = Math.imul(lowBytes(w[j]!, rest), C1);
     h1 ^= Math.imul((k1 << 15) | (k1 >>> 17), C2);
-    if (rest > 2) {
-      let k2 = Math.imul(w[j + 1]! & 0xffff, C2);
+    if (rest > 4) {
+      let k2 = Math.imul(lowBytes(w[j + 1]!, rest - 4), C2);
       h2 ^= Math.imul((k2 << 16) | (k2 >>> 16), C3);
     }
   }
@@ -86,9 +95,9 @@ function hashWords(w: Int32Array, w0: number, n: number, seedHi: number, seedLo:
   outLo[at] = h2;
 }
 
-/** Hashes text[start, end) seeded with (seedHi, seedLo); writes the two lanes to outHi[at], outLo[at]. */
-export function hashRange(
-  text: string,
+/** Hashes bytes[start, end) seeded with (seedHi, seedLo); writes the two lanes to outHi[at], outLo[at]. */
+export function hashBytes(
+  bytes: Uint8Array,
   start: number,
   end: number,
   seedHi: number,
@@ -98,8 +107,18 @@ export function hashRange(
   at: number,
 ): void {
   const n = end - start;
-  ensureUnits(n);
-  wordBytes.write(start === 0 && end === text.length ? text : text.slice(start, end), 0, n * 2, 'utf16le');
+  if (blockBytes.length < n + 8) {
+    blockWords = new Int32Array(Math.ceil((n + 8) / 4));
+    blockBytes = Buffer.from(blockWords.buffer);
+  }
+  blockBytes.set(bytes.subarray(start, end), 0);
+  hashWords(blockWords, 0, n, seedHi, seedLo, outHi, outLo, at);
+}
+
+/** Hashes the UTF-8 bytes of `text` seeded with (seedHi, seedLo); writes the lanes to outHi[at], outLo[at]. */
+function hashText(text: string, seedHi: number, seedLo: number, outHi: Int32Array, outLo: Int32Array, at: number): void {
+  ensureBytes(text.length * 3);
+  const n = wordBytes.write(text, 0, 'utf8');
   hashWords(words, 0, n, seedHi, seedLo, outHi, outLo, at);
 }
 
@@ -114,42 +133,44 @@ const SEED_SCRATCH_LO = new Int32Array(1);
  * blocks. Writes the seed to out[0] (hi) and out[1] (lo).
  */
 export function seedHash(model: string, salt: string, out: Int32Array): void {
-  hashRange(model, 0, model.length, SEED_HI, SEED_LO, SEED_SCRATCH_HI, SEED_SCRATCH_LO, 0);
-  hashRange(salt, 0, salt.length, SEED_SCRATCH_HI[0]!, SEED_SCRATCH_LO[0]!, SEED_SCRATCH_HI, SEED_SCRATCH_LO, 0);
+  hashText(model, SEED_HI, SEED_LO, SEED_SCRATCH_HI, SEED_SCRATCH_LO, 0);
+  hashText(salt, SEED_SCRATCH_HI[0]!, SEED_SCRATCH_LO[0]!, SEED_SCRATCH_HI, SEED_SCRATCH_LO, 0);
   out[0] = SEED_SCRATCH_HI[0]!;
   out[1] = SEED_SCRATCH_LO[0]!;
 }
 
 /**
- * Hashes the prompt into at most `maxBlocks` chained blocks of `blockChars` characters, the trailing
+ * Hashes the prompt's UTF-8 bytes into at most `maxBlocks` chained blocks of `blockSize` bytes, the trailing
  * partial block included. Returns the block count; 0 when the prompt is shorter than one block.
  * outHi/outLo must hold at least maxBlocks entries.
  */
 export function hashPromptBlocks(
   text: string,
-  blockChars: number,
+  blockSize: number,
   maxBlocks: number,
   seedHi: number,
   seedLo: number,
   outHi: Int32Array,
   outLo: Int32Array,
 ): number {
-  const total = text.length;
-  if (total < blockChars || maxBlocks <= 0) return 0;
-  const limit = total < maxBlocks * blockChars ? total : maxBlocks * blockChars;
-  // Even blocks start on word boundaries: encode the window once. Odd ones (an unusual config) go one by one.
-  const aligned = (blockChars & 1) === 0;
-  if (aligned) {
-    ensureUnits(limit);
-    wordBytes.write(text, 0, limit * 2, 'utf16le');
-  }
+  // A UTF-8 encoding is at least as long as the string: a short string cannot fill a block.
+  if (text.length < blockSize / 3 || maxBlocks <= 0) return 0;
+  const window = maxBlocks * blockSize;
+  ensureBytes(window + 4);
+  // Encodes only the window. write() stops at a character boundary, so 3 bytes more let the character that
+  // straddles the window's end in whole, and the window is then cut at exactly `window` bytes.
+  const written = wordBytes.write(text, 0, window + 3, 'utf8');
+  const limit = written < window ? written : window;
+  if (limit < blockSize) return 0;
+  // Blocks that start on word boundaries are hashed in place; other sizes (a legacy config) are copied.
+  const aligned = (blockSize & 3) === 0;
   let hi = seedHi;
   let lo = seedLo;
   let blocks = 0;
-  for (let start = 0; start < limit; start += blockChars) {
-    const end = start + blockChars < limit ? start + blockChars : limit;
-    if (aligned) hashWords(words, start >>> 1, end - start, hi, lo, outHi, outLo, blocks);
-    else hashRange(text, start, end, hi, lo, outHi, outLo, blocks);
+  for (let start = 0; start < limit; start += blockSize) {
+    const end = start + blockSize < limit ? start + blockSize : limit;
+    if (aligned) hashWords(words, start >>> 2, end - start, hi, lo, outHi, outLo, blocks);
+    else hashBytes(wordBytes, start, end, hi, lo, outHi, outLo, blocks);
     hi = outHi[blocks]!;
     lo = outLo[blocks]!;
     blocks++;

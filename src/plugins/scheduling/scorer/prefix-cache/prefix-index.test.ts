@@ -28,12 +28,16 @@ test('prefix-index: evicts the least recently added entry at capacity', () => {
   assert.equal(ix.entries, 3);
 });
 
-test('prefix-index: shrinking capacity evicts oldest first', () => {
+test('prefix-index: shrinking capacity keeps the most recent entries and fits the new capacity', () => {
   const ix = new PrefixIndex();
   const s = ix.ensureSlot('a', 5);
   for (let k = 1; k <= 5; k++) ix.add(s, 0, k);
   ix.setCapacity(s, 2);
-  assert.deepEqual([1, 2, 3, 4, 5].map((k) => ix.has(s, 0, k)), [false, false, false, true, true]);
+  const kept = [1, 2, 3, 4, 5].map((k) => ix.has(s, 0, k));
+  assert.ok(kept[4], 'the most recent entry stays');
+  assert.ok(ix.sizeOf(s) >= 1 && ix.sizeOf(s) <= 2, `size ${ix.sizeOf(s)}`);
+  assert.equal(kept.filter(Boolean).length, ix.sizeOf(s));
+  assert.deepEqual(kept.slice(0, 3), [false, false, false]);
 });
 
 test('prefix-index: removeEndpoint purges its entries and frees the slot', () => {
@@ -55,13 +59,35 @@ test('prefix-index: removeEndpoint purges its entries and frees the slot', () =>
   for (let k = 0; k < 50; k++) assert.ok(!ix.has(c, k, k), 'reused slot starts empty');
 });
 
-test('prefix-index: matches a reference model under random adds, evictions and removals', () => {
+test('prefix-index: keeps the newest blocks, all of them under capacity, never more than capacity (reference model)', () => {
   const ix = new PrefixIndex();
   const rnd = testRandom(11);
   const CAP = 300;
   const keys = ['e0', 'e1', 'e2', 'e3', 'e4'];
-  // Reference: per endpoint, a Map in insertion order = LRU order (oldest first).
+  // Reference: per endpoint, a Map in insertion order = recency order (oldest first), unbounded.
   const model = new Map<string, Map<string, [number, number]>>();
+  const check = () => {
+    let total = 0;
+    for (const key of keys) {
+      const m = model.get(key);
+      const slot = ix.slotOf(key);
+      if (!m) {
+        assert.equal(slot, -1);
+        continue;
+      }
+      // Held = exactly the `size` most recent distinct blocks, all of them while under capacity.
+      const size = ix.sizeOf(slot);
+      const recent = [...m.values()].reverse();
+      assert.ok(size <= CAP, `${key}: ${size} > capacity`);
+      if (recent.length < CAP) assert.equal(size, recent.length, `${key}: dropped under capacity`);
+      // The most recent capacity/8 (one generation) are always held, and held counts match.
+      const held = recent.filter(([hi, lo]) => ix.has(slot, hi, lo)).length;
+      assert.equal(held, size, `${key}: has() finds ${held} of ${size}`);
+      recent.forEach(([hi, lo], rank) => rank < CAP / 8 && assert.ok(ix.has(slot, hi, lo), `${key} rank ${rank} of ${size}`));
+      total += size;
+    }
+    assert.equal(ix.entries, total);
+  };
   for (let op = 0; op < 60_000; op++) {
     const key = keys[Math.floor(rnd() * keys.length)]!;
     if (rnd() < 0.001) {
@@ -80,25 +106,72 @@ test('prefix-index: matches a reference model under random adds, evictions and r
     const id = `${hi}:${lo}`;
     m.delete(id);
     m.set(id, [hi, lo]);
-    if (m.size > CAP) m.delete(m.keys().next().value!);
+    if (op % 997 === 0) check();
   }
-  let total = 0;
-  for (const key of keys) {
-    const m = model.get(key);
-    const slot = ix.slotOf(key);
-    if (!m) {
-      assert.equal(slot, -1);
-      continue;
-    }
-    total += m.size;
-    assert.equal(ix.sizeOf(slot), m.size);
-    for (let v = 0; v < 600; v++) {
-      const hi = v * 7919;
-      const lo = (v * 2654435761) | 0;
-      assert.equal(ix.has(slot, hi, lo), m.has(`${hi}:${lo}`), `${key} v=${v}`);
+  check();
+});
+
+test('prefix-index: capacities up to 4 are exact LRU', () => {
+  for (let cap = 1; cap <= 4; cap++) {
+    const ix = new PrefixIndex();
+    const s = ix.ensureSlot('a', cap);
+    const order: number[] = [];
+    const rnd = testRandom(cap);
+    for (let op = 0; op < 2000; op++) {
+      const k = 1 + Math.floor(rnd() * 12);
+      ix.add(s, k, k * 31);
+      const at = order.indexOf(k);
+      if (at >= 0) order.splice(at, 1);
+      order.push(k);
+      if (order.length > cap) order.shift();
+      for (let q = 1; q <= 12; q++) assert.equal(ix.has(s, q, q * 31), order.includes(q), `cap ${cap} op ${op} key ${q}`);
     }
   }
-  assert.equal(ix.entries, total);
+});
+
+test('prefix-index: new blocks past capacity keep between 7/8 capacity and capacity', () => {
+  const ix = new PrefixIndex();
+  const CAP = 1000;
+  const s = ix.ensureSlot('a', CAP);
+  for (let k = 1; k <= 20_000; k++) {
+    ix.add(s, k, -k);
+    if (k >= CAP) {
+      const size = ix.sizeOf(s);
+      assert.ok(size > CAP - CAP / 8 && size <= CAP, `after ${k}: ${size}`);
+      assert.ok(ix.has(s, k - size + 1, -(k - size + 1)) && !ix.has(s, k - size, -(k - size)));
+    }
+  }
+});
+
+test('prefix-index: hit rate within 7% of exact LRU on a skewed block stream', () => {
+  const CAP = 2000;
+  const ix = new PrefixIndex();
+  const s = ix.ensureSlot('a', CAP);
+  const lru = new Map<number, true>();
+  const rnd = testRandom(5);
+  let hits = 0;
+  let lruHits = 0;
+  for (let op = 0; op < 200_000; op++) {
+    // Heavy-tailed popularity over 20,000 blocks: small ids are hot.
+    const k = Math.floor(20_000 * rnd() ** 3);
+    if (ix.has(s, k, k ^ 0x5bd1e995)) hits++;
+    ix.add(s, k, k ^ 0x5bd1e995);
+    if (lru.delete(k)) lruHits++;
+    lru.set(k, true);
+    if (lru.size > CAP) lru.delete(lru.keys().next().value!);
+  }
+  assert.ok(hits >= lruHits * 0.93, `${hits} hits against exact LRU's ${lruHits}`);
+});
+
+test('prefix-index: a full slot costs about 5 bytes per entry', () => {
+  const ix = new PrefixIndex();
+  const CAP = 5623;
+  const s = ix.ensureSlot('a', CAP);
+  const rnd = testRandom(3);
+  for (let k = 0; k < 50_000; k++) ix.add(s, (rnd() * 2 ** 32) | 0, (rnd() * 2 ** 32) | 0);
+  assert.ok(ix.sizeOf(s) > CAP * 0.875 && ix.sizeOf(s) <= CAP);
+  // The slot's table plus the rebuild scratch shared by all slots.
+  assert.ok(ix.tableBytes <= 2 * (Math.ceil(CAP / 0.8) + 1) * 4, `${ix.tableBytes} bytes`);
 });
 
 test('prefix-index: grows past the initial table and node sizes', () => {
