@@ -12,8 +12,8 @@ export class LLMRequest {
   /** Model after rewrite (InferenceModel targetModels / InferenceModelRewrite / header); the LoRA adapter to route for. */
   targetModel = '';
   /**
-   * The text prefix-cache affinity hashes: the completions prompt, or the chat messages serialised as
-   * JSON. Empty when the body has neither.
+   * The text prefix-cache affinity hashes: the completions prompt, or the JSON text of the chat messages.
+   * Empty when the body has neither, and emptied by the ext_proc stream once the request is scheduled.
    */
   promptText = '';
   /** cache_salt from the body; part of the prefix-hash seed. */

@@ -100,6 +100,10 @@ export class Director {
       throw new EppError('SHED', 'system saturated, sheddable request dropped');
     }
     const result = this.#o.scheduler.schedule(req, candidates);
+    // Only the scheduling cycle reads the prompt. For chat it is a slice that holds the whole body text, and
+    // a request lives for seconds: kept, every prompt was copied by scavenges and promoted (BUFFERED 32 KB
+    // cost 6 us more per request, bench/README.md).
+    req.promptText = '';
     if (!result.ok) throw new EppError('SCHEDULING_FAILED', `failed to find target endpoint: ${result.reason}`);
     const endpoints = result.endpoints.slice(0, result.count);
     const primary = endpoints[0];
