@@ -1,9 +1,11 @@
 /**
  * The picker's Prometheus metrics (prom-client), with the upstream names where they exist. Per-request
  * label children are cached by model so the request path does no label hashing after the first request.
+ * Histograms observed per request or per scrape are LeanHistograms (same exposition, ~20x cheaper observe).
  */
 import client from 'prom-client';
 import type { DatastoreReader } from '../datastore/datastore.ts';
+import { LeanHistogram, type LeanHistogramChild } from './lean-histogram.ts';
 
 const TOKEN_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32778, 65536, 131072];
 const LATENCY_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600];
@@ -13,13 +15,13 @@ const NTPOT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0
 
 export interface ModelMetrics {
   requests: client.Counter.Internal;
-  duration: client.Histogram.Internal<string>;
-  requestSize: client.Histogram.Internal<string>;
-  responseSize: client.Histogram.Internal<string>;
-  inputTokens: client.Histogram.Internal<string>;
-  outputTokens: client.Histogram.Internal<string>;
-  cachedTokens: client.Histogram.Internal<string>;
-  ntpot: client.Histogram.Internal<string>;
+  duration: LeanHistogramChild;
+  requestSize: LeanHistogramChild;
+  responseSize: LeanHistogramChild;
+  inputTokens: LeanHistogramChild;
+  outputTokens: LeanHistogramChild;
+  cachedTokens: LeanHistogramChild;
+  ntpot: LeanHistogramChild;
   running: client.Gauge.Internal<string>;
 }
 
@@ -27,22 +29,22 @@ export class PickerMetrics {
   readonly registry = new client.Registry();
   readonly requestTotal: client.Counter<string>;
   readonly requestErrors: client.Counter<string>;
-  readonly requestDuration: client.Histogram<string>;
-  readonly requestSizes: client.Histogram<string>;
-  readonly responseSizes: client.Histogram<string>;
-  readonly inputTokens: client.Histogram<string>;
-  readonly outputTokens: client.Histogram<string>;
-  readonly cachedTokens: client.Histogram<string>;
-  readonly ntpot: client.Histogram<string>;
+  readonly requestDuration: LeanHistogram;
+  readonly requestSizes: LeanHistogram;
+  readonly responseSizes: LeanHistogram;
+  readonly inputTokens: LeanHistogram;
+  readonly outputTokens: LeanHistogram;
+  readonly cachedTokens: LeanHistogram;
+  readonly ntpot: LeanHistogram;
   readonly runningRequests: client.Gauge<string>;
-  readonly schedulerE2e: client.Histogram<string>;
+  readonly schedulerE2e: LeanHistogram;
   readonly schedulerAttempts: client.Counter<string>;
-  readonly pluginDurations: client.Histogram<string>;
-  #pluginChildren = new Map<string, client.Histogram.Internal<string>>();
+  readonly pluginDurations: LeanHistogram;
+  #pluginChildren = new Map<string, LeanHistogramChild>();
   readonly prefixIndexerSize: client.Gauge<string>;
   readonly rewriteDecisions: client.Counter<string>;
   readonly scrapes: client.Counter<string>;
-  readonly scrapeDuration: client.Histogram<string>;
+  readonly scrapeDuration: LeanHistogram;
   readonly resourceReloads: client.Counter<string>;
   readonly shed: client.Counter<string>;
   #children = new Map<string, ModelMetrics>();
@@ -54,22 +56,22 @@ export class PickerMetrics {
     const model = ['model_name', 'target_model_name'];
     this.requestTotal = new client.Counter({ name: 'inference_objective_request_total', help: 'Counter of inference objective requests broken out for each model and target model.', labelNames: [...model, 'priority'], registers });
     this.requestErrors = new client.Counter({ name: 'inference_objective_request_error_total', help: 'Counter of inference objective requests errors broken out for each model and target model.', labelNames: [...model, 'error_code'], registers });
-    this.requestDuration = new client.Histogram({ name: 'inference_objective_request_duration_seconds', help: 'Inference objective response latency distribution in seconds for each model and target model.', labelNames: model, buckets: LATENCY_BUCKETS, registers });
-    this.requestSizes = new client.Histogram({ name: 'inference_objective_request_sizes', help: 'Inference objective requests size distribution in bytes for each model and target model.', labelNames: model, buckets: SIZE_BUCKETS, registers });
-    this.responseSizes = new client.Histogram({ name: 'inference_objective_response_sizes', help: 'Inference objective responses size distribution in bytes for each model and target model.', labelNames: model, buckets: SIZE_BUCKETS, registers });
-    this.inputTokens = new client.Histogram({ name: 'inference_objective_input_tokens', help: 'Inference objective input token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
-    this.outputTokens = new client.Histogram({ name: 'inference_objective_output_tokens', help: 'Inference objective output token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
-    this.cachedTokens = new client.Histogram({ name: 'inference_objective_prompt_cached_tokens', help: 'Inference objective prompt cached token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
-    this.ntpot = new client.Histogram({ name: 'inference_objective_normalized_time_per_output_token_seconds', help: 'Inference objective latency divided by number of output tokens in seconds for each model and target model.', labelNames: model, buckets: NTPOT_BUCKETS, registers });
+    this.requestDuration = new LeanHistogram({ name: 'inference_objective_request_duration_seconds', help: 'Inference objective response latency distribution in seconds for each model and target model.', labelNames: model, buckets: LATENCY_BUCKETS, registers });
+    this.requestSizes = new LeanHistogram({ name: 'inference_objective_request_sizes', help: 'Inference objective requests size distribution in bytes for each model and target model.', labelNames: model, buckets: SIZE_BUCKETS, registers });
+    this.responseSizes = new LeanHistogram({ name: 'inference_objective_response_sizes', help: 'Inference objective responses size distribution in bytes for each model and target model.', labelNames: model, buckets: SIZE_BUCKETS, registers });
+    this.inputTokens = new LeanHistogram({ name: 'inference_objective_input_tokens', help: 'Inference objective input token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
+    this.outputTokens = new LeanHistogram({ name: 'inference_objective_output_tokens', help: 'Inference objective output token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
+    this.cachedTokens = new LeanHistogram({ name: 'inference_objective_prompt_cached_tokens', help: 'Inference objective prompt cached token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
+    this.ntpot = new LeanHistogram({ name: 'inference_objective_normalized_time_per_output_token_seconds', help: 'Inference objective latency divided by number of output tokens in seconds for each model and target model.', labelNames: model, buckets: NTPOT_BUCKETS, registers });
     this.runningRequests = new client.Gauge({ name: 'inference_objective_running_requests', help: 'Inference objective number of running requests in each model.', labelNames: ['model_name'], registers });
-    this.schedulerE2e = new client.Histogram({ name: 'inference_extension_scheduler_e2e_duration_seconds', help: 'End-to-end scheduling latency distribution in seconds.', buckets: SCHED_BUCKETS, registers });
+    this.schedulerE2e = new LeanHistogram({ name: 'inference_extension_scheduler_e2e_duration_seconds', help: 'End-to-end scheduling latency distribution in seconds.', buckets: SCHED_BUCKETS, registers });
     this.schedulerAttempts = new client.Counter({ name: 'inference_extension_scheduler_attempts_total', help: 'Total number of scheduling attempts.', labelNames: ['status'], registers });
-    this.pluginDurations = new client.Histogram({ name: 'inference_extension_plugin_duration_seconds', help: 'Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.', labelNames: ['extension_point', 'plugin_type', 'plugin_name'], buckets: SCHED_BUCKETS, registers });
+    this.pluginDurations = new LeanHistogram({ name: 'inference_extension_plugin_duration_seconds', help: 'Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.', labelNames: ['extension_point', 'plugin_type', 'plugin_name'], buckets: SCHED_BUCKETS, registers });
     this.prefixIndexerSize = new client.Gauge({ name: 'inference_extension_prefix_indexer_size', help: 'Size of the prefix indexer (block hashes held across all endpoints).', registers, collect() { if (opts.prefixIndexSize) this.set(opts.prefixIndexSize()); } });
     this.rewriteDecisions = new client.Counter({ name: 'inference_extension_model_rewrite_decisions_total', help: 'Total number of model rewrite decisions.', labelNames: ['model_rewrite_name', 'model_name', 'target_model'], registers });
     this.shed = new client.Counter({ name: 'inference_extension_shed_requests_total', help: 'Sheddable requests rejected with 429 because the pool was saturated.', labelNames: ['model_name'], registers });
     this.scrapes = new client.Counter({ name: 'inference_extension_model_server_scrapes_total', help: 'Model-server metric scrapes by result (success, failure).', labelNames: ['result'], registers });
-    this.scrapeDuration = new client.Histogram({ name: 'inference_extension_model_server_scrape_duration_seconds', help: 'Model-server metric scrape latency in seconds.', buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1], registers });
+    this.scrapeDuration = new LeanHistogram({ name: 'inference_extension_model_server_scrape_duration_seconds', help: 'Model-server metric scrape latency in seconds.', buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1], registers });
     this.resourceReloads = new client.Counter({ name: 'inference_extension_resources_reload_total', help: 'Standalone resources file loads by result (applied, rejected).', labelNames: ['result'], registers });
     this.#schedSuccess = this.schedulerAttempts.labels('success');
     this.#schedFailure = this.schedulerAttempts.labels('failure');
@@ -100,7 +102,7 @@ export class PickerMetrics {
   }
 
   /** The plugin-duration child for one plugin, created once. */
-  pluginDuration(point: string, type: string, name: string): client.Histogram.Internal<string> {
+  pluginDuration(point: string, type: string, name: string): LeanHistogramChild {
     const key = `${point}/${type}/${name}`;
     let c = this.#pluginChildren.get(key);
     if (!c) this.#pluginChildren.set(key, (c = this.pluginDurations.labels(point, type, name)));
