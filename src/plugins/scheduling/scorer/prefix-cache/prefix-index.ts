@@ -115,13 +115,16 @@ export class PrefixIndex {
     return find(this.#tables[slot]!, hi, lo) !== NONE;
   }
 
-  /** Records block (hi, lo) on the slot as most recently used, dropping the slot's oldest generation when full. */
-  add(slot: number, hi: number, lo: number): void {
+  /**
+   * Records block (hi, lo) on the slot as most recently used, dropping the slot's oldest generation when full.
+   * Returns whether the slot held the block before (also when making room dropped it and it was re-added).
+   */
+  add(slot: number, hi: number, lo: number): boolean {
     const base = slot * GENERATIONS;
     let table = this.#tables[slot]!;
     let at = find(table, hi, lo);
     let cur = this.#current[slot]!;
-    if (at !== NONE && table[at]! >>> TAG_SHIFT === cur) return;
+    if (at !== NONE && table[at]! >>> TAG_SHIFT === cur) return true;
     const adding = at === NONE;
     if (this.#genCount[base + cur]! >= this.#genLimit[slot]! || (adding && this.#count[slot]! >= this.#capacity[slot]!)) {
       this.#makeRoom(slot, adding);
@@ -134,7 +137,7 @@ export class PrefixIndex {
       this.#genCount[base + (table[at]! >>> TAG_SHIFT)]!--;
       table[at] = (table[at]! & FP_MASK) | (cur << TAG_SHIFT);
       this.#genCount[base + cur]!++;
-      return;
+      return true;
     }
     if (this.#count[slot]! + 1 > table.length * MAX_LOAD && table.length < this.#fullSize[slot]!) {
       this.#rebuild(slot, this.#fullSize[slot]!, NONE);
@@ -144,6 +147,7 @@ export class PrefixIndex {
     this.#genCount[base + cur]!++;
     this.#count[slot]!++;
     this.#live++;
+    return !adding;
   }
 
   /** Drops everything held for an endpoint. Returns false when the index held nothing for it. */
