@@ -94,9 +94,13 @@ if (serverNames.includes('picker')) servers.set('picker', await Child.start('pic
 if (opt.pin) {
   // -a: every thread of the process (libuv workers, V8's GC helpers) goes with it.
   const pin = (cpu: number, pid: number) => execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-  pin(0, process.pid);
-  pin(0, farm.pid);
-  for (const child of servers.values()) pin(1, child.pid);
+  try {
+    pin(0, process.pid);
+    pin(0, farm.pid);
+    for (const child of servers.values()) pin(1, child.pid);
+  } catch (e) {
+    log(`--pin: taskset failed (${(e as Error).message}); running unpinned`);
+  }
 }
 const drivers = new Map<string, Driver>();
 for (const [name, child] of servers) {
