@@ -238,3 +238,20 @@ test('extractors are reusable: state from one page does not leak into the next',
     [2, 1, 0.1, 0, '', 0, 0],
   );
 });
+
+test('vLLM cache config: a changed cache_config_info line is read again, an unchanged one gives the same values', () => {
+  const page = (blocks: string, size = '16') =>
+    lines(
+      'vllm:num_requests_running{model_name="m"} 1.0',
+      'vllm:num_requests_waiting{model_name="m"} 0.0',
+      'vllm:kv_cache_usage_perc{model_name="m"} 0.1',
+      `vllm:cache_config_info{block_size="${size}",cache_dtype="auto",num_gpu_blocks="${blocks}"} 1.0`,
+    );
+  const seen = ['1000', '1000', '2000', '999', '1000'].map((b) => extract('vllm', page(b)).cacheNumBlocks);
+  assert.deepEqual(seen, [1000, 1000, 2000, 999, 1000]);
+  assert.equal(extract('vllm', page('1000', '32')).cacheBlockSize, 32);
+  assert.equal(extract('vllm', page('1000')).cacheBlockSize, 16);
+  // A server without the line reports nothing, whatever the last page had.
+  const without = lines('vllm:num_requests_running 1', 'vllm:num_requests_waiting 0', 'vllm:kv_cache_usage_perc 0.1');
+  assert.equal(extract('vllm', without).cacheNumBlocks, 0);
+});
