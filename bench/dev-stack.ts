@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { Gateway } from './gateway/gateway.ts';
-import { PICKER_NODE_FLAGS, spawnNode, stopChild, waitForLines, type Child } from './compare/procs.ts';
+import { PICKER_ENV, PICKER_NODE_FLAGS, spawnNode, stopChild, waitForLines, type Child } from './compare/procs.ts';
 import { profile } from './sim/profile.ts';
 import { SimServer } from './sim/server.ts';
 
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       '--secure-serving=false',
     ];
     if (values['config-file']) args.push('--config-file', values['config-file']);
-    picker = spawnNode('epp', 'src/main.ts', args, (line) => console.log(`[epp] ${line}`), PICKER_NODE_FLAGS);
+    picker = spawnNode('epp', 'src/main.ts', args, (line) => console.log(`[epp] ${line}`), PICKER_NODE_FLAGS, PICKER_ENV);
     await waitForLines(picker, /endpoint picker started/, 1, 30_000);
     picker.proc.once('exit', (code) => {
       if (!stopping) {

@@ -30,7 +30,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BodySendMode } from '../src/extproc/proto.ts';
-import { PICKER_NODE_FLAGS } from './compare/procs.ts';
+import { PICKER_ENV, PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
 import type { ChildStats } from './extproc-cost/child-stats.ts';
 import { Driver, quantile, type PhaseStats } from './extproc-cost/driver.ts';
@@ -90,7 +90,7 @@ const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(en
 const servers = new Map<string, Child>();
 if (serverNames.includes('noop')) servers.set('noop', await Child.start('noop', here('noop-server.ts'), []));
 if (serverNames.includes('floor')) servers.set('floor', await Child.start('floor', here('h2-floor-server.ts'), []));
-if (serverNames.includes('picker')) servers.set('picker', await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints)], opt['picker-node-flags'] ? opt['picker-node-flags'].split(',') : []));
+if (serverNames.includes('picker')) servers.set('picker', await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints)], opt['picker-node-flags'] ? opt['picker-node-flags'].split(',') : [], 60_000, PICKER_ENV));
 if (opt.pin) {
   // -a: every thread of the process (libuv workers, V8's GC helpers) goes with it.
   const pin = (cpu: number, pid: number) => execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });

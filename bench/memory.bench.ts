@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PICKER_NODE_FLAGS } from './compare/procs.ts';
+import { PICKER_ENV, PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
 import type { ChildStats } from './extproc-cost/child-stats.ts';
 
@@ -61,7 +61,7 @@ log(`starting metric farm (${endpoints} endpoints) ...`);
 const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), 'small'], [], 120_000);
 for (const capacity of capacities) {
   // A fresh picker per capacity: RSS does not shrink after a big index is dropped.
-  const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc', ...nodeFlags], 120_000);
+  const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc', ...nodeFlags], 120_000, PICKER_ENV);
   await new Promise((r) => setTimeout(r, 3000)); // a few scrape rounds: connections, page buffers, JIT
   const base = await picker.stats('gc');
   if (rows.length === 0) rows.push(row(`${endpoints} endpoints scraped, empty prefix index`, 0, 0, base, null));
@@ -95,6 +95,6 @@ console.log(
     '| state | entries | RSS MB | heap used MB | array buffers MB | RSS bytes per entry |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.state} | ${r.entries.toLocaleString('en-US')} | ${r.rssMB.toFixed(0)} | ${r.heapUsedMB.toFixed(1)} | ${r.arrayBuffersMB.toFixed(1)} | ${r.bytesPerEntry === null ? '' : r.bytesPerEntry.toFixed(1)} |`),
-    `(run as .ts: type stripping holds ${typeStrippingMB.toFixed(0)} MB of that RSS, which the compiled build in the Docker image does not; picker flags: ${nodeFlags.join(' ') || 'none'})`,
+    `(run as .ts: type stripping holds ${typeStrippingMB.toFixed(0)} MB of that RSS, which the compiled build in the Docker image does not; picker flags: ${nodeFlags.join(' ') || 'none'}, env: ${Object.entries(PICKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})`,
   ].join('\n'),
 );

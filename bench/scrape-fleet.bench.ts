@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { extractorFor } from '../src/datalayer/engines.ts';
 import { ScrapedMetrics } from '../src/datalayer/scraped-metrics.ts';
-import { PICKER_NODE_FLAGS } from './compare/procs.ts';
+import { PICKER_ENV, PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
 
 const { values: opt } = parseArgs({
@@ -50,8 +50,8 @@ log(`parse: ${(parseNs / 1000).toFixed(1)} us per ${page.length}-byte vLLM page`
 const here = (p: string) => new URL(`./extproc-cost/${p}`, import.meta.url);
 log(`starting metric farm (${endpoints} x ${opt.page}) and picker (scrape every ${opt.interval}) ...`);
 const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), opt.page]);
-// The picker runs with the flags it ships with (Dockerfile).
-const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], [...PICKER_NODE_FLAGS]);
+// The picker runs with the flags and environment it ships with (Dockerfile).
+const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], [...PICKER_NODE_FLAGS], 60_000, PICKER_ENV);
 await new Promise((r) => setTimeout(r, 5000)); // JIT warm-up; its compile threads would count as picker CPU
 
 interface Window {

@@ -15,9 +15,11 @@ export interface Child {
 /** Runs `node <script> ...args` from the repo root with this process's Node binary (Node 24 under npm). */
 /** Node flags the picker runs with, as in the Dockerfile's ENTRYPOINT and `npm run start:picker`. */
 export const PICKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+/** Environment the Dockerfile gives the picker. */
+export const PICKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
-export function spawnNode(name: string, script: string, args: readonly string[], onLine?: (line: string) => void, nodeFlags: readonly string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnNode(name: string, script: string, args: readonly string[], onLine?: (line: string) => void, nodeFlags: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Child {
+  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const child: Child = { name, proc, tail };
   let partial = '';

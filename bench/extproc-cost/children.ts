@@ -28,9 +28,9 @@ export class Child {
    * Forks `script` (a .ts file run by the same node) with `args`. Extra node flags for every child come from
    * EPP_BENCH_CHILD_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers).
    */
-  static start(name: string, script: URL, args: string[], nodeFlags: string[] = [], timeoutMs = 60_000): Promise<Child> {
+  static start(name: string, script: URL, args: string[], nodeFlags: string[] = [], timeoutMs = 60_000, env: Readonly<Record<string, string>> = {}): Promise<Child> {
     const extra = (process.env.EPP_BENCH_CHILD_FLAGS ?? '').split(' ').filter((s) => s !== '');
-    const proc = fork(script, args, { execArgv: [...nodeFlags, ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(script, args, { execArgv: [...nodeFlags, ...extra], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         proc.kill();
