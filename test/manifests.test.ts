@@ -295,5 +295,6 @@ test('Dockerfile: multi-stage node:24 slim, production deps only, non-root, epp 
   const user = /^USER\s+(\S+)/m.exec(text)?.[1] ?? 'root';
   assert.ok(!/^(root|0)(:|$)/.test(user), `runs as ${user}`);
   assert.match(text, /^ENTRYPOINT \["node", "--max-semi-space-size=8", "bin\/epp\.js"\]/m);
+  assert.match(text, /^ENV MALLOC_ARENA_MAX=2$/m, 'the memory figures in bench/README.md assume it');
   assert.match(readFileSync(join(ROOT, '.dockerignore'), 'utf8'), /^node_modules$/m);
 });
