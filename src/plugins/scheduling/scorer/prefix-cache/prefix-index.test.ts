@@ -40,6 +40,21 @@ test('prefix-index: shrinking capacity keeps the most recent entries and fits th
   assert.deepEqual(kept.slice(0, 3), [false, false, false]);
 });
 
+test('prefix-index: shrinking a large full slot to a small capacity fits it', () => {
+  const ix = new PrefixIndex();
+  const s = ix.ensureSlot('a', 5623);
+  for (let k = 1; k <= 20_000; k++) ix.add(s, k, -k);
+  ix.setCapacity(s, 100);
+  // The newest generation alone held ~700 blocks: halved by fingerprint until it fits.
+  const kept = ix.sizeOf(s);
+  assert.ok(kept <= 100 && kept > 0, `${kept} entries after shrinking to 100`);
+  let newest = 0;
+  for (let k = 20_000 - 703; k <= 20_000; k++) if (ix.has(s, k, -k)) newest++;
+  assert.equal(newest, kept, 'only blocks of the newest generation are kept');
+  for (let k = 20_001; k <= 21_000; k++) ix.add(s, k, -k);
+  assert.ok(ix.sizeOf(s) <= 100 && ix.sizeOf(s) > 100 - 100 / 8);
+});
+
 test('prefix-index: removeEndpoint purges its entries and frees the slot', () => {
   const ix = new PrefixIndex();
   const a = ix.ensureSlot('a', 100);

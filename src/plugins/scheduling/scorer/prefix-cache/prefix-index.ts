@@ -103,12 +103,22 @@ export class PrefixIndex {
     return this.#count[slot]!;
   }
 
-  /** Changes a slot's capacity; when it shrinks, the oldest generations are dropped until the rest fit. */
+  /**
+   * Changes a slot's capacity. When it shrinks, the oldest generations are dropped whole until the rest fit;
+   * if the current generation alone is still over, it is halved by fingerprint until it fits.
+   */
   setCapacity(slot: number, capacity: number): void {
     this.#setLimits(slot, capacity);
-    for (let k = 0; k < GENERATIONS && this.#count[slot]! > this.#capacity[slot]!; k++) this.#dropOldest(slot);
-    const table = this.#tables[slot]!;
-    if (table.length > this.#fullSize[slot]!) this.#rebuild(slot, this.#fullSize[slot]!, NONE);
+    const cap = this.#capacity[slot]!;
+    const base = slot * GENERATIONS;
+    const cur = this.#current[slot]!;
+    for (let k = 1; k < GENERATIONS && this.#count[slot]! > cap; k++) {
+      const g = (cur + k) % GENERATIONS;
+      if (this.#genCount[base + g]! > 0) this.#rebuild(slot, this.#tables[slot]!.length, g);
+    }
+    // Every word left is ≡ 0 mod 2^j, so dropping those ≡ 2^j mod 2^(j+1) halves what is left.
+    for (let j = 0; j < TAG_SHIFT && this.#count[slot]! > cap; j++) this.#rebuild(slot, this.#tables[slot]!.length, cur, 2 ** (j + 1), 2 ** j);
+    if (this.#tables[slot]!.length > this.#fullSize[slot]!) this.#rebuild(slot, this.#fullSize[slot]!, NONE);
   }
 
   has(slot: number, hi: number, lo: number): boolean {
