@@ -20,7 +20,7 @@ import { createPrefixCacheScorer } from '../src/plugins/scheduling/scorer/prefix
 import { hashPromptBlocks } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-hash.ts';
 import { loadSchedulerConfig } from '../src/scheduling/config.ts';
 import type { SchedulerEngine, SchedulerObserver } from '../src/scheduling/scheduler.ts';
-import { forcedGc, makeRequest, testHandle, testRandom, variedEndpoints } from '../src/scheduling/testing.ts';
+import { forcedGc, makeRequest, testHandle, testText, variedEndpoints } from '../src/scheduling/testing.ts';
 
 const BATCHES = 31;
 
@@ -45,12 +45,7 @@ function newScheduler(observer?: SchedulerObserver): SchedulerEngine {
   return loadSchedulerConfig(undefined, testHandle(), { registry: inTreePluginRegistry(), ...(observer ? { observer } : {}) }).scheduler;
 }
 
-function randomText(len: number, seed: number): string {
-  const rnd = testRandom(seed);
-  const parts: string[] = [];
-  for (let i = 0; i < len; i++) parts.push(String.fromCharCode(32 + Math.floor(rnd() * 95)));
-  return parts.join('');
-}
+const randomText = (len: number, seed: number): string => testText(len, seed, true);
 
 let sink = 0;
 

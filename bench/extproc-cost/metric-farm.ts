@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { vllmPickerPage } from '../../test/support/fake-vllm.ts';
 import { ready, serveStats } from './child-stats.ts';
 
 const count = Number(process.argv[2] ?? 100);
@@ -25,28 +26,7 @@ function load(i: number) {
 }
 
 function smallPage(i: number): Buffer {
-  const l = load(i);
-  const m = 'model_name="meta-llama/Llama-3.1-8B-Instruct"';
-  return Buffer.from(
-    [
-      '# HELP vllm:num_requests_running Number of requests in model execution batches.',
-      '# TYPE vllm:num_requests_running gauge',
-      `vllm:num_requests_running{engine="0",${m}} ${l.running.toFixed(1)}`,
-      '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.',
-      '# TYPE vllm:num_requests_waiting gauge',
-      `vllm:num_requests_waiting{engine="0",${m}} ${l.waiting.toFixed(1)}`,
-      '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.',
-      '# TYPE vllm:kv_cache_usage_perc gauge',
-      `vllm:kv_cache_usage_perc{engine="0",${m}} ${l.kv}`,
-      '# HELP vllm:lora_requests_info Running stats on lora requests.',
-      '# TYPE vllm:lora_requests_info gauge',
-      `vllm:lora_requests_info{max_lora="4",running_lora_adapters="",waiting_lora_adapters=""} 1.7906216241398244e+09`,
-      '# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig',
-      '# TYPE vllm:cache_config_info gauge',
-      `vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",engine="0",num_gpu_blocks="5623"} 1.0`,
-      '',
-    ].join('\n'),
-  );
+  return Buffer.from(vllmPickerPage({ ...load(i), maxLora: 4, loras: [] }));
 }
 
 function vllmPage(i: number): Buffer {

@@ -7,7 +7,7 @@ import { pickerRandom } from '../plugins/scheduling/picker/picker-random.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { loadSchedulerConfig, type LoadedSchedulerConfig } from './config.ts';
 import { SchedulerEngine, type SchedulerObserver } from './scheduler.ts';
-import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testRandom, variedEndpoints, type EndpointMetrics } from './testing.ts';
+import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testText, variedEndpoints, type EndpointMetrics } from './testing.ts';
 
 const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
 
@@ -24,12 +24,7 @@ function endpoints(ms: EndpointMetrics[]): Endpoint[] {
   return Object.freeze(ms.map((m, i) => makeEndpoint(i, m))) as Endpoint[];
 }
 
-function text(len: number, seed: number): string {
-  const rnd = testRandom(seed);
-  let s = '';
-  for (let i = 0; i < len; i++) s += String.fromCharCode(97 + Math.floor(rnd() * 26));
-  return s;
-}
+const text = (len: number, seed: number): string => testText(len, seed);
 
 test('engine: the least-loaded endpoint wins with the default config', () => {
   const { scheduler } = load();

@@ -84,6 +84,18 @@ export function testRandom(seed: number): () => number {
   };
 }
 
+/**
+ * Deterministic text of `len` characters for prompts: lowercase letters, or with `printable` every printable
+ * ASCII character.
+ */
+export function testText(len: number, seed: number, printable = false): string {
+  const rnd = testRandom(seed);
+  const [first, span] = printable ? [32, 95] : [97, 26];
+  const chars: string[] = [];
+  for (let i = 0; i < len; i++) chars.push(String.fromCharCode(first + Math.floor(rnd() * span)));
+  return chars.join('');
+}
+
 /** n endpoints with varied fresh metrics. */
 export function variedEndpoints(n: number, seed = 1): Endpoint[] {
   const rnd = testRandom(seed);

@@ -58,31 +58,35 @@ export class FakeVllm {
   }
 
   page(): string {
-    const l = this.load;
-    const m = 'model_name="meta-llama/Llama-3.1-8B-Instruct"';
-    const adapters = l.loras.join(',');
-    return [
-      '# HELP vllm:num_requests_running Number of requests in model execution batches.',
-      '# TYPE vllm:num_requests_running gauge',
-      `vllm:num_requests_running{engine="0",${m}} ${l.running.toFixed(1)}`,
-      '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.',
-      '# TYPE vllm:num_requests_waiting gauge',
-      `vllm:num_requests_waiting{engine="0",${m}} ${l.waiting.toFixed(1)}`,
-      '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.',
-      '# TYPE vllm:kv_cache_usage_perc gauge',
-      `vllm:kv_cache_usage_perc{engine="0",${m}} ${l.kv}`,
-      '# HELP vllm:lora_requests_info Running stats on lora requests.',
-      '# TYPE vllm:lora_requests_info gauge',
-      `vllm:lora_requests_info{max_lora="${l.maxLora}",running_lora_adapters="${adapters}",waiting_lora_adapters=""} 1.7906216241398244e+09`,
-      '# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig',
-      '# TYPE vllm:cache_config_info gauge',
-      `vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",engine="0",num_gpu_blocks="5623"} 1.0`,
-      '',
-    ].join('\n');
+    return vllmPickerPage(this.load);
   }
 
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/** The vLLM V1 lines a picker reads (queue, running, KV, LoRA info, cache config), as vLLM prints them. */
+export function vllmPickerPage(l: Pick<VllmLoad, 'waiting' | 'running' | 'kv' | 'loras' | 'maxLora'>): string {
+  const m = 'model_name="meta-llama/Llama-3.1-8B-Instruct"';
+  const adapters = l.loras.join(',');
+  return [
+    '# HELP vllm:num_requests_running Number of requests in model execution batches.',
+    '# TYPE vllm:num_requests_running gauge',
+    `vllm:num_requests_running{engine="0",${m}} ${l.running.toFixed(1)}`,
+    '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.',
+    '# TYPE vllm:num_requests_waiting gauge',
+    `vllm:num_requests_waiting{engine="0",${m}} ${l.waiting.toFixed(1)}`,
+    '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.',
+    '# TYPE vllm:kv_cache_usage_perc gauge',
+    `vllm:kv_cache_usage_perc{engine="0",${m}} ${l.kv}`,
+    '# HELP vllm:lora_requests_info Running stats on lora requests.',
+    '# TYPE vllm:lora_requests_info gauge',
+    `vllm:lora_requests_info{max_lora="${l.maxLora}",running_lora_adapters="${adapters}",waiting_lora_adapters=""} 1.7906216241398244e+09`,
+    '# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig',
+    '# TYPE vllm:cache_config_info gauge',
+    `vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",engine="0",num_gpu_blocks="5623"} 1.0`,
+    '',
+  ].join('\n');
 }

@@ -25,9 +25,11 @@ export class TopK {
     return this.#size;
   }
 
-  /** Index (into the candidates) of the i-th best. */
-  at(i: number): number {
-    return this.#idx[i]!;
+  /** Writes the candidates of the (at most k) best to out[0..], best first; returns how many. */
+  writeBest<T>(candidates: readonly T[], k: number, out: T[]): number {
+    const m = this.#size < k ? this.#size : k;
+    for (let j = 0; j < m; j++) out[j] = candidates[this.#idx[j]!]!;
+    return m;
   }
 
   offer(index: number, key: number, tie: number): void {

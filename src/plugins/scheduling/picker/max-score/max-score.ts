@@ -52,9 +52,7 @@ export class MaxScorePicker implements Picker {
     const top = this.#top;
     top.reset();
     for (let i = 0; i < n; i++) top.offer(i, scores[i]!, pickerRandom.next());
-    const m = top.size < k ? top.size : k;
-    for (let j = 0; j < m; j++) out[j] = candidates[top.at(j)]!;
-    return m;
+    return top.writeBest(candidates, k, out);
   }
 }
 

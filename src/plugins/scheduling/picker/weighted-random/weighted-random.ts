@@ -38,9 +38,7 @@ export class WeightedRandomPicker implements Picker {
       const key = w > 0 ? Math.log(1 - pickerRandom.next()) / w : -Infinity;
       top.offer(i, key, pickerRandom.next());
     }
-    const m = top.size < k ? top.size : k;
-    for (let j = 0; j < m; j++) out[j] = candidates[top.at(j)]!;
-    return m;
+    return top.writeBest(candidates, k, out);
   }
 }
 

@@ -3,15 +3,10 @@ import { test } from 'node:test';
 import type { Endpoint } from '../../../../datastore/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testRandom } from '../../../../scheduling/testing.ts';
+import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testText } from '../../../../scheduling/testing.ts';
 import { createPrefixCacheScorer, type PrefixCacheScorer } from './prefix-cache.ts';
 
-function text(len: number, seed: number): string {
-  const rnd = testRandom(seed);
-  let s = '';
-  for (let i = 0; i < len; i++) s += String.fromCharCode(97 + Math.floor(rnd() * 26));
-  return s;
-}
+const text = (len: number, seed: number): string => testText(len, seed);
 
 const PROMPT = text(64 * 4, 1); // exactly 4 blocks of 64 chars
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testRandom } from '../../../../scheduling/testing.ts';
+import { testText } from '../../../../scheduling/testing.ts';
 import { hashBytes, hashPromptBlocks, seedHash } from './prefix-hash.ts';
 
 function blocks(text: string, blockChars = 64, maxBlocks = 256, seed = [1, 2]): string[] {
@@ -10,12 +10,7 @@ function blocks(text: string, blockChars = 64, maxBlocks = 256, seed = [1, 2]): 
   return Array.from({ length: n }, (_, i) => `${hi[i]}:${lo[i]}`);
 }
 
-function randomText(len: number, seed: number): string {
-  const rnd = testRandom(seed);
-  let s = '';
-  for (let i = 0; i < len; i++) s += String.fromCharCode(32 + Math.floor(rnd() * 95));
-  return s;
-}
+const randomText = (len: number, seed: number): string => testText(len, seed, true);
 
 test('prefix-hash: shorter than one block -> no blocks', () => {
   assert.deepEqual(blocks('x'.repeat(63)), []);

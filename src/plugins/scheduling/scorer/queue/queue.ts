@@ -4,36 +4,15 @@
  * min and max.
  */
 import type { Endpoint } from '../../../../datastore/endpoint.ts';
-import type { Clock } from '../../../../framework/clock.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
-import type { LLMRequest } from '../../../../framework/request.ts';
-import type { Scorer } from '../../../../framework/scheduling.ts';
 import { readParams } from '../../../params.ts';
-import { scoreMinMax } from '../min-max.ts';
+import { MinMaxScorer } from '../min-max.ts';
 
 export const QUEUE_SCORER_TYPE = 'queue-scorer';
 
-export class QueueScorer implements Scorer {
-  readonly type = QUEUE_SCORER_TYPE;
-  readonly category = 'Distribution';
-  readonly name: string;
-  readonly #clock: Clock;
-  readonly #stalenessMs: number;
-
-  constructor(name: string, clock: Clock, stalenessMs: number) {
-    this.name = name;
-    this.#clock = clock;
-    this.#stalenessMs = stalenessMs;
-  }
-
-  score(_request: LLMRequest, candidates: readonly Endpoint[], n: number, out: Float64Array): void {
-    scoreMinMax(candidates, n, out, this.#clock.now(), this.#stalenessMs, read);
-  }
-}
-
-export function createQueueScorer(name: string, params: unknown, handle: PluginHandle): QueueScorer {
+export function createQueueScorer(name: string, params: unknown, handle: PluginHandle): MinMaxScorer {
   readParams(name, params, []);
-  return new QueueScorer(name, handle.clock, handle.metricsStalenessMs);
+  return new MinMaxScorer(QUEUE_SCORER_TYPE, name, handle, read);
 }
 
 function read(ep: Endpoint): number {

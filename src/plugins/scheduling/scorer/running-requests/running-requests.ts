@@ -4,36 +4,15 @@
  * and max.
  */
 import type { Endpoint } from '../../../../datastore/endpoint.ts';
-import type { Clock } from '../../../../framework/clock.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
-import type { LLMRequest } from '../../../../framework/request.ts';
-import type { Scorer } from '../../../../framework/scheduling.ts';
 import { readParams } from '../../../params.ts';
-import { scoreMinMax } from '../min-max.ts';
+import { MinMaxScorer } from '../min-max.ts';
 
 export const RUNNING_REQUESTS_SCORER_TYPE = 'running-requests-size-scorer';
 
-export class RunningRequestsScorer implements Scorer {
-  readonly type = RUNNING_REQUESTS_SCORER_TYPE;
-  readonly category = 'Distribution';
-  readonly name: string;
-  readonly #clock: Clock;
-  readonly #stalenessMs: number;
-
-  constructor(name: string, clock: Clock, stalenessMs: number) {
-    this.name = name;
-    this.#clock = clock;
-    this.#stalenessMs = stalenessMs;
-  }
-
-  score(_request: LLMRequest, candidates: readonly Endpoint[], n: number, out: Float64Array): void {
-    scoreMinMax(candidates, n, out, this.#clock.now(), this.#stalenessMs, read);
-  }
-}
-
-export function createRunningRequestsScorer(name: string, params: unknown, handle: PluginHandle): RunningRequestsScorer {
+export function createRunningRequestsScorer(name: string, params: unknown, handle: PluginHandle): MinMaxScorer {
   readParams(name, params, []);
-  return new RunningRequestsScorer(name, handle.clock, handle.metricsStalenessMs);
+  return new MinMaxScorer(RUNNING_REQUESTS_SCORER_TYPE, name, handle, read);
 }
 
 function read(ep: Endpoint): number {
