@@ -53,8 +53,6 @@ export class PrefixCacheScorer implements Scorer, PreRequest {
   // Per-request state, valid from score() to preRequest() of one cycle.
   #hashHi = new Int32Array(0);
   #hashLo = new Int32Array(0);
-  /** Per block of the current request: whether the pick held it before preRequest (scratch). */
-  #held = new Uint8Array(0);
   #blocks = 0;
   #lastRequest: LLMRequest | null = null;
   #lastPrompt = '';
@@ -126,13 +124,11 @@ export class PrefixCacheScorer implements Scorer, PreRequest {
     const lo = this.#hashLo;
     // Add the last block first so block 0 ends up most recently used: eviction then trims prompts from the
     // tail and keeps shared prefixes matchable (upstream adds in order and evicts block 0 first). add() says
-    // whether the block was held, which gives the leading run of held blocks without a second lookup.
-    const held = this.#held;
-    for (let b = blocks - 1; b >= 0; b--) held[b] = index.add(slot, hi[b]!, lo[b]!) ? 1 : 0;
-    // The pick's expected prefix-cache hit, for load estimators (kv-estimate-scorer) that would otherwise
-    // count cached prompt tokens as new KV.
+    // whether the block was held; walking down, the run of held blocks that reaches block 0 is the pick's
+    // expected prefix-cache hit, for load estimators (kv-estimate-scorer) that would otherwise count cached
+    // prompt tokens as new KV.
     let matched = 0;
-    while (matched < blocks && held[matched] === 1) matched++;
+    for (let b = blocks - 1; b >= 0; b--) matched = index.add(slot, hi[b]!, lo[b]!) ? matched + 1 : 0;
     const promptTokens = Math.ceil(request.promptText.length / CHARS_PER_TOKEN);
     const hitTokens = (matched * this.#lastBlockChars) / CHARS_PER_TOKEN;
     request.cachedPromptTokens = hitTokens < promptTokens ? hitTokens : promptTokens;
@@ -180,7 +176,6 @@ export class PrefixCacheScorer implements Scorer, PreRequest {
     if (this.#hashHi.length < maxBlocks) {
       this.#hashHi = new Int32Array(maxBlocks);
       this.#hashLo = new Int32Array(maxBlocks);
-      this.#held = new Uint8Array(maxBlocks);
     }
     seedHash(model, salt, this.#seed);
     this.#blocks = hashPromptBlocks(prompt, blockChars, maxBlocks, this.#seed[0]!, this.#seed[1]!, this.#hashHi, this.#hashLo);
