@@ -51,6 +51,10 @@ export class MetricsExtractor implements SampleSink {
   #loraMax = 0;
   /** max_lora of any series, for a server whose only series has empty adapter lists. */
   #loraAnyMax = 0;
+  /** The last cache-config label text read (a copy) and its two values. */
+  #cacheLine = '';
+  #cacheLineBlockSize = 0;
+  #cacheLineNumBlocks = 0;
 
   constructor(spec: EngineSpec) {
     this.spec = spec;
@@ -78,6 +82,11 @@ export class MetricsExtractor implements SampleSink {
     this.#roles = roles;
     this.#kvMax = spec.kvUsage.map(() => 0);
     this.#kvSeries = spec.kvUsage.map(() => 0);
+  }
+
+  /** The metric names this extractor reads (a page excerpt holding their lines is enough). */
+  get names(): readonly string[] {
+    return this.#scanner.names;
   }
 
   /**
@@ -169,11 +178,23 @@ export class MetricsExtractor implements SampleSink {
     this.#loraMax = intLabel(page, ls, le, 'max_lora');
   }
 
+  /**
+   * The cache-config line is long (vLLM: ~1 KB of labels, the two wanted ones far in) and the same at every
+   * scrape, and usually on every pod of a pool: the last line read is remembered with its two values, and an
+   * identical line costs one compare instead of two label walks (~3 us per scrape).
+   */
   #cacheInfo(page: string, ls: number, le: number): void {
-    const info = this.spec.cacheInfo!;
-    const blockSize = intLabel(page, ls, le, info.blockSizeLabel);
+    // slice + ===, not startsWith: V8 compares equal-length strings with memcmp, startsWith char by char
+    // (1.7 us on this 1 KB line).
+    if (le - ls !== this.#cacheLine.length || page.slice(ls, le) !== this.#cacheLine) {
+      const info = this.spec.cacheInfo!;
+      this.#cacheLineBlockSize = intLabel(page, ls, le, info.blockSizeLabel);
+      this.#cacheLineNumBlocks = intLabel(page, ls, le, info.numBlocksLabel);
+      this.#cacheLine = detached(page.slice(ls, le));
+    }
+    const blockSize = this.#cacheLineBlockSize;
     if (blockSize > 0 && this.#blockSize === 0) this.#blockSize = blockSize;
-    const numBlocks = intLabel(page, ls, le, info.numBlocksLabel);
+    const numBlocks = this.#cacheLineNumBlocks;
     if (numBlocks > 0) this.#numBlocks = minPositive(this.#numBlocks, numBlocks);
   }
 
@@ -267,4 +288,9 @@ function intLabel(page: string, ls: number, le: number, name: string): number {
     n = n * 10 + (c - 48);
   }
   return p === open + 1 ? 0 : n;
+}
+
+/** A flat copy of `s` that shares no memory with the string it was sliced from (a slice keeps its page alive). */
+export function detached(s: string): string {
+  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
 }

@@ -8,7 +8,7 @@ import { PageClient } from './page-client.ts';
 const PAGE = `${'vllm:num_requests_waiting{engine="0"} 4.0\n'.repeat(2000)}`; // ~84 KB: spans several reads
 
 function get(client: PageClient): Promise<{ err: Error | null; status: number; page: string }> {
-  return new Promise((resolve) => client.get((err, status, page) => resolve({ err, status, page })));
+  return new Promise((resolve) => client.get((err, status, body, start, end) => resolve({ err, status, page: body.toString('utf8', start, end) })));
 }
 
 async function listen(server: Server): Promise<number> {

@@ -7,14 +7,19 @@
  * scrape CPU on copies and GC: every socket read allocated a new ArrayBuffer (external memory, which kept
  * triggering major GCs), undici copied each read into llhttp's wasm memory, and the body went through a
  * stream. Here every socket reads into one shared buffer (net `onread`: no allocation per read), and a page
- * that arrives in one read is decoded where it lies. bench/scrape-fleet.bench.ts: 157 -> 64 us of CPU per
+ * that arrives in one read is handed to the caller where it lies. bench/scrape-fleet.bench.ts: 157 -> 64 us of CPU per
  * scrape (figures in bench/README.md, "Performance (picker overhead)").
  */
 import { connect, type Socket } from 'node:net';
 import { ResponseParser } from './response-parser.ts';
 
-/** Called once per get(): an error, or the status and (for 200) the page text. */
-export type PageCallback = (err: Error | null, status: number, page: string) => void;
+/**
+ * Called once per get(): an error, or the status and (for 200) the page as body[start, end). The bytes are
+ * valid only during the call (they sit in the shared read buffer); decode what is needed before returning.
+ */
+export type PageCallback = (err: Error | null, status: number, body: Buffer, start: number, end: number) => void;
+
+const NO_BODY = Buffer.alloc(0);
 
 /**
  * Shared by every connection: Node calls an onread callback synchronously per read, and each callback has
@@ -38,7 +43,7 @@ export class PageClient {
     this.#host = host;
     this.#port = port;
     this.#request = Buffer.from(`GET ${path} HTTP/1.1\r\nhost: ${hostHeader}\r\naccept: text/plain;version=0.0.4;q=1,*/*;q=0.1\r\nuser-agent: epp\r\n\r\n`, 'latin1');
-    this.#parser = new ResponseParser(maxBytes, (status, page, keepAlive) => this.#complete(status, page, keepAlive));
+    this.#parser = new ResponseParser(maxBytes, (status, body, start, end, keepAlive) => this.#complete(status, body, start, end, keepAlive));
     this.#onRead = (n) => {
       if (!this.#parser.push(READ_BUFFER, 0, n)) this.#fail(this.#parser.error ?? new Error('unexpected bytes'));
       return true;
@@ -49,7 +54,7 @@ export class PageClient {
   get(callback: PageCallback): void {
     if (this.#callback) throw new Error('PageClient: a request is already in flight');
     if (this.#closed) {
-      callback(new Error('PageClient: closed'), 0, '');
+      callback(new Error('PageClient: closed'), 0, NO_BODY, 0, 0);
       return;
     }
     this.#callback = callback;
@@ -104,13 +109,13 @@ export class PageClient {
     this.#callback = null;
     this.#parser.reset();
     this.#drop();
-    cb?.(err, 0, '');
+    cb?.(err, 0, NO_BODY, 0, 0);
   }
 
-  #complete(status: number, page: string, keepAlive: boolean): void {
+  #complete(status: number, body: Buffer, start: number, end: number, keepAlive: boolean): void {
     const cb = this.#callback;
     this.#callback = null;
     if (!keepAlive || this.#closed) this.#drop();
-    cb?.(null, status, page);
+    cb?.(null, status, body, start, end);
   }
 }

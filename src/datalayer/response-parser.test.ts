@@ -10,7 +10,7 @@ interface Seen {
 
 function parser(maxBytes = 1 << 20) {
   const seen: Seen[] = [];
-  const p = new ResponseParser(maxBytes, (status, page, keepAlive) => void seen.push({ status, page, keepAlive }));
+  const p = new ResponseParser(maxBytes, (status, body, start, end, keepAlive) => void seen.push({ status, page: body.toString('utf8', start, end), keepAlive }));
   return { p, seen };
 }
 

@@ -4,8 +4,13 @@
  * body; other bodies are read and dropped so the connection stays usable. Interim 1xx responses are skipped.
  */
 
-/** Called once per response, synchronously from push() or endOfInput(). */
-export type ResponseHandler = (status: number, page: string, keepAlive: boolean) => void;
+/**
+ * Called once per response, synchronously from push() or endOfInput(). The page is body[start, end) (empty
+ * unless the status is 200), valid only during the call: it is the socket's read buffer or the parser's own.
+ */
+export type ResponseHandler = (status: number, body: Buffer, start: number, end: number, keepAlive: boolean) => void;
+
+const NO_BODY = Buffer.alloc(0);
 
 export class PageTooLargeError extends Error {
   override name = 'PageTooLargeError';
@@ -85,16 +90,17 @@ export class ResponseParser {
         case BODY_LENGTH: {
           const take = Math.min(this.#remaining, end - off);
           if (take === this.#remaining && this.#pageLen === 0) {
-            // The whole body is in this read (the common case): decode it where it lies, no copy.
+            // The whole body is in this read (the common case): handed out where it lies, no copy.
             this.#remaining = 0;
-            this.#finish(this.#status === 200 ? buf.toString('utf8', off, off + take) : '');
+            if (this.#status === 200) this.#finishWith(buf, off, off + take);
+            else this.#finish();
             off += take;
             break;
           }
           if (!this.#append(buf, off, take)) return false;
           off += take;
           this.#remaining -= take;
-          if (this.#remaining === 0) this.#finish(null);
+          if (this.#remaining === 0) this.#finish();
           break;
         }
         case CHUNK_SIZE:
@@ -122,7 +128,7 @@ export class ResponseParser {
           if (this.#line.endsWith('\n')) {
             const blank = this.#line.trim() === '';
             this.#line = '';
-            if (blank) this.#finish(null);
+            if (blank) this.#finish();
           }
           break;
         case BODY_UNTIL_CLOSE:
@@ -141,7 +147,7 @@ export class ResponseParser {
    */
   endOfInput(): boolean {
     if (this.#state === BODY_UNTIL_CLOSE) {
-      this.#finish(null);
+      this.#finish();
       return true;
     }
     if (this.#state === IDLE) return true;
@@ -154,10 +160,15 @@ export class ResponseParser {
     return false;
   }
 
-  #finish(direct: string | null): void {
+  /** Ends the response with the body joined in #page (empty unless 200). */
+  #finish(): void {
+    if (this.#status === 200) this.#finishWith(this.#page, 0, this.#pageLen);
+    else this.#finishWith(NO_BODY, 0, 0);
+  }
+
+  #finishWith(body: Buffer, start: number, end: number): void {
     this.#state = IDLE;
-    const page = direct ?? (this.#status === 200 ? this.#page.toString('utf8', 0, this.#pageLen) : '');
-    this.#onResponse(this.#status, page, this.#keepAlive);
+    this.#onResponse(this.#status, body, start, end, this.#keepAlive);
   }
 
   /** Copies header bytes up to the blank line; parses the head once it is complete. */
@@ -214,7 +225,7 @@ export class ResponseParser {
     }
     this.#keepAlive = m[1] === '1' ? connection !== 'close' : connection === 'keep-alive';
     if (status === 204 || status === 304) {
-      this.#finish(''); // never a body
+      this.#finishWith(NO_BODY, 0, 0); // never a body
     } else if (chunked) {
       this.#state = CHUNK_SIZE;
       this.#line = '';
@@ -227,7 +238,7 @@ export class ResponseParser {
       }
       this.#remaining = length;
       this.#state = BODY_LENGTH;
-      if (length === 0) this.#finish('');
+      if (length === 0) this.#finishWith(NO_BODY, 0, 0);
     } else {
       this.#keepAlive = false;
       this.#state = BODY_UNTIL_CLOSE;

@@ -10,7 +10,8 @@
 import { endpointKey, type Endpoint } from '../datastore/endpoint.ts';
 import type { Clock } from '../framework/clock.ts';
 import { ENGINE_SPECS, extractorFor } from './engines.ts';
-import type { MetricsExtractor } from './extractor.ts';
+import { detached, type MetricsExtractor } from './extractor.ts';
+import { FamilyLocator } from './family-locator.ts';
 import { MetricsWriter, ScrapedMetrics } from './scraped-metrics.ts';
 import { PageClient } from './page-client.ts';
 
@@ -44,10 +45,12 @@ export class EndpointScraper {
   readonly #config: ScraperConfig;
   readonly #client: PageClient;
   readonly #extractor: MetricsExtractor;
+  /** Where this endpoint's page keeps the wanted families: the extractor reads only those lines. */
+  readonly #locator: FamilyLocator;
   readonly #scraped = new ScrapedMetrics();
   readonly #writer = new MetricsWriter();
   /** Bound once: the page callback of every scrape. */
-  readonly #onPage: (err: Error | null, status: number, page: string) => void;
+  readonly #onPage: (err: Error | null, status: number, body: Buffer, start: number, end: number) => void;
   #timer: NodeJS.Timeout | undefined = undefined;
   #timeout: NodeJS.Timeout | undefined = undefined;
   #startedAt = 0;
@@ -64,10 +67,12 @@ export class EndpointScraper {
     this.#config = config;
     const path = config.metricsPath || ENGINE_SPECS[endpoint.engine].path;
     this.#extractor = extractorFor(endpoint.engine);
+    this.#locator = new FamilyLocator(this.#extractor.names);
     const host = config.metricsPort > 0 ? endpointKey(endpoint.address, config.metricsPort) : endpoint.key;
     this.url = `http://${host}${path}`;
     this.#client = new PageClient(endpoint.address, config.metricsPort > 0 ? config.metricsPort : endpoint.port, host, path, MAX_PAGE_BYTES);
-    this.#onPage = (err, status, page) => this.#finish(status, page, err);
+    // The body bytes are only valid during this call: the wanted lines are cut out and decoded here.
+    this.#onPage = (err, status, body, start, end) => this.#finish(status, err === null && status === 200 ? this.#locator.excerpt(body, start, end) : '', err);
   }
 
   /** Starts the loop with an immediate first scrape. */
@@ -119,8 +124,9 @@ export class EndpointScraper {
   }
 
   /**
-   * The adapter lists are slices of the page string, and a slice keeps its whole 60 KB page alive. Held until
-   * the next scrape, every page would outlive a scavenge and be promoted, and promoted pages cost major GCs.
+   * The adapter lists are slices of the page text, and a slice keeps all of it alive (the excerpt, or a whole
+   * 60 KB page when the locator is off). Held until the next scrape, every page would outlive a scavenge and
+   * be promoted, and promoted pages cost major GCs.
    * Copies are made only when a list changes; an unchanged list reuses the previous copy.
    */
   #detachAdapterLists(): void {
@@ -156,6 +162,8 @@ export class EndpointScraper {
     if (reason === '') {
       this.#detachAdapterLists();
       this.#writer.write(this.endpoint, this.#scraped, now);
+    } else {
+      this.#locator.invalidate(); // e.g. a family that was absent may be back: search the next page whole
     }
     this.#config.onResult(this, reason === '', now - this.#startedAt, reason);
     if (!this.#stopped) this.#schedule(Math.max(0, this.#startedAt + intervalMs - clock.now()));
@@ -170,8 +178,3 @@ function describeError(err: unknown): string {
 }
 
 function noop(): void {}
-
-/** A flat copy of `s` that shares no memory with the string it was sliced from. */
-function detached(s: string): string {
-  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
-}
