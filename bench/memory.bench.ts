@@ -8,13 +8,17 @@
  * lruCapacityPerServer (31,250). Scrapes run every 1 s here (1,000 endpoints every 50 ms would need more CPU
  * than this 2-core machine has beside the farm); the interval does not change what is held in memory.
  *
- * Run: npm exec -- node bench/memory.bench.ts [--endpoints 1000] [--capacities 5623,31250] [--json FILE]
+ * The picker child runs compiled JavaScript, as the Docker image does (tsc into .bench-build/, removed
+ * afterwards); `--source` runs the .ts files with Node's type stripping instead, which holds ~20 MB more.
+ *
+ * Run: npm exec -- node bench/memory.bench.ts [--endpoints 1000] [--capacities 5623,31250] [--source] [--json FILE]
  * About 60 s.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
@@ -28,6 +32,8 @@ const { values: opt } = parseArgs({
     json: { type: 'string', default: '' },
     /** V8/Node flags for the picker child, comma-separated; the default is how the Dockerfile runs it. */
     'node-flags': { type: 'string', default: PICKER_NODE_FLAGS.join(',') },
+    /** Run the picker child from the .ts sources (type stripping) instead of compiled JavaScript. */
+    source: { type: 'boolean', default: false },
   },
 });
 const endpoints = Number(opt.endpoints);
@@ -37,6 +43,22 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const MB = (b: number) => b / 2 ** 20;
 
 const here = (p: string) => new URL(`./extproc-cost/${p}`, import.meta.url);
+
+/**
+ * The picker child's script: compiled into .bench-build/ (a child of the package root, so node_modules and
+ * ../../../proto resolve as from dist/), or the .ts source with --source.
+ */
+function pickerScript(): { script: URL; cleanup: () => void } {
+  if (opt.source) return { script: here('picker-server.ts'), cleanup: () => {} };
+  const root = new URL('../', import.meta.url);
+  const out = new URL('.bench-build/', root);
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  log('compiling (tsc) ...');
+  execFileSync(process.execPath, [tsc, '-p', new URL('tsconfig.json', root).pathname, '--noEmit', 'false', '--sourceMap', 'false', '--outDir', out.pathname], { stdio: 'inherit' });
+  return { script: new URL('bench/extproc-cost/picker-server.js', out), cleanup: () => rmSync(out, { recursive: true, force: true }) };
+}
+const { script: pickerJs, cleanup } = pickerScript();
+process.on('exit', cleanup);
 interface Row {
   state: string;
   capacity: number;
@@ -61,7 +83,7 @@ log(`starting metric farm (${endpoints} endpoints) ...`);
 const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), 'small'], [], 120_000);
 for (const capacity of capacities) {
   // A fresh picker per capacity: RSS does not shrink after a big index is dropped.
-  const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc', ...nodeFlags], 120_000, PICKER_ENV);
+  const picker = await Child.start('picker', pickerJs, [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc', ...nodeFlags], 120_000, PICKER_ENV);
   await new Promise((r) => setTimeout(r, 3000)); // a few scrape rounds: connections, page buffers, JIT
   const base = await picker.stats('gc');
   if (rows.length === 0) rows.push(row(`${endpoints} endpoints scraped, empty prefix index`, 0, 0, base, null));
@@ -75,8 +97,8 @@ for (const capacity of capacities) {
 }
 await farm.stop();
 
-// The children here are .ts files run with Node's type stripping; the Docker image runs compiled JS. What
-// the stripping itself holds: RSS of an empty .ts program against an empty .mjs one.
+// With --source the picker child is a .ts file run with Node's type stripping; the Docker image runs
+// compiled JS. What the stripping itself holds: RSS of an empty .ts program against an empty .mjs one.
 const dir = mkdtempSync(join(tmpdir(), 'epp-mem-'));
 const emptyRss = (file: string, src: string): number => {
   writeFileSync(join(dir, file), src);
@@ -86,7 +108,7 @@ const probe = 'globalThis.gc(); console.log(process.memoryUsage().rss)';
 const typeStrippingMB = MB(emptyRss('empty.ts', `const typed: number = 1; void typed; ${probe}`) - emptyRss('empty.mjs', probe));
 rmSync(dir, { recursive: true, force: true });
 
-const report = { node: process.version, endpoints, scrapeInterval: opt.interval, nodeFlags, typeStrippingMB, rows };
+const report = { node: process.version, endpoints, scrapeInterval: opt.interval, nodeFlags, picker: opt.source ? 'source (.ts, type stripping)' : 'compiled (tsc)', typeStrippingMB, rows };
 if (opt.json) writeFileSync(opt.json, `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report, null, 2));
 console.log(
@@ -95,6 +117,6 @@ console.log(
     '| state | entries | RSS MB | heap used MB | array buffers MB | RSS bytes per entry |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.state} | ${r.entries.toLocaleString('en-US')} | ${r.rssMB.toFixed(0)} | ${r.heapUsedMB.toFixed(1)} | ${r.arrayBuffersMB.toFixed(1)} | ${r.bytesPerEntry === null ? '' : r.bytesPerEntry.toFixed(1)} |`),
-    `(run as .ts: type stripping holds ${typeStrippingMB.toFixed(0)} MB of that RSS, which the compiled build in the Docker image does not; picker flags: ${nodeFlags.join(' ') || 'none'}, env: ${Object.entries(PICKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})`,
+    `(picker ${report.picker}${opt.source ? `: type stripping holds ${typeStrippingMB.toFixed(0)} MB of that RSS, which the compiled build in the Docker image does not` : ''}; picker flags: ${nodeFlags.join(' ') || 'none'}, env: ${Object.entries(PICKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})`,
   ].join('\n'),
 );

@@ -26,6 +26,11 @@ const OPEN_BRACE = 123;
 const ABSENT = -1;
 /** Lines checked after (and before) the hinted one before falling back to a search. */
 const NEAR_LINES = 4;
+/**
+ * Where the groups are joined before decoding, shared by every locator (excerpt() is synchronous and the
+ * buffer is decoded before it returns); grows to the largest excerpt seen. One per endpoint was 6 KB each.
+ */
+let joined: Buffer = Buffer.alloc(0);
 
 export class FamilyLocator {
   readonly #names: readonly Uint8Array[];
@@ -40,8 +45,6 @@ export class FamilyLocator {
   // Group ranges of the page in progress, reused: start and end (exclusive, before the final "\n").
   readonly #starts: Int32Array;
   readonly #ends: Int32Array;
-  /** Where the groups are joined before decoding; grows to the largest excerpt seen. */
-  #joined: Buffer = Buffer.alloc(0);
 
   constructor(names: readonly string[], fullPassEvery = 40) {
     this.#names = names.map((n) => Buffer.from(n, 'latin1'));
@@ -104,8 +107,7 @@ export class FamilyLocator {
     if (groups === 1) return page.toString('utf8', this.#starts[0]!, this.#ends[0]!);
     let length = groups - 1;
     for (let g = 0; g < groups; g++) length += this.#ends[g]! - this.#starts[g]!;
-    if (this.#joined.length < length) this.#joined = Buffer.allocUnsafe(Math.max(length, 2 * this.#joined.length));
-    const joined = this.#joined;
+    if (joined.length < length) joined = Buffer.allocUnsafe(Math.max(length, 2 * joined.length));
     let at = 0;
     for (let g = 0; g < groups; g++) {
       if (g > 0) joined[at++] = LF;
