@@ -61,3 +61,27 @@ test('an unchanged adapter list keeps the endpoint set object', async (t) => {
   await next();
   assert.deepEqual([...ep.activeAdapters], ['adapter-one', 'adapter-three']);
 });
+
+test('pages whose layout changes between scrapes: moved families are found, a family missing from one page fails it and is read again when back', async (t) => {
+  const server = await FakeModelServer.start(GOOD);
+  t.after(() => server.close());
+  const { ep, scraper, next } = scraperFor(server);
+  t.after(() => scraper.stop());
+  scraper.start();
+  assert.equal((await next()).ok, true);
+  assert.equal(ep.waitingQueue, 4);
+  // 500 lines inserted before the families: far from where the locator looked last time.
+  const filler = Array.from({ length: 500 }, (_, i) => `other_metric_bucket{le="${i}"} ${i}.0\n`).join('');
+  server.page = filler + GOOD.replace('} 4.0', '} 9.0');
+  assert.equal((await next()).ok, true);
+  assert.equal(ep.waitingQueue, 9);
+  // The waiting family goes away: a failure naming it, not a stale value.
+  server.page = filler + GOOD.split('\n').slice(1).join('\n');
+  const missing = await next();
+  assert.equal(missing.ok, false);
+  assert.match(missing.reason, /vllm:num_requests_waiting/);
+  // Back, at the end of the page: read at the next scrape.
+  server.page = `${filler}${GOOD.split('\n').slice(1).join('\n')}vllm:num_requests_waiting{engine="0"} 7.0\n`;
+  assert.equal((await next()).ok, true);
+  assert.equal(ep.waitingQueue, 7);
+});
