@@ -12,6 +12,7 @@ import type { LLMRequest } from '../../../../framework/request.ts';
 import type { PreRequest, Scorer } from '../../../../framework/scheduling.ts';
 import { boolParam, intParam, readParams } from '../../../params.ts';
 import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
+import { fingerprint } from './index-tables.ts';
 import { PrefixIndex } from './prefix-index.ts';
 
 export const PREFIX_CACHE_SCORER_TYPE = 'prefix-cache-scorer';
@@ -95,12 +96,11 @@ export class PrefixCacheScorer implements Scorer, PreRequest {
     const hi = this.#hashHi;
     const lo = this.#hashLo;
     for (let b = 0; b < blocks && live > 0; b++) {
-      const h = hi[b]!;
-      const l = lo[b]!;
+      const fp = fingerprint(hi[b]!, lo[b]!); // once per block, not per candidate
       let kept = 0;
       for (let j = 0; j < live; j++) {
         const c = alive[j]!;
-        if (index.has(slots[c]!, h, l)) {
+        if (index.holds(slots[c]!, fp)) {
           matched[c]!++;
           alive[kept++] = c;
         }

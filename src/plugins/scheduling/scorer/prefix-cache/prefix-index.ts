@@ -2,12 +2,9 @@
  * Approximate prefix-cache index: which endpoint has recently been sent which block hash.
  *
  * Upstream keeps `map[hash]set(pod)` plus one golang-lru per pod (well over 100 bytes per entry in Go; our
- * previous linked-LRU version took 35). Here each endpoint slot owns one open-addressing table (linear
- * probing, load <= 0.8) of 32-bit words:
- *   bits 0-28  fingerprint: 29 bits mixed from both 32-bit lanes of the block hash (0 means "empty"); its
- *              top bits are also the word's home position, so a rebuild can re-home a word;
- *   bits 29-31 generation tag, 0-7.
- * Two blocks are confused only when their fingerprints agree: about 1e-8 per lookup at full load.
+ * first linked-LRU version took 35). Here each endpoint slot owns one open-addressing table of words
+ * (index-tables.ts): 32-bit words holding a 29-bit fingerprint while the table grows, 16-bit words (home slot
+ * + 8-bit remainder, Robin Hood placed) once it is at its full size, both with a 3-bit generation tag.
  *
  * Recency is generational instead of a linked LRU (8 bytes of links plus 12 of key per entry):
  *  - new and re-added blocks go to the current generation; when it holds capacity/8 entries the next tag
@@ -17,42 +14,58 @@
  *    generations), they are merged into the next-oldest generation, not dropped.
  * So nothing is dropped under capacity, the newest capacity/8 blocks are always held, a slot filled by new
  * blocks keeps between 7/8 of its capacity and all of it, and capacities up to 4 are exact LRU. On a skewed
- * block stream it gets 95.6% of exact LRU's hits (prefix-index.test.ts requires 93%).
+ * block stream it gets 95% of exact LRU's hits (prefix-index.test.ts requires 93%).
  *
- * Memory: 4 bytes / 0.8 = 5 bytes per entry at capacity (28 MB for 1,000 endpoints x 5,623 blocks); a table
- * starts at an eighth of that, so a quiet endpoint holds little. Drops and merges pass over the whole
- * table (into a reused scratch array), about 20 word operations per added block, amortised. Lookups and adds
- * allocate nothing once the tables have grown.
+ * Memory: 2 bytes / 0.8 = 2.5 bytes per entry at capacity for capacities over ~400 blocks (70 MB for 1,000
+ * endpoints x 31,250 blocks), 5 below; a table starts at an eighth of its full size in the 32-bit form, so a
+ * quiet endpoint holds little, and turns narrow when it grows to full size. Drops and merges pass over the
+ * whole table (into a reused scratch array), about 20 word operations per added block, amortised. Lookups and
+ * adds allocate nothing once the tables have grown.
  */
+import {
+  FP_MASK,
+  NARROW_MIN_SIZE,
+  NARROW_TAG_MASK,
+  NONE,
+  REM_SHIFT,
+  TAG_SHIFT,
+  fingerprint,
+  findNarrow,
+  findWide,
+  homeOf,
+  insertNarrow,
+  insertWide,
+  narrowHome,
+  remainderOf,
+} from './index-tables.ts';
 
-const NONE = -1;
 const GENERATIONS = 8;
-const TAG_SHIFT = 29;
-const FP_MASK = 0x1fffffff;
-const FP_RANGE = 2 ** TAG_SHIFT;
 const MAX_LOAD = 0.8;
 const MIN_TABLE_SIZE = 64;
 const MIN_SLOTS = 16;
-const EMPTY: Uint32Array = new Uint32Array(0);
+const EMPTY_WIDE: Uint32Array = new Uint32Array(0);
+const EMPTY_NARROW: Uint16Array = new Uint16Array(0);
 
 export class PrefixIndex {
   #live = 0;
 
-  // ---- endpoint slots
+  // ---- endpoint slots: a slot's table is wide or narrow; the other one is empty.
   readonly #slotByKey = new Map<string, number>();
-  #tables: Uint32Array[] = [];
+  #wide: Uint32Array[] = [];
+  #narrow: Uint16Array[] = [];
   /** Table size once the slot holds its capacity: the most the table grows to. */
   #fullSize = new Int32Array(MIN_SLOTS);
   #capacity = new Int32Array(MIN_SLOTS);
-  /** Entries one generation takes before the next becomes current: ceil(capacity / 4). */
+  /** Entries one generation takes before the next becomes current: ceil(capacity / 8). */
   #genLimit = new Int32Array(MIN_SLOTS);
   #count = new Int32Array(MIN_SLOTS);
   #current = new Int32Array(MIN_SLOTS);
-  /** Entries per (slot, generation), at slot * 4 + generation. */
+  /** Entries per (slot, generation), at slot * 8 + generation. */
   #genCount = new Int32Array(MIN_SLOTS * GENERATIONS);
   #slotTop = 0;
   readonly #freeSlots: number[] = [];
-  #scratch = EMPTY;
+  #wideScratch = EMPTY_WIDE;
+  #narrowScratch = EMPTY_NARROW;
   #dropTurn = 0;
 
   /** Number of (block, endpoint) entries held. */
@@ -66,8 +79,9 @@ export class PrefixIndex {
 
   /** Bytes held by the tables, for the memory benchmark. */
   get tableBytes(): number {
-    let bytes = this.#scratch.byteLength;
-    for (const t of this.#tables) bytes += t.byteLength;
+    let bytes = this.#wideScratch.byteLength + this.#narrowScratch.byteLength;
+    for (const t of this.#wide) bytes += t.byteLength;
+    for (const t of this.#narrow) bytes += t.byteLength;
     return bytes;
   }
 
@@ -87,11 +101,7 @@ export class PrefixIndex {
       if (slot >= this.#capacity.length) this.#growSlots();
     }
     this.#slotByKey.set(key, slot);
-    this.#count[slot] = 0;
-    this.#current[slot] = 0;
-    this.#genCount.fill(0, slot * GENERATIONS, slot * GENERATIONS + GENERATIONS);
-    this.#setLimits(slot, capacity);
-    this.#tables[slot] = new Uint32Array(initialSize(this.#fullSize[slot]!));
+    this.#reset(slot, capacity);
     return slot;
   }
 
@@ -105,24 +115,36 @@ export class PrefixIndex {
 
   /**
    * Changes a slot's capacity. When it shrinks, the oldest generations are dropped whole until the rest fit;
-   * if the current generation alone is still over, it is halved by fingerprint until it fits.
+   * if the current generation alone is still over, it is halved by fingerprint until it fits. A narrow table
+   * cannot be re-homed at another size (it keeps homes, not fingerprints), so a slot that has one starts
+   * empty: with autoTune a new capacity means a new num_gpu_blocks, i.e. a restarted server whose cache is
+   * empty anyway.
    */
   setCapacity(slot: number, capacity: number): void {
+    if (this.#narrow[slot]!.length > 0) {
+      if (Math.max(1, Math.floor(capacity)) !== this.#capacity[slot]) this.#reset(slot, capacity);
+      return;
+    }
     this.#setLimits(slot, capacity);
     const cap = this.#capacity[slot]!;
     const base = slot * GENERATIONS;
     const cur = this.#current[slot]!;
     for (let k = 1; k < GENERATIONS && this.#count[slot]! > cap; k++) {
       const g = (cur + k) % GENERATIONS;
-      if (this.#genCount[base + g]! > 0) this.#rebuild(slot, this.#tables[slot]!.length, g);
+      if (this.#genCount[base + g]! > 0) this.#rebuild(slot, this.#wide[slot]!.length, g);
     }
     // Every word left is ≡ 0 mod 2^j, so dropping those ≡ 2^j mod 2^(j+1) halves what is left.
-    for (let j = 0; j < TAG_SHIFT && this.#count[slot]! > cap; j++) this.#rebuild(slot, this.#tables[slot]!.length, cur, 2 ** (j + 1), 2 ** j);
-    if (this.#tables[slot]!.length > this.#fullSize[slot]!) this.#rebuild(slot, this.#fullSize[slot]!, NONE);
+    for (let j = 0; j < TAG_SHIFT && this.#count[slot]! > cap; j++) this.#rebuild(slot, this.#wide[slot]!.length, cur, 2 ** (j + 1), 2 ** j);
+    if (this.#wide[slot]!.length > this.#fullSize[slot]!) this.#rebuild(slot, this.#fullSize[slot]!, NONE);
   }
 
   has(slot: number, hi: number, lo: number): boolean {
-    return find(this.#tables[slot]!, hi, lo) !== NONE;
+    return this.#find(slot, fingerprint(hi, lo)) !== NONE;
+  }
+
+  /** has() for a block whose fingerprint (index-tables.ts `fingerprint`) the caller computed once. */
+  holds(slot: number, fp: number): boolean {
+    return this.#find(slot, fp) !== NONE;
   }
 
   /**
@@ -130,33 +152,49 @@ export class PrefixIndex {
    * Returns whether the slot held the block before (also when making room dropped it and it was re-added).
    */
   add(slot: number, hi: number, lo: number): boolean {
+    const fp = fingerprint(hi, lo);
+    // Fast path, the common case of a repeated prompt: the block is already in the current generation.
+    const cur = this.#current[slot]!;
+    const narrow = this.#narrow[slot]!;
+    if (narrow.length > 0) {
+      const at = findNarrow(narrow, fp);
+      if (at !== NONE && (narrow[at]! & NARROW_TAG_MASK) === cur) return true;
+    } else {
+      const wide = this.#wide[slot]!;
+      const at = findWide(wide, fp);
+      if (at !== NONE && wide[at]! >>> TAG_SHIFT === cur) return true;
+    }
+    return this.#addOrRefresh(slot, fp);
+  }
+
+  /** add() of a block that is absent or in an older generation. */
+  #addOrRefresh(slot: number, fp: number): boolean {
     const base = slot * GENERATIONS;
-    let table = this.#tables[slot]!;
-    let at = find(table, hi, lo);
+    let at = this.#find(slot, fp);
     let cur = this.#current[slot]!;
-    if (at !== NONE && table[at]! >>> TAG_SHIFT === cur) return true;
     const adding = at === NONE;
     if (this.#genCount[base + cur]! >= this.#genLimit[slot]! || (adding && this.#count[slot]! >= this.#capacity[slot]!)) {
       this.#makeRoom(slot, adding);
       cur = this.#current[slot]!;
-      table = this.#tables[slot]!;
-      at = find(table, hi, lo); // the rebuild may have moved or dropped it
+      at = this.#find(slot, fp); // the rebuild may have moved or dropped it
     }
     if (at !== NONE) {
       // Refresh: move the entry into the current generation.
-      this.#genCount[base + (table[at]! >>> TAG_SHIFT)]!--;
-      table[at] = (table[at]! & FP_MASK) | (cur << TAG_SHIFT);
+      this.#genCount[base + this.#tagAt(slot, at)]!--;
+      this.#setTag(slot, at, cur);
       this.#genCount[base + cur]!++;
       return true;
     }
-    if (this.#count[slot]! + 1 > table.length * MAX_LOAD && table.length < this.#fullSize[slot]!) {
+    const wide = this.#wide[slot]!;
+    if (wide.length > 0 && this.#count[slot]! + 1 > wide.length * MAX_LOAD && wide.length < this.#fullSize[slot]!) {
       this.#rebuild(slot, this.#fullSize[slot]!, NONE);
-      table = this.#tables[slot]!;
     }
-    insert(table, hi, lo, cur);
     this.#genCount[base + cur]!++;
     this.#count[slot]!++;
     this.#live++;
+    const narrow = this.#narrow[slot]!;
+    if (narrow.length > 0) this.#dropped(slot, insertNarrow(narrow, homeOf(fp, narrow.length), remainderOf(fp), cur));
+    else insertWide(this.#wide[slot]!, (fp | (cur << TAG_SHIFT)) >>> 0);
     return !adding;
   }
 
@@ -166,19 +204,57 @@ export class PrefixIndex {
     if (slot === undefined) return false;
     this.#live -= this.#count[slot]!;
     this.#count[slot] = 0;
-    this.#tables[slot] = EMPTY;
+    this.#wide[slot] = EMPTY_WIDE;
+    this.#narrow[slot] = EMPTY_NARROW;
     this.#slotByKey.delete(key);
     this.#freeSlots.push(slot);
     return true;
   }
 
+  // ---------------------------------------------------------------- words of either form
+
+  #find(slot: number, fp: number): number {
+    const narrow = this.#narrow[slot]!;
+    return narrow.length > 0 ? findNarrow(narrow, fp) : findWide(this.#wide[slot]!, fp);
+  }
+
+  #tagAt(slot: number, i: number): number {
+    const narrow = this.#narrow[slot]!;
+    return narrow.length > 0 ? narrow[i]! & NARROW_TAG_MASK : this.#wide[slot]![i]! >>> TAG_SHIFT;
+  }
+
+  #setTag(slot: number, i: number, tag: number): void {
+    const narrow = this.#narrow[slot]!;
+    if (narrow.length > 0) narrow[i] = (narrow[i]! & ~NARROW_TAG_MASK) | tag;
+    else this.#wide[slot]![i] = ((this.#wide[slot]![i]! & FP_MASK) | (tag << TAG_SHIFT)) >>> 0;
+  }
+
+  /** Accounts for a word a narrow insert pushed out (tag, or NONE); astronomically rare at load 0.8. */
+  #dropped(slot: number, tag: number): void {
+    if (tag === NONE) return;
+    this.#genCount[slot * GENERATIONS + tag]!--;
+    this.#count[slot]!--;
+    this.#live--;
+  }
+
   // ---------------------------------------------------------------- generations
+
+  /** Empties a slot and gives it `capacity`: an eighth-size wide table. */
+  #reset(slot: number, capacity: number): void {
+    this.#live -= this.#count[slot]!;
+    this.#count[slot] = 0;
+    this.#current[slot] = 0;
+    this.#genCount.fill(0, slot * GENERATIONS, slot * GENERATIONS + GENERATIONS);
+    this.#setLimits(slot, capacity);
+    this.#wide[slot] = new Uint32Array(initialSize(this.#fullSize[slot]!));
+    this.#narrow[slot] = EMPTY_NARROW;
+  }
 
   #setLimits(slot: number, capacity: number): void {
     const cap = Math.max(1, Math.floor(capacity));
     this.#capacity[slot] = cap;
     this.#genLimit[slot] = Math.ceil(cap / GENERATIONS);
-    // +1 keeps an empty word in every table, which ends every probe.
+    // +1 keeps an empty word in every wide table, which ends every probe.
     this.#fullSize[slot] = Math.ceil(cap / MAX_LOAD) + 1;
   }
 
@@ -195,7 +271,17 @@ export class PrefixIndex {
     const cur = this.#current[slot]!;
     if (this.#genCount[base + cur]! < this.#genLimit[slot]!) return;
     const next = (cur + 1) % GENERATIONS;
-    if (this.#genCount[base + next]! > 0) this.#retag(slot, next, (next + 1) % GENERATIONS);
+    if (this.#genCount[base + next]! > 0) {
+      // In a 16-bit table a confused add refreshes another block instead of adding one, so a stream of new
+      // blocks fills a generation while the count stays a few short of capacity. Merging then (a pass over
+      // the whole table, and ever larger generations) took 12% of the churn benchmark: a slot within
+      // capacity/64 of full drops its oldest generation instead.
+      if (this.#narrow[slot]!.length > 0 && this.#count[slot]! + (this.#genLimit[slot]! >> 3) >= this.#capacity[slot]!) {
+        this.#rebuild(slot, this.#narrow[slot]!.length, next);
+      } else {
+        this.#retag(slot, next, (next + 1) % GENERATIONS);
+      }
+    }
     this.#current[slot] = next;
   }
 
@@ -208,9 +294,9 @@ export class PrefixIndex {
       const n = this.#genCount[base + g]!;
       if (n > 0) {
         // A generation grown by merges is dropped a generation's worth at a time, a part chosen by fingerprint
-        // (random within the generation), so one drop never costs more than capacity/4 entries.
+        // (random within the generation), so one drop never costs more than capacity/8 entries.
         const parts = whole ? 1 : Math.ceil(n / this.#genLimit[slot]!);
-        this.#rebuild(slot, this.#tables[slot]!.length, g, parts, this.#dropTurn++ % parts);
+        this.#rebuild(slot, this.#sizeOfTable(slot), g, parts, this.#dropTurn++ % parts);
         return;
       }
     }
@@ -218,43 +304,113 @@ export class PrefixIndex {
 
   /** Moves every entry of generation `from` to generation `to`, in place. */
   #retag(slot: number, from: number, to: number): void {
-    const table = this.#tables[slot]!;
-    const toBits = to << TAG_SHIFT;
-    for (let i = 0; i < table.length; i++) {
-      const w = table[i]!;
-      if (w !== 0 && w >>> TAG_SHIFT === from) table[i] = (w & FP_MASK) | toBits;
+    const narrow = this.#narrow[slot]!;
+    if (narrow.length > 0) {
+      for (let i = 0; i < narrow.length; i++) {
+        const w = narrow[i]!;
+        if (w !== 0 && (w & NARROW_TAG_MASK) === from) narrow[i] = (w & ~NARROW_TAG_MASK) | to;
+      }
+    } else {
+      const wide = this.#wide[slot]!;
+      const toBits = to << TAG_SHIFT;
+      for (let i = 0; i < wide.length; i++) {
+        const w = wide[i]!;
+        if (w !== 0 && w >>> TAG_SHIFT === from) wide[i] = ((w & FP_MASK) | toBits) >>> 0;
+      }
     }
     const base = slot * GENERATIONS;
     this.#genCount[base + to]! += this.#genCount[base + from]!;
     this.#genCount[base + from] = 0;
   }
 
+  #sizeOfTable(slot: number): number {
+    const narrow = this.#narrow[slot]!;
+    return narrow.length > 0 ? narrow.length : this.#wide[slot]!.length;
+  }
+
   /**
    * Re-inserts the slot's entries into a table of `size` words, leaving out those of generation `drop` (-1:
-   * none) whose fingerprint is `part` modulo `parts` (parts 1: the whole generation).
+   * none) whose fingerprint (remainder, for narrow words) is `part` modulo `parts` (parts 1: the whole
+   * generation). The new table is narrow when it is the slot's full size and over NARROW_MIN_SIZE words; a
+   * narrow table is only ever rebuilt at its own size.
    */
   #rebuild(slot: number, size: number, drop: number, parts = 1, part = 0): void {
-    const old = this.#tables[slot]!;
-    let next = this.#scratch;
-    if (next.length === size) next.fill(0);
-    else next = new Uint32Array(size);
     const base = slot * GENERATIONS;
     this.#genCount.fill(0, base, base + GENERATIONS);
+    const counts = this.#genCount;
+    const toNarrow = size === this.#fullSize[slot]! && size > NARROW_MIN_SIZE;
     let kept = 0;
-    for (let i = 0; i < old.length; i++) {
-      const w = old[i]!;
-      if (w === 0) continue;
-      const tag = w >>> TAG_SHIFT;
-      if (tag === drop && (w & FP_MASK) % parts === part) continue;
-      insertWord(next, w);
-      this.#genCount[base + tag]!++;
-      kept++;
+    if (toNarrow) {
+      const next = this.#takeNarrowScratch(size);
+      const fromNarrow = this.#narrow[slot]!;
+      if (fromNarrow.length > 0) {
+        for (let i = 0; i < fromNarrow.length; i++) {
+          const w = fromNarrow[i]!;
+          if (w === 0) continue;
+          const tag = w & NARROW_TAG_MASK;
+          const rem = w >>> REM_SHIFT;
+          if (tag === drop && rem % parts === part) continue;
+          counts[base + tag]!++;
+          kept++;
+          const lost = insertNarrow(next, narrowHome(fromNarrow, i), rem, tag);
+          if (lost !== NONE) {
+            counts[base + lost]!--;
+            kept--;
+          }
+        }
+        this.#narrowScratch = fromNarrow; // same size: the next rebuild's scratch
+      } else {
+        const from = this.#wide[slot]!;
+        for (let i = 0; i < from.length; i++) {
+          const w = from[i]!;
+          if (w === 0) continue;
+          const tag = w >>> TAG_SHIFT;
+          const fp = w & FP_MASK;
+          if (tag === drop && fp % parts === part) continue;
+          counts[base + tag]!++;
+          kept++;
+          const lost = insertNarrow(next, homeOf(fp, size), remainderOf(fp), tag);
+          if (lost !== NONE) {
+            counts[base + lost]!--;
+            kept--;
+          }
+        }
+        this.#wide[slot] = EMPTY_WIDE;
+      }
+      this.#narrow[slot] = next;
+    } else {
+      const old = this.#wide[slot]!;
+      const next = this.#takeWideScratch(size);
+      for (let i = 0; i < old.length; i++) {
+        const w = old[i]!;
+        if (w === 0) continue;
+        const tag = w >>> TAG_SHIFT;
+        if (tag === drop && (w & FP_MASK) % parts === part) continue;
+        insertWide(next, w);
+        counts[base + tag]!++;
+        kept++;
+      }
+      this.#wide[slot] = next;
+      // Keep the old array as the next scratch when it is the size tables usually have.
+      if (old.length === size) this.#wideScratch = old;
     }
     this.#live += kept - this.#count[slot]!;
     this.#count[slot] = kept;
-    this.#tables[slot] = next;
-    // Keep the old array as the next scratch when it is the size tables usually have.
-    this.#scratch = old.length === size ? old : next === this.#scratch ? EMPTY : this.#scratch;
+  }
+
+  /** A zeroed table of `size` words: the scratch array when it has that size (it is then taken), else new. */
+  #takeWideScratch(size: number): Uint32Array {
+    const s = this.#wideScratch;
+    if (s.length !== size) return new Uint32Array(size);
+    this.#wideScratch = EMPTY_WIDE;
+    return s.fill(0);
+  }
+
+  #takeNarrowScratch(size: number): Uint16Array {
+    const s = this.#narrowScratch;
+    if (s.length !== size) return new Uint16Array(size);
+    this.#narrowScratch = EMPTY_NARROW;
+    return s.fill(0);
   }
 
   #growSlots(): void {
@@ -266,45 +422,6 @@ export class PrefixIndex {
     this.#current = grow(this.#current, size);
     this.#genCount = grow(this.#genCount, size * GENERATIONS);
   }
-}
-
-// ---------------------------------------------------------------- table words
-
-/**
- * 30-bit fingerprint of a block hash, from both lanes (0 is reserved for "empty"). The home position is taken
- * from the fingerprint itself (its top bits scaled to the table), so a rebuild can re-home a stored word.
- */
-function fingerprint(hi: number, lo: number): number {
-  return (hi ^ Math.imul(lo, 0x9e3779b1)) >>> (32 - TAG_SHIFT) || 1;
-}
-
-/** Home position in [0, size): fp × size / 2^30, exact in doubles for any table size. */
-function home(fp: number, size: number): number {
-  return ((fp * size) / FP_RANGE) >>> 0;
-}
-
-function find(table: Uint32Array, hi: number, lo: number): number {
-  const size = table.length;
-  if (size === 0) return NONE;
-  const fp = fingerprint(hi, lo);
-  let i = home(fp, size);
-  for (;;) {
-    const w = table[i]!;
-    if (w === 0) return NONE;
-    if ((w & FP_MASK) === fp) return i;
-    if (++i === size) i = 0;
-  }
-}
-
-function insert(table: Uint32Array, hi: number, lo: number, tag: number): void {
-  insertWord(table, (fingerprint(hi, lo) | (tag << TAG_SHIFT)) >>> 0);
-}
-
-function insertWord(table: Uint32Array, word: number): void {
-  const size = table.length;
-  let i = home(word & FP_MASK, size);
-  while (table[i] !== 0) if (++i === size) i = 0;
-  table[i] = word;
 }
 
 /**
