@@ -47,8 +47,9 @@ export class FamilyLocator {
   readonly #ends: Int32Array;
 
   constructor(names: readonly string[], fullPassEvery = 40) {
-    this.#names = names.map((n) => Buffer.from(n, 'latin1'));
-    this.#patterns = names.map((n) => Buffer.from(`\n${n}`, 'latin1'));
+    const encoded = encodedNames(names);
+    this.#names = encoded.names;
+    this.#patterns = encoded.patterns;
     this.#hints = new Int32Array(names.length).fill(ABSENT);
     this.#fullPassEvery = fullPassEvery;
     this.#starts = new Int32Array(names.length);
@@ -180,6 +181,18 @@ export class FamilyLocator {
     const c = page[p + n];
     return c === OPEN_BRACE || c === SPACE || c === TAB;
   }
+}
+
+/** The names' bytes, shared by every locator of the same names (one per endpoint, the names per engine). */
+const encodings = new Map<string, { names: readonly Uint8Array[]; patterns: readonly Buffer[] }>();
+function encodedNames(names: readonly string[]): { names: readonly Uint8Array[]; patterns: readonly Buffer[] } {
+  const key = names.join('\n');
+  let e = encodings.get(key);
+  if (!e) {
+    e = { names: names.map((n) => Buffer.from(n, 'latin1')), patterns: names.map((n) => Buffer.from(`\n${n}`, 'latin1')) };
+    encodings.set(key, e);
+  }
+  return e;
 }
 
 /** Start of the line holding byte `at` (not before `start`). */

@@ -85,3 +85,19 @@ test('pages whose layout changes between scrapes: moved families are found, a fa
   assert.equal((await next()).ok, true);
   assert.equal(ep.waitingQueue, 7);
 });
+
+test('a page larger than one socket read (joined by the parser) is read through the locator too', async (t) => {
+  // ~400 KB of other metrics before the wanted ones: several reads, joined in the parser's own buffer.
+  const filler = Array.from({ length: 8000 }, (_, i) => `other_metric_bucket{le="${i}",path="/a/long/label/value"} ${i}.0\n`).join('');
+  const server = await FakeModelServer.start(filler + GOOD);
+  t.after(() => server.close());
+  const { ep, scraper, next } = scraperFor(server);
+  t.after(() => scraper.stop());
+  scraper.start();
+  assert.deepEqual(await next(), { ok: true, reason: '' });
+  assert.equal(ep.waitingQueue, 4);
+  server.page = filler + GOOD.replace('} 4.0', '} 6.0');
+  assert.deepEqual(await next(), { ok: true, reason: '' });
+  assert.equal(ep.waitingQueue, 6);
+  assert.deepEqual([...ep.activeAdapters], ['adapter-one', 'adapter-two']);
+});
