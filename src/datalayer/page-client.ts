@@ -11,7 +11,7 @@
  * scrape (figures in bench/README.md, "Performance (picker overhead)").
  */
 import { connect, type Socket } from 'node:net';
-import { ResponseParser } from './response-parser.ts';
+import { NO_BODY, ResponseParser } from './response-parser.ts';
 
 /**
  * Called once per get(): an error, or the status and (for 200) the page as body[start, end). The bytes are
@@ -19,7 +19,6 @@ import { ResponseParser } from './response-parser.ts';
  */
 export type PageCallback = (err: Error | null, status: number, body: Buffer, start: number, end: number) => void;
 
-const NO_BODY = Buffer.alloc(0);
 
 /**
  * Shared by every connection: Node calls an onread callback synchronously per read, and each callback has

@@ -10,7 +10,8 @@
  */
 export type ResponseHandler = (status: number, body: Buffer, start: number, end: number, keepAlive: boolean) => void;
 
-const NO_BODY = Buffer.alloc(0);
+/** The body of a response that has none (and of failures): one shared empty buffer. */
+export const NO_BODY = Buffer.alloc(0);
 
 export class PageTooLargeError extends Error {
   override name = 'PageTooLargeError';

@@ -156,21 +156,21 @@ export class PrefixIndex {
     // Fast path, the common case of a repeated prompt: the block is already in the current generation.
     const cur = this.#current[slot]!;
     const narrow = this.#narrow[slot]!;
+    let at: number;
     if (narrow.length > 0) {
-      const at = findNarrow(narrow, fp);
+      at = findNarrow(narrow, fp);
       if (at !== NONE && (narrow[at]! & NARROW_TAG_MASK) === cur) return true;
     } else {
       const wide = this.#wide[slot]!;
-      const at = findWide(wide, fp);
+      at = findWide(wide, fp);
       if (at !== NONE && wide[at]! >>> TAG_SHIFT === cur) return true;
     }
-    return this.#addOrRefresh(slot, fp);
+    return this.#addOrRefresh(slot, fp, at);
   }
 
-  /** add() of a block that is absent or in an older generation. */
-  #addOrRefresh(slot: number, fp: number): boolean {
+  /** add() of a block that is absent (`at` NONE) or at `at` in an older generation. */
+  #addOrRefresh(slot: number, fp: number, at: number): boolean {
     const base = slot * GENERATIONS;
-    let at = this.#find(slot, fp);
     let cur = this.#current[slot]!;
     const adding = at === NONE;
     if (this.#genCount[base + cur]! >= this.#genLimit[slot]! || (adding && this.#count[slot]! >= this.#capacity[slot]!)) {
@@ -337,65 +337,77 @@ export class PrefixIndex {
   #rebuild(slot: number, size: number, drop: number, parts = 1, part = 0): void {
     const base = slot * GENERATIONS;
     this.#genCount.fill(0, base, base + GENERATIONS);
-    const counts = this.#genCount;
-    const toNarrow = size === this.#fullSize[slot]! && size > NARROW_MIN_SIZE;
-    let kept = 0;
-    if (toNarrow) {
+    let kept: number;
+    if (size === this.#fullSize[slot]! && size > NARROW_MIN_SIZE) {
       const next = this.#takeNarrowScratch(size);
-      const fromNarrow = this.#narrow[slot]!;
-      if (fromNarrow.length > 0) {
-        for (let i = 0; i < fromNarrow.length; i++) {
-          const w = fromNarrow[i]!;
-          if (w === 0) continue;
-          const tag = w & NARROW_TAG_MASK;
-          const rem = w >>> REM_SHIFT;
-          if (tag === drop && rem % parts === part) continue;
-          counts[base + tag]!++;
-          kept++;
-          const lost = insertNarrow(next, narrowHome(fromNarrow, i), rem, tag);
-          if (lost !== NONE) {
-            counts[base + lost]!--;
-            kept--;
-          }
-        }
-        this.#narrowScratch = fromNarrow; // same size: the next rebuild's scratch
+      const from = this.#narrow[slot]!;
+      if (from.length > 0) {
+        kept = this.#narrowFromNarrow(from, next, base, drop, parts, part);
+        this.#narrowScratch = from; // same size: the next rebuild's scratch
       } else {
-        const from = this.#wide[slot]!;
-        for (let i = 0; i < from.length; i++) {
-          const w = from[i]!;
-          if (w === 0) continue;
-          const tag = w >>> TAG_SHIFT;
-          const fp = w & FP_MASK;
-          if (tag === drop && fp % parts === part) continue;
-          counts[base + tag]!++;
-          kept++;
-          const lost = insertNarrow(next, homeOf(fp, size), remainderOf(fp), tag);
-          if (lost !== NONE) {
-            counts[base + lost]!--;
-            kept--;
-          }
-        }
+        kept = this.#narrowFromWide(this.#wide[slot]!, next, base, drop, parts, part);
         this.#wide[slot] = EMPTY_WIDE;
       }
       this.#narrow[slot] = next;
     } else {
       const old = this.#wide[slot]!;
       const next = this.#takeWideScratch(size);
-      for (let i = 0; i < old.length; i++) {
-        const w = old[i]!;
-        if (w === 0) continue;
-        const tag = w >>> TAG_SHIFT;
-        if (tag === drop && (w & FP_MASK) % parts === part) continue;
-        insertWide(next, w);
-        counts[base + tag]!++;
-        kept++;
-      }
+      kept = this.#wideFromWide(old, next, base, drop, parts, part);
       this.#wide[slot] = next;
       // Keep the old array as the next scratch when it is the size tables usually have.
       if (old.length === size) this.#wideScratch = old;
     }
     this.#live += kept - this.#count[slot]!;
     this.#count[slot] = kept;
+  }
+
+  // The three rebuild loops: they count what they keep into #genCount (at `base`) and return the total.
+
+  #narrowFromNarrow(from: Uint16Array, next: Uint16Array, base: number, drop: number, parts: number, part: number): number {
+    let kept = 0;
+    for (let i = 0; i < from.length; i++) {
+      const w = from[i]!;
+      if (w === 0) continue;
+      const tag = w & NARROW_TAG_MASK;
+      const rem = w >>> REM_SHIFT;
+      if (tag !== drop || rem % parts !== part) kept += this.#placeNarrow(next, base, narrowHome(from, i), rem, tag);
+    }
+    return kept;
+  }
+
+  #narrowFromWide(from: Uint32Array, next: Uint16Array, base: number, drop: number, parts: number, part: number): number {
+    let kept = 0;
+    for (let i = 0; i < from.length; i++) {
+      const w = from[i]!;
+      if (w === 0) continue;
+      const tag = w >>> TAG_SHIFT;
+      const fp = w & FP_MASK;
+      if (tag !== drop || fp % parts !== part) kept += this.#placeNarrow(next, base, homeOf(fp, next.length), remainderOf(fp), tag);
+    }
+    return kept;
+  }
+
+  #wideFromWide(from: Uint32Array, next: Uint32Array, base: number, drop: number, parts: number, part: number): number {
+    let kept = 0;
+    for (let i = 0; i < from.length; i++) {
+      const w = from[i]!;
+      if (w === 0) continue;
+      const tag = w >>> TAG_SHIFT;
+      if (tag === drop && (w & FP_MASK) % parts === part) continue;
+      insertWide(next, w);
+      this.#genCount[base + tag]!++;
+      kept++;
+    }
+    return kept;
+  }
+
+  /** Inserts one word into a narrow table being rebuilt; returns the change in entries (0 when one was pushed out). */
+  #placeNarrow(next: Uint16Array, base: number, home: number, rem: number, tag: number): number {
+    this.#genCount[base + tag]!++;
+    const lost = insertNarrow(next, home, rem, tag);
+    if (lost === NONE) return 1;
+    this.#genCount[base + lost]!--;
+    return 0;
   }
 
   /** A zeroed table of `size` words: the scratch array when it has that size (it is then taken), else new. */
