@@ -17,7 +17,7 @@
  * Every picker response must carry its routing decision (an error path would flatter the figures).
  *
  * Run: npm exec -- node bench/extproc.bench.ts [--seconds 2.5] [--rounds 2] [--concurrency 64]
- *        [--connections 4] [--rate 1000] [--endpoints 100] [--cases fd-200,fd-32k,buf-200,buf-32k]
+ *        [--connections 4] [--rate 1000] [--endpoints 100] [--page small|vllm] [--cases fd-200,fd-32k,buf-200,buf-32k]
  *        [--servers noop,picker[,floor]] [--close reset|graceful] [--profile DIR] [--json FILE]
  *        [--pin] [--picker-node-flags=--max-semi-space-size=8]
  * --pin puts the servers on CPU 1 and the driver and metric farm on CPU 0 (taskset), so the latency at
@@ -44,6 +44,8 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '4' },
     rate: { type: 'string', default: '1000' },
     endpoints: { type: 'string', default: '100' },
+    /** Metric pages the farm serves: small (~2 KB) or vllm (the real 60 KB page). */
+    page: { type: 'string', default: 'small' },
     cases: { type: 'string', default: 'fd-200,fd-32k,buf-200,buf-32k' },
     servers: { type: 'string', default: 'noop,picker' },
     json: { type: 'string', default: '' },
@@ -86,7 +88,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 // ---- processes
 const here = (p: string) => new URL(`./extproc-cost/${p}`, import.meta.url);
 log(`starting metric farm (${endpoints} endpoints), picker and no-op server ...`);
-const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), 'small']);
+const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), opt.page]);
 const servers = new Map<string, Child>();
 if (serverNames.includes('noop')) servers.set('noop', await Child.start('noop', here('noop-server.ts'), []));
 if (serverNames.includes('floor')) servers.set('floor', await Child.start('floor', here('h2-floor-server.ts'), []));

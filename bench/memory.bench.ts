@@ -2,7 +2,9 @@
  * Memory: RSS of a picker process (startPicker: datastore, scrape loops, ext_proc server, Prometheus) with
  * 1,000 endpoints served by a metric-farm child, first with an empty prefix index, then with a full one:
  * every endpoint's LRU holding `capacity` blocks, filled through the prefix-cache scorer's own preRequest.
- * Measured after a forced GC in the picker child (process.memoryUsage: rss, heapUsed, arrayBuffers).
+ * Measured after a forced GC in the picker child (process.memoryUsage: rss, heapUsed, arrayBuffers; RssFile from
+ * /proc). That GC is a regular full one, which leaves V8's pooled pages mapped; the memory-reducing one the
+ * picker runs after loading its initial state (src/runtime/heap-compaction.ts) is the picker's own doing.
  *
  * Capacities: the 5,623 blocks autoTune takes from the vLLM page's num_gpu_blocks, and the default
  * lruCapacityPerServer (31,250). Scrapes run every 1 s here (1,000 endpoints every 50 ms would need more CPU
@@ -64,6 +66,8 @@ interface Row {
   capacity: number;
   entries: number;
   rssMB: number;
+  /** Of rssMB, the node binary's and libraries' code pages (file-backed: shared, and reclaimable by the kernel). */
+  rssFileMB: number;
   heapUsedMB: number;
   arrayBuffersMB: number;
   bytesPerEntry: number | null;
@@ -74,6 +78,7 @@ const row = (state: string, capacity: number, entries: number, s: ChildStats, ba
   capacity,
   entries,
   rssMB: MB(s.rss),
+  rssFileMB: MB(s.rssFile),
   heapUsedMB: MB(s.heapUsed),
   arrayBuffersMB: MB(s.arrayBuffers),
   bytesPerEntry: base && entries > 0 ? (s.rss - base.rss) / entries : null,
@@ -114,9 +119,9 @@ console.log(JSON.stringify(report, null, 2));
 console.log(
   [
     `memory, ${endpoints} endpoints (target: RSS <= 200 MB with a full prefix index)`,
-    '| state | entries | RSS MB | heap used MB | array buffers MB | RSS bytes per entry |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.state} | ${r.entries.toLocaleString('en-US')} | ${r.rssMB.toFixed(0)} | ${r.heapUsedMB.toFixed(1)} | ${r.arrayBuffersMB.toFixed(1)} | ${r.bytesPerEntry === null ? '' : r.bytesPerEntry.toFixed(1)} |`),
+    '| state | entries | RSS MB | of which file-backed MB | heap used MB | array buffers MB | RSS bytes per entry |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.state} | ${r.entries.toLocaleString('en-US')} | ${r.rssMB.toFixed(0)} | ${r.rssFileMB.toFixed(0)} | ${r.heapUsedMB.toFixed(1)} | ${r.arrayBuffersMB.toFixed(1)} | ${r.bytesPerEntry === null ? '' : r.bytesPerEntry.toFixed(1)} |`),
     `(picker ${report.picker}${opt.source ? `: type stripping holds ${typeStrippingMB.toFixed(0)} MB of that RSS, which the compiled build in the Docker image does not` : ''}; picker flags: ${nodeFlags.join(' ') || 'none'}, env: ${Object.entries(PICKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})`,
   ].join('\n'),
 );

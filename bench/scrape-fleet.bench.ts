@@ -7,7 +7,7 @@
  * time (user + system, every thread) over the window, from process.cpuUsage() in the child.
  *
  * Run: npm exec -- node bench/scrape-fleet.bench.ts [--endpoints 200] [--interval 50ms] [--page vllm|small]
- *        [--windows 4] [--seconds 3] [--json FILE]
+ *        [--windows 4] [--seconds 3] [--picker-node-flags=--max-semi-space-size=8] [--json FILE]
  * About 25 s with the defaults (5 s warm-up, then the windows; the median window is reported).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ const { values: opt } = parseArgs({
     windows: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '3' },
     json: { type: 'string', default: '' },
+    /** V8/Node flags for the picker child, comma-separated; the default is how the Dockerfile runs it. */
+    'picker-node-flags': { type: 'string', default: PICKER_NODE_FLAGS.join(',') },
   },
 });
 const endpoints = Number(opt.endpoints);
@@ -59,7 +61,7 @@ const here = (p: string) => new URL(`./extproc-cost/${p}`, import.meta.url);
 log(`starting metric farm (${endpoints} x ${opt.page}) and picker (scrape every ${opt.interval}) ...`);
 const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), opt.page]);
 // The picker runs with the flags and environment it ships with (Dockerfile).
-const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], [...PICKER_NODE_FLAGS], 60_000, PICKER_ENV);
+const picker = await Child.start('picker', here('picker-server.ts'), [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], opt['picker-node-flags'] ? opt['picker-node-flags'].split(',') : [], 60_000, PICKER_ENV);
 await new Promise((r) => setTimeout(r, 5000)); // JIT warm-up; its compile threads would count as picker CPU
 
 interface Window {

@@ -3,7 +3,7 @@
  * process's own CPU time (process.cpuUsage: every thread, user + system), memory and GC counts, so the
  * server's cost is measured apart from the load driver's. Exits when the parent goes away.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 
@@ -13,6 +13,8 @@ export interface ChildStats {
   userUs: number;
   systemUs: number;
   rss: number;
+  /** The file-backed part of the RSS (the node binary's and libraries' pages touched), from /proc; 0 elsewhere. */
+  rssFile: number;
   heapUsed: number;
   /** V8 heap reserved (committed) for all spaces. */
   heapTotal: number;
@@ -73,11 +75,20 @@ export function serveStats(extra: () => Promise<Record<string, number>> | Record
       }
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      const stats: ChildStats = { cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, arrayBuffers: mem.arrayBuffers, gcCount, gcMs, extra: await extra() };
+      const stats: ChildStats = { cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, rss: mem.rss, rssFile: rssFileBytes(), heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, arrayBuffers: mem.arrayBuffers, gcCount, gcMs, extra: await extra() };
       process.send!({ id: m.id, stats, result });
     })();
   });
   process.on('disconnect', () => process.exit(0));
+}
+
+function rssFileBytes(): number {
+  try {
+    const m = /^RssFile:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Tells the parent the child is ready (with whatever it needs to know, e.g. the port). */

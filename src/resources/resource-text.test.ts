@@ -68,6 +68,7 @@ test('YAML syntax errors name the line', () => {
   assert.ok(!problems[0]!.message.includes('\n'), 'one line per problem');
   assert.ok(problems[0]!.line >= 13, `line ${problems[0]!.line}`);
   assert.match(problems[0]!.message, /^document 2: YAML syntax error: /);
+  assert.match(problems[0]!.message, new RegExp(`at line ${problems[0]!.line}, column \\d+$`));
 });
 
 test('duplicate keys and duplicate objects are rejected', () => {

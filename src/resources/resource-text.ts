@@ -3,7 +3,7 @@
  * found (YAML syntax, validation, duplicates), each with its line so an editor can jump to it.
  * Pure: no I/O, no datastore; the file source decides what to do with the result.
  */
-import { isMap as isYamlMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { Composer, isMap as isYamlMap, isScalar, isSeq, LineCounter, Parser, type Document } from 'yaml';
 import type { ResourceSet } from '../datastore/resources.ts';
 import { isMap } from './fields.ts';
 import { parseObject, ResourceError, type ParsedObject } from './validate.ts';
@@ -26,19 +26,21 @@ const MAX_PROBLEMS = 50;
 
 export function parseResourceText(text: string, defaultNamespace: string): ParseResult {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines });
   const problems: ResourceProblem[] = [];
   const set: ResourceSet = { pools: [], models: [], objectives: [], rewrites: [], pods: [] };
   const seen = new Map<string, string>();
   const lineOf = (offset: number | undefined) => (offset === undefined ? 0 : lines.linePos(offset).line);
 
-  for (let d = 0; d < docs.length && problems.length < MAX_PROBLEMS; d++) {
-    const doc = docs[d]!;
-    const document = d + 1;
+  // Document by document: each syntax tree is dropped once converted, so a file of a thousand pods never holds
+  // a thousand trees (parseAllDocuments does), which would outlive scavenges and swell the old generation.
+  let document = 0;
+  for (const doc of new Composer().compose(new Parser(lines.addNewLine).parse(text))) {
+    if (problems.length >= MAX_PROBLEMS) break;
+    document++;
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const line = e.linePos?.[0].line ?? lineOf(e.pos[0]);
-        problems.push({ line, document, field: '', message: `document ${document}: YAML syntax error: ${firstLine(e.message)}` });
+        const { line, col } = lines.linePos(e.pos[0]);
+        problems.push({ line, document, field: '', message: `document ${document}: YAML syntax error: ${firstLine(e.message)} at line ${line}, column ${col}` });
       }
       continue;
     }
@@ -74,7 +76,7 @@ export function parseResourceText(text: string, defaultNamespace: string): Parse
   return problems.length > 0 ? { ok: false, problems } : { ok: true, set };
 }
 
-/** yaml's messages end with a source excerpt over several lines; the line number already locates it. */
+/** One line per problem: a yaml message that spans lines keeps its first. */
 function firstLine(message: string): string {
   const end = message.indexOf('\n');
   return (end < 0 ? message : message.slice(0, end)).replace(/:$/, '');
