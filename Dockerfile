@@ -12,9 +12,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY proto ./proto
 COPY src ./src
+COPY scripts ./scripts
 # tsc directly, not `npm run build`: npm puts node_modules/.bin first on PATH, where the `node` package's
-# shim has no binary behind it (install scripts were skipped); the image's own Node 24 runs tsc.
-RUN ./node_modules/.bin/tsc -p tsconfig.build.json
+# shim has no binary behind it (install scripts were skipped); the image's own Node 24 runs tsc. Then, as
+# `npm run build` does, @kubernetes/client-node is bundled down to the four names the picker uses (esbuild
+# finds its binary in its platform package without its install script): ~30 MB less RSS in Kubernetes mode.
+RUN ./node_modules/.bin/tsc -p tsconfig.build.json && node scripts/bundle-client-node.ts dist
 
 FROM node:24-slim AS deps
 WORKDIR /app

@@ -10,10 +10,14 @@
  * lruCapacityPerServer (31,250). Scrapes run every 1 s here (1,000 endpoints every 50 ms would need more CPU
  * than this 2-core machine has beside the farm); the interval does not change what is held in memory.
  *
- * The picker child runs compiled JavaScript, as the Docker image does (tsc into .bench-build/, removed
- * afterwards); `--source` runs the .ts files with Node's type stripping instead, which holds ~20 MB more.
+ * The picker child runs compiled JavaScript, as the Docker image does (tsc into .bench-build/, then the
+ * @kubernetes/client-node bundle of npm run build; removed afterwards); `--source` runs the .ts files with Node's type stripping instead, which holds ~20 MB more.
  *
- * Run: npm exec -- node bench/memory.bench.ts [--endpoints 1000] [--capacities 5623,31250] [--source] [--json FILE]
+ * `--mode kubernetes` runs the picker in Kubernetes mode instead, against a fake API server in this process
+ * (test/k8s/fake-apiserver.ts, on loopback) holding the pool and one pod per endpoint: what
+ * @kubernetes/client-node and the watches add.
+ *
+ * Run: npm exec -- node bench/memory.bench.ts [--endpoints 1000] [--capacities 5623,31250] [--mode standalone|kubernetes] [--source] [--unbundled] [--json FILE]
  * About 60 s.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +26,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleClientNode } from '../scripts/bundle-client-node.ts';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
 import type { ChildStats } from './extproc-cost/child-stats.ts';
@@ -31,14 +36,18 @@ const { values: opt } = parseArgs({
     endpoints: { type: 'string', default: '1000' },
     capacities: { type: 'string', default: '5623,31250' },
     interval: { type: 'string', default: '1s' },
+    mode: { type: 'string', default: 'standalone' },
     json: { type: 'string', default: '' },
     /** V8/Node flags for the picker child, comma-separated; the default is how the Dockerfile runs it. */
     'node-flags': { type: 'string', default: PICKER_NODE_FLAGS.join(',') },
     /** Run the picker child from the .ts sources (type stripping) instead of compiled JavaScript. */
     source: { type: 'boolean', default: false },
+    /** Leave out the @kubernetes/client-node bundle of npm run build: the library as installed. */
+    unbundled: { type: 'boolean', default: false },
   },
 });
 const endpoints = Number(opt.endpoints);
+if (opt.mode !== 'standalone' && opt.mode !== 'kubernetes') throw new Error(`--mode: standalone or kubernetes, not ${opt.mode}`);
 const capacities = opt.capacities.split(',').map(Number);
 const nodeFlags = opt['node-flags'] ? opt['node-flags'].split(',') : [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -50,16 +59,17 @@ const here = (p: string) => new URL(`./extproc-cost/${p}`, import.meta.url);
  * The picker child's script: compiled into .bench-build/ (a child of the package root, so node_modules and
  * ../../../proto resolve as from dist/), or the .ts source with --source.
  */
-function pickerScript(): { script: URL; cleanup: () => void } {
+async function pickerScript(): Promise<{ script: URL; cleanup: () => void }> {
   if (opt.source) return { script: here('picker-server.ts'), cleanup: () => {} };
   const root = new URL('../', import.meta.url);
   const out = new URL('.bench-build/', root);
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   log('compiling (tsc) ...');
   execFileSync(process.execPath, [tsc, '-p', new URL('tsconfig.json', root).pathname, '--noEmit', 'false', '--sourceMap', 'false', '--outDir', out.pathname], { stdio: 'inherit' });
+  if (!opt.unbundled) await bundleClientNode(out.pathname); // as npm run build does
   return { script: new URL('bench/extproc-cost/picker-server.js', out), cleanup: () => rmSync(out, { recursive: true, force: true }) };
 }
-const { script: pickerJs, cleanup } = pickerScript();
+const { script: pickerJs, cleanup } = await pickerScript();
 process.on('exit', cleanup);
 interface Row {
   state: string;
@@ -86,9 +96,11 @@ const row = (state: string, capacity: number, entries: number, s: ChildStats, ba
 
 log(`starting metric farm (${endpoints} endpoints) ...`);
 const farm = await Child.start('metric-farm', here('metric-farm.ts'), [String(endpoints), 'small'], [], 120_000);
+const kube = opt.mode === 'kubernetes' ? await startApiServer(farm.info.port as number, farm.info.hosts as string[]) : null;
 for (const capacity of capacities) {
   // A fresh picker per capacity: RSS does not shrink after a big index is dropped.
-  const picker = await Child.start('picker', pickerJs, [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`], ['--expose-gc', ...nodeFlags], 120_000, PICKER_ENV);
+  const args = [String(farm.info.port), String(endpoints), `--refresh-metrics-interval=${opt.interval}`, ...(kube ? ['--kubernetes'] : [])];
+  const picker = await Child.start('picker', pickerJs, args, ['--expose-gc', ...nodeFlags], 120_000, { ...PICKER_ENV, ...(kube ? { KUBECONFIG: kube.kubeconfig } : {}) });
   await new Promise((r) => setTimeout(r, 3000)); // a few scrape rounds: connections, page buffers, JIT
   const base = await picker.stats('gc');
   if (rows.length === 0) rows.push(row(`${endpoints} endpoints scraped, empty prefix index`, 0, 0, base, null));
@@ -101,6 +113,26 @@ for (const capacity of capacities) {
   await picker.stop();
 }
 await farm.stop();
+await kube?.close();
+
+/** The fake API server with the pool (targetPort: the farm's) and one ready pod per farm host. */
+async function startApiServer(port: number, hosts: string[]): Promise<{ kubeconfig: string; close(): Promise<void> }> {
+  const { FakeApiServer } = await import('../test/k8s/fake-apiserver.ts');
+  const { pod, pool } = await import('../test/k8s/objects.ts');
+  const server = await FakeApiServer.start();
+  server.apply(pool('pool', { app: 'vllm' }, [port]));
+  hosts.forEach((ip, i) => server.apply(pod(`vllm-${i}`, { ip })));
+  const dir = mkdtempSync(join(tmpdir(), 'epp-mem-kube-'));
+  const kubeconfig = join(dir, 'config');
+  writeFileSync(kubeconfig, server.kubeConfig().exportConfig());
+  return {
+    kubeconfig,
+    close: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 // With --source the picker child is a .ts file run with Node's type stripping; the Docker image runs
 // compiled JS. What the stripping itself holds: RSS of an empty .ts program against an empty .mjs one.
@@ -113,12 +145,12 @@ const probe = 'globalThis.gc(); console.log(process.memoryUsage().rss)';
 const typeStrippingMB = MB(emptyRss('empty.ts', `const typed: number = 1; void typed; ${probe}`) - emptyRss('empty.mjs', probe));
 rmSync(dir, { recursive: true, force: true });
 
-const report = { node: process.version, endpoints, scrapeInterval: opt.interval, nodeFlags, picker: opt.source ? 'source (.ts, type stripping)' : 'compiled (tsc)', typeStrippingMB, rows };
+const report = { node: process.version, mode: opt.mode, endpoints, scrapeInterval: opt.interval, nodeFlags, picker: opt.source ? 'source (.ts, type stripping)' : opt.unbundled ? 'compiled (tsc), client-node unbundled' : 'compiled (tsc + client-node bundle)', typeStrippingMB, rows };
 if (opt.json) writeFileSync(opt.json, `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report, null, 2));
 console.log(
   [
-    `memory, ${endpoints} endpoints (target: RSS <= 200 MB with a full prefix index)`,
+    `memory, ${endpoints} endpoints, ${opt.mode} mode (target: RSS <= 200 MB with a full prefix index)`,
     '| state | entries | RSS MB | of which file-backed MB | heap used MB | array buffers MB | RSS bytes per entry |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.state} | ${r.entries.toLocaleString('en-US')} | ${r.rssMB.toFixed(0)} | ${r.rssFileMB.toFixed(0)} | ${r.heapUsedMB.toFixed(1)} | ${r.arrayBuffersMB.toFixed(1)} | ${r.bytesPerEntry === null ? '' : r.bytesPerEntry.toFixed(1)} |`),

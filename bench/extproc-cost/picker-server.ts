@@ -4,6 +4,8 @@
  * every endpoint has been scraped, i.e. the scheduler sees fresh metrics.
  *
  * Run by the benchmarks: node bench/extproc-cost/picker-server.ts <farmPort> <count> [extra picker flags...]
+ * `--kubernetes` among the extra flags: Kubernetes mode instead of a resources file, against the API server in
+ * KUBECONFIG (pool "pool" in namespace "inference", whose pods the parent has put there; memory benchmark).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,14 +21,15 @@ import { ready, serveStats } from './child-stats.ts';
 
 const farmPort = Number(process.argv[2]);
 const count = Number(process.argv[3] ?? 100);
-const extraFlags = process.argv.slice(4);
+const kubernetes = process.argv.includes('--kubernetes');
+const extraFlags = process.argv.slice(4).filter((f) => f !== '--kubernetes');
 const hosts = Array.from({ length: count }, (_, i) => `127.0.${(i + 2) >> 8}.${(i + 2) & 255}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'epp-bench-'));
 const resources = join(dir, 'resources.yaml');
-writeFileSync(resources, resourcesYaml(hosts, farmPort));
+if (!kubernetes) writeFileSync(resources, resourcesYaml(hosts, farmPort));
 const flags = parseFlags([
-  '--resources', resources,
+  ...(kubernetes ? ['--pool-name=pool', '--pool-namespace=inference'] : ['--resources', resources]),
   '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--secure-serving=false',
   ...extraFlags,
 ]);

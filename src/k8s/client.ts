@@ -5,7 +5,7 @@
  * timestamps into Date objects while watch events arrive as plain JSON: one shape for both keeps
  * `parseObject` seeing exactly what the API server sent. Watches use the library's `Watch`.
  */
-import { type KubeConfig, RequestContext, Watch } from '@kubernetes/client-node';
+import { type KubeConfig, RequestContext, Watch } from './client-node.ts';
 import { type Dispatcher, fetch } from 'undici';
 
 /** The parts of a Kubernetes object this package reads before validation. */

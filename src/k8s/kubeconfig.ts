@@ -2,7 +2,7 @@
  * Where the picker finds its cluster credentials: an explicit file, else the library's usual order
  * (KUBECONFIG, ~/.kube/config, the in-cluster service account).
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './client-node.ts';
 
 export function loadKubeConfig(file?: string): KubeConfig {
   const kc = new KubeConfig();

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { V1MicroTime } from '@kubernetes/client-node';
+import { V1MicroTime } from './client-node.ts';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../framework/clock.ts';
 import { labelSelectorString } from './api-resources.ts';

@@ -6,7 +6,7 @@
  * optional kinds (InferenceModel, InferenceObjective, InferenceModelRewrite) also count as synced when the
  * cluster does not serve them (CRD absent) or RBAC forbids them.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from './client-node.ts';
 import type { Logger } from 'pino';
 import type { Datastore } from '../datastore/datastore.ts';
 import {
