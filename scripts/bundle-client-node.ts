@@ -67,8 +67,8 @@ export async function bundleClientNode(buildRoot: string): Promise<BundleResult>
     }
   }
   const inputs = Object.keys(result.metafile.inputs);
-  const output = Object.values(result.metafile.outputs)[0];
-  return { file, libraryModules: inputs.filter((p) => p.includes(`node_modules/${LIBRARY}/`)).length, externals: [...externals].sort(), bytes: output?.bytes ?? 0 };
+  const bytes = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.js'))?.[1].bytes ?? 0;
+  return { file, libraryModules: inputs.filter((p) => p.includes(`node_modules/${LIBRARY}/`)).length, externals: [...externals].sort(), bytes };
 }
 
 /** `a/b` -> `a`, `@s/a/b` -> `@s/a`. */
