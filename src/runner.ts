@@ -87,7 +87,9 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     source = await startKubernetes(flags, datastore, logger);
   }
   // The garbage of loading the initial state (and the modules) is gone for good: give its pages back to the
-  // OS. In standalone mode this runs before the collector starts and the ports open.
+  // OS (runtime/heap-compaction.ts). In standalone mode this runs before the collector starts and the ports
+  // open. `stopped` is declared here, not read from `stopping` below: the sync may land during the awaits
+  // before that declaration.
   let compacted = false;
   let stopped = false;
   const compact = () => {

@@ -7,7 +7,8 @@
  * resources file or informer list of a thousand pods) would stay in the RSS for good: 20-35 MB at 1,000
  * endpoints in bench/memory.bench.ts, depending on whether incremental marking overlapped the burst.
  * A "last resort" GC collects until nothing more is freed, compacts, shrinks the young generation and empties
- * the pool; about 50 ms, run before the ports open.
+ * the pool; 40-60 ms, run once the initial state is loaded (before the ports open in standalone mode, when the
+ * first lists are in in Kubernetes mode).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
