@@ -90,11 +90,9 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   // OS (runtime/heap-compaction.ts). In standalone mode this runs before the collector starts and the ports
   // open. `stopped` is declared here, not read from `stopping` below: the sync may land during the awaits
   // before that declaration.
-  let compacted = false;
   let stopped = false;
   const compact = () => {
-    if (compacted || stopped) return;
-    compacted = true;
+    if (stopped) return;
     const ms = compactHeap();
     logger.info({ ms: ms === null ? null : Math.round(ms), rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) }, 'heap compacted after loading the initial state');
   };
