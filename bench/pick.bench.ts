@@ -1,6 +1,6 @@
 /**
  * Scheduler micro-benchmark.
- *   1. ns per schedule() with the default plugins (queue 2, kv 2, prefix 3, max-score-picker) at 10, 100 and
+ *   1. ns per pick (schedule() and the PreRequest hooks) with the default plugins (queue 2, kv 2, prefix 3, max-score-picker) at 10, 100 and
  *      1,000 endpoints, empty prompt (no prefix hashing);
  *   2. prefix hashing alone (hashPromptBlocks over the whole prompt) for a 2 KB and a 32 KB prompt: ns, MB/s;
  *   3. schedule() at 100 endpoints with a 2 KB / 32 KB prompt (hash, match, index update; the default
@@ -14,13 +14,15 @@
  * Run: npm exec -- node --expose-gc bench/pick.bench.ts
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import type { Endpoint } from '../src/datastore/endpoint.ts';
+import type { Endpoint } from '../src/framework/endpoint.ts';
 import { inTreePluginRegistry } from '../src/plugins/registry.ts';
 import { createPrefixCacheScorer } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { hashPromptBlocks } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-hash.ts';
 import { loadSchedulerConfig } from '../src/scheduling/config.ts';
-import type { SchedulerEngine, SchedulerObserver } from '../src/scheduling/scheduler.ts';
-import { forcedGc, makeRequest, testHandle, testText, variedEndpoints } from '../src/scheduling/testing.ts';
+import type { SchedulerObserver } from '../src/scheduling/scheduler.ts';
+import type { LLMRequest } from '../src/framework/request.ts';
+import type { ScheduleOutcome } from '../src/framework/scheduling.ts';
+import { forcedGc, makeRequest, scheduledOn, testHandle, testText, variedEndpoints } from '../src/scheduling/testing.ts';
 
 const BATCHES = 31;
 
@@ -41,8 +43,18 @@ function nsPerCall(fn: () => void, perBatch: number): number {
   return median(samples);
 }
 
-function newScheduler(observer?: SchedulerObserver): SchedulerEngine {
-  return loadSchedulerConfig(undefined, testHandle(), { registry: inTreePluginRegistry(), ...(observer ? { observer } : {}) }).scheduler;
+/** A scheduling cycle plus the PreRequest hooks the director runs right after it: what one pick costs. */
+function newScheduler(observer?: SchedulerObserver): { schedule(req: LLMRequest, eps: readonly Endpoint[]): ScheduleOutcome } {
+  const loaded = loadSchedulerConfig(undefined, testHandle(), { registry: inTreePluginRegistry(), ...(observer ? { observer } : {}) });
+  const scheduler = loaded.scheduler;
+  const pre = loaded.requestControl.preRequest;
+  return {
+    schedule(req, eps) {
+      const r = scheduler.schedule(req, eps);
+      if (r.ok) for (let i = 0; i < pre.length; i++) pre[i]!.preRequest(req, r);
+      return r;
+    },
+  };
 }
 
 const randomText = (len: number, seed: number): string => testText(len, seed, true);
@@ -57,7 +69,7 @@ for (const n of [10, 100, 1000]) {
   const req = makeRequest();
   pick[n] = nsPerCall(() => {
     const r = scheduler.schedule(req, eps);
-    if (r.ok) sink += r.count;
+    if (r.ok) sink += r.primary.count;
   }, Math.max(200, Math.floor(400_000 / n)));
 }
 
@@ -83,7 +95,7 @@ for (const [label, bytes] of [['2KB', 2048], ['32KB', 32768]] as const) {
   let i = 0;
   withPrompt[label] = nsPerCall(() => {
     const r = scheduler.schedule(reqs[i++ & 1]!, eps);
-    if (r.ok) sink += r.count;
+    if (r.ok) sink += r.primary.count;
   }, 400);
 }
 
@@ -94,7 +106,7 @@ const timedEps = variedEndpoints(100);
 const timedReq = makeRequest();
 const timedNs = nsPerCall(() => {
   const r = timed.schedule(timedReq, timedEps);
-  if (r.ok) sink += r.count;
+  if (r.ok) sink += r.primary.count;
 }, 4000);
 sink += hookCalls & 1;
 
@@ -115,7 +127,7 @@ const heapBefore = process.memoryUsage().heapUsed;
 const t0 = performance.now();
 for (let i = 0; i < 1_000_000; i++) {
   const r = scheduler.schedule(req, eps);
-  if (r.ok) sink += r.count;
+  if (r.ok) sink += r.primary.count;
 }
 const loopMs = performance.now() - t0;
 const heapAfterNoGc = process.memoryUsage().heapUsed;
@@ -129,6 +141,7 @@ const heapAfterGc = process.memoryUsage().heapUsed;
 const churn = (() => {
   const eps = variedEndpoints(100);
   const scorer = createPrefixCacheScorer('prefix', { autoTune: false }, testHandle());
+  const onEach = eps.map((ep) => scheduledOn(ep));
   const text = randomText(1 << 22, 9);
   const out = new Float64Array(eps.length);
   let next = 0;
@@ -136,7 +149,7 @@ const churn = (() => {
     const start = (next * 61) % (text.length - 2048);
     const req = makeRequest({ promptText: text.slice(start, start + 2048) });
     scorer.score(req, eps, eps.length, out);
-    scorer.preRequest(req, eps.slice(next % eps.length), 1);
+    scorer.preRequest(req, onEach[next % eps.length]!);
     next++;
     sink += out[0]!;
   };

@@ -9,7 +9,7 @@ import { MetricsCollector } from './datalayer/collector.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
 import type { BodySendMode } from './extproc/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
-import type { PluginHandle } from './framework/plugin.ts';
+import type { PluginDurationHook, PluginHandle } from './framework/plugin.ts';
 import { HealthServer } from './observability/health.ts';
 import { PickerMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
@@ -53,21 +53,21 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   });
 
   // Scheduler first: a bad config must stop startup before any port opens.
-  const handle: PluginHandle = { datastore, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
+  const handle: PluginHandle = { endpoints: datastore, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
   const configText = flags.configFile ? readConfigFile(flags.configFile) : flags.configText || undefined;
   let metrics: PickerMetrics | undefined;
+  // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/pick.bench.ts): only on request.
+  const onPluginDuration: PluginDurationHook | undefined = flags.pluginDurationMetrics
+    ? (point, type, name, seconds) => metrics?.pluginDuration(point, type, name).observe(seconds)
+    : undefined;
   const loaded = loadSchedulerConfig(configText, handle, {
     registry: inTreePluginRegistry(),
-    observer: {
-      onScheduleDuration: (seconds, ok) => metrics?.schedulingDone(ok, seconds),
-      // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/pick.bench.ts): only on request.
-      onPluginDuration: flags.pluginDurationMetrics ? (point, type, name, seconds) => metrics?.pluginDuration(point, type, name).observe(seconds) : undefined,
-    },
+    observer: { onScheduleDuration: (seconds, ok) => metrics?.schedulingDone(ok, seconds), onPluginDuration },
   });
   for (const w of loaded.warnings) logger.warn({ config: flags.configFile || '(inline)' }, `scheduler config: ${w}`);
   const scheduler = loaded.scheduler;
-  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => scheduler.indexEntries() });
-  datastore.on('endpointRemoved', (ep) => scheduler.removeEndpoint(ep.key));
+  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries() });
+  datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
 
   // State source.
   let source: Source & { onLeadershipChange?(f: () => void): void };
@@ -118,6 +118,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     datastore,
     scheduler,
     saturation: loaded.saturationDetector,
+    plugins: loaded.requestControl,
+    onPluginDuration,
     metrics,
     logger,
     strictModels: flags.strictModels,
@@ -136,7 +138,6 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath }), {
     director,
     logger,
-    metrics,
     maxBodyBytes: flags.maxRequestBodyBytes,
     requestBodyMode: flags.requestBodyMode as BodySendMode,
     responseBodyMode: flags.responseBodyMode as BodySendMode,

@@ -5,12 +5,10 @@
  * /metrics text parsed by the production extractor, refreshed every scrape interval per endpoint (phases
  * staggered), so the picker decides on metrics up to one interval old, as in a real deployment.
  */
-import type { Endpoint } from '../../src/datastore/endpoint.ts';
+import type { Endpoint } from '../../src/framework/endpoint.ts';
 import { extractorFor } from '../../src/datalayer/engines.ts';
 import { MetricsWriter, ScrapedMetrics } from '../../src/datalayer/scraped-metrics.ts';
-import { LLMRequest } from '../../src/framework/request.ts';
-import { EppError } from '../../src/requestcontrol/errors.ts';
-import { parseOpenAIBody } from '../../src/requestcontrol/openai-body.ts';
+import { RequestContext } from '../../src/requestcontrol/request-context.ts';
 import { arrivalOffsets, stageCount } from '../loadgen/arrivals.ts';
 import { requestSpec } from '../loadgen/request-body.ts';
 import { Rng } from '../loadgen/rng.ts';
@@ -59,8 +57,8 @@ interface Flight {
   rec: RequestRecord;
   measured: boolean;
   engine: number;
-  endpoint: Endpoint | null;
-  llm: LLMRequest | null;
+  /** The picker's request state (null for baselines). */
+  ctx: RequestContext | null;
   prevTokenAt: number;
 }
 
@@ -93,7 +91,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
         f.rec.outputTokens = r.numOutput;
         f.rec.cachedTokens = Math.max(0, r.cachedTokens);
       }
-      if (harness && f.llm && f.endpoint) harness.director.finished(f.llm, f.endpoint);
+      if (harness && f.ctx) harness.director.handleResponseComplete(f.ctx, r.finishReason === 'abort' ? 'client-disconnect' : 'natural');
       if (balancer) balancer.release(i);
     },
   });
@@ -138,24 +136,20 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     const rec: RequestRecord = { sentAt: t - start, status: 'error', ttftMs: 0, e2eMs: 0, outputTokens: 0, promptTokens: 0, cachedTokens: 0, endpoint: '', code: 0 };
     if (k >= warm) collector.add(rec);
     let target: number;
-    let llm: LLMRequest | null = null;
-    let endpoint: Endpoint | null = null;
+    let ctx: RequestContext | null = null;
     if (harness) {
-      llm = new LLMRequest();
-      llm.requestId = String(k);
-      llm.path = spec.path;
-      try {
-        parseOpenAIBody(Buffer.from(spec.body), llm);
-        harness.director.resolveModel(llm);
-        const decision = harness.director.route(llm, null);
-        endpoint = decision.endpoints[0] as Endpoint;
-      } catch (err) {
-        if (!(err instanceof EppError)) throw err;
-        rec.code = err.status;
-        if (err.code === 'SHED') rec.status = 'shed';
+      ctx = new RequestContext();
+      ctx.request.headers.set(':path', spec.path);
+      ctx.request.headers.set('x-request-id', String(k));
+      harness.director.handleRequestHeaders(ctx);
+      const bytes = Buffer.from(spec.body);
+      const decision = harness.director.handleRequest(ctx, { chunks: [bytes], bytes: bytes.length });
+      if (!decision.ok) {
+        rec.code = decision.status;
+        if (decision.error.code === 'SHED') rec.status = 'shed';
         return;
       }
-      target = harness.endpoints.indexOf(endpoint);
+      target = harness.endpoints.indexOf(decision.endpoints[0] as Endpoint);
     } else {
       target = (balancer as NonNullable<typeof balancer>).pick(n);
     }
@@ -164,13 +158,13 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     const sim = toSimRequest(parsed, engine.config, loraSet.has(parsed.model) ? parsed.model : '', String(k));
     rec.promptTokens = sim.promptTokens;
     rec.endpoint = `replica-${target}`;
-    const f: Flight = { rec, measured: k >= warm, engine: target, endpoint, llm, prevTokenAt: 0 };
+    const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0 };
     sim.tag = f;
     engine.advance(t);
     const added = engine.add(sim, t + net);
     if (added !== 'ok') {
       rec.code = added === 'queue-full' ? 429 : 400;
-      if (harness && llm && endpoint) harness.director.finished(llm, endpoint);
+      if (harness && ctx) harness.director.handleResponseComplete(ctx, 'error');
       if (balancer) balancer.release(target);
       return;
     }

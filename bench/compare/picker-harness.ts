@@ -6,7 +6,7 @@
  */
 import pino from 'pino';
 import { Datastore } from '../../src/datastore/datastore.ts';
-import type { Endpoint } from '../../src/datastore/endpoint.ts';
+import type { Endpoint } from '../../src/framework/endpoint.ts';
 import type { PodSpec } from '../../src/datastore/resources.ts';
 import type { Clock } from '../../src/framework/clock.ts';
 import type { PluginHandle } from '../../src/framework/plugin.ts';
@@ -63,7 +63,7 @@ export function createPickerHarness(
   });
   datastore.markSynced();
   const logger = pino({ level: 'silent' });
-  const handle: PluginHandle = { datastore, clock, logger, metricsStalenessMs };
+  const handle: PluginHandle = { endpoints: datastore, clock, logger, metricsStalenessMs };
   const registry = inTreePluginRegistry();
   extraPlugins?.(registry);
   const loaded = loadSchedulerConfig(configYaml, handle, { registry });
@@ -74,11 +74,13 @@ export function createPickerHarness(
     datastore,
     scheduler: loaded.scheduler,
     saturation: loaded.saturationDetector,
+    plugins: loaded.requestControl,
     metrics: undefined,
     logger,
     strictModels: false,
     disableSubsetFilter: false,
     random: () => rng.next(),
+    now: () => clock.now(),
   });
   const byKey = new Map(datastore.endpoints().map((e) => [e.key, e]));
   const endpoints: Endpoint[] = [];

@@ -61,7 +61,7 @@ async function scrapeCounts(): Promise<Record<string, number>> {
 const filled: unknown[] = [];
 function fillPrefix(arg: unknown): { entries: number; endpoints: number; capacity: number } {
   const capacity = Number((arg as { capacity: number }).capacity);
-  const handle = { datastore: picker.datastore, clock: systemClock, logger: pino({ level: 'silent' }), metricsStalenessMs: flags.metricsStalenessThresholdMs };
+  const handle = { endpoints: picker.datastore, clock: systemClock, logger: pino({ level: 'silent' }), metricsStalenessMs: flags.metricsStalenessThresholdMs };
   const scorer = createPrefixCacheScorer('prefix-cache-memory', { autoTune: false, lruCapacityPerServer: capacity }, handle);
   filled.push(scorer);
   const eps = picker.datastore.endpoints();
@@ -80,10 +80,11 @@ function fillPrefix(arg: unknown): { entries: number; endpoints: number; capacit
   let offset = 0;
   const perEndpoint = Math.ceil(capacity / 256) + 1;
   for (const ep of eps) {
+    const single = { ok: true as const, profileResults: new Map(), primaryProfileName: 'default', primary: { endpoints: [ep], count: 1 } };
     for (let k = 0; k < perEndpoint; k++) {
       req.promptText = text.slice(offset, offset + 16_384);
       offset = (offset + 4099) % (1 << 20);
-      scorer.preRequest(req, [ep], 1);
+      scorer.preRequest(req, single);
     }
   }
   return { entries: scorer.indexEntries(), endpoints: eps.length, capacity };

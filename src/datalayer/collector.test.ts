@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino, type Logger } from 'pino';
-import type { EngineType } from '../datastore/endpoint.ts';
+import type { EngineType } from '../framework/endpoint.ts';
 import { Datastore } from '../datastore/datastore.ts';
 import { ACTIVE_PORTS_ANNOTATION, ENGINE_LABEL, type PodSpec } from '../datastore/resources.ts';
 import { ManualClock } from '../framework/clock.ts';

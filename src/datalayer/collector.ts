@@ -5,7 +5,7 @@
  * rate-limited failure logs, and the onScrape hook.
  */
 import type { Logger } from 'pino';
-import type { Endpoint } from '../datastore/endpoint.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
 import type { DatastoreEvents } from '../datastore/datastore.ts';
 import type { Clock } from '../framework/clock.ts';
 import { EndpointScraper, type ScraperConfig } from './scraper.ts';

@@ -2,7 +2,7 @@
  * The shape of one engine's metric configuration: which series carry the queue, running, KV-usage,
  * LoRA and cache-geometry figures. The built-in table is engines.ts.
  */
-import type { EngineType } from '../datastore/endpoint.ts';
+import type { EngineType } from '../framework/endpoint.ts';
 
 /** One metric name, optionally narrowed to the series whose `label` equals `value` (`name{label="value"}`). */
 export interface SeriesSelector {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE_TYPES, type EngineType } from '../datastore/endpoint.ts';
+import { ENGINE_TYPES, type EngineType } from '../framework/endpoint.ts';
 import { ENGINE_SPECS, extractorFor } from './engines.ts';
 import { PromParseError } from './prom-text.ts';
 import { parseNaive } from './prom-text-naive.ts';

@@ -3,7 +3,7 @@
  * engine configs, reference model-server-metrics.md section 4), and where its Prometheus page lives.
  * The extraction itself is engine-agnostic (extractor.ts); an engine is only this table.
  */
-import type { EngineType } from '../datastore/endpoint.ts';
+import type { EngineType } from '../framework/endpoint.ts';
 import { series, type EngineSpec } from './engine-spec.ts';
 import { MetricsExtractor } from './extractor.ts';
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Endpoint } from '../datastore/endpoint.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
 import type { ScrapeHook } from './collector.ts';
 
 export type ServerMode = 'ok' | 'error' | 'hang' | 'slow';

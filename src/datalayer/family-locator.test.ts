@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EngineType } from '../datastore/endpoint.ts';
+import type { EngineType } from '../framework/endpoint.ts';
 import { extractorFor } from './engines.ts';
 import { FamilyLocator } from './family-locator.ts';
 import { fixture, SGLANG_FIXTURE, TRITON_FIXTURE, VLLM_FIXTURE } from './fixtures.test-util.ts';

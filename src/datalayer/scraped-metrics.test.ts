@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Endpoint } from '../datastore/endpoint.ts';
+import { Endpoint } from '../framework/endpoint.ts';
 import { adapterSet, MetricsWriter, ScrapedMetrics } from './scraped-metrics.ts';
 
 function scraped(running: string, waiting = ''): ScrapedMetrics {

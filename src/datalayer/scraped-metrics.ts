@@ -3,7 +3,7 @@
  * endpoint); only a complete, valid page is written, so a failed scrape leaves every field, including
  * metricsUpdatedAt, as the last good scrape left it.
  */
-import type { Endpoint } from '../datastore/endpoint.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
 
 export class ScrapedMetrics {
   waitingQueue = 0;

@@ -1,7 +1,7 @@
 /** One endpoint's scrape loop: what a malformed page and the adapter lists do (the rest is in collector.test.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Endpoint } from '../datastore/endpoint.ts';
+import { Endpoint } from '../framework/endpoint.ts';
 import { ManualClock } from '../framework/clock.ts';
 import { FakeModelServer } from './fake-model-server.test-util.ts';
 import { EndpointScraper, type ScraperConfig } from './scraper.ts';

@@ -7,7 +7,7 @@
  * Each scrape is aborted after `timeoutMs`. A failed scrape writes nothing, so metricsUpdatedAt keeps
  * the time of the last good page and the endpoint's metrics age until a reader treats them as stale.
  */
-import { endpointKey, type Endpoint } from '../datastore/endpoint.ts';
+import { endpointKey, type Endpoint } from '../framework/endpoint.ts';
 import type { Clock } from '../framework/clock.ts';
 import { ENGINE_SPECS, extractorFor } from './engines.ts';
 import { detached, type MetricsExtractor } from './extractor.ts';

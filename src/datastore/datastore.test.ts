@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Datastore, matchesSelector } from './datastore.ts';
-import type { Endpoint } from './endpoint.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
 import type { ModelSpec, ObjectiveSpec, PodSpec, PoolSpec, ResourceSet, RewriteSpec } from './resources.ts';
 
 function pool(over: Partial<PoolSpec> = {}): PoolSpec {

@@ -4,7 +4,7 @@
  * methods; readers get immutable snapshots (`endpoints()` returns an array that is replaced, never mutated).
  */
 import { EventEmitter } from 'node:events';
-import { Endpoint, endpointKey, ENGINE_TYPES, type EngineType } from './endpoint.ts';
+import { Endpoint, endpointKey, ENGINE_TYPES, type EngineType } from '../framework/endpoint.ts';
 import {
   ACTIVE_PORTS_ANNOTATION,
   ENGINE_LABEL,

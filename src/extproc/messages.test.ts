@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chunkBody, immediateError, MAX_STREAMED_CHUNK, routedHeadersResponse, setHeader } from './messages.ts';
 import { EppError } from '../requestcontrol/errors.ts';
-import { restoreModelName } from './stream.ts';
+import { restoreModelName } from '../requestcontrol/body.ts';
 
 test('headers are set in raw_value only, never value', () => {
   const h = setHeader('x-gateway-destination-endpoint', '10.0.0.1:8000');

@@ -5,9 +5,10 @@
  * Envoy and honoured by other data planes.
  */
 import type { CommonResponse, HeaderValueOption, ProcessingResponse, PbStruct } from './proto.ts';
-import { errorBody, type EppError } from '../requestcontrol/errors.ts';
+import { DROPPED_REASON_HEADER, errorBody, type EppError } from '../requestcontrol/errors.ts';
+import { DESTINATION_HEADER } from '../requestcontrol/headers.ts';
 
-export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
+export { DESTINATION_HEADER };
 export const DESTINATION_SERVED_KEY = 'x-gateway-destination-endpoint-served';
 export const LB_METADATA_NAMESPACE = 'envoy.lb';
 export const SUBSET_HINT_NAMESPACE = 'envoy.lb.subset_hint';
@@ -60,11 +61,15 @@ export function replacedResponseBody(body: Buffer): ProcessingResponse {
   return { response_body: { response: { body_mutation: { body } } } };
 }
 
-export function immediateError(err: EppError): ProcessingResponse {
+const JSON_CONTENT_TYPE = setHeader('content-type', 'application/json');
+
+/** An OpenAI-style error answer; `dropReason` ('' = none) goes in x-llm-d-request-dropped-reason. */
+export function immediateError(err: EppError, dropReason = ''): ProcessingResponse {
+  const setHeaders = dropReason ? [JSON_CONTENT_TYPE, setHeader(DROPPED_REASON_HEADER, dropReason)] : [JSON_CONTENT_TYPE];
   return {
     immediate_response: {
       status: { code: err.status },
-      headers: { set_headers: [setHeader('content-type', 'application/json')] },
+      headers: { set_headers: setHeaders },
       body: errorBody(err),
       details: `inference_error_${err.code.toLowerCase()}`,
     },

@@ -1,18 +1,41 @@
 /** Plugin contracts shared by every extension point. Implementations live under src/plugins/. */
 import type { Clock } from './clock.ts';
-import type { DatastoreReader } from '../datastore/datastore.ts';
+import type { Endpoint } from './endpoint.ts';
 import type { Logger } from 'pino';
+
+/**
+ * A named piece of per-request data one plugin writes and others read (upstream's DataKey). The config
+ * loader orders every hook list so that a key's producers run before its consumers.
+ */
+export type DataKey = string;
+
+export interface DataDependencies {
+  /** The loader rejects a config where no plugin produces one of these. */
+  readonly required?: readonly DataKey[];
+  /** Read when present; the plugin copes without them. */
+  readonly optional?: readonly DataKey[];
+}
 
 export interface Plugin {
   /** Registered type, kebab-case (e.g. "queue-scorer"). */
   readonly type: string;
   /** Instance name from the config (defaults to the type). */
   readonly name: string;
+  /** Data this plugin writes for others (upstream ProducerPlugin.Produces). */
+  readonly produces?: readonly DataKey[];
+  /** Data this plugin reads from others (upstream ConsumerPlugin.Consumes). */
+  readonly consumes?: DataDependencies;
+}
+
+/** The endpoints a plugin may look up (the datastore satisfies it). */
+export interface EndpointLookup {
+  endpoints(): readonly Endpoint[];
+  endpoint(key: string): Endpoint | undefined;
 }
 
 /** What a plugin factory may use: read-only state and services, never the engines themselves. */
 export interface PluginHandle {
-  readonly datastore: DatastoreReader;
+  readonly endpoints: EndpointLookup;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Metric staleness threshold in ms (from --metrics-staleness-threshold). */
@@ -24,6 +47,27 @@ export interface PluginHandle {
  * the factory validates it strictly and throws PluginConfigError naming the offending field.
  */
 export type PluginFactory = (name: string, params: unknown, handle: PluginHandle) => Plugin;
+
+/** Receives one plugin call's duration; engines call it only when per-plugin timing is on. */
+export type PluginDurationHook = (extensionPoint: string, pluginType: string, pluginName: string, seconds: number) => void;
+
+/** A plugin that keeps per-endpoint state; the runner forwards datastore removals to it. */
+export interface EndpointStateHolder {
+  removeEndpoint(key: string): void;
+}
+
+/** A plugin with an index whose size is exported as a metric. */
+export interface IndexSizeReporter {
+  indexEntries(): number;
+}
+
+export function holdsEndpointState(p: Plugin): p is Plugin & EndpointStateHolder {
+  return typeof (p as Partial<EndpointStateHolder>).removeEndpoint === 'function';
+}
+
+export function reportsIndexSize(p: Plugin): p is Plugin & IndexSizeReporter {
+  return typeof (p as Partial<IndexSizeReporter>).indexEntries === 'function';
+}
 
 export class PluginConfigError extends Error {
   readonly pluginName: string;

@@ -1,10 +1,10 @@
 /**
  * Scheduling contracts. The hot path passes caller-owned arrays: candidates live in a scratch Endpoint[]
  * with an explicit count `n`, scores go into a Float64Array. No plugin allocates per call in steady state.
- * Schedule -> PreRequest runs synchronously in one call, so a plugin may keep per-request scratch state on
- * its instance between score() and preRequest().
+ * A scheduling cycle and the PreRequest hooks after it run synchronously in one call, so a plugin may keep
+ * per-request scratch state on its instance between score() and preRequest().
  */
-import type { Endpoint } from '../datastore/endpoint.ts';
+import type { Endpoint } from './endpoint.ts';
 import type { LLMRequest } from './request.ts';
 import type { Plugin } from './plugin.ts';
 
@@ -31,14 +31,58 @@ export interface Picker extends Plugin {
   pick(request: LLMRequest, candidates: readonly Endpoint[], n: number, scores: Float64Array, out: Endpoint[]): number;
 }
 
-/** Runs after a pick, before the request is forwarded (e.g. record the prefix on the chosen endpoint). */
-export interface PreRequest extends Plugin {
-  preRequest(request: LLMRequest, picked: readonly Endpoint[], count: number): void;
+/** What one profile run chose. Scratch owned by the profile: valid until its next run. */
+export interface ProfileRunResult {
+  /** Picks in order of preference; only the first `count` are this run's. */
+  readonly endpoints: readonly Endpoint[];
+  readonly count: number;
 }
 
-/** Runs when a routed request ends, however it ends (success, error, cancel). */
-export interface ResponseComplete extends Plugin {
-  responseComplete(request: LLMRequest, endpoint: Endpoint): void;
+/** A profile as a profile handler sees it: filters -> scorers -> picker over the candidates. */
+export interface SchedulerProfile {
+  readonly name: string;
+  /** null when the profile chose nothing (every candidate filtered out, or no pick). */
+  run(request: LLMRequest, candidates: readonly Endpoint[]): ProfileRunResult | null;
+}
+
+/** Profile results of one cycle, by profile name; null for a profile that ran and chose nothing. */
+export type ProfileResults = ReadonlyMap<string, ProfileRunResult | null>;
+
+/** What a profile handler makes of the runs: the primary profile, or why the cycle failed. */
+export type ProfileHandlerOutcome =
+  | { readonly ok: true; readonly primaryProfileName: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Decides which profiles run for a request, in what order, and which result is primary (upstream
+ * ProfileHandler Pick / ProcessResults). The engine calls pick() until it returns no profile, running each
+ * returned profile and adding its result, then processResults() once.
+ */
+export interface ProfileHandler extends Plugin {
+  pick(request: LLMRequest, profiles: readonly SchedulerProfile[], results: ProfileResults): readonly SchedulerProfile[];
+  processResults(request: LLMRequest, results: ProfileResults): ProfileHandlerOutcome;
+}
+
+/** One scheduling cycle's outcome: one result per profile that ran, and the primary one. */
+export interface SchedulingResult {
+  readonly ok: true;
+  readonly profileResults: ProfileResults;
+  readonly primaryProfileName: string;
+  /** profileResults.get(primaryProfileName), never null. */
+  readonly primary: ProfileRunResult;
+}
+
+export interface SchedulingFailure {
+  readonly ok: false;
+  readonly reason: string;
+}
+
+/** Scratch owned by the scheduler: valid until its next schedule() call. */
+export type ScheduleOutcome = SchedulingResult | SchedulingFailure;
+
+/** The scheduler as request control sees it: runs the profiles, nothing else. */
+export interface Scheduler {
+  schedule(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleOutcome;
 }
 
 export function isFilter(p: Plugin): p is Filter {
@@ -48,28 +92,8 @@ export function isScorer(p: Plugin): p is Scorer {
   return typeof (p as Partial<Scorer>).score === 'function';
 }
 export function isPicker(p: Plugin): p is Picker {
-  return typeof (p as Partial<Picker>).pick === 'function';
+  return typeof (p as Partial<Picker>).pick === 'function' && typeof (p as Partial<Picker>).maxEndpoints === 'number';
 }
-export function isPreRequest(p: Plugin): p is PreRequest {
-  return typeof (p as Partial<PreRequest>).preRequest === 'function';
-}
-export function isResponseComplete(p: Plugin): p is ResponseComplete {
-  return typeof (p as Partial<ResponseComplete>).responseComplete === 'function';
-}
-
-/** Outcome of one scheduling cycle. `endpoints` is scratch owned by the scheduler: copy before an await. */
-export type ScheduleResult =
-  | { readonly ok: true; readonly endpoints: readonly Endpoint[]; readonly count: number }
-  | { readonly ok: false; readonly reason: string };
-
-/** The scheduler as the director sees it. */
-export interface Scheduler {
-  schedule(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleResult;
-  /** Called when a routed request ends; fans out to ResponseComplete plugins. */
-  responseComplete(request: LLMRequest, endpoint: Endpoint): void;
-}
-
-/** Admission: decides from the candidates' load whether the pool is saturated (>= 1.0). */
-export interface SaturationDetector {
-  saturation(candidates: readonly Endpoint[]): number;
+export function isProfileHandler(p: Plugin): p is ProfileHandler {
+  return typeof (p as Partial<ProfileHandler>).processResults === 'function';
 }

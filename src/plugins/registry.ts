@@ -2,10 +2,11 @@
  * The wiring of in-tree plugins: the only module that imports concrete plugins. Adding a plugin is one
  * import plus one `register(type, factory)` line here.
  */
-import { createUtilizationDetector, UTILIZATION_DETECTOR_TYPE } from '../requestcontrol/saturation/utilization-detector.ts';
+import { createUtilizationDetector, UTILIZATION_DETECTOR_TYPE } from './flowcontrol/saturation-detector/utilization/utilization-detector.ts';
 import { PluginRegistry } from '../scheduling/plugin-registry.ts';
 import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
+import { createSingleProfileHandler, SINGLE_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/single/single.ts';
 import { createWeightedRandomPicker, WEIGHTED_RANDOM_PICKER_TYPE } from './scheduling/picker/weighted-random/weighted-random.ts';
 import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/kv-cache-utilization/kv-cache-utilization.ts';
 import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/scorer/kv-estimate/kv-estimate.ts';
@@ -26,11 +27,12 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
   registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
   registry.register(WEIGHTED_RANDOM_PICKER_TYPE, createWeightedRandomPicker);
+  // Profile handlers
+  registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   // Saturation detector (also a Filter)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
 
   // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
-  registry.ignore('single-profile-handler', 'the first profile always runs');
   registry.ignore('approx-prefix-cache-producer', 'prefix-cache-scorer hashes and indexes prompts itself; its parameters go on the scorer');
   registry.ignore('openai-parser', 'the OpenAI request parser is built in');
   registry.ignore('metrics-data-source', 'metrics scraping is configured by command-line flags');

@@ -3,7 +3,7 @@
  * (metadata namespace envoy.lb.subset_hint, key x-gateway-destination-endpoint-subset). Matches on IP only,
  * as upstream does (a pod's ranks share its IP).
  */
-import { hostOf, type Endpoint } from '../datastore/endpoint.ts';
+import { hostOf, type Endpoint } from '../framework/endpoint.ts';
 
 /**
  * Returns `all` itself when there is no hint (no copy), else the matching subset written into `out`.

@@ -15,16 +15,21 @@ interface CodeInfo {
   status: number;
   /** OpenAI error `type`. */
   type: string;
+  /** llm-d's x-llm-d-request-dropped-reason for requests dropped before dispatch ('' = not a drop). */
+  dropReason?: string;
 }
+
+/** The response header naming why a request was dropped (llm-d Router pkg/common/error). */
+export const DROPPED_REASON_HEADER = 'x-llm-d-request-dropped-reason';
 
 const CODES: Record<ErrorCode, CodeInfo> = {
   BAD_REQUEST: { status: 400, type: 'invalid_request_error' },
   MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
   BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   // Upstream maps scheduler failures (all endpoints filtered out) to 429 ResourceExhausted as well.
-  SHED: { status: 429, type: 'rate_limit_exceeded' },
+  SHED: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-saturated' },
   SCHEDULING_FAILED: { status: 429, type: 'rate_limit_exceeded' },
-  NO_ENDPOINT: { status: 503, type: 'service_unavailable' },
+  NO_ENDPOINT: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints' },
   INTERNAL: { status: 500, type: 'internal_error' },
 };
 
@@ -40,6 +45,9 @@ export class EppError extends Error {
   }
   get status(): number {
     return CODES[this.code].status;
+  }
+  get dropReason(): string {
+    return CODES[this.code].dropReason ?? '';
   }
 }
 

@@ -9,7 +9,17 @@ const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: Endpoint
 
 function registry() {
   // A plugin type that implements no scheduling extension point, to test the "not a filter..." error.
-  return inTreePluginRegistry().register('test-noop', (name) => ({ type: 'test-noop', name }));
+  return inTreePluginRegistry()
+    .register('test-noop', (name) => ({ type: 'test-noop', name }))
+    .register('test-needs-x', (name) => ({ type: 'test-needs-x', name, consumes: { required: ['x'] } }))
+    .register('test-x-needs-y', (name) => ({ type: 'test-x-needs-y', name, produces: ['x'], consumes: { optional: ['y'] } }))
+    .register('test-y-needs-x', (name) => ({ type: 'test-y-needs-x', name, produces: ['y'], consumes: { optional: ['x'] } }))
+    .register('test-pre', (name, params) => ({
+      type: 'test-pre',
+      name,
+      ...(params as object),
+      preRequest: () => {},
+    }));
 }
 
 function load(text: string | undefined, handle: PluginHandle = testHandle()): LoadedSchedulerConfig {
@@ -87,9 +97,10 @@ saturationDetector:
     picker: 'max-score-picker/2',
   });
   assert.equal(loaded.saturationDetector, loaded.plugins.get('utilization-detector'));
+  assert.equal(loaded.scheduler.handler, loaded.plugins.get('single-profile-handler'), 'the configured handler is the one that runs');
   assert.deepEqual(
     loaded.warnings.map((w) => w.split(':')[0]),
-    ['featureGates', 'dataLayer', 'parser', 'plugins[0]', 'plugins[1]'],
+    ['featureGates', 'dataLayer', 'parser', 'plugins[0]'],
   );
 });
 
@@ -141,21 +152,48 @@ test('config: legacy inline saturationDetector thresholds', () => {
   assert.equal(d.config.metricsStalenessMs, 500);
 });
 
-test('config: several profiles compile, the first runs, and a warning says so', () => {
-  const loaded = load(`${HEAD}plugins:
-- type: queue-scorer
-- type: kv-cache-utilization-scorer
-schedulingProfiles:
-- name: prefill
-  plugins:
-  - pluginRef: queue-scorer
-- name: decode
-  plugins:
-  - pluginRef: kv-cache-utilization-scorer
-`);
-  assert.equal(loaded.scheduler.profiles.length, 2);
-  assert.equal(loaded.scheduler.primaryProfile.name, 'prefill');
-  assert.ok(loaded.warnings.some((w) => /only the first \("prefill"\) runs/.test(w)));
+test('config: one profile and no handler gets a single-profile-handler, as upstream', () => {
+  const loaded = load(`${HEAD}plugins:\n- type: queue-scorer\n`);
+  assert.equal(loaded.scheduler.handler.type, 'single-profile-handler');
+  assert.equal(loaded.plugins.get('single-profile-handler'), loaded.scheduler.handler);
+  const named = load(`${HEAD}plugins:\n- type: single-profile-handler\n  name: mine\n- type: queue-scorer\n`);
+  assert.equal(named.scheduler.handler.name, 'mine');
+});
+
+/** PreRequest order of a config whose test-pre plugins produce and consume the given keys. */
+function preRequestOrder(plugins: { name: string; produces?: string[]; consumes?: object }[]): string[] {
+  const text = `${HEAD}plugins:\n${plugins.map((p) => `- type: test-pre\n  name: ${p.name}\n  parameters: ${JSON.stringify({ produces: p.produces, consumes: p.consumes })}\n`).join('')}`;
+  return load(text).requestControl.preRequest.map((p) => p.name);
+}
+
+const orderCases: { name: string; plugins: { name: string; produces?: string[]; consumes?: object }[]; want: string[] }[] = [
+  { name: 'no declarations: config order', plugins: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], want: ['a', 'b', 'c'] },
+  { name: 'a consumer listed first runs after its producer', plugins: [{ name: 'reader', consumes: { optional: ['k'] } }, { name: 'writer', produces: ['k'] }], want: ['writer', 'reader'] },
+  {
+    name: 'a chain runs producer to consumer, others keep config order',
+    plugins: [{ name: 'c', consumes: { required: ['y'] } }, { name: 'free' }, { name: 'b', produces: ['y'], consumes: { optional: ['x'] } }, { name: 'a', produces: ['x'] }],
+    want: ['free', 'a', 'b', 'c'],
+  },
+  { name: 'two producers of one key both run before its consumer', plugins: [{ name: 'r', consumes: { optional: ['k'] } }, { name: 'w1', produces: ['k'] }, { name: 'w2', produces: ['k'] }], want: ['w1', 'w2', 'r'] },
+  { name: 'an optional key with no producer changes nothing', plugins: [{ name: 'r', consumes: { optional: ['none'] } }, { name: 'w' }], want: ['r', 'w'] },
+];
+for (const c of orderCases) {
+  test(`config: hook order: ${c.name}`, () => assert.deepEqual(preRequestOrder(c.plugins), c.want));
+}
+
+test('config: prefix-cache-scorer\'s PreRequest runs before kv-estimate-scorer\'s, whatever the config order', () => {
+  const loaded = load(`${HEAD}plugins:\n- type: kv-estimate-scorer\n- type: prefix-cache-scorer\n`);
+  assert.deepEqual(
+    loaded.requestControl.preRequest.map((p) => p.type),
+    ['prefix-cache-scorer', 'kv-estimate-scorer'],
+  );
+  // The profile keeps the config's order: only hooks are reordered.
+  assert.deepEqual(loaded.scheduler.profiles[0]!.scorers.map((s) => s.type), ['kv-estimate-scorer', 'prefix-cache-scorer']);
+});
+
+test('config: an optional key nobody produces is a warning', () => {
+  const loaded = load(`${HEAD}plugins:\n- type: kv-estimate-scorer\n`);
+  assert.ok(loaded.warnings.includes('plugin "kv-estimate-scorer" (kv-estimate-scorer) consumes "prefix-cache-match", which no configured plugin produces'), loaded.warnings.join('\n'));
 });
 
 test('config: warnings for an unreferenced plugin and a weight on a non-scorer', () => {
@@ -230,8 +268,38 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
   },
   {
     name: 'profile references a compatibility-only type',
+    text: `${HEAD}plugins:\n- type: openai-parser\n${PROFILE('  - pluginRef: openai-parser\n')}`,
+    want: /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef: plugin "openai-parser" has type "openai-parser", which is accepted only for compatibility/,
+  },
+  {
+    name: 'profile references the profile handler',
     text: `${HEAD}plugins:\n- type: single-profile-handler\n${PROFILE('  - pluginRef: single-profile-handler\n')}`,
-    want: /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef: plugin "single-profile-handler" has type "single-profile-handler", which is accepted only for compatibility/,
+    want: 'schedulingProfiles[0].plugins[0].pluginRef: plugin "single-profile-handler" (type "single-profile-handler") is not a filter, scorer or picker',
+  },
+  {
+    name: 'several profiles and no profile handler (upstream: a handler is required)',
+    text: `${HEAD}schedulingProfiles:\n- name: prefill\n- name: decode\n`,
+    want: 'plugins: no profile handler configured; 2 scheduling profiles need one (a single-profile-handler runs one profile)',
+  },
+  {
+    name: 'single-profile-handler beside two profiles',
+    text: `${HEAD}plugins:\n- type: single-profile-handler\nschedulingProfiles:\n- name: prefill\n- name: decode\n`,
+    want: 'plugins[0]: SingleProfileHandler cannot support multiple scheduling profiles (2 configured)',
+  },
+  {
+    name: 'two profile handlers',
+    text: `${HEAD}plugins:\n- type: single-profile-handler\n- type: single-profile-handler\n  name: second\n`,
+    want: 'plugins: multiple profile handlers found (plugins[0] "single-profile-handler", plugins[1] "second"); only one is allowed',
+  },
+  {
+    name: 'a required data key nobody produces',
+    text: `${HEAD}plugins:\n- type: test-needs-x\n`,
+    want: 'plugin "test-needs-x" (test-needs-x) consumes "x", which no configured plugin produces',
+  },
+  {
+    name: 'plugins that consume each other\'s data',
+    text: `${HEAD}plugins:\n- type: test-x-needs-y\n- type: test-y-needs-x\n`,
+    want: `plugins "test-x-needs-y", "test-y-needs-x" produce and consume each other's data (a cycle): no order runs each producer first`,
   },
   {
     name: 'profile references a non-scheduling plugin',

@@ -1,26 +1,45 @@
 /**
- * Loads an `EndpointPickerConfig` into a running scheduler: instantiates the plugins through the registry,
- * resolves profile references, applies upstream defaults (name = type, weight 1, a max-score-picker for a
- * profile without a picker, a default profile when none is given, the utilization detector when no
- * saturation detector is given) and compiles each profile. All problems are reported at once.
+ * Loads an `EndpointPickerConfig`: instantiates the plugins through the registry, resolves profile
+ * references, applies upstream defaults (name = type, weight 1, a max-score-picker for a profile without a
+ * picker, a default profile when none is given, a single-profile-handler for one profile, the utilization
+ * detector when no saturation detector is given), compiles each profile into the scheduler and orders the
+ * request-control hooks by the data they produce and consume. All problems are reported at once.
  */
-import type { Plugin, PluginHandle } from '../framework/plugin.ts';
+import {
+  holdsEndpointState,
+  reportsIndexSize,
+  type Plugin,
+  type PluginHandle,
+} from '../framework/plugin.ts';
+import {
+  isAdmitter,
+  isDataProducer,
+  isPreRequest,
+  isResponseComplete,
+  isResponseReceived,
+  isSaturationDetector,
+  type RequestControlPlugins,
+  type SaturationDetector,
+} from '../framework/requestcontrol.ts';
 import {
   isFilter,
   isPicker,
+  isProfileHandler,
   isScorer,
   type Filter,
   type Picker,
-  type SaturationDetector,
+  type ProfileHandler,
   type Scorer,
 } from '../framework/scheduling.ts';
 import { parseEndpointPickerConfig, type ParsedConfig, type ProfileEntry } from './config-parse.ts';
+import { orderHooks } from './hook-order.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
 import type { ProfileSpec } from './profile.ts';
 import { SchedulerEngine, type SchedulerObserver } from './scheduler.ts';
 
 export const DEFAULT_PICKER_TYPE = 'max-score-picker';
 export const DEFAULT_SATURATION_DETECTOR_TYPE = 'utilization-detector';
+export const DEFAULT_PROFILE_HANDLER_TYPE = 'single-profile-handler';
 
 /** Used when no config is given: upstream's code default (weights 2/2/3 since PR #1827). */
 export const DEFAULT_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
@@ -62,6 +81,12 @@ export interface LoadOptions {
 export interface LoadedSchedulerConfig {
   readonly scheduler: SchedulerEngine;
   readonly saturationDetector: SaturationDetector;
+  /** Request-control hooks in run order (hook-order.ts). */
+  readonly requestControl: RequestControlPlugins;
+  /** Purges per-endpoint plugin state; wire to the datastore's 'endpointRemoved' event. */
+  removeEndpoint(key: string): void;
+  /** Sum of plugin index entries (prefix index size metric). */
+  indexEntries(): number;
   /** Every plugin instance by name, including defaults the loader added. */
   readonly plugins: ReadonlyMap<string, Plugin>;
   /** Accepted-but-ignored sections and types, ignored weights, unreferenced plugins. */
@@ -209,28 +234,74 @@ function compile(
       if (isFilter(p) || isScorer(p) || isPicker(p)) warnings.push(`plugins[${inst.index}]: "${name}" is not referenced by any profile`);
     }
   }
-  if (profiles.length > 1) {
-    warnings.push(
-      `schedulingProfiles: ${profiles.length} profiles; only the first ("${profiles[0]!.name}") runs (multi-profile handlers are not implemented)`,
-    );
-  }
-
+  const handler = resolveProfileHandler(instances, profiles.length, create, problems);
   const detector = resolveSaturationDetector(config, instances, create, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
 
   const all = new Map<string, Plugin>();
   for (const [name, inst] of instances) if (inst.plugin !== undefined) all.set(name, inst.plugin);
-  if (autoPicker !== undefined && !all.has(autoPicker.name)) all.set(autoPicker.name, autoPicker);
-  if (detector !== undefined && !all.has(detector.name)) all.set(detector.name, detector);
-  const pluginList = [...all.values()];
+  for (const extra of [autoPicker, handler, detector]) if (extra !== undefined && !all.has(extra.name)) all.set(extra.name, extra);
+  const order = orderHooks([...all.values()]);
+  problems.push(...order.problems);
+  warnings.push(...order.warnings);
+  if (problems.length > 0) throw new ConfigError(problems);
 
+  const ordered = order.ordered;
+  const stateHolders = ordered.filter(holdsEndpointState);
+  const indexReporters = ordered.filter(reportsIndexSize);
   return {
-    scheduler: new SchedulerEngine(specs, pluginList, options.observer),
+    scheduler: new SchedulerEngine(specs, handler!, options.observer),
     saturationDetector: detector!,
+    requestControl: {
+      dataProducers: ordered.filter(isDataProducer),
+      admitters: ordered.filter(isAdmitter),
+      preRequest: ordered.filter(isPreRequest),
+      responseReceived: ordered.filter(isResponseReceived),
+      responseComplete: ordered.filter(isResponseComplete),
+    },
+    removeEndpoint: (key) => {
+      for (const p of stateHolders) p.removeEndpoint(key);
+    },
+    indexEntries: () => {
+      let total = 0;
+      for (const p of indexReporters) total += p.indexEntries();
+      return total;
+    },
     plugins: all,
     warnings,
     usedDefault,
   };
+}
+
+/**
+ * Upstream: exactly one ProfileHandler; with one profile and none configured, a single-profile-handler is
+ * added; with several profiles one must be configured, and it cannot be the single-profile-handler.
+ */
+function resolveProfileHandler(
+  instances: ReadonlyMap<string, Instance>,
+  profileCount: number,
+  create: (type: string, name: string, params: unknown, path: string) => Plugin | undefined,
+  problems: string[],
+): ProfileHandler | undefined {
+  const handlers: { inst: Instance; plugin: ProfileHandler }[] = [];
+  for (const inst of instances.values()) if (inst.plugin !== undefined && isProfileHandler(inst.plugin)) handlers.push({ inst, plugin: inst.plugin });
+  if (handlers.length > 1) {
+    problems.push(`plugins: multiple profile handlers found (${handlers.map((h) => `plugins[${h.inst.index}] "${h.plugin.name}"`).join(', ')}); only one is allowed`);
+    return undefined;
+  }
+  const found = handlers[0];
+  if (found === undefined) {
+    if (profileCount > 1) {
+      problems.push(`plugins: no profile handler configured; ${profileCount} scheduling profiles need one (a single-profile-handler runs one profile)`);
+      return undefined;
+    }
+    const made = create(DEFAULT_PROFILE_HANDLER_TYPE, DEFAULT_PROFILE_HANDLER_TYPE, undefined, 'plugins (default profile handler)');
+    return made !== undefined && isProfileHandler(made) ? made : undefined;
+  }
+  if (found.plugin.type === DEFAULT_PROFILE_HANDLER_TYPE && profileCount > 1) {
+    problems.push(`plugins[${found.inst.index}]: SingleProfileHandler cannot support multiple scheduling profiles (${profileCount} configured)`);
+    return undefined;
+  }
+  return found.plugin;
 }
 
 /** Upstream: without profiles, one "default" profile references every filter, scorer and picker, in order. */
@@ -243,16 +314,12 @@ function defaultProfile(instances: ReadonlyMap<string, Instance>): ProfileEntry[
   return [{ name: 'default', plugins }];
 }
 
-function isSaturationDetector(p: Plugin): p is Plugin & SaturationDetector {
-  return typeof (p as Partial<SaturationDetector>).saturation === 'function';
-}
-
 function resolveSaturationDetector(
   config: ParsedConfig,
   instances: ReadonlyMap<string, Instance>,
   create: (type: string, name: string, params: unknown, path: string) => Plugin | undefined,
   problems: string[],
-): (Plugin & SaturationDetector) | undefined {
+): SaturationDetector | undefined {
   const entry = config.saturationDetector;
   if (entry === undefined || entry.kind === 'inline') {
     const params = entry?.kind === 'inline' ? entry.parameters : undefined;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Endpoint } from '../datastore/endpoint.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
 import type { PluginHandle } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
 import type { Filter, Picker, Scorer } from '../framework/scheduling.ts';

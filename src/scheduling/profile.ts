@@ -2,14 +2,12 @@
  * One scheduling profile compiled to flat arrays: filters -> weighted scorers -> one picker.
  * run() is the hot path. In steady state it allocates nothing: candidates are copied into a scratch array,
  * scores go into per-scorer Float64Arrays, totals into another, and the same result object is returned
- * every time (callers copy what they keep before the next call, as ScheduleResult documents).
+ * every time (callers copy what they keep before the next call, as ProfileRunResult documents).
  */
-import { Endpoint } from '../datastore/endpoint.ts';
+import { Endpoint } from '../framework/endpoint.ts';
+import type { PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
-import type { Filter, Picker, ScheduleResult, Scorer } from '../framework/scheduling.ts';
-
-/** Receives one plugin call's duration; set only when observability asks for per-plugin timing. */
-export type PluginDurationHook = (extensionPoint: string, pluginType: string, pluginName: string, seconds: number) => void;
+import type { Filter, Picker, ProfileRunResult, SchedulerProfile as ProfileContract, Scorer } from '../framework/scheduling.ts';
 
 export const FILTER_POINT = 'Filter';
 export const SCORER_POINT = 'Scorer';
@@ -27,14 +25,14 @@ export interface ProfileSpec {
 /** Fills grown scratch slots so the array stays packed with one element kind. */
 const PLACEHOLDER = new Endpoint('0.0.0.0', 0, '', '', 0, 'vllm');
 const MIN_CAPACITY = 16;
+const NO_CANDIDATES = 'no candidate endpoints';
 
-interface MutableSuccess {
-  readonly ok: true;
+interface MutableRunResult extends ProfileRunResult {
   readonly endpoints: Endpoint[];
   count: number;
 }
 
-export class SchedulerProfile {
+export class SchedulerProfile implements ProfileContract {
   readonly name: string;
   readonly filters: readonly Filter[];
   readonly scorers: readonly Scorer[];
@@ -52,10 +50,11 @@ export class SchedulerProfile {
   readonly #candidates: Endpoint[] = [];
   readonly #scores: Float64Array[];
   #totals = new Float64Array(0);
-  readonly #success: MutableSuccess;
-  readonly #noCandidates: ScheduleResult;
-  readonly #filteredOut: readonly ScheduleResult[];
-  readonly #noPick: ScheduleResult;
+  readonly #success: MutableRunResult;
+  readonly #filteredOut: readonly string[];
+  readonly #noPick: string;
+  /** Why the last run chose nothing ('' after a run that chose). */
+  lastFailure = '';
 
   constructor(spec: ProfileSpec, onPluginDuration: PluginDurationHook | null) {
     if (spec.weights.length !== spec.scorers.length) throw new Error('one weight per scorer');
@@ -68,19 +67,15 @@ export class SchedulerProfile {
     this.#scores = this.scorers.map(() => new Float64Array(0));
     const picked: Endpoint[] = [];
     for (let i = 0; i < spec.picker.maxEndpoints; i++) picked.push(PLACEHOLDER);
-    this.#success = { ok: true, endpoints: picked, count: 0 };
-    this.#noCandidates = { ok: false, reason: 'no candidate endpoints' };
-    this.#filteredOut = this.filters.map((f) => ({
-      ok: false as const,
-      reason: `filter "${f.name}" (${f.type}) in profile "${spec.name}" removed every candidate endpoint`,
-    }));
-    this.#noPick = { ok: false, reason: `picker "${spec.picker.name}" in profile "${spec.name}" picked no endpoint` };
+    this.#success = { endpoints: picked, count: 0 };
+    this.#filteredOut = this.filters.map((f) => `filter "${f.name}" (${f.type}) in profile "${spec.name}" removed every candidate endpoint`);
+    this.#noPick = `picker "${spec.picker.name}" in profile "${spec.name}" picked no endpoint`;
     this.#grow(MIN_CAPACITY);
   }
 
-  run(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleResult {
+  run(request: LLMRequest, candidates: readonly Endpoint[]): ProfileRunResult | null {
     let n = candidates.length;
-    if (n === 0) return this.#noCandidates;
+    if (n === 0) return this.#fail(NO_CANDIDATES);
     if (n > this.#capacity) this.#grow(n);
     const cands = this.#candidates;
     for (let i = 0; i < n; i++) cands[i] = candidates[i]!;
@@ -96,7 +91,7 @@ export class SchedulerProfile {
         n = filter.filter(request, cands, n);
         hook(FILTER_POINT, filter.type, filter.name, (performance.now() - t0) / 1000);
       }
-      if (n === 0) return this.#filteredOut[f]!;
+      if (n === 0) return this.#fail(this.#filteredOut[f]!);
     }
 
     const totals = this.#totals;
@@ -134,9 +129,15 @@ export class SchedulerProfile {
       count = picker.pick(request, cands, n, totals, picked);
       hook(PICKER_POINT, picker.type, picker.name, (performance.now() - t0) / 1000);
     }
-    if (count <= 0) return this.#noPick;
+    if (count <= 0) return this.#fail(this.#noPick);
     this.#success.count = count;
+    this.lastFailure = '';
     return this.#success;
+  }
+
+  #fail(reason: string): null {
+    this.lastFailure = reason;
+    return null;
   }
 
   /** Raw (clamped) scores of scorer `s` from the last run, for tests and debugging. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Endpoint } from '../datastore/endpoint.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
 import type { LLMRequest } from '../framework/request.ts';
-import type { Filter, ResponseComplete, Scorer } from '../framework/scheduling.ts';
+import type { Filter, ProfileHandler, ProfileResults, SchedulerProfile, Scorer } from '../framework/scheduling.ts';
 import { pickerRandom } from '../plugins/scheduling/picker/picker-random.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { loadSchedulerConfig, type LoadedSchedulerConfig } from './config.ts';
@@ -17,7 +17,15 @@ function load(text?: string, observer?: SchedulerObserver): LoadedSchedulerConfi
 
 function picked(result: ReturnType<SchedulerEngine['schedule']>): Endpoint[] {
   assert.ok(result.ok, result.ok ? '' : result.reason);
-  return result.endpoints.slice(0, result.count);
+  return result.primary.endpoints.slice(0, result.primary.count);
+}
+
+/** A scheduling cycle followed by the config's PreRequest hooks, as the director runs them. */
+function route(loaded: LoadedSchedulerConfig, req: LLMRequest, eps: readonly Endpoint[]): Endpoint[] {
+  const result = loaded.scheduler.schedule(req, eps);
+  const out = picked(result);
+  if (result.ok) for (const p of loaded.requestControl.preRequest) p.preRequest(req, result);
+  return out;
 }
 
 function endpoints(ms: EndpointMetrics[]): Endpoint[] {
@@ -68,21 +76,20 @@ schedulingProfiles:
 test('engine: prefix affinity sends a repeated long prompt back to the same endpoint', () => {
   pickerRandom.seed(1);
   const loaded = load();
-  const { scheduler } = loaded;
   const eps = endpoints([{ waitingQueue: 1 }, { waitingQueue: 1 }, { waitingQueue: 1 }, { waitingQueue: 1 }]);
   const prompt = text(4000, 1);
-  const first = picked(scheduler.schedule(makeRequest({ promptText: prompt }), eps))[0]!;
-  assert.ok(scheduler.indexEntries() > 0);
+  const first = route(loaded, makeRequest({ promptText: prompt }), eps)[0]!;
+  assert.ok(loaded.indexEntries() > 0);
   for (let i = 0; i < 10; i++) {
-    assert.equal(picked(scheduler.schedule(makeRequest({ promptText: prompt + ` question ${i}` }), eps))[0], first);
+    assert.equal(route(loaded, makeRequest({ promptText: prompt + ` question ${i}` }), eps)[0], first);
   }
   // Affinity (weight 3) outweighs a moderately longer queue (queue and kv weigh 2 each).
   first.waitingQueue = 2;
-  assert.equal(picked(scheduler.schedule(makeRequest({ promptText: prompt }), eps))[0], first);
+  assert.equal(route(loaded, makeRequest({ promptText: prompt }), eps)[0], first);
   // Purging the endpoint drops the affinity: the tie among equal loads no longer favours it.
-  scheduler.removeEndpoint(first.key);
-  assert.equal(scheduler.indexEntries(), 0);
-  assert.notEqual(picked(scheduler.schedule(makeRequest({ promptText: prompt }), eps))[0], first);
+  loaded.removeEndpoint(first.key);
+  assert.equal(loaded.indexEntries(), 0);
+  assert.notEqual(route(loaded, makeRequest({ promptText: prompt }), eps)[0], first);
 });
 
 test('engine: maxNumOfEndpoints 3 gives an ordered fallback list', () => {
@@ -115,11 +122,15 @@ function constScorer(name: string, values: number[]): Scorer {
   };
 }
 
-function engineWith(scorers: Scorer[], weights: number[], filters: Filter[] = [], observer?: SchedulerObserver, extra: object[] = []) {
+function singleHandler(): ProfileHandler {
+  return inTreePluginRegistry().factory('single-profile-handler')!('single-profile-handler', undefined, testHandle()) as ProfileHandler;
+}
+
+function engineWith(scorers: Scorer[], weights: number[], filters: Filter[] = [], observer?: SchedulerObserver) {
   const registry = inTreePluginRegistry();
   const picker = registry.factory('max-score-picker')!('max-score-picker', { maxNumOfEndpoints: 3 }, testHandle());
   const spec = { name: 'p', filters, scorers, weights, picker: picker as never };
-  return new SchedulerEngine([spec], [...filters, ...scorers, picker, ...(extra as never[])], observer);
+  return new SchedulerEngine([spec], singleHandler(), observer);
 }
 
 test('engine: weighted sum of scorers decides', () => {
@@ -136,7 +147,7 @@ test('engine: scores are clamped to [0,1], NaN -> 0', () => {
   const got = picked(engine.schedule(makeRequest(), eps));
   assert.deepEqual(got.slice(0, 2), [eps[2], eps[3]]);
   assert.ok(got[2] === eps[0] || got[2] === eps[1], 'NaN and -5 both clamp to 0 and tie');
-  assert.deepEqual([...engine.primaryProfile.lastScores(0).subarray(0, 4)], [0, 0, 1, 0.5]);
+  assert.deepEqual([...engine.profiles[0]!.lastScores(0).subarray(0, 4)], [0, 0, 1, 0.5]);
 });
 
 test('engine: filters compact candidates; an emptying filter fails the cycle with its name', () => {
@@ -153,8 +164,11 @@ test('engine: filters compact candidates; an emptying filter fails the cycle wit
   const dropAll: Filter = { type: 'test-filter', name: 'none', filter: () => 0 };
   assert.deepEqual(picked(engineWith([], [], [keepOdd]).schedule(makeRequest(), eps)), [eps[1]]);
   const r = engineWith([], [], [keepOdd, dropAll]).schedule(makeRequest(), eps);
-  assert.deepEqual(r, { ok: false, reason: 'filter "none" (test-filter) in profile "p" removed every candidate endpoint' });
-  assert.deepEqual(engineWith([], []).schedule(makeRequest(), []), { ok: false, reason: 'no candidate endpoints' });
+  assert.deepEqual(r, {
+    ok: false,
+    reason: `failed to run scheduler profile 'p'; profile "p": filter "none" (test-filter) in profile "p" removed every candidate endpoint`,
+  });
+  assert.deepEqual(engineWith([], []).schedule(makeRequest(), []), { ok: false, reason: `failed to run scheduler profile 'p'; profile "p": no candidate endpoints` });
 });
 
 test('engine: scratch grows with the pool and shrinking pools still work', () => {
@@ -170,7 +184,6 @@ test('engine: scratch grows with the pool and shrinking pools still work', () =>
 test('engine: observer hooks see each plugin and each cycle', () => {
   const calls: string[] = [];
   const cycles: boolean[] = [];
-  const done: ResponseComplete = { type: 'test-done', name: 'done', responseComplete: () => calls.push('called') };
   const engine = engineWith(
     [constScorer('a', [1, 0])],
     [1],
@@ -185,26 +198,82 @@ test('engine: observer hooks see each plugin and each cycle', () => {
         cycles.push(ok);
       },
     },
-    [done],
   );
   const eps = endpoints([{}, {}]);
   engine.schedule(makeRequest(), eps);
   engine.schedule(makeRequest(), []);
-  engine.responseComplete(makeRequest(), eps[0]!);
-  assert.deepEqual(calls, ['Scorer:test-scorer/a', 'Picker:max-score-picker/max-score-picker', 'called', 'ResponseComplete:test-done/done']);
+  const handler = 'single-profile-handler/single-profile-handler';
+  assert.deepEqual(calls, [
+    `ProfilePicker:${handler}`,
+    'Scorer:test-scorer/a',
+    'Picker:max-score-picker/max-score-picker',
+    `ProfilePicker:${handler}`,
+    `ProcessProfilesResults:${handler}`,
+    `ProfilePicker:${handler}`,
+    `ProfilePicker:${handler}`,
+    `ProcessProfilesResults:${handler}`,
+  ]);
   assert.deepEqual(cycles, [true, false]);
 });
 
-test('engine: PreRequest gets the picks in order', () => {
-  const seen: string[][] = [];
-  const recorder = {
-    type: 'test-pre',
-    name: 'pre',
-    preRequest: (_r: LLMRequest, p: readonly Endpoint[], count: number) => seen.push(p.slice(0, count).map((e) => e.podName)),
-  };
+test('engine: the result holds the primary profile\'s picks in order', () => {
   const eps = endpoints([{}, {}, {}]);
-  engineWith([constScorer('a', [0.1, 0.9, 0.5])], [1], [], undefined, [recorder]).schedule(makeRequest(), eps);
-  assert.deepEqual(seen, [['pod-1', 'pod-2', 'pod-0']]);
+  const result = engineWith([constScorer('a', [0.1, 0.9, 0.5])], [1]).schedule(makeRequest(), eps);
+  assert.ok(result.ok);
+  assert.equal(result.primaryProfileName, 'p');
+  assert.equal(result.profileResults.get('p'), result.primary);
+  assert.deepEqual(picked(result).map((e) => e.podName), ['pod-1', 'pod-2', 'pod-0']);
+});
+
+/** Runs profile "a", then "b" when a picked pod-0; primary = the last that ran. */
+function chainHandler(): ProfileHandler {
+  return {
+    type: 'test-chain',
+    name: 'chain',
+    pick(_r: LLMRequest, profiles: readonly SchedulerProfile[], results: ProfileResults) {
+      if (results.size === 0) return profiles.filter((p) => p.name === 'a');
+      const a = results.get('a');
+      if (results.size === 1 && a && a.endpoints[0]!.podName === 'pod-0') return profiles.filter((p) => p.name === 'b');
+      return [];
+    },
+    processResults(_r: LLMRequest, results: ProfileResults) {
+      const last = [...results.keys()].at(-1)!;
+      return results.get(last) ? { ok: true, primaryProfileName: last } : { ok: false, reason: `profile ${last} failed` };
+    },
+  };
+}
+
+test('engine: a profile handler picks profiles round by round and names the primary result', () => {
+  const registry = inTreePluginRegistry();
+  const picker = registry.factory('max-score-picker')!('max-score-picker', undefined, testHandle()) as never;
+  const engine = new SchedulerEngine(
+    [
+      { name: 'a', filters: [], scorers: [constScorer('first', [1, 0, 0])], weights: [1], picker },
+      { name: 'b', filters: [], scorers: [constScorer('last', [0, 0, 1])], weights: [1], picker },
+    ],
+    chainHandler(),
+  );
+  const eps = endpoints([{}, {}, {}]);
+  const result = engine.schedule(makeRequest(), eps);
+  assert.ok(result.ok);
+  assert.deepEqual([...result.profileResults.keys()], ['a', 'b']);
+  assert.equal(result.primaryProfileName, 'b');
+  assert.deepEqual(picked(result), [eps[2]]);
+  // Profile a picks pod-1 when pod-0 is gone: b never runs, a is primary.
+  const two = endpoints([{}, {}]).slice(1);
+  const only = engine.schedule(makeRequest(), two);
+  assert.ok(only.ok);
+  assert.deepEqual([...only.profileResults.keys()], ['a']);
+});
+
+test('engine: a handler that never stops picking is cut off with a clear reason', () => {
+  const registry = inTreePluginRegistry();
+  const picker = registry.factory('max-score-picker')!('max-score-picker', undefined, testHandle()) as never;
+  const forever: ProfileHandler = { type: 'test-forever', name: 'forever', pick: (_r, profiles) => profiles, processResults: () => ({ ok: true, primaryProfileName: 'p' }) };
+  const engine = new SchedulerEngine([{ name: 'p', filters: [], scorers: [], weights: [], picker }], forever);
+  const result = engine.schedule(makeRequest(), endpoints([{}]));
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? '' : result.reason, /kept picking profiles after 64 rounds/);
 });
 
 test('engine: no retained heap growth over 100k schedules with the default config', (t) => {

@@ -1,131 +1,109 @@
 /**
- * The scheduler engine: runs the primary profile, then the PreRequest plugins, and fans response completion
- * out to ResponseComplete plugins. It knows plugins only through the framework contracts.
- *
- * Profiles: every configured profile is compiled and validated, but only the first (primary) one runs, like
- * upstream's single-profile-handler. Multi-profile handlers (e.g. prefill/decode) are not implemented.
+ * The scheduler engine: runs the profiles its profile handler picks, then lets the handler name the primary
+ * result (upstream Scheduler.Schedule). It knows plugins only through the framework contracts; request-control
+ * hooks (PreRequest, ResponseComplete, ...) are the director's, not the scheduler's.
  */
-import type { Endpoint } from '../datastore/endpoint.ts';
-import type { Plugin } from '../framework/plugin.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
+import type { PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
-import {
-  isPreRequest,
-  isResponseComplete,
-  type PreRequest,
-  type ResponseComplete,
-  type ScheduleResult,
-  type Scheduler,
+import type {
+  ProfileHandler,
+  ProfileRunResult,
+  ScheduleOutcome,
+  Scheduler,
+  SchedulingFailure,
 } from '../framework/scheduling.ts';
-import { SchedulerProfile, type PluginDurationHook, type ProfileSpec } from './profile.ts';
+import { SchedulerProfile, type ProfileSpec } from './profile.ts';
 
-export const PRE_REQUEST_POINT = 'PreRequest';
-export const RESPONSE_COMPLETE_POINT = 'ResponseComplete';
+export const PROFILE_PICKER_POINT = 'ProfilePicker';
+export const PROCESS_PROFILES_RESULTS_POINT = 'ProcessProfilesResults';
 
 /** Observability hooks, fixed at construction so the hot path tests one precomputed field. */
 export interface SchedulerObserver {
   /** Per-plugin call duration (e.g. inference_extension_plugin_duration_seconds). Off when absent. */
   readonly onPluginDuration?: PluginDurationHook | undefined;
-  /** Duration of one scheduling cycle, PreRequest excluded (e.g. ..._scheduler_e2e_duration_seconds). */
+  /** Duration of one scheduling cycle (e.g. ..._scheduler_e2e_duration_seconds). */
   readonly onScheduleDuration?: ((seconds: number, ok: boolean) => void) | undefined;
 }
 
-/** A plugin that keeps per-endpoint state; the engine forwards datastore removals to it. */
-export interface EndpointStateHolder {
-  removeEndpoint(key: string): void;
-}
+/** A profile handler that loops pick() forever is a bug; the engine stops it here. */
+const MAX_PICK_ROUNDS = 64;
 
-/** A plugin with an index whose size is exported as a metric. */
-export interface IndexSizeReporter {
-  indexEntries(): number;
-}
-
-function holdsEndpointState(p: Plugin): p is Plugin & EndpointStateHolder {
-  return typeof (p as Partial<EndpointStateHolder>).removeEndpoint === 'function';
-}
-function reportsIndexSize(p: Plugin): p is Plugin & IndexSizeReporter {
-  return typeof (p as Partial<IndexSizeReporter>).indexEntries === 'function';
+interface MutableSchedulingResult {
+  readonly ok: true;
+  readonly profileResults: Map<string, ProfileRunResult | null>;
+  primaryProfileName: string;
+  primary: ProfileRunResult;
 }
 
 export class SchedulerEngine implements Scheduler {
   readonly profiles: readonly SchedulerProfile[];
-  readonly #primary: SchedulerProfile;
-  readonly #preRequest: readonly PreRequest[];
-  readonly #responseComplete: readonly ResponseComplete[];
-  readonly #stateHolders: readonly EndpointStateHolder[];
-  readonly #indexReporters: readonly IndexSizeReporter[];
+  readonly handler: ProfileHandler;
   readonly #onPluginDuration: PluginDurationHook | null;
   readonly #onScheduleDuration: ((seconds: number, ok: boolean) => void) | null;
+  /** Reused every cycle: callers copy what they keep before the next schedule(). */
+  readonly #result: MutableSchedulingResult;
 
-  /**
-   * @param profiles compiled in order; the first is primary.
-   * @param plugins every plugin instance of the config: those implementing PreRequest / ResponseComplete run
-   *   on every request, whether or not a profile references them (as upstream's request-control config).
-   */
-  constructor(profiles: readonly ProfileSpec[], plugins: readonly Plugin[], observer: SchedulerObserver = {}) {
+  constructor(profiles: readonly ProfileSpec[], handler: ProfileHandler, observer: SchedulerObserver = {}) {
     if (profiles.length === 0) throw new Error('a scheduler needs at least one profile');
     this.#onPluginDuration = observer.onPluginDuration ?? null;
     this.#onScheduleDuration = observer.onScheduleDuration ?? null;
     this.profiles = profiles.map((p) => new SchedulerProfile(p, this.#onPluginDuration));
-    this.#primary = this.profiles[0]!;
-    const unique = [...new Set(plugins)];
-    this.#preRequest = unique.filter(isPreRequest);
-    this.#responseComplete = unique.filter(isResponseComplete);
-    this.#stateHolders = unique.filter(holdsEndpointState);
-    this.#indexReporters = unique.filter(reportsIndexSize);
+    this.handler = handler;
+    this.#result = { ok: true, profileResults: new Map(), primaryProfileName: '', primary: { endpoints: [], count: 0 } };
   }
 
-  get primaryProfile(): SchedulerProfile {
-    return this.#primary;
+  profile(name: string): SchedulerProfile | undefined {
+    return this.profiles.find((p) => p.name === name);
   }
 
-  schedule(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleResult {
+  schedule(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleOutcome {
     const onCycle = this.#onScheduleDuration;
     const t0 = onCycle === null ? 0 : performance.now();
-    const result = this.#primary.run(request, candidates);
-    if (onCycle !== null) onCycle((performance.now() - t0) / 1000, result.ok);
-    if (result.ok) this.#runPreRequest(request, result.endpoints, result.count);
+    const outcome = this.#cycle(request, candidates);
+    if (onCycle !== null) onCycle((performance.now() - t0) / 1000, outcome.ok);
+    return outcome;
+  }
+
+  #cycle(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleOutcome {
+    const handler = this.handler;
+    const hook = this.#onPluginDuration;
+    const result = this.#result;
+    const results = result.profileResults;
+    results.clear();
+    for (let round = 0; ; round++) {
+      if (round === MAX_PICK_ROUNDS) return failure(`profile handler "${handler.name}" kept picking profiles after ${round} rounds`);
+      const t0 = hook === null ? 0 : performance.now();
+      const picked = handler.pick(request, this.profiles, results);
+      if (hook !== null) hook(PROFILE_PICKER_POINT, handler.type, handler.name, (performance.now() - t0) / 1000);
+      if (picked.length === 0) break;
+      for (let i = 0; i < picked.length; i++) {
+        const profile = picked[i]!;
+        results.set(profile.name, profile.run(request, candidates));
+      }
+    }
+    if (results.size === 0) return failure(`profile handler "${handler.name}" ran no profile`);
+    const t1 = hook === null ? 0 : performance.now();
+    const processed = handler.processResults(request, results);
+    if (hook !== null) hook(PROCESS_PROFILES_RESULTS_POINT, handler.type, handler.name, (performance.now() - t1) / 1000);
+    if (!processed.ok) return failure(this.#explain(processed.reason));
+    const primary = results.get(processed.primaryProfileName);
+    if (!primary) return failure(this.#explain(`primary profile "${processed.primaryProfileName}" has no result`));
+    result.primaryProfileName = processed.primaryProfileName;
+    result.primary = primary;
     return result;
   }
 
-  responseComplete(request: LLMRequest, endpoint: Endpoint): void {
-    const plugins = this.#responseComplete;
-    const hook = this.#onPluginDuration;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      if (hook === null) {
-        p.responseComplete(request, endpoint);
-      } else {
-        const t0 = performance.now();
-        p.responseComplete(request, endpoint);
-        hook(RESPONSE_COMPLETE_POINT, p.type, p.name, (performance.now() - t0) / 1000);
-      }
+  /** The handler's reason, followed by why each failed profile chose nothing. */
+  #explain(reason: string): string {
+    let why = reason;
+    for (const [name, r] of this.#result.profileResults) {
+      if (r === null) why += `; profile "${name}": ${this.profile(name)?.lastFailure || 'no result'}`;
     }
+    return why;
   }
+}
 
-  /** Purges per-endpoint plugin state; wire to the datastore's 'endpointRemoved' event. */
-  removeEndpoint(key: string): void {
-    for (const p of this.#stateHolders) p.removeEndpoint(key);
-  }
-
-  /** Sum of plugin index entries (prefix index size metric). */
-  indexEntries(): number {
-    let total = 0;
-    for (const p of this.#indexReporters) total += p.indexEntries();
-    return total;
-  }
-
-  #runPreRequest(request: LLMRequest, picked: readonly Endpoint[], count: number): void {
-    const plugins = this.#preRequest;
-    const hook = this.#onPluginDuration;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      if (hook === null) {
-        p.preRequest(request, picked, count);
-      } else {
-        const t0 = performance.now();
-        p.preRequest(request, picked, count);
-        hook(PRE_REQUEST_POINT, p.type, p.name, (performance.now() - t0) / 1000);
-      }
-    }
-  }
+function failure(reason: string): SchedulingFailure {
+  return { ok: false, reason };
 }

@@ -2,24 +2,19 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
-import type { DatastoreReader } from '../datastore/datastore.ts';
-import { Endpoint } from '../datastore/endpoint.ts';
+import { Endpoint } from '../framework/endpoint.ts';
 import { ManualClock } from '../framework/clock.ts';
-import type { PluginHandle } from '../framework/plugin.ts';
+import type { EndpointLookup, PluginHandle } from '../framework/plugin.ts';
 import { LLMRequest } from '../framework/request.ts';
+import type { SchedulingResult } from '../framework/scheduling.ts';
 
 export const TEST_STALENESS_MS = 2000;
 /** Start of the test clock: far enough from 0 that "2 x staleness ago" is still a positive time. */
 export const TEST_NOW = 1_000_000;
 
-const emptyDatastore: DatastoreReader = {
-  pool: () => undefined,
+const noEndpoints: EndpointLookup = {
   endpoints: () => [],
   endpoint: () => undefined,
-  model: () => undefined,
-  objective: () => undefined,
-  rewriteRule: () => undefined,
-  synced: () => true,
 };
 
 export interface TestHandle extends PluginHandle {
@@ -28,7 +23,7 @@ export interface TestHandle extends PluginHandle {
 
 export function testHandle(metricsStalenessMs = TEST_STALENESS_MS): TestHandle {
   return {
-    datastore: emptyDatastore,
+    endpoints: noEndpoints,
     clock: new ManualClock(TEST_NOW),
     logger: pino({ level: 'silent' }),
     metricsStalenessMs,
@@ -144,4 +139,10 @@ export function retainedHeapGrowth(fn: () => void, calls: number): number | unde
   for (let i = 0; i < calls; i++) fn();
   gc();
   return process.memoryUsage().heapUsed - before;
+}
+
+/** A one-profile scheduling result that picked `picked` (primary first), as PreRequest hooks receive it. */
+export function scheduledOn(...picked: Endpoint[]): SchedulingResult {
+  const primary = { endpoints: picked, count: picked.length };
+  return { ok: true, profileResults: new Map([['default', primary]]), primaryProfileName: 'default', primary };
 }

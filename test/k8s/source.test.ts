@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Datastore } from '../../src/datastore/datastore.ts';
-import type { Endpoint } from '../../src/datastore/endpoint.ts';
+import type { Endpoint } from '../../src/framework/endpoint.ts';
 import { startKubernetesSource, type KubernetesSource, type KubernetesSourceOptions } from '../../src/k8s/source.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
 import { captureLogger, silentLogger, until } from './helpers.ts';

@@ -3,7 +3,7 @@
  * bench/README.md "Tuning" gives the numbers. (The kv-estimate prototype that used to live here became the
  * production kv-estimate-scorer, src/plugins/scheduling/scorer/kv-estimate/.)
  */
-import type { Endpoint } from '../../../src/datastore/endpoint.ts';
+import type { Endpoint } from '../../../src/framework/endpoint.ts';
 import type { Plugin, PluginHandle } from '../../../src/framework/plugin.ts';
 import type { LLMRequest } from '../../../src/framework/request.ts';
 import type { Scorer } from '../../../src/framework/scheduling.ts';

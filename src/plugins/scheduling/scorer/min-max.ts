@@ -3,7 +3,7 @@
  * all equal -> 1; an endpoint with stale or never-scraped metrics scores 0 (the worst) and is left out of min
  * and max. `read` is a module-level accessor per scorer.
  */
-import type { Endpoint } from '../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../framework/endpoint.ts';
 import type { Clock } from '../../../framework/clock.ts';
 import type { PluginHandle } from '../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../framework/request.ts';

@@ -3,7 +3,7 @@
  * k = 1 is one pass with reservoir tie-break (no shuffle, sort or copy, unlike the upstream picker);
  * k > 1 is a partial selection that yields an ordered fallback list.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Picker } from '../../../../framework/scheduling.ts';

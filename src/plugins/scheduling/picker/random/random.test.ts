@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import { pickerContract } from '../../../../scheduling/plugin-contract.ts';
 import { makeEndpoint, makeRequest, testHandle } from '../../../../scheduling/testing.ts';
 import { pickerRandom } from '../picker-random.ts';

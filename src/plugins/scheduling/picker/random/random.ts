@@ -1,5 +1,5 @@
 /** random-picker: ignores scores; picks uniformly, k > 1 by a partial Fisher-Yates over reused index scratch. */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Picker } from '../../../../framework/scheduling.ts';

@@ -4,7 +4,7 @@
  * score <= 0 get key -Infinity, so they come last in random order; when every score is <= 0 the pick is
  * uniform.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Picker } from '../../../../framework/scheduling.ts';

@@ -2,7 +2,7 @@
  * kv-cache-utilization-scorer (Distribution): 1 - kvCacheUsage, absolute (not relative to the other
  * candidates). Stale or never-scraped metrics count as a full cache: score 0.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { Clock } from '../../../../framework/clock.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';

@@ -7,7 +7,7 @@
  * so a positional cache maps candidate i to its load, checked by endpoint identity, and the Map is read only
  * when the candidate at position i changed: 0.58 us.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 
 export class EndpointLoad {
   readonly key: string;

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
+import { PREFIX_CACHE_MATCH_KEY } from '../../../../framework/data-keys.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
 import {
   makeEndpoint,
   makeRequest,
+  scheduledOn,
   retainedHeapGrowth,
   TEST_NOW,
   testHandle,
@@ -37,7 +39,7 @@ function prompt(tokens: number): LLMRequest {
 /** Score then record the pick, as the scheduler does. */
 function route(s: KvEstimateScorer, req: LLMRequest, eps: readonly Endpoint[], to: Endpoint): void {
   scores(s, eps, req);
-  s.preRequest(req, [to], 1);
+  s.preRequest(req, scheduledOn(to));
 }
 
 function near(actual: number, want: number, what = ''): void {
@@ -47,7 +49,7 @@ function near(actual: number, want: number, what = ''): void {
 scorerContract('kv-estimate-scorer', (h) => {
   const s = createKvEstimateScorer('kv-estimate-scorer', undefined, h);
   // Dispatch to an endpoint outside the suite's sets, so the suite runs the lookup and settle paths too.
-  s.preRequest(prompt(100), [makeEndpoint(900, CACHE)], 1);
+  s.preRequest(prompt(100), scheduledOn(makeEndpoint(900, CACHE)));
   return s;
 });
 
@@ -98,7 +100,7 @@ test('kv-estimate-scorer: back-to-back requests spread instead of herding on the
     for (let r = 0; r < 4; r++) {
       const out = scores(s, eps, prompt(100));
       const best = out.indexOf(Math.max(...out));
-      s.preRequest(prompt(100), [eps[best]!], 1);
+      s.preRequest(prompt(100), scheduledOn(eps[best]!));
       picked.add(best);
     }
     assert.equal(picked.size, spread ? 4 : 1, `prefillWeight ${weight}: picked ${[...picked]}`);
@@ -112,35 +114,37 @@ test('kv-estimate-scorer: each scraped waiting request counts waitingWeight x th
   const idle = makeEndpoint(1, CACHE);
   near(s.addedUsage(queued), 0, 'no mean prompt before any dispatch');
   const hit = prompt(300);
-  s.preRequest(hit, [sink], 1);
   hit.cachedPromptTokens = 100; // mean of uncached prompts: 200
+  s.preRequest(hit, scheduledOn(sink));
   const out = scores(s, [queued, idle]);
   near(out[0]!, 1 - (3 * 4 * 200) / CAPACITY, 'queued');
   near(out[1]!, 1, 'idle');
 });
 
-test('kv-estimate-scorer: the expected prefix-cache hit is not counted, whichever PreRequest runs first', () => {
-  for (const prefixFirst of [true, false]) {
-    const s = make({ prefillWeight: 1 });
-    const ep = makeEndpoint(0, CACHE);
-    const req = prompt(1000);
-    scores(s, [ep], req);
-    if (prefixFirst) req.cachedPromptTokens = 600;
-    s.preRequest(req, [ep], 1);
-    if (!prefixFirst) req.cachedPromptTokens = 600; // prefix-cache-scorer listed after this plugin
-    near(s.addedUsage(ep), (400 + 400) / CAPACITY, `prefix PreRequest first: ${prefixFirst}`);
-  }
+test('kv-estimate-scorer: the expected prefix-cache hit on the request is not counted, at once', () => {
+  const s = make({ prefillWeight: 1 });
+  const ep = makeEndpoint(0, CACHE);
+  const req = prompt(1000);
+  scores(s, [ep], req);
+  req.cachedPromptTokens = 600; // prefix-cache-scorer's PreRequest, which the loader runs first
+  s.preRequest(req, scheduledOn(ep));
+  near(s.addedUsage(ep), (400 + 400) / CAPACITY);
 });
 
-test('kv-estimate-scorer: a discount settled after a scrape does not leak into the new count', () => {
+test('kv-estimate-scorer: consumes the prefix-cache match key, so the loader runs its producer first', () => {
+  assert.deepEqual(make().consumes, { optional: [PREFIX_CACHE_MATCH_KEY] });
+});
+
+test('kv-estimate-scorer: a scrape resets the pending count of earlier dispatches', () => {
   const s = make({ prefillWeight: 0 });
   const ep = makeEndpoint(0, CACHE);
   const req = prompt(1000);
-  s.preRequest(req, [ep], 1);
   req.cachedPromptTokens = 600;
+  s.preRequest(req, scheduledOn(ep));
+  near(s.addedUsage(ep), 400 / CAPACITY, 'before the scrape');
   ep.metricsUpdatedAt = TEST_NOW + 50;
-  s.preRequest(prompt(700), [ep], 1);
-  near(s.addedUsage(ep), 700 / CAPACITY);
+  s.preRequest(prompt(700), scheduledOn(ep));
+  near(s.addedUsage(ep), 700 / CAPACITY, 'after the scrape');
 });
 
 test('kv-estimate-scorer: without a cache size the scraped usage alone counts, unless capacityTokens is set', () => {
@@ -218,7 +222,7 @@ test('kv-estimate-scorer: score and preRequest retain no heap across dispatches,
   const growth = retainedHeapGrowth(() => {
     s.score(req, eps, eps.length, out);
     const ep = eps[i++ % eps.length]!;
-    s.preRequest(req, [ep], 1);
+    s.preRequest(req, scheduledOn(ep));
     h.clock.advance(0.1);
     if ((i & 7) === 0) ep.metricsUpdatedAt = h.clock.now();
   }, 100_000);

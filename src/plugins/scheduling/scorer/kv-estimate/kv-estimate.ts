@@ -14,13 +14,15 @@
  * scrape taken right after a dispatch shows the request admitted, not its prefill done. waitingTokens covers
  * requests the server has queued (a full batch, not a full cache): they hold no KV yet but each is a prefill
  * ahead of a new request. Uncached = minus LLMRequest.cachedPromptTokens, the hit prefix-cache-scorer's
- * PreRequest expects.
+ * PreRequest expects (it runs first: this plugin consumes the key that one produces).
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { Clock } from '../../../../framework/clock.ts';
-import { PluginConfigError, type PluginHandle } from '../../../../framework/plugin.ts';
+import { PREFIX_CACHE_MATCH_KEY } from '../../../../framework/data-keys.ts';
+import { PluginConfigError, type DataDependencies, type PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
-import type { PreRequest, Scorer } from '../../../../framework/scheduling.ts';
+import type { PreRequest } from '../../../../framework/requestcontrol.ts';
+import type { SchedulingResult, Scorer } from '../../../../framework/scheduling.ts';
 import { durationMsParam, intParam, numberParam, readParams } from '../../../params.ts';
 import { EndpointLoads, type EndpointLoad } from './endpoint-loads.ts';
 
@@ -54,9 +56,12 @@ export const DEFAULT_KV_ESTIMATE_CONFIG: KvEstimateConfig = {
   capacityTokens: 0,
 };
 
+const CONSUMES: DataDependencies = { optional: [PREFIX_CACHE_MATCH_KEY] };
+
 export class KvEstimateScorer implements Scorer, PreRequest {
   readonly type = KV_ESTIMATE_SCORER_TYPE;
   readonly category = 'Distribution';
+  readonly consumes = CONSUMES;
   readonly name: string;
   readonly config: KvEstimateConfig;
   readonly #clock: Clock;
@@ -68,16 +73,9 @@ export class KvEstimateScorer implements Scorer, PreRequest {
    * them all to `now` is one shared factor exp((base - now) / decay) per call instead of an exp per candidate.
    */
   #base = Number.NaN;
-  /** Running mean of the uncached prompt tokens routed (0 until the first dispatch is settled). */
+  /** Running mean of the uncached prompt tokens routed (0 until the first dispatch). */
   #meanPrompt = 0;
 
-  // The last dispatch, whose prefix-cache discount is applied at the next call: PreRequest plugins run in
-  // config order, so prefix-cache-scorer may set request.cachedPromptTokens after this plugin's preRequest.
-  #lastRequest: LLMRequest | null = null;
-  #lastLoad: EndpointLoad | null = null;
-  #lastTokens = 0;
-  /** Scale of the last dispatch's recent tokens (exp((t - base) / decay) at its time t). */
-  #lastScale = 0;
 
   constructor(name: string, config: KvEstimateConfig, clock: Clock, stalenessMs: number) {
     this.name = name;
@@ -87,7 +85,6 @@ export class KvEstimateScorer implements Scorer, PreRequest {
   }
 
   score(_request: LLMRequest, candidates: readonly Endpoint[], n: number, out: Float64Array): void {
-    this.#settle();
     const now = this.#clock.now();
     const decayToNow = 1 / this.#scaleAt(now);
     const perWaiting = this.config.waitingWeight * this.#meanPrompt;
@@ -111,30 +108,32 @@ export class KvEstimateScorer implements Scorer, PreRequest {
     }
   }
 
-  preRequest(request: LLMRequest, picked: readonly Endpoint[], count: number): void {
-    this.#settle();
+  /**
+   * Adds the pick's uncached prompt tokens to its load. LLMRequest.cachedPromptTokens is the expected hit
+   * prefix-cache-scorer wrote in its own preRequest, which the loader runs before this one (`consumes`).
+   */
+  preRequest(request: LLMRequest, result: SchedulingResult): void {
+    const { endpoints, count } = result.primary;
     if (count === 0) return;
-    const ep = picked[0]!;
+    const ep = endpoints[0]!;
     const load = this.#loads.of(ep);
     load.syncScrape(ep, this.config.capacityTokens);
     const scale = this.#scaleAt(this.#clock.now());
     const tokens = Math.ceil(request.promptText.length / CHARS_PER_TOKEN);
-    this.#add(load, tokens, scale);
-    this.#lastRequest = request;
-    this.#lastLoad = load;
-    this.#lastTokens = tokens;
-    this.#lastScale = scale;
+    const cached = request.cachedPromptTokens;
+    const uncached = cached < tokens ? tokens - cached : 0;
+    this.#add(load, uncached, scale);
+    const mean = this.#meanPrompt;
+    this.#meanPrompt = mean === 0 ? uncached : mean + MEAN_PROMPT_ALPHA * (uncached - mean);
   }
 
   /** Drops the endpoint's state; call on the datastore's endpointRemoved event. */
   removeEndpoint(key: string): void {
-    if (this.#lastLoad !== null && this.#lastLoad.key === key) this.#settle();
     this.#loads.remove(key);
   }
 
   /** The estimate's addition to ep's scraped KV use now (tests, debugging). */
   addedUsage(ep: Endpoint): number {
-    this.#settle();
     const scale = this.#scaleAt(this.#clock.now()); // first: it may move the base and rescale the loads
     const load = this.#loads.of(ep);
     load.syncScrape(ep, this.config.capacityTokens);
@@ -160,23 +159,6 @@ export class KvEstimateScorer implements Scorer, PreRequest {
     load.pendingShare = load.pendingTokens * inv;
     const recent = load.recentShare + this.config.prefillWeight * tokens * scale * inv;
     load.recentShare = recent > 0 ? recent : 0;
-  }
-
-  /**
-   * Takes the last dispatch's expected prefix-cache hit back out and adds its uncached size to the mean
-   * prompt. Runs first in every entry point, so the count it corrects is still the one the dispatch went
-   * into (a scrape since then resets it afterwards) and the time base has not moved since the dispatch.
-   */
-  #settle(): void {
-    const load = this.#lastLoad;
-    if (load === null) return;
-    const cached = this.#lastRequest!.cachedPromptTokens;
-    if (cached > 0) this.#add(load, -cached, this.#lastScale);
-    const uncached = cached < this.#lastTokens ? this.#lastTokens - cached : 0;
-    const mean = this.#meanPrompt;
-    this.#meanPrompt = mean === 0 ? uncached : mean + MEAN_PROMPT_ALPHA * (uncached - mean);
-    this.#lastRequest = null;
-    this.#lastLoad = null;
   }
 
   /**

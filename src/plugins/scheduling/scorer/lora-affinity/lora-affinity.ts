@@ -4,7 +4,7 @@
  *   in activeAdapters -> 1.0; else a free slot (active + waiting < maxLora) -> 0.8;
  *   else in waitingAdapters -> 0.6; else 0. Stale or never-scraped metrics -> 0.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { Clock } from '../../../../framework/clock.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';

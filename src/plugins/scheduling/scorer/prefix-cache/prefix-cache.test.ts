@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testText } from '../../../../scheduling/testing.ts';
+import { makeEndpoint, makeRequest, retainedHeapGrowth, scheduledOn, testHandle, testText } from '../../../../scheduling/testing.ts';
 import { createPrefixCacheScorer, type PrefixCacheScorer } from './prefix-cache.ts';
 
 const text = (len: number, seed: number): string => testText(len, seed);
@@ -23,14 +23,14 @@ function scores(s: PrefixCacheScorer, req: LLMRequest, eps: readonly Endpoint[])
 /** Warm one endpoint: score (as the engine does) then record it as the pick. */
 function route(s: PrefixCacheScorer, req: LLMRequest, eps: readonly Endpoint[], to: Endpoint): void {
   scores(s, req, eps);
-  s.preRequest(req, [to], 1);
+  s.preRequest(req, scheduledOn(to));
 }
 
 scorerContract('prefix-cache-scorer', (h) => {
   const s = createPrefixCacheScorer('prefix-cache-scorer', undefined, h);
   // Warm the index (on an endpoint outside the suite's sets) so the suite runs hashing and lookup, not
   // only the empty-index shortcut.
-  s.preRequest(makeRequest({ promptText: PROMPT }), [makeEndpoint(999)], 1);
+  s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(makeEndpoint(999)));
   return s;
 }, { request: () => makeRequest({ promptText: PROMPT }) });
 
@@ -75,21 +75,21 @@ test('prefix-cache-scorer: model and cache_salt are part of the key', () => {
 test('prefix-cache-scorer: short prompts are not indexed', () => {
   const s = make();
   const ep = makeEndpoint(0);
-  s.preRequest(makeRequest({ promptText: 'short' }), [ep], 1);
+  s.preRequest(makeRequest({ promptText: 'short' }), scheduledOn(ep));
   assert.equal(s.indexEntries(), 0);
 });
 
 test('prefix-cache-scorer: preRequest without a prior score() still indexes the request', () => {
   const s = make();
   const eps = [makeEndpoint(0), makeEndpoint(1)];
-  s.preRequest(makeRequest({ promptText: PROMPT }), [eps[1]!], 1);
+  s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(eps[1]!));
   assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [0, 1]);
 });
 
 test('prefix-cache-scorer: only the primary pick is indexed', () => {
   const s = make();
   const eps = [makeEndpoint(0), makeEndpoint(1)];
-  s.preRequest(makeRequest({ promptText: PROMPT }), [eps[0]!, eps[1]!], 2);
+  s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(eps[0]!, eps[1]!));
   assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [1, 0]);
 });
 
@@ -132,7 +132,7 @@ test('prefix-cache-scorer: auto-tuned LRU capacity keeps the leading blocks', ()
 test('prefix-cache-scorer: lruCapacityPerServer bounds entries per endpoint', () => {
   const s = make({ lruCapacityPerServer: 5, autoTune: false });
   const ep = makeEndpoint(0);
-  for (let i = 0; i < 20; i++) s.preRequest(makeRequest({ promptText: text(64 * 3, 100 + i) }), [ep], 1);
+  for (let i = 0; i < 20; i++) s.preRequest(makeRequest({ promptText: text(64 * 3, 100 + i) }), scheduledOn(ep));
   // Generational recency (prefix-index.ts): between capacity - capacity/4 and capacity.
   assert.ok(s.indexEntries() >= 3 && s.indexEntries() <= 5, `${s.indexEntries()} entries`);
 });
@@ -191,7 +191,7 @@ test('prefix-cache-scorer: legacy blockSize in characters is a fixed block size'
 test('prefix-cache-scorer: matching against a warm index retains no heap', (t) => {
   const s = make();
   const eps = Array.from({ length: 50 }, (_, i) => makeEndpoint(i));
-  for (let i = 0; i < 50; i++) s.preRequest(makeRequest({ promptText: PROMPT }), [eps[i]!], 1);
+  for (let i = 0; i < 50; i++) s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(eps[i]!));
   const req = makeRequest({ promptText: PROMPT });
   const out = new Float64Array(eps.length);
   const growth = retainedHeapGrowth(() => s.score(req, eps, eps.length, out), 100_000);
@@ -203,9 +203,9 @@ test('prefix-cache-scorer: matching against a warm index retains no heap', (t) =
 test('prefix-cache-scorer: preRequest indexes the blocks scored, even if the pick reports another block size', () => {
   const s = make();
   const warm = [makeEndpoint(0), makeEndpoint(1, { cacheBlockSize: 32 })];
-  s.preRequest(makeRequest({ promptText: 'w'.repeat(200) }), [makeEndpoint(7)], 1); // non-empty index
+  s.preRequest(makeRequest({ promptText: 'w'.repeat(200) }), scheduledOn(makeEndpoint(7))); // non-empty index
   const req = makeRequest({ promptText: PROMPT });
   scores(s, req, warm); // first reporting candidate: 32 tokens -> 128-char blocks -> 2 blocks
-  s.preRequest(req, [warm[0]!], 1);
+  s.preRequest(req, scheduledOn(warm[0]!));
   assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), warm), [1, 0]);
 });

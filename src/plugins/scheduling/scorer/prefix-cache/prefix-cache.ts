@@ -5,11 +5,13 @@
  * Unlike upstream (producer + scorer since PR #2453) one plugin does both: it hashes in score() and reuses
  * those hashes in preRequest() of the same synchronous cycle.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
+import { PREFIX_CACHE_MATCH_KEY } from '../../../../framework/data-keys.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import { PluginConfigError } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
-import type { PreRequest, Scorer } from '../../../../framework/scheduling.ts';
+import type { PreRequest } from '../../../../framework/requestcontrol.ts';
+import type { SchedulingResult, Scorer } from '../../../../framework/scheduling.ts';
 import { boolParam, intParam, readParams } from '../../../params.ts';
 import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
 import { fingerprint } from './index-tables.ts';
@@ -44,9 +46,13 @@ export const DEFAULT_PREFIX_CACHE_CONFIG: PrefixCacheConfig = {
   lruCapacityPerServer: 31_250,
 };
 
+const PRODUCES = [PREFIX_CACHE_MATCH_KEY] as const;
+
 export class PrefixCacheScorer implements Scorer, PreRequest {
   readonly type = PREFIX_CACHE_SCORER_TYPE;
   readonly category = 'Affinity';
+  /** Writes LLMRequest.cachedPromptTokens in preRequest. */
+  readonly produces = PRODUCES;
   readonly name: string;
   readonly config: PrefixCacheConfig;
   readonly #index = new PrefixIndex();
@@ -110,7 +116,8 @@ export class PrefixCacheScorer implements Scorer, PreRequest {
     for (let c = 0; c < n; c++) out[c] = matched[c]! / blocks;
   }
 
-  preRequest(request: LLMRequest, picked: readonly Endpoint[], count: number): void {
+  preRequest(request: LLMRequest, result: SchedulingResult): void {
+    const { endpoints: picked, count } = result.primary;
     if (count === 0) return;
     const ep = picked[0]!;
     const blocks = this.#prepare(request, picked, count, true);

@@ -3,7 +3,7 @@
  * all equal -> 1. An endpoint with stale or never-scraped metrics scores 0 (the worst) and is left out of
  * min and max.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import { readParams } from '../../../params.ts';
 import { MinMaxScorer } from '../min-max.ts';

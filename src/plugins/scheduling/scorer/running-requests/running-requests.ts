@@ -3,7 +3,7 @@
  * (max - r) / (max - min); all equal -> 1. Stale or never-scraped metrics score 0 and are left out of min
  * and max.
  */
-import type { Endpoint } from '../../../../datastore/endpoint.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import { readParams } from '../../../params.ts';
 import { MinMaxScorer } from '../min-max.ts';

@@ -6,12 +6,13 @@
  * queue >= queueDepthThreshold x (1 + headroom) or KV >= min(1, kvCacheUtilThreshold x (1 + headroom));
  * when that would drop every candidate it keeps them all (fail open).
  */
-import type { Endpoint } from '../../datastore/endpoint.ts';
-import type { Clock } from '../../framework/clock.ts';
-import type { PluginHandle } from '../../framework/plugin.ts';
-import type { LLMRequest } from '../../framework/request.ts';
-import type { Filter, SaturationDetector } from '../../framework/scheduling.ts';
-import { durationMsParam, intParam, numberParam, readParams } from '../../plugins/params.ts';
+import type { Endpoint } from '../../../../framework/endpoint.ts';
+import type { Clock } from '../../../../framework/clock.ts';
+import type { PluginHandle } from '../../../../framework/plugin.ts';
+import type { LLMRequest } from '../../../../framework/request.ts';
+import type { SaturationDetector } from '../../../../framework/requestcontrol.ts';
+import type { Filter } from '../../../../framework/scheduling.ts';
+import { durationMsParam, intParam, numberParam, readParams } from '../../../params.ts';
 
 export const UTILIZATION_DETECTOR_TYPE = 'utilization-detector';
 

@@ -1,0 +1,7 @@
+/**
+ * Data keys in-tree plugins produce and consume (framework/plugin.ts DataKey). A key names a field of
+ * LLMRequest, so a consumer reads it without a lookup; the key only tells the loader who must run first.
+ */
+
+/** LLMRequest.cachedPromptTokens: prompt tokens the primary pick is expected to hold in its prefix cache. */
+export const PREFIX_CACHE_MATCH_KEY = 'prefix-cache-match';

@@ -1,0 +1,94 @@
+/**
+ * Request-control contracts: hooks the director runs around a scheduling cycle and on the way back
+ * (upstream framework/interface/requestcontrol). Every hook list runs in the order the config loader derives
+ * from what each plugin produces and consumes, then in config order.
+ *
+ *   DataProducer -> Admitter -> (scheduler) -> PreRequest -> ... -> ResponseReceived -> ResponseComplete
+ */
+import type { Endpoint } from './endpoint.ts';
+import type { Plugin } from './plugin.ts';
+import type { LLMRequest } from './request.ts';
+import type { SchedulingResult } from './scheduling.ts';
+
+/** Computes per-request data before scheduling (e.g. prefix-match info), for the candidates. */
+export interface DataProducer extends Plugin {
+  produce(request: LLMRequest, candidates: readonly Endpoint[]): void;
+}
+
+/** Admits or denies a request before scheduling: returns null to admit, else the reason for the denial. */
+export interface Admitter extends Plugin {
+  admit(request: LLMRequest, candidates: readonly Endpoint[]): string | null;
+}
+
+/** Runs after a pick, before the request is forwarded (e.g. record the prefix on the chosen endpoint). */
+export interface PreRequest extends Plugin {
+  preRequest(request: LLMRequest, result: SchedulingResult): void;
+}
+
+/** Runs when the response headers arrive from `endpoint` (the one that served, after any gateway retry). */
+export interface ResponseReceived extends Plugin {
+  responseReceived(request: LLMRequest, response: LLMResponse, endpoint: Endpoint): void;
+}
+
+/** Runs once when a routed request ends, however it ends; `response.cause` says how. */
+export interface ResponseComplete extends Plugin {
+  responseComplete(request: LLMRequest, response: LLMResponse, endpoint: Endpoint): void;
+}
+
+/** Admission: decides from the candidates' load whether the pool is saturated (>= 1.0). */
+export interface SaturationDetector extends Plugin {
+  saturation(candidates: readonly Endpoint[]): number;
+}
+
+/** The request-control hooks of a config, each list in run order. */
+export interface RequestControlPlugins {
+  readonly dataProducers: readonly DataProducer[];
+  readonly admitters: readonly Admitter[];
+  readonly preRequest: readonly PreRequest[];
+  readonly responseReceived: readonly ResponseReceived[];
+  readonly responseComplete: readonly ResponseComplete[];
+}
+
+/** How a routed request's response ended (upstream TerminationCause). */
+export type TerminationCause = 'natural' | 'client-disconnect' | 'error';
+
+/**
+ * What a request learned on the way back, filled by the director as the response passes. Times are in ms
+ * from the request's arrival at the picker. Every field is assigned up front (stable shape).
+ */
+export class LLMResponse {
+  /** HTTP status from the response headers; 0 until they arrive. */
+  status = 0;
+  /** content-type text/event-stream. */
+  streaming = false;
+  /** First response body byte; -1 when no body arrived. */
+  ttftMs = -1;
+  /** Request end (complete, cancelled or failed). */
+  durationMs = 0;
+  /** Response body bytes seen. */
+  bytes = 0;
+  /** Token usage from the response body; -1 when the body reported none. */
+  promptTokens = -1;
+  completionTokens = -1;
+  cachedTokens = -1;
+  cause: TerminationCause = 'natural';
+}
+
+export function isDataProducer(p: Plugin): p is DataProducer {
+  return typeof (p as Partial<DataProducer>).produce === 'function';
+}
+export function isAdmitter(p: Plugin): p is Admitter {
+  return typeof (p as Partial<Admitter>).admit === 'function';
+}
+export function isPreRequest(p: Plugin): p is PreRequest {
+  return typeof (p as Partial<PreRequest>).preRequest === 'function';
+}
+export function isResponseReceived(p: Plugin): p is ResponseReceived {
+  return typeof (p as Partial<ResponseReceived>).responseReceived === 'function';
+}
+export function isResponseComplete(p: Plugin): p is ResponseComplete {
+  return typeof (p as Partial<ResponseComplete>).responseComplete === 'function';
+}
+export function isSaturationDetector(p: Plugin): p is SaturationDetector {
+  return typeof (p as Partial<SaturationDetector>).saturation === 'function';
+}

@@ -1,0 +1,31 @@
+/** What the director decides for a request: where it goes and how to change it, or how to answer it now. */
+import type { Endpoint } from '../framework/endpoint.ts';
+import type { EppError } from './errors.ts';
+
+export interface HeaderMutation {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface RouteDecision {
+  readonly ok: true;
+  /** Comma-joined "ip:port" list for x-gateway-destination-endpoint and envoy.lb metadata, primary first. */
+  readonly destination: string;
+  /** Primary first, then fallbacks. */
+  readonly endpoints: readonly Endpoint[];
+  /** Request headers to set (destination, generated x-request-id, content-length of a rewritten body). */
+  readonly headers: readonly HeaderMutation[];
+  /** The request body to send instead of the client's (model rewrite); null = unchanged. */
+  readonly body: Buffer | null;
+}
+
+export interface ErrorDecision {
+  readonly ok: false;
+  /** HTTP status of the immediate response. */
+  readonly status: number;
+  readonly error: EppError;
+  /** x-llm-d-request-dropped-reason value; '' when the error is not a drop. */
+  readonly dropReason: string;
+}
+
+export type RequestDecision = RouteDecision | ErrorDecision;

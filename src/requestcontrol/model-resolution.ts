@@ -1,0 +1,57 @@
+/**
+ * Which model a request is served as, and at what priority: the x-gateway-model-name-rewrite header, else an
+ * InferenceModelRewrite rule, else the InferenceModel's weighted targets; then the InferenceObjective named
+ * by x-gateway-inference-objective (or the InferenceModel's criticality) decides whether it is sheddable.
+ */
+import type { LLMRequest } from '../framework/request.ts';
+import type { ModelSpec, ObjectiveSpec, RewriteRule } from '../datastore/resources.ts';
+import { EppError } from './errors.ts';
+import { HEADER_MODEL_REWRITE, HEADER_OBJECTIVE } from './headers.ts';
+import { weightedChoice } from './weighted-choice.ts';
+
+/** What model resolution reads from the datastore. */
+export interface ModelStore {
+  model(modelName: string): ModelSpec | undefined;
+  models(): readonly unknown[];
+  objective(name: string): ObjectiveSpec | undefined;
+  rewriteRule(modelName: string): RewriteRule | undefined;
+}
+
+/**
+ * Fills req.targetModel, req.objective, req.priority and req.sheddable from req.model and the headers.
+ * Returns the InferenceModel that names req.model, if any. Throws MODEL_NOT_FOUND when `strictModels` and
+ * nothing names the model.
+ */
+export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: boolean, random: () => number): ModelSpec | undefined {
+  const model = ds.model(req.model);
+  const headerTarget = req.headers.get(HEADER_MODEL_REWRITE);
+  let target = req.model;
+  if (headerTarget) {
+    target = headerTarget;
+  } else {
+    const rule = ds.rewriteRule(req.model);
+    const fromRule = rule && weightedChoice(rule.targets, random);
+    if (fromRule) {
+      target = fromRule.modelRewrite;
+    } else if (model && model.targetModels.length > 0) {
+      target = weightedChoice(model.targetModels, random)?.name ?? req.model;
+    } else if (!model && strictModels) {
+      throw new EppError('MODEL_NOT_FOUND', `The model \`${req.model}\` does not exist.`, 'model');
+    }
+  }
+  req.targetModel = target;
+
+  const objectiveName = req.headers.get(HEADER_OBJECTIVE) ?? '';
+  req.objective = objectiveName;
+  const objective = objectiveName ? ds.objective(objectiveName) : undefined;
+  req.priority = objective?.priority ?? 0;
+  if (objective) {
+    // InferenceObjective is the successor API: its priority decides (negative = sheddable).
+    req.sheddable = req.priority < 0;
+  } else {
+    // InferenceModel criticality; an unknown model while InferenceModels are in use is sheddable (upstream v1alpha2).
+    const criticality = model ? (model.criticality ?? 'Standard') : ds.models().length > 0 ? 'Sheddable' : 'Standard';
+    req.sheddable = criticality === 'Sheddable';
+  }
+  return model;
+}

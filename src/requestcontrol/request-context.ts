@@ -1,0 +1,31 @@
+/**
+ * One request's state from its headers to its completion, owned by the director. The ext_proc stream holds
+ * it and hands it back on every call; it never reads the fields below `request` and `subset`.
+ */
+import type { Endpoint } from '../framework/endpoint.ts';
+import { LLMRequest } from '../framework/request.ts';
+import { LLMResponse } from '../framework/requestcontrol.ts';
+import type { ModelMetrics } from '../observability/metrics.ts';
+import type { TailBuffer } from './usage.ts';
+
+export class RequestContext {
+  /** Filled by the stream (headers) and the director (body, model, priority). */
+  readonly request = new LLMRequest();
+  /** Filled by the director as the response passes. */
+  readonly response = new LLMResponse();
+  /** The gateway's subset hint ("ip:port" list); null when it sent none. Set by the stream. */
+  subset: readonly string[] | null = null;
+  /** performance.now() when the request headers arrived. */
+  receivedAt = 0;
+  requestIdGenerated = false;
+  /** The endpoint holding this request's in-flight count; null until routed, or when rejected. */
+  endpoint: Endpoint | null = null;
+  /** This request's metric label children, looked up once when it is routed. */
+  modelMetrics: ModelMetrics | null = null;
+  /** The target model differs from the client's: responses carry the client's name back. */
+  rewritten = false;
+  /** The response's last bytes, for its usage block. */
+  tail: TailBuffer | null = null;
+  /** handleResponseComplete ran. */
+  completed = false;
+}
