@@ -1,0 +1,89 @@
+/** A real Director over a real datastore and the default scheduler config, for request-control and stream tests. */
+import pino from 'pino';
+import { Datastore } from '../../src/datastore/datastore.ts';
+import type { ModelSpec, ObjectiveSpec, PodSpec, RewriteSpec } from '../../src/datastore/resources.ts';
+import type { Endpoint } from '../../src/framework/endpoint.ts';
+import type { LLMRequest } from '../../src/framework/request.ts';
+import type { LLMResponse, ResponseComplete, ResponseReceived } from '../../src/framework/requestcontrol.ts';
+import { PickerMetrics } from '../../src/observability/metrics.ts';
+import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
+import { Director } from '../../src/requestcontrol/director.ts';
+import { loadSchedulerConfig } from '../../src/scheduling/config.ts';
+import { testHandle } from '../../src/scheduling/testing.ts';
+
+export interface DirectorFixture {
+  readonly director: Director;
+  readonly datastore: Datastore;
+  readonly metrics: PickerMetrics;
+  readonly completed: { req: LLMRequest; res: LLMResponse; endpoint: Endpoint }[];
+  readonly received: string[];
+  readonly clock: { advance(ms: number): void };
+}
+
+export interface DirectorFixtureOptions {
+  models?: Partial<ModelSpec>[];
+  objectives?: Partial<ObjectiveSpec>[];
+  rewrites?: Partial<RewriteSpec>[];
+  strictModels?: boolean;
+  /** Queue depth every endpoint reports (>= 5 saturates the default detector). */
+  queue?: number;
+  pods?: number;
+  /** Fixed draw for weighted choices. */
+  random?: number;
+}
+
+export const NOW = 1_000_000;
+
+/** A director over a datastore of `pods` endpoints (10.0.0.1..n:8000), the default config and a recording hook. */
+export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture {
+  const datastore = new Datastore({ poolName: 'pool', poolNamespace: 'default' });
+  const pods: PodSpec[] = Array.from({ length: o.pods ?? 3 }, (_, i) => ({
+    name: `p${i}`,
+    namespace: 'default',
+    labels: { app: 'm' },
+    annotations: {},
+    ip: `10.0.0.${i + 1}`,
+    ready: true,
+    terminating: false,
+  }));
+  const meta = { namespace: 'default', poolRef: 'pool', createdAt: 0 };
+  datastore.replaceAll({
+    pools: [{ name: 'pool', namespace: 'default', group: 'inference.networking.k8s.io', selector: { app: 'm' }, targetPorts: [8000], appProtocol: 'http', failureMode: 'FailClose' }],
+    models: (o.models ?? []).map((m, i) => ({ name: `im${i}`, modelName: '', criticality: undefined, targetModels: [], ...meta, ...m })),
+    objectives: (o.objectives ?? []).map((x, i) => ({ name: `obj${i}`, priority: undefined, ...meta, ...x })),
+    rewrites: (o.rewrites ?? []).map((r, i) => ({ name: `rw${i}`, rules: [], ...meta, ...r })),
+    pods,
+  });
+  datastore.markSynced();
+  const handle = testHandle();
+  handle.clock.advance(NOW - handle.clock.now());
+  for (const ep of datastore.endpoints()) {
+    ep.metricsUpdatedAt = handle.clock.now();
+    ep.waitingQueue = o.queue ?? 0;
+  }
+  const logger = pino({ level: 'silent' });
+  const loaded = loadSchedulerConfig(undefined, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
+  const completed: DirectorFixture['completed'] = [];
+  const received: string[] = [];
+  const recorder: ResponseComplete & ResponseReceived = {
+    type: 'test-recorder',
+    name: 'recorder',
+    responseReceived: (_req, res, endpoint) => received.push(`${res.status}@${endpoint.key}`),
+    responseComplete: (req, res, endpoint) => completed.push({ req, res, endpoint }),
+  };
+  const metrics = new PickerMetrics(datastore, { stalenessMs: 60_000, now: () => handle.clock.now() });
+  const director = new Director({
+    datastore,
+    scheduler: loaded.scheduler,
+    saturation: loaded.saturationDetector,
+    plugins: { ...loaded.requestControl, responseReceived: [recorder], responseComplete: [...loaded.requestControl.responseComplete, recorder] },
+    metrics,
+    logger,
+    strictModels: o.strictModels ?? false,
+    disableSubsetFilter: false,
+    random: () => o.random ?? 0,
+    now: () => handle.clock.now(),
+  });
+  return { director, datastore, metrics, completed, received, clock: handle.clock };
+}
+
