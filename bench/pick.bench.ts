@@ -20,7 +20,7 @@ import { createPrefixCacheScorer } from '../src/plugins/scheduling/scorer/prefix
 import { hashPromptBlocks } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-hash.ts';
 import { loadSchedulerConfig } from '../src/scheduling/config.ts';
 import type { SchedulerEngine, SchedulerObserver } from '../src/scheduling/scheduler.ts';
-import { forcedGc, makeRequest, testHandle, testText, variedEndpoints } from '../src/scheduling/testing.ts';
+import { forcedGc, makeRequest, testHandle, testText, variedEndpoints } from '../test/support/scheduling/testing.ts';
 
 const BATCHES = 31;
 

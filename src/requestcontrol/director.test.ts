@@ -6,7 +6,7 @@ import type { PodSpec } from '../datastore/resources.ts';
 import { LLMRequest } from '../framework/request.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { loadSchedulerConfig } from '../scheduling/config.ts';
-import { testHandle } from '../scheduling/testing.ts';
+import { testHandle } from '../../test/support/scheduling/testing.ts';
 import { Director } from './director.ts';
 
 function director() {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Endpoint } from '../../../../datastore/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
-import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
+import { scorerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
 import {
   makeEndpoint,
   makeRequest,
@@ -12,7 +12,7 @@ import {
   variedEndpoints,
   type EndpointMetrics,
   type TestHandle,
-} from '../../../../scheduling/testing.ts';
+} from '../../../../../test/support/scheduling/testing.ts';
 import { createKvEstimateScorer, type KvEstimateScorer } from './kv-estimate.ts';
 
 /** 16-token blocks x 1000 = 16,000 tokens of KV. */

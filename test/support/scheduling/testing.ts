@@ -2,11 +2,11 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
-import type { DatastoreReader } from '../datastore/datastore.ts';
-import { Endpoint } from '../datastore/endpoint.ts';
-import { ManualClock } from '../framework/clock.ts';
-import type { PluginHandle } from '../framework/plugin.ts';
-import { LLMRequest } from '../framework/request.ts';
+import type { DatastoreReader } from '../../../src/datastore/datastore.ts';
+import { Endpoint } from '../../../src/datastore/endpoint.ts';
+import { ManualClock } from '../../../src/framework/clock.ts';
+import type { PluginHandle } from '../../../src/framework/plugin.ts';
+import { LLMRequest } from '../../../src/framework/request.ts';
 
 export const TEST_STALENESS_MS = 2000;
 /** Start of the test clock: far enough from 0 that "2 x staleness ago" is still a positive time. */
