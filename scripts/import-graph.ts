@@ -6,6 +6,9 @@
  *
  *   node scripts/import-graph.ts --cycles src     folder-level import cycles under src/, each with the imports behind it
  *   node scripts/import-graph.ts --edges bench    every folder edge under bench/ and the file imports behind it
+ *   ... --with-tests                               test files (*.test.ts) included, as they are not by default
+ * It reads the tree under the current directory, e.g. an older commit's:
+ *   git archive 3062310 src bench | tar -x -C /tmp/old && (cd /tmp/old && node $OLDPWD/scripts/import-graph.ts --cycles src)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve, sep } from 'node:path';
@@ -19,7 +22,9 @@ export interface FileImport {
   to: string;
 }
 
-/** Replaces comments, template literals and regex literals with spaces, so only real import statements match. */
+const SPECIFIER_BEFORE = /(?:\bfrom|\bimport\s*\(?)\s*$/;
+
+/** Replaces comments, template literals, regex literals and strings that cannot be specifiers with spaces. */
 export function blankNonCode(src: string): string {
   const out = src.split('');
   const blank = (a: number, b: number): void => {
@@ -45,6 +50,8 @@ export function blankNonCode(src: string): string {
     } else if (c === "'" || c === '"') {
       let j = i + 1;
       while (j < src.length && src[j] !== c && src[j] !== '\n') j += src[j] === '\\' ? 2 : 1;
+      // Only a string right after `from`, `import` or `import(` can be a specifier; other strings are blanked.
+      if (!SPECIFIER_BEFORE.test(src.slice(Math.max(0, i - 16), i))) blank(i + 1, Math.min(j, src.length));
       i = j + 1;
       prev = c;
     } else if (c === '`' || (c === '}' && templateDepth.length > 0 && templateDepth[templateDepth.length - 1] === braces)) {
@@ -258,8 +265,9 @@ export function formatCycle(cycle: readonly string[], imports: readonly FileImpo
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // The tree read is the current directory's, so the script can inspect another checkout (git worktree, git archive).
   const [mode, dir = 'src', flag] = process.argv.slice(2);
-  const imports = importsWithin(dir, { tests: flag === '--with-tests' });
+  const imports = importsWithin(dir, { tests: flag === '--with-tests' }, process.cwd());
   if (mode === '--cycles') {
     const cycles = folderCycles(imports);
     for (const c of cycles) console.log(formatCycle(c, imports));
