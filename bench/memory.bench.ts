@@ -14,7 +14,7 @@
  * @kubernetes/client-node bundle of npm run build; removed afterwards); `--source` runs the .ts files with Node's type stripping instead, which holds ~20 MB more.
  *
  * `--mode kubernetes` runs the picker in Kubernetes mode instead, against a fake API server in this process
- * (test/k8s/fake-apiserver.ts, on loopback) holding the pool and one pod per endpoint: what
+ * (test/support/k8s/fake-apiserver.ts, on loopback) holding the pool and one pod per endpoint: what
  * @kubernetes/client-node and the watches add.
  *
  * Run: npm exec -- node bench/memory.bench.ts [--endpoints 1000] [--capacities 5623,31250] [--mode standalone|kubernetes] [--source] [--unbundled] [--json FILE]
@@ -117,8 +117,8 @@ await kube?.close();
 
 /** The fake API server with the pool (targetPort: the farm's) and one ready pod per farm host. */
 async function startApiServer(port: number, hosts: string[]): Promise<{ kubeconfig: string; close(): Promise<void> }> {
-  const { FakeApiServer } = await import('../test/k8s/fake-apiserver.ts');
-  const { pod, pool } = await import('../test/k8s/objects.ts');
+  const { FakeApiServer } = await import('../test/support/k8s/fake-apiserver.ts');
+  const { pod, pool } = await import('../test/support/k8s/objects.ts');
   const server = await FakeApiServer.start();
   server.apply(pool('pool', { app: 'vllm' }, [port]));
   hosts.forEach((ip, i) => server.apply(pod(`vllm-${i}`, { ip })));

@@ -22,7 +22,7 @@ import { loadSchedulerConfig } from '../src/scheduling/config.ts';
 import type { SchedulerObserver } from '../src/scheduling/scheduler.ts';
 import type { LLMRequest } from '../src/framework/request.ts';
 import type { ScheduleOutcome } from '../src/framework/scheduling.ts';
-import { forcedGc, makeRequest, scheduledOn, testHandle, testText, variedEndpoints } from '../src/scheduling/testing.ts';
+import { forcedGc, makeRequest, scheduledOn, testHandle, testText, variedEndpoints } from '../test/support/scheduling/testing.ts';
 
 const BATCHES = 31;
 

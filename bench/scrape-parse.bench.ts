@@ -4,7 +4,7 @@
  *
  *   extract      src/datalayer extractor: scan the wanted names + aggregate (what each scrape runs)
  *   scan-only    PromScanner over the vLLM names with an empty sink
- *   naive-full   every line and label into objects (prom-text-naive.ts), then pick the same values
+ *   naive-full   every line and label into objects (test/support/datalayer/prom-text-naive.ts), then pick the same values
  *
  * Run: npm exec -- node bench/scrape-parse.bench.ts [msPerCase=700]
  * Each case warms up, then runs batches until its time budget is spent; prints ns per page (best batch
@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { extractorFor } from '../src/datalayer/engines.ts';
 import { ScrapedMetrics } from '../src/datalayer/scraped-metrics.ts';
 import { PromScanner, type SampleSink } from '../src/datalayer/prom-text.ts';
-import { parseNaive } from '../src/datalayer/prom-text-naive.ts';
+import { parseNaive } from '../test/support/datalayer/prom-text-naive.ts';
 
 const FIXTURES = new URL('../src/datalayer/testdata/', import.meta.url);
 const budgetMs = Number(process.argv[2] ?? 700);

@@ -1,48 +1,25 @@
 /** The `epp` binary as a user runs it: --help, startup errors that name the problem, readiness, SIGTERM. */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import { spawnChild, type TestChild } from './support/child.ts';
 import { EnvoyDriver, mutatedHeader } from './support/envoy-driver.ts';
 
 const BIN = fileURLToPath(new URL('../bin/epp.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../examples/standalone/resources.yaml', import.meta.url));
 
-function run(args: string[]): { exit: Promise<number | null>; stdout: () => string; stderr: () => string; kill: (s: NodeJS.Signals) => void; line: (re: RegExp) => Promise<string> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const waiters: { re: RegExp; resolve: (s: string) => void }[] = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      const m = out.split('\n').find((l) => w.re.test(l));
-      if (m) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
-  };
-  child.stdout.on('data', (d: Buffer) => {
-    out += d;
-    check();
-  });
-  child.stderr.on('data', (d: Buffer) => (err += d));
-  return {
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    stdout: () => out,
-    stderr: () => err,
-    kill: (s) => child.kill(s),
-    line: (re) => new Promise((resolve) => (waiters.push({ re, resolve }), check())),
-  };
+/** `epp <args>` as a child of test `t`, killed when the test ends; a wait for a line fails if it exits first. */
+function run(t: TestContext, args: string[]): TestChild {
+  return spawnChild(t, process.execPath, [BIN, ...args], { name: 'epp' });
 }
 
-test('--help lists the flags with their defaults and exits 0', async () => {
-  const p = run(['--help']);
+test('--help lists the flags with their defaults and exits 0', async (t) => {
+  const p = run(t, ['--help']);
   assert.equal(await p.exit, 0);
   for (const f of ['--grpc-port', '--grpc-health-port', '--metrics-port', '--secure-serving', '--cert-path', '--refresh-metrics-interval', '--metrics-staleness-threshold', '--config-file', '--config-text', '--resources', '--pool-name', '--v']) {
     assert.match(p.stdout(), new RegExp(`${f}\\b`), f);
@@ -50,25 +27,25 @@ test('--help lists the flags with their defaults and exits 0', async () => {
   assert.match(p.stdout(), /--grpc-port <int>\s+.*\(default 9002\)/);
 });
 
-test('an unknown flag and an invalid scheduler config stop startup with the problem named', async () => {
-  const a = run(['--no-such-flag']);
+test('an unknown flag and an invalid scheduler config stop startup with the problem named', async (t) => {
+  const a = run(t, ['--no-such-flag']);
   assert.equal(await a.exit, 2);
   assert.match(a.stderr(), /unknown flag --no-such-flag/);
   const dir = mkdtempSync(join(tmpdir(), 'epp-cli-'));
   const cfg = join(dir, 'bad.yaml');
   writeFileSync(cfg, 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\nplugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: default\n  plugins:\n  - pluginRef: nope\n');
-  const b = run(['--resources', EXAMPLE, '--config-file', cfg, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1']);
+  const b = run(t, ['--resources', EXAMPLE, '--config-file', cfg, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1']);
   assert.equal(await b.exit, 1);
   assert.match(b.stderr(), /schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef/);
   const bad = join(dir, 'bad-resources.yaml');
   writeFileSync(bad, 'apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: {name: p}\nspec: {targetPorts: [{number: 8000}]}\n');
-  const c = run(['--resources', bad, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1']);
+  const c = run(t, ['--resources', bad, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1']);
   assert.equal(await c.exit, 1);
   assert.match(c.stderr(), /selector/);
 });
 
-test('starts on the standalone example over TLS, reports ready, routes over TLS, stops cleanly on SIGTERM', async () => {
-  const p = run(['--resources', EXAMPLE, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--refresh-metrics-interval=1s']);
+test('starts on the standalone example over TLS, reports ready, routes over TLS, stops cleanly on SIGTERM', async (t) => {
+  const p = run(t, ['--resources', EXAMPLE, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--refresh-metrics-interval=1s']);
   // Startup's garbage is given back before the ports open (src/runtime/heap-compaction.ts), also without --expose-gc.
   const compacted = JSON.parse(await p.line(/heap compacted/)) as { ms: number | null; rssMB: number };
   assert.equal(typeof compacted.ms, 'number');

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleClientNode } from '../scripts/bundle-client-node.ts';
 import * as shim from '../src/k8s/client-node.ts';
-import { FakeApiServer } from './k8s/fake-apiserver.ts';
-import { NS, pod } from './k8s/objects.ts';
+import { FakeApiServer } from './support/k8s/fake-apiserver.ts';
+import { NS, pod } from './support/k8s/objects.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

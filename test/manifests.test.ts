@@ -15,9 +15,9 @@ import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/compare/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
 import { leaseNameForPool } from '../src/k8s/leader-election.ts';
 import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
-import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './k8s/chart-values.ts';
-import { renderChart } from './k8s/helm-render.ts';
-import { type Schema, structuralProblems, validate } from './k8s/openapi-schema.ts';
+import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './support/k8s/chart-values.ts';
+import { renderChart } from './support/k8s/helm-render.ts';
+import { type Schema, structuralProblems, validate } from './support/k8s/openapi-schema.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHART = join(ROOT, 'charts/epp');

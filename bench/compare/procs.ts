@@ -40,30 +40,35 @@ export function spawnNode(name: string, script: string, args: readonly string[],
   return child;
 }
 
-/** Resolves when `count` lines matching `re` were printed; rejects on exit or timeout. */
+/** Resolves when `count` lines matching `re` were printed; rejects on exit (also one before the call), a failed start or timeout. */
 export function waitForLines(child: Child, re: RegExp, count: number, timeoutMs: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const seen: string[] = [];
     for (const l of child.tail) if (re.test(l)) seen.push(l);
     if (seen.length >= count) return resolve(seen);
+    const p = child.proc;
+    if (p.exitCode !== null || p.signalCode !== null) return reject(new Error(`${child.name} exited (${p.exitCode ?? p.signalCode}) before it was ready:\n  ${child.tail.join('\n  ')}`));
     const onData = (): void => {
       seen.length = 0;
       for (const l of child.tail) if (re.test(l)) seen.push(l);
       if (seen.length >= count) done(null);
     };
-    const onExit = (code: number | null): void => done(new Error(`${child.name} exited (${code}) before it was ready:\n  ${child.tail.join('\n  ')}`));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => done(new Error(`${child.name} exited (${code ?? signal}) before it was ready:\n  ${child.tail.join('\n  ')}`));
+    const onError = (e: Error): void => done(new Error(`${child.name} could not start: ${e.message}`));
     const timer = setTimeout(() => done(new Error(`${child.name} not ready after ${timeoutMs} ms:\n  ${child.tail.join('\n  ')}`)), timeoutMs);
     const done = (err: Error | null): void => {
       clearTimeout(timer);
       child.proc.stdout?.off('data', onData);
       child.proc.stderr?.off('data', onData);
-      child.proc.off('exit', onExit);
+      child.proc.off('close', onExit);
+      child.proc.off('error', onError);
       if (err) reject(err);
       else resolve([...seen]);
     };
     child.proc.stdout?.on('data', onData);
     child.proc.stderr?.on('data', onData);
-    child.proc.once('exit', onExit);
+    child.proc.once('close', onExit);
+    child.proc.once('error', onError);
   });
 }
 

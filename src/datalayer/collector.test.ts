@@ -10,8 +10,8 @@ import { Datastore } from '../datastore/datastore.ts';
 import { ACTIVE_PORTS_ANNOTATION, ENGINE_LABEL, type PodSpec } from '../datastore/resources.ts';
 import { ManualClock } from '../framework/clock.ts';
 import { MetricsCollector, type MetricsCollectorOptions } from './collector.ts';
-import { FakeModelServer, ScrapeRecorder, type ScrapeResult } from './fake-model-server.test-util.ts';
-import { fixture, VLLM_FIXTURE } from './fixtures.test-util.ts';
+import { FakeModelServer, ScrapeRecorder, type ScrapeResult } from '../../test/support/datalayer/fake-model-server.ts';
+import { fixture, VLLM_FIXTURE } from '../../test/support/datalayer/fixtures.ts';
 
 const T = { timeout: 10_000 };
 const VLLM_PAGE = fixture(VLLM_FIXTURE);

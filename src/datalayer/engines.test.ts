@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { ENGINE_TYPES, type EngineType } from '../framework/endpoint.ts';
 import { ENGINE_SPECS, extractorFor } from './engines.ts';
 import { PromParseError } from './prom-text.ts';
-import { parseNaive } from './prom-text-naive.ts';
+import { parseNaive } from '../../test/support/datalayer/prom-text-naive.ts';
 import { ScrapedMetrics } from './scraped-metrics.ts';
-import { fixture, SGLANG_FIXTURE, TRITON_FIXTURE, VLLM_FIXTURE } from './fixtures.test-util.ts';
+import { fixture, SGLANG_FIXTURE, TRITON_FIXTURE, VLLM_FIXTURE } from '../../test/support/datalayer/fixtures.ts';
 
 function extract(engine: EngineType, page: string): ScrapedMetrics {
   const out = new ScrapedMetrics();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { EngineType } from '../framework/endpoint.ts';
 import { extractorFor } from './engines.ts';
 import { FamilyLocator } from './family-locator.ts';
-import { fixture, SGLANG_FIXTURE, TRITON_FIXTURE, VLLM_FIXTURE } from './fixtures.test-util.ts';
+import { fixture, SGLANG_FIXTURE, TRITON_FIXTURE, VLLM_FIXTURE } from '../../test/support/datalayer/fixtures.ts';
 import { ScrapedMetrics } from './scraped-metrics.ts';
 
 const VLLM_NAMES = extractorFor('vllm').names;

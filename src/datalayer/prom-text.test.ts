@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { labelEquals, labelValue, parseValue, PromParseError, PromScanner } from './prom-text.ts';
-import { parseNaive } from './prom-text-naive.ts';
-import { fixture, RecordingSink, SGLANG_FIXTURE, TRITON_FIXTURE, VLLM_FIXTURE } from './fixtures.test-util.ts';
+import { parseNaive } from '../../test/support/datalayer/prom-text-naive.ts';
+import { fixture, RecordingSink, SGLANG_FIXTURE, TRITON_FIXTURE, VLLM_FIXTURE } from '../../test/support/datalayer/fixtures.ts';
 
 function scan(page: string, names: string[]): RecordingSink {
   const sink = new RecordingSink(names);

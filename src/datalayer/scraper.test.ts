@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Endpoint } from '../framework/endpoint.ts';
 import { ManualClock } from '../framework/clock.ts';
-import { FakeModelServer } from './fake-model-server.test-util.ts';
+import { FakeModelServer } from '../../test/support/datalayer/fake-model-server.ts';
 import { EndpointScraper, type ScraperConfig } from './scraper.ts';
 
 const GOOD = 'vllm:num_requests_waiting{engine="0"} 4.0\nvllm:num_requests_running{engine="0"} 2.0\nvllm:kv_cache_usage_perc{engine="0"} 0.5\n' +

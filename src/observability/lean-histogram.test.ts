@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import client from 'prom-client';
-import { testRandom } from '../scheduling/testing.ts';
+import { testRandom } from '../../test/support/scheduling/testing.ts';
 import { LeanHistogram } from './lean-histogram.ts';
 
 const BUCKETS = [0.005, 0.025, 0.1, 1, 2.5, 10, 60];

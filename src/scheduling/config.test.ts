@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { PluginHandle } from '../framework/plugin.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { ConfigError, loadSchedulerConfig, type LoadedSchedulerConfig } from './config.ts';
-import { testHandle } from './testing.ts';
+import { testHandle } from '../../test/support/scheduling/testing.ts';
 
 const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
 

@@ -7,7 +7,7 @@ import { pickerRandom } from '../plugins/scheduling/picker/picker-random.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { loadSchedulerConfig, type LoadedSchedulerConfig } from './config.ts';
 import { SchedulerEngine, type SchedulerObserver } from './scheduler.ts';
-import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testText, variedEndpoints, type EndpointMetrics } from './testing.ts';
+import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testText, variedEndpoints, type EndpointMetrics } from '../../test/support/scheduling/testing.ts';
 
 const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
 

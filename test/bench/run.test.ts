@@ -2,24 +2,24 @@
  * A short end-to-end bench run (real processes: simulated fleet, picker, gateway, load generator) produces a
  * results.json with the documented shape, a report.md and a plot.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnChild } from '../support/child.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => resolve({ code, out }));
-  });
+/**
+ * `node bench/run.ts <args>`: exit code and stdout+stderr. It runs in its own process group, and the test's end
+ * kills the group: bench/run.ts starts a simulator and a picker and has no signal handler to stop them.
+ */
+async function run(t: TestContext, args: string[]): Promise<{ code: number | null; out: string }> {
+  const p = spawnChild(t, process.execPath, ['bench/run.ts', ...args], { name: 'bench/run.ts', cwd: ROOT, group: true });
+  const code = await p.exit;
+  return { code, out: p.stdout() + p.stderr() };
 }
 
 const STATS = ['p50', 'p90', 'p99'];
@@ -34,10 +34,10 @@ function assertRun(r: Record<string, unknown>): void {
   }
 }
 
-test('a short end-to-end run writes a valid results.json', { timeout: 120_000 }, async () => {
+test('a short end-to-end run writes a valid results.json', { timeout: 120_000 }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'bench-run-'));
   try {
-    const { code, out: log } = await run(['--scenario', 'e2e-small', '--mode', 'e2e', '--qps', '10', '--duration', '2', '--policies', 'round-robin,default', '--time-scale', '1', '--out', out]);
+    const { code, out: log } = await run(t, ['--scenario', 'e2e-small', '--mode', 'e2e', '--qps', '10', '--duration', '2', '--policies', 'round-robin,default', '--time-scale', '1', '--out', out]);
     assert.equal(code, 0, log);
     const file = join(out, 'e2e-small-e2e', 'results.json');
     const results = JSON.parse(readFileSync(file, 'utf8')) as { scenario: string; mode: string; setup: Record<string, unknown>; runs: Record<string, unknown>[] };

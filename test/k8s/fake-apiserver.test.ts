@@ -4,9 +4,9 @@ import { EventEmitter } from 'node:events';
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, KubeClient, type KubeObject } from '../../src/k8s/client.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { until } from './helpers.ts';
-import { NS, pod } from './objects.ts';
+import { FakeApiServer } from '../support/k8s/fake-apiserver.ts';
+import { until } from '../support/k8s/helpers.ts';
+import { NS, pod } from '../support/k8s/objects.ts';
 
 const PODS = `/api/v1/namespaces/${NS}/pods`;
 const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`;

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { KubeClient, type KubeObject } from '../../src/k8s/client.ts';
 import { Informer, keyOf } from '../../src/k8s/informer.ts';
-import { FakeApiServer, type RequestRecord } from './fake-apiserver.ts';
-import { silentLogger, until } from './helpers.ts';
-import { model, NS, pod } from './objects.ts';
+import { FakeApiServer, type RequestRecord } from '../support/k8s/fake-apiserver.ts';
+import { silentLogger, until } from '../support/k8s/helpers.ts';
+import { model, NS, pod } from '../support/k8s/objects.ts';
 
 const PODS = `/api/v1/namespaces/${NS}/pods`;
 const BACKOFF = { initialMs: 5, maxMs: 40 };

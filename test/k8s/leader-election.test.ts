@@ -7,9 +7,9 @@ import { Datastore } from '../../src/datastore/datastore.ts';
 import { KubeClient } from '../../src/k8s/client.ts';
 import { LeaderElector, leaseNameForPool, leaseNameForSelector } from '../../src/k8s/leader-election.ts';
 import { startKubernetesMode } from '../../src/k8s/mode.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { silentLogger } from './helpers.ts';
-import { NS, pod, pool } from './objects.ts';
+import { FakeApiServer } from '../support/k8s/fake-apiserver.ts';
+import { silentLogger } from '../support/k8s/helpers.ts';
+import { NS, pod, pool } from '../support/k8s/objects.ts';
 
 const LEASE = leaseNameForPool('pool');
 const LEASE_PATH = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${LEASE}`;

@@ -13,9 +13,9 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { startPicker, type PickerHandle } from '../../src/runner.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { silentLogger, until } from './helpers.ts';
-import { NS, pod, pool } from './objects.ts';
+import { FakeApiServer } from '../support/k8s/fake-apiserver.ts';
+import { silentLogger, until } from '../support/k8s/helpers.ts';
+import { NS, pod, pool } from '../support/k8s/objects.ts';
 
 type Status = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN' | 'UNKNOWN';
 const HealthClient = grpc.makeGenericClientConstructor(healthService, 'Health');

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { Datastore } from '../../src/datastore/datastore.ts';
 import type { Endpoint } from '../../src/framework/endpoint.ts';
 import { startKubernetesSource, type KubernetesSource, type KubernetesSourceOptions } from '../../src/k8s/source.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { captureLogger, silentLogger, until } from './helpers.ts';
-import { model, NS, objective, pod, pool, poolV1alpha2, rewrite } from './objects.ts';
+import { FakeApiServer } from '../support/k8s/fake-apiserver.ts';
+import { captureLogger, silentLogger, until } from '../support/k8s/helpers.ts';
+import { model, NS, objective, pod, pool, poolV1alpha2, rewrite } from '../support/k8s/objects.ts';
 
 interface Harness {
   server: FakeApiServer;

@@ -9,7 +9,7 @@ import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { Director } from '../../src/requestcontrol/director.ts';
 import { loadSchedulerConfig } from '../../src/scheduling/config.ts';
-import { testHandle } from '../../src/scheduling/testing.ts';
+import { testHandle } from './scheduling/testing.ts';
 
 export interface DirectorFixture {
   readonly director: Director;

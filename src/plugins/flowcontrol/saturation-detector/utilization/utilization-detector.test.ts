@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { filterContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, TEST_NOW, testHandle, type EndpointMetrics } from '../../../../scheduling/testing.ts';
+import { filterContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
+import { makeEndpoint, makeRequest, TEST_NOW, testHandle, type EndpointMetrics } from '../../../../../test/support/scheduling/testing.ts';
 import { createUtilizationDetector } from './utilization-detector.ts';
 
 filterContract('utilization-detector', (h) => createUtilizationDetector('utilization-detector', undefined, h));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
-import { pickerContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, testHandle } from '../../../../scheduling/testing.ts';
+import { pickerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
+import { makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
 import { pickerRandom } from '../picker-random.ts';
 import { createMaxScorePicker } from './max-score.ts';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import { PREFIX_CACHE_MATCH_KEY } from '../../../../framework/data-keys.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
-import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
+import { scorerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
 import {
   makeEndpoint,
   makeRequest,
@@ -14,7 +14,7 @@ import {
   variedEndpoints,
   type EndpointMetrics,
   type TestHandle,
-} from '../../../../scheduling/testing.ts';
+} from '../../../../../test/support/scheduling/testing.ts';
 import { createKvEstimateScorer, type KvEstimateScorer } from './kv-estimate.ts';
 
 /** 16-token blocks x 1000 = 16,000 tokens of KV. */

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
-import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, retainedHeapGrowth, scheduledOn, testHandle, testText } from '../../../../scheduling/testing.ts';
+import { scorerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
+import { makeEndpoint, makeRequest, retainedHeapGrowth, scheduledOn, testHandle, testText } from '../../../../../test/support/scheduling/testing.ts';
 import { createPrefixCacheScorer, type PrefixCacheScorer } from './prefix-cache.ts';
 
 const text = (len: number, seed: number): string => testText(len, seed);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testText } from '../../../../scheduling/testing.ts';
+import { testText } from '../../../../../test/support/scheduling/testing.ts';
 import { hashBytes, hashPromptBlocks, seedHash } from './prefix-hash.ts';
 
 function blocks(text: string, blockChars = 64, maxBlocks = 256, seed = [1, 2]): string[] {

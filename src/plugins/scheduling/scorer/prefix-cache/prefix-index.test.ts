@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testRandom } from '../../../../scheduling/testing.ts';
+import { testRandom } from '../../../../../test/support/scheduling/testing.ts';
 import { PrefixIndex } from './prefix-index.ts';
 
 test('prefix-index: add, has, per-endpoint isolation', () => {

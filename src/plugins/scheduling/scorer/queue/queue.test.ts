@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, TEST_NOW, testHandle, type EndpointMetrics } from '../../../../scheduling/testing.ts';
+import { scorerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
+import { makeEndpoint, makeRequest, TEST_NOW, testHandle, type EndpointMetrics } from '../../../../../test/support/scheduling/testing.ts';
 import { createQueueScorer } from './queue.ts';
 
 scorerContract('queue-scorer', (h) => createQueueScorer('queue-scorer', undefined, h));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scorerContract } from '../../../../scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, TEST_NOW, testHandle, type EndpointMetrics } from '../../../../scheduling/testing.ts';
+import { scorerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
+import { makeEndpoint, makeRequest, TEST_NOW, testHandle, type EndpointMetrics } from '../../../../../test/support/scheduling/testing.ts';
 import { createRunningRequestsScorer } from './running-requests.ts';
 
 scorerContract('running-requests-size-scorer', (h) => createRunningRequestsScorer('running-requests-size-scorer', undefined, h));

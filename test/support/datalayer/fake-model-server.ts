@@ -4,8 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Endpoint } from '../framework/endpoint.ts';
-import type { ScrapeHook } from './collector.ts';
+import type { Endpoint } from '../../../src/framework/endpoint.ts';
+import type { ScrapeHook } from '../../../src/datalayer/collector.ts';
 
 export type ServerMode = 'ok' | 'error' | 'hang' | 'slow';
 

@@ -2,11 +2,11 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
-import { Endpoint } from '../framework/endpoint.ts';
-import { ManualClock } from '../framework/clock.ts';
-import type { EndpointLookup, PluginHandle } from '../framework/plugin.ts';
-import { LLMRequest } from '../framework/request.ts';
-import type { SchedulingResult } from '../framework/scheduling.ts';
+import { Endpoint } from '../../../src/framework/endpoint.ts';
+import { ManualClock } from '../../../src/framework/clock.ts';
+import type { EndpointLookup, PluginHandle } from '../../../src/framework/plugin.ts';
+import { LLMRequest } from '../../../src/framework/request.ts';
+import type { SchedulingResult } from '../../../src/framework/scheduling.ts';
 
 export const TEST_STALENESS_MS = 2000;
 /** Start of the test clock: far enough from 0 that "2 x staleness ago" is still a positive time. */

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Endpoint } from '../framework/endpoint.ts';
-import type { PluginHandle } from '../framework/plugin.ts';
-import type { LLMRequest } from '../framework/request.ts';
-import type { Filter, Picker, Scorer } from '../framework/scheduling.ts';
+import type { Endpoint } from '../../../src/framework/endpoint.ts';
+import type { PluginHandle } from '../../../src/framework/plugin.ts';
+import type { LLMRequest } from '../../../src/framework/request.ts';
+import type { Filter, Picker, Scorer } from '../../../src/framework/scheduling.ts';
 import {
   makeEndpoint,
   makeRequest,

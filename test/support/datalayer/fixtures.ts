@@ -1,8 +1,8 @@
 /** Test helpers: the metrics page fixtures (testdata/), and a sink that records scanned samples. */
 import { readFileSync } from 'node:fs';
-import { labelValue, type SampleSink } from './prom-text.ts';
+import { labelValue, type SampleSink } from '../../../src/datalayer/prom-text.ts';
 
-const FIXTURES = new URL('./testdata/', import.meta.url);
+const FIXTURES = new URL('../../../src/datalayer/testdata/', import.meta.url);
 
 export const VLLM_FIXTURE = 'vllm-metrics-v0.30.0-qwen2.5-7b-lora.txt';
 export const SGLANG_FIXTURE = 'sglang-metrics-docs-llama3.1-8b.txt';
