@@ -36,7 +36,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY package.json ./
 COPY bin ./bin
-# dist/src/extproc/proto.js finds the protos at ../../../proto (the package root).
+# dist/src/extproc/codec/proto.js finds the protos at ../../../../proto (the package root).
 COPY proto ./proto
 # A numeric non-root user, so runAsNonRoot can verify it without /etc/passwd.
 USER 65532:65532

@@ -29,7 +29,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { BodySendMode } from '../src/extproc/proto.ts';
+import type { BodySendMode } from '../src/extproc/codec/proto.ts';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from './compare/procs.ts';
 import { Child } from './extproc-cost/children.ts';
 import type { ChildStats } from './extproc-cost/child-stats.ts';

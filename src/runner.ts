@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
-import type { BodySendMode } from './extproc/proto.ts';
+import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
 import type { PluginDurationHook, PluginHandle } from './framework/plugin.ts';
 import { HealthServer } from './observability/health.ts';

@@ -31,12 +31,12 @@ test('(b) no folder-level import cycle in bench/', BENCH_REORG, () => {
   assert.deepEqual(folderCycles(imports).map((c) => formatCycle(c, imports)), []);
 });
 
-test('(c) src/framework/ imports nothing outside src/framework/', REFACTOR, () => {
+test('(c) src/framework/ imports nothing outside src/framework/', () => {
   const out = srcImports.filter((i) => isUnder(i.from, 'src/framework') && !isUnder(i.to, 'src/framework'));
   assert.deepEqual(show(out), []);
 });
 
-test('(d) engines never import a plugin; outside src/plugins/ only the wiring does', REFACTOR, () => {
+test('(d) engines never import a plugin; outside src/plugins/ only the wiring does', () => {
   const toPlugins = srcImports.filter((i) => isUnder(i.to, 'src/plugins') && !isUnder(i.from, 'src/plugins'));
   assert.deepEqual(show(toPlugins.filter((i) => ENGINES.some((e) => isUnder(i.from, e)))), [], 'engines');
   assert.deepEqual(show(toPlugins.filter((i) => !WIRING.includes(i.from))), [], 'outside the wiring');

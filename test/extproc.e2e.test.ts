@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { lbMetadata, mutatedHeader } from './support/envoy-driver.ts';
 import { resourcesYaml, startFixture, type Fixture } from './support/picker-fixture.ts';
-import type { ProcessingResponse } from '../src/extproc/proto.ts';
+import type { ProcessingResponse } from '../src/extproc/codec/proto.ts';
 import { ManualClock } from '../src/framework/clock.ts';
 import type { FakeVllm } from './support/fake-vllm.ts';
 

@@ -1,7 +1,7 @@
 /** The load driver's framing and response classification, against proto-loader encodings. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extProcService, type ProcessingResponse } from '../../src/extproc/proto.ts';
+import { extProcService, type ProcessingResponse } from '../../src/extproc/codec/proto.ts';
 import * as msg from '../../src/extproc/messages.ts';
 import { EppError } from '../../src/requestcontrol/errors.ts';
 import { classify, frame, FrameReader, R_IMMEDIATE, R_REQUEST_BODY, R_REQUEST_HEADERS, R_RESPONSE_BODY, R_RESPONSE_HEADERS, type ResponseKind } from './grpc-frames.ts';

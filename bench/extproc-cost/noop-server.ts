@@ -1,6 +1,6 @@
 /**
  * Child process: the no-op ext_proc server the picker is measured against. Plain @grpc/grpc-js with the
- * @grpc/proto-loader service built from the same protos (src/extproc/proto.ts), answering every message with
+ * @grpc/proto-loader service built from the same protos (src/extproc/codec/proto.ts), answering every message with
  * the matching empty response. In FULL_DUPLEX_STREAMED it does what any body-reading processor must: waits
  * for the request body, answers the headers, then streams the body chunks back as they came; response body
  * chunks are streamed back at once.
@@ -8,7 +8,7 @@
  * Run by bench/extproc.bench.ts: node bench/extproc-cost/noop-server.ts
  */
 import * as grpc from '@grpc/grpc-js';
-import { extProcService, type ProcessingRequest, type ProcessingResponse } from '../../src/extproc/proto.ts';
+import { extProcService, type ProcessingRequest, type ProcessingResponse } from '../../src/extproc/codec/proto.ts';
 import { ready, serveStats } from './child-stats.ts';
 
 const EMPTY = {};

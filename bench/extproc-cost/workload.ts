@@ -7,7 +7,7 @@
  * variants share the system prompt, so the prefix index sees both hits and misses. The response is a ~300 B
  * chat completion with usage.
  */
-import { extProcClientConstructor, type BodySendMode, type ProcessingRequest } from '../../src/extproc/proto.ts';
+import { extProcClientConstructor, type BodySendMode, type ProcessingRequest } from '../../src/extproc/codec/proto.ts';
 import { frame } from './grpc-frames.ts';
 
 export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';

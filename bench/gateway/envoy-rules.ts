@@ -6,7 +6,7 @@
  *   `append` unset or false overwrites, true adds; `append_action` is ignored; host, :authority, :scheme,
  *   :method and x-envoy-* may not be changed; `:path` may.
  */
-import { loadExtProcPackage, type HeaderMutation, type HeaderValue, type PbStruct } from '../../src/extproc/proto.ts';
+import { loadExtProcPackage, type HeaderMutation, type HeaderValue, type PbStruct } from '../../src/extproc/codec/proto.ts';
 
 /** Lower-cased header name -> values, in arrival order; pseudo-headers (":path") included. */
 export type HeaderList = [string, string][];

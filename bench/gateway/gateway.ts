@@ -15,7 +15,7 @@ import { PassThrough } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { Agent } from 'undici';
-import { extProcClientConstructor, type ProcessingRequest, type ProcessingResponse, type StreamedBodyResponse } from '../../src/extproc/proto.ts';
+import { extProcClientConstructor, type ProcessingRequest, type ProcessingResponse, type StreamedBodyResponse } from '../../src/extproc/codec/proto.ts';
 import { baseline, type BaselineBalancer, type BaselineName } from '../compare/baselines.ts';
 import { Rng } from '../loadgen/rng.ts';
 import { applyMutation, get, httpStatus, MutationError, outgoingHeaders, requestHeaderList, servedMetadata, toHeaderMap, type HeaderList } from './envoy-rules.ts';

@@ -4,7 +4,7 @@
  * `append` stays unset (= overwrite in Envoy's ext_proc); append_action OVERWRITE_IF_EXISTS_OR_ADD is ignored by
  * Envoy and honoured by other data planes.
  */
-import type { CommonResponse, HeaderValueOption, ProcessingResponse, PbStruct } from './proto.ts';
+import type { CommonResponse, HeaderValueOption, ProcessingResponse, PbStruct } from './codec/proto.ts';
 import { DROPPED_REASON_HEADER, errorBody, type EppError } from '../requestcontrol/errors.ts';
 import { DESTINATION_HEADER } from '../requestcontrol/headers.ts';
 

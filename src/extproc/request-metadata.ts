@@ -1,5 +1,5 @@
 /** Reads headers and gateway metadata out of ext_proc request messages. */
-import type { HeaderMap, PbStruct, ProcessingRequest } from './proto.ts';
+import type { HeaderMap, PbStruct, ProcessingRequest } from './codec/proto.ts';
 import { DESTINATION_SERVED_KEY, LB_METADATA_NAMESPACE, SUBSET_HINT_KEY, SUBSET_HINT_NAMESPACE } from './messages.ts';
 
 /** Copies headers into `out` with lower-cased keys; the value is raw_value when non-empty, else value. */

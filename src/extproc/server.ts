@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import { EXT_PROC_SERVICE_NAME } from './proto.ts';
+import { EXT_PROC_SERVICE_NAME } from './codec/proto.ts';
 import { ExtProcStream, type StreamOptions } from './stream.ts';
 import { GrpcH2Server, type TlsMaterial } from './transport/h2-server.ts';
 import type { ServingStatus } from './transport/health-check.ts';

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import pino from 'pino';
 import { directorFixture, type DirectorFixture, type DirectorFixtureOptions } from '../../test/support/director-fixture.ts';
 import { REQUEST_BODY_FIELD, RESPONSE_BODY_FIELD } from './codec/streamed-body.ts';
-import { extProcService, type BodySendMode, type ProcessingRequest, type ProcessingResponse } from './proto.ts';
+import { extProcService, type BodySendMode, type ProcessingRequest, type ProcessingResponse } from './codec/proto.ts';
 import { ExtProcStream, type ExtProcCall } from './stream.ts';
 import { framedResponse } from './transport/grpc-call.ts';
 

@@ -14,7 +14,7 @@ import type { RequestBody } from '../requestcontrol/director.ts';
 import type { ErrorDecision, RequestDecision, RouteDecision } from '../requestcontrol/decision.ts';
 import { EppError } from '../requestcontrol/errors.ts';
 import { RequestContext } from '../requestcontrol/request-context.ts';
-import type { BodySendMode, HeaderValueOption, ProcessingRequest, ProcessingResponse } from './proto.ts';
+import type { BodySendMode, HeaderValueOption, ProcessingRequest, ProcessingResponse } from './codec/proto.ts';
 import * as msg from './messages.ts';
 import { readHeaders, servedEndpoint, subsetHint } from './request-metadata.ts';
 import { framedResponse, type CallHandler } from './transport/grpc-call.ts';

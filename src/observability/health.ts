@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
-import { EXT_PROC_SERVICE_NAME } from '../extproc/proto.ts';
+import { EXT_PROC_SERVICE_NAME } from '../extproc/codec/proto.ts';
 
 export const READINESS_SERVICES = ['', 'readiness', EXT_PROC_SERVICE_NAME] as const;
 

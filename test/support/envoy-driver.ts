@@ -4,7 +4,7 @@
  * body chunks in FULL_DUPLEX_STREAMED or one BUFFERED body, then half-close followed by a reset (CANCELLED).
  */
 import * as grpc from '@grpc/grpc-js';
-import { extProcClientConstructor, type BodySendMode, type PbStruct, type ProcessingRequest, type ProcessingResponse } from '../../src/extproc/proto.ts';
+import { extProcClientConstructor, type BodySendMode, type PbStruct, type ProcessingRequest, type ProcessingResponse } from '../../src/extproc/codec/proto.ts';
 
 export interface EnvoyRequest {
   path?: string;

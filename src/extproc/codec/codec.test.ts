@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extProcService, type ProcessingRequest, type ProcessingResponse } from '../proto.ts';
+import { extProcService, type ProcessingRequest, type ProcessingResponse } from './proto.ts';
 import * as msg from '../messages.ts';
 import { EppError, type ErrorCode } from '../../requestcontrol/errors.ts';
 import { decodeProcessingRequest } from './decode-request.ts';

@@ -12,7 +12,7 @@
  * Unknown fields, including any a newer Envoy adds, are skipped by wire type, as proto3 requires.
  * codec.test.ts checks it against the proto-loader decoder on every message shape Envoy sends.
  */
-import type { BodySendMode, HeaderMap, HeaderValue, HttpBody, HttpHeaders, PbStruct, ProcessingRequest } from '../proto.ts';
+import type { BodySendMode, HeaderMap, HeaderValue, HttpBody, HttpHeaders, PbStruct, ProcessingRequest } from './proto.ts';
 import { readStruct } from './struct.ts';
 import { Cursor, LEN, VARINT } from './wire.ts';
 

@@ -9,7 +9,7 @@
  * `headroom` leaves that many bytes free at the front of the result (a transport writes its frame header
  * there and sends one buffer).
  */
-import type { CommonResponse, HeaderMutation, HeaderValue, HeaderValueOption, ImmediateResponse, ProcessingResponse, StreamedBodyResponse } from '../proto.ts';
+import type { CommonResponse, HeaderMutation, HeaderValue, HeaderValueOption, ImmediateResponse, ProcessingResponse, StreamedBodyResponse } from './proto.ts';
 import { SizeList, sizeStruct, strSize, writeStr, writeStruct } from './struct.ts';
 import { LEN, lenFieldSize, VARINT, varintSize, writeVarint } from './wire.ts';
 

@@ -3,7 +3,7 @@
  * stringValue, structValue, listValue; nullValue as the enum name), read and written by the ext_proc codec.
  * Gateway metadata (subset hints, the served endpoint) and the picker's envoy.lb metadata travel in these.
  */
-import type { PbStruct, PbValue } from '../proto.ts';
+import type { PbStruct, PbValue } from './proto.ts';
 import { Cursor, DecodeError, FIXED64, LEN, lenFieldSize, VARINT, writeVarint } from './wire.ts';
 
 const MAX_DEPTH = 32;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { ServerHttp2Stream } from 'node:http2';
 import { gzipSync } from 'node:zlib';
-import { extProcService, type ProcessingRequest, type ProcessingResponse } from '../proto.ts';
+import { extProcService, type ProcessingRequest, type ProcessingResponse } from '../codec/proto.ts';
 import * as msg from '../messages.ts';
 import { REQUEST_BODY_FIELD, RESPONSE_BODY_FIELD } from '../codec/streamed-body.ts';
 import { framedResponse, GrpcCall, type CallHandler } from './grpc-call.ts';

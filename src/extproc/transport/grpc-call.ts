@@ -10,7 +10,7 @@
  */
 import type { ServerHttp2Stream } from 'node:http2';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import type { ProcessingRequest, ProcessingResponse } from '../proto.ts';
+import type { ProcessingRequest, ProcessingResponse } from '../codec/proto.ts';
 import { decodeProcessingRequest } from '../codec/decode-request.ts';
 import { encodeProcessingResponse } from '../codec/encode-response.ts';
 import { streamedBodyHead, type REQUEST_BODY_FIELD, type RESPONSE_BODY_FIELD } from '../codec/streamed-body.ts';

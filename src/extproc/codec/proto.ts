@@ -9,7 +9,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as grpc from '@grpc/grpc-js';
 
 // proto/ sits two levels up from src/extproc/, and three from dist/src/extproc/ in a compiled package.
-export const PROTO_DIR = [new URL('../../proto/', import.meta.url), new URL('../../../proto/', import.meta.url)]
+export const PROTO_DIR = [new URL('../../../proto/', import.meta.url), new URL('../../../../proto/', import.meta.url)]
   .map((u) => fileURLToPath(u))
   .find((dir) => existsSync(`${dir}/envoy`)) ?? fileURLToPath(new URL('../../proto/', import.meta.url));
 export const EXT_PROC_PROTO = 'envoy/service/ext_proc/v3/external_processor.proto';
