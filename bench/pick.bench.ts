@@ -18,7 +18,7 @@ import type { Endpoint } from '../src/framework/endpoint.ts';
 import { inTreePluginRegistry } from '../src/plugins/registry.ts';
 import { createPrefixCacheScorer } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { hashPromptBlocks } from '../src/plugins/scheduling/scorer/prefix-cache/prefix-hash.ts';
-import { loadSchedulerConfig } from '../src/scheduling/config.ts';
+import { loadSchedulerConfig } from '../src/config/loader.ts';
 import type { SchedulerObserver } from '../src/scheduling/scheduler.ts';
 import type { LLMRequest } from '../src/framework/request.ts';
 import type { ScheduleOutcome } from '../src/framework/scheduling.ts';

@@ -2,7 +2,7 @@
 import { FlagError, helpText, parseFlags } from './cli/flags.ts';
 import { createLogger } from './observability/logger.ts';
 import { startPicker, StartupError } from './runner.ts';
-import { ConfigError } from './scheduling/config.ts';
+import { ConfigError } from './config/loader.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   let flags;

@@ -17,7 +17,7 @@ import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
 import { ResourceFileSource } from './resources/file-source.ts';
 import { compactHeap } from './runtime/heap-compaction.ts';
-import { loadSchedulerConfig } from './scheduling/config.ts';
+import { loadSchedulerConfig } from './config/loader.ts';
 import type { Flags } from './cli/flags.ts';
 
 export interface PickerHandle {

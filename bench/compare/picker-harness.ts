@@ -13,8 +13,8 @@ import type { PluginHandle } from '../../src/framework/plugin.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { pickerRandom } from '../../src/plugins/scheduling/picker/picker-random.ts';
 import { Director } from '../../src/requestcontrol/director.ts';
-import { loadSchedulerConfig } from '../../src/scheduling/config.ts';
-import type { PluginRegistry } from '../../src/scheduling/plugin-registry.ts';
+import { loadSchedulerConfig } from '../../src/config/loader.ts';
+import type { PluginRegistry } from '../../src/config/plugin-registry.ts';
 import { Rng } from '../loadgen/rng.ts';
 
 export class VirtualClock implements Clock {

@@ -2,8 +2,8 @@
  * The routing policies compared side by side. Baselines run in the proxy (bench/compare/baselines.ts); the
  * others run the picker with an EndpointPickerConfig.
  */
-import { DEFAULT_CONFIG_YAML } from '../../src/scheduling/config.ts';
-import type { PluginRegistry } from '../../src/scheduling/plugin-registry.ts';
+import { DEFAULT_CONFIG_YAML } from '../../src/config/loader.ts';
+import type { PluginRegistry } from '../../src/config/plugin-registry.ts';
 import type { BaselineName } from './baselines.ts';
 
 export type PolicySpec =

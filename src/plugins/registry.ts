@@ -3,7 +3,7 @@
  * import plus one `register(type, factory)` line here.
  */
 import { createUtilizationDetector, UTILIZATION_DETECTOR_TYPE } from './flowcontrol/saturation-detector/utilization/utilization-detector.ts';
-import { PluginRegistry } from '../scheduling/plugin-registry.ts';
+import { PluginRegistry } from '../config/plugin-registry.ts';
 import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
 import { createSingleProfileHandler, SINGLE_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/single/single.ts';

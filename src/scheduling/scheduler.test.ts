@@ -5,7 +5,7 @@ import type { LLMRequest } from '../framework/request.ts';
 import type { Filter, ProfileHandler, ProfileResults, SchedulerProfile, Scorer } from '../framework/scheduling.ts';
 import { pickerRandom } from '../plugins/scheduling/picker/picker-random.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
-import { loadSchedulerConfig, type LoadedSchedulerConfig } from './config.ts';
+import { loadSchedulerConfig, type LoadedSchedulerConfig } from '../config/loader.ts';
 import { SchedulerEngine, type SchedulerObserver } from './scheduler.ts';
 import { makeEndpoint, makeRequest, retainedHeapGrowth, testHandle, testText, variedEndpoints, type EndpointMetrics } from '../../test/support/scheduling/testing.ts';
 

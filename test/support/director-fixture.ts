@@ -8,7 +8,7 @@ import type { LLMResponse, ResponseComplete, ResponseReceived } from '../../src/
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { Director } from '../../src/requestcontrol/director.ts';
-import { loadSchedulerConfig } from '../../src/scheduling/config.ts';
+import { loadSchedulerConfig } from '../../src/config/loader.ts';
 import { testHandle } from './scheduling/testing.ts';
 
 export interface DirectorFixture {

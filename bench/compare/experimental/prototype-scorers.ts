@@ -7,7 +7,7 @@ import type { Endpoint } from '../../../src/framework/endpoint.ts';
 import type { Plugin, PluginHandle } from '../../../src/framework/plugin.ts';
 import type { LLMRequest } from '../../../src/framework/request.ts';
 import type { Scorer } from '../../../src/framework/scheduling.ts';
-import type { PluginRegistry } from '../../../src/scheduling/plugin-registry.ts';
+import type { PluginRegistry } from '../../../src/config/plugin-registry.ts';
 
 export const INFLIGHT_SCORER_TYPE = 'inflight-requests-scorer';
 

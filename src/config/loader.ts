@@ -31,11 +31,11 @@ import {
   type ProfileHandler,
   type Scorer,
 } from '../framework/scheduling.ts';
-import { parseEndpointPickerConfig, type ParsedConfig, type ProfileEntry } from './config-parse.ts';
+import { parseEndpointPickerConfig, type ParsedConfig, type ProfileEntry } from './parse.ts';
 import { orderHooks } from './hook-order.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
-import type { ProfileSpec } from './profile.ts';
-import { SchedulerEngine, type SchedulerObserver } from './scheduler.ts';
+import type { ProfileSpec } from '../scheduling/profile.ts';
+import { SchedulerEngine, type SchedulerObserver } from '../scheduling/scheduler.ts';
 
 export const DEFAULT_PICKER_TYPE = 'max-score-picker';
 export const DEFAULT_SATURATION_DETECTOR_TYPE = 'utilization-detector';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PluginHandle } from '../framework/plugin.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
-import { ConfigError, loadSchedulerConfig, type LoadedSchedulerConfig } from './config.ts';
+import { ConfigError, loadSchedulerConfig, type LoadedSchedulerConfig } from './loader.ts';
 import { testHandle } from '../../test/support/scheduling/testing.ts';
 
 const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
