@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Datastore, matchesSelector } from './datastore.ts';
+import { Datastore } from './datastore.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { ModelSpec, ObjectiveSpec, PodSpec, PoolSpec, ResourceSet, RewriteSpec } from './resources.ts';
+import { selectorFromLabels } from '../input/label-selector.ts';
 
 function pool(over: Partial<PoolSpec> = {}): PoolSpec {
   return {
@@ -291,7 +292,7 @@ test('deleting the pool removes every endpoint', () => {
 });
 
 test('pool-less mode: a fixed selector and ports; objects apply whatever their poolRef', () => {
-  const ds = new Datastore({ poolName: '', poolNamespace: 'default', endpointSelector: { app: 'vllm' }, endpointTargetPorts: [9000] });
+  const ds = new Datastore({ poolName: '', poolNamespace: 'default', endpointSelector: selectorFromLabels({ app: 'vllm' }), endpointTargetPorts: [9000] });
   assert.equal(ds.pool()!.name, 'endpoint-selector');
   ds.replaceAll(set({ pods: [pod('a', '10.0.0.1')], models: [model('m', 'llama', 0, { poolRef: 'whatever' })], pools: [pool({ name: 'ignored' })] }));
   ds.markSynced();
@@ -312,11 +313,4 @@ test('batch: many writes, one recomputation and one changed event', () => {
   });
   assert.equal(changed, 1);
   assert.equal(ds.endpoints().length, 5);
-});
-
-test('matchesSelector: every selector label must match; an empty selector matches everything', () => {
-  assert.equal(matchesSelector({ a: '1', b: '2' }, { a: '1' }), true);
-  assert.equal(matchesSelector({ a: '1' }, { a: '1', b: '2' }), false);
-  assert.equal(matchesSelector({ a: '2' }, { a: '1' }), false);
-  assert.equal(matchesSelector({}, {}), true);
 });
