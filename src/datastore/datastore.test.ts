@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Datastore } from './datastore.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { ModelSpec, ObjectiveSpec, PodSpec, PoolSpec, ResourceSet, RewriteSpec } from './resources.ts';
-import { selectorFromLabels } from '../input/label-selector.ts';
+import { parseLabelSelector, selectorFromLabels } from '../input/label-selector.ts';
 
 function pool(over: Partial<PoolSpec> = {}): PoolSpec {
   return {
@@ -313,4 +313,26 @@ test('batch: many writes, one recomputation and one changed event', () => {
   });
   assert.equal(changed, 1);
   assert.equal(ds.endpoints().length, 5);
+});
+
+test('pool-less mode: set-based selector terms select pods as Kubernetes does', () => {
+  const ds = new Datastore({
+    poolName: '',
+    poolNamespace: 'default',
+    endpointSelector: parseLabelSelector('app==vllm,tier notin (cpu),!canary', '--endpoint-selector'),
+    endpointTargetPorts: [8000],
+  });
+  const labelled = (name: string, ip: string, labels: Record<string, string>) => pod(name, ip, { labels });
+  ds.replaceAll(
+    set({
+      pods: [
+        labelled('a', '10.0.0.1', { app: 'vllm', tier: 'gpu' }),
+        labelled('b', '10.0.0.2', { app: 'vllm' }), // no tier: notin matches
+        labelled('c', '10.0.0.3', { app: 'vllm', tier: 'cpu' }),
+        labelled('d', '10.0.0.4', { app: 'vllm', canary: '' }),
+        labelled('e', '10.0.0.5', { app: '=vllm' }),
+      ],
+    }),
+  );
+  assert.deepEqual(keys(ds), ['10.0.0.1:8000', '10.0.0.2:8000']);
 });

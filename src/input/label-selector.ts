@@ -23,8 +23,6 @@ export interface LabelSelector {
   readonly matchExpressions: readonly LabelRequirement[];
 }
 
-export const EVERYTHING: LabelSelector = Object.freeze({ matchLabels: Object.freeze({}), matchExpressions: Object.freeze([]) });
-
 export function selectorFromLabels(matchLabels: Readonly<Record<string, string>>): LabelSelector {
   return { matchLabels, matchExpressions: [] };
 }
