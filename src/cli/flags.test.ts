@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FLAGS, FlagError, helpText, parseFlags } from './flags.ts';
-import { parseDuration } from './duration.ts';
 
 test('defaults are the upstream ones', () => {
   const f = parseFlags([], {});
@@ -34,7 +33,7 @@ test('bad flags fail with the flag named', () => {
     [['--nope'], /unknown flag --nope/],
     [['--grpc-port=abc'], /--grpc-port: expected an integer/],
     [['--secure-serving=maybe'], /--secure-serving: expected true or false/],
-    [['--refresh-metrics-interval=fast'], /--refresh-metrics-interval: invalid duration/],
+    [['--refresh-metrics-interval=fast'], /--refresh-metrics-interval: must be a duration such as "50ms", "1.5s" or "2m30s" or a number of milliseconds, got "fast"/],
     [['--config-file=a', '--config-text=b'], /mutually exclusive/],
     [['--endpoint-selector=app=x'], /needs --endpoint-target-ports/],
     [['--endpoint-selector=app=x', '--endpoint-target-ports=1,2,3,4,5,6,7,8,9'], /at most 8/],
@@ -46,7 +45,7 @@ test('bad flags fail with the flag named', () => {
 
 test('pool-less selector and ports parse', () => {
   const f = parseFlags(['--endpoint-selector=app=vllm,tier=a', '--endpoint-target-ports=8000,8001'], {});
-  assert.deepEqual(f.endpointSelector, { app: 'vllm', tier: 'a' });
+  assert.deepEqual(f.endpointSelector, { matchLabels: { app: 'vllm', tier: 'a' }, matchExpressions: [] });
   assert.deepEqual(f.endpointTargetPorts, [8000, 8001]);
 });
 
@@ -59,12 +58,31 @@ test('help lists every flag with its default', () => {
   }
 });
 
-test('durations parse like Go', () => {
-  assert.equal(parseDuration('50ms'), 50);
-  assert.equal(parseDuration('2s'), 2000);
-  assert.equal(parseDuration('1m30s'), 90_000);
-  assert.equal(parseDuration('1.5h'), 5_400_000);
-  assert.equal(parseDuration('250'), 250);
-  assert.throws(() => parseDuration('2 s'));
-  assert.throws(() => parseDuration(''));
+test('durations: Go syntax through the one parser; a bare number stays milliseconds', () => {
+  const f = parseFlags(['--refresh-metrics-interval=1.5s', '--metrics-staleness-threshold=250', '--metrics-scrape-timeout=300us', '--shutdown-grace-period=2m30s'], {});
+  assert.equal(f.refreshMetricsIntervalMs, 1500);
+  assert.equal(f.metricsStalenessThresholdMs, 250);
+  assert.equal(f.metricsScrapeTimeoutMs, 0.3);
+  assert.equal(f.shutdownGracePeriodMs, 150_000);
+  assert.throws(() => parseFlags(['--metrics-staleness-threshold=-1s'], {}), /--metrics-staleness-threshold: must not be negative, got "-1s"/);
+  assert.throws(() => parseFlags(['--metrics-scrape-timeout=1h30'], {}), /--metrics-scrape-timeout: must be a duration .*got "1h30" \(missing unit\)/);
+});
+
+test('--endpoint-selector: full Kubernetes selector syntax, invalid ones named', () => {
+  const ports = ['--endpoint-target-ports=8000'];
+  const sel = (s: string) => parseFlags([`--endpoint-selector=${s}`, ...ports], {}).endpointSelector;
+  assert.deepEqual(sel('app==vllm'), { matchLabels: { app: 'vllm' }, matchExpressions: [] });
+  assert.deepEqual(sel('app=vllm'), sel('app==vllm'));
+  assert.deepEqual(sel('tier in (b,a),!canary,zone notin (z1)'), {
+    matchLabels: {},
+    matchExpressions: [
+      { key: 'canary', operator: 'DoesNotExist', values: [] },
+      { key: 'tier', operator: 'In', values: ['a', 'b'] },
+      { key: 'zone', operator: 'NotIn', values: ['z1'] },
+    ],
+  });
+  assert.equal(parseFlags([], {}).endpointSelector, undefined);
+  for (const bad of ['app in (a', 'app=x,', 'bad key=x', 'app=x!']) {
+    assert.throws(() => sel(bad), (e: unknown) => e instanceof FlagError && e.message.startsWith('--endpoint-selector: invalid label selector'), bad);
+  }
 });

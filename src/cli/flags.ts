@@ -2,7 +2,9 @@
  * Command-line flags, with the upstream names and defaults. Accepts --name=value, --name value, -name=value
  * (Go style) and bare --bool. One table drives parsing, defaults and --help.
  */
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../input/duration.ts';
+import { FieldError } from '../input/fields.ts';
+import { parseLabelSelector, type LabelSelector } from '../input/label-selector.ts';
 
 type Kind = 'string' | 'bool' | 'int' | 'duration' | 'ports';
 
@@ -23,7 +25,7 @@ export const FLAGS = {
   'pool-name': { kind: 'string', default: '', help: 'name of the InferencePool to serve (standalone: optional when the file holds one pool)' },
   'pool-namespace': { kind: 'string', default: '', help: 'namespace of the pool (default: env NAMESPACE, then "default")' },
   'pool-group': { kind: 'string', default: 'inference.networking.k8s.io', help: 'API group of the pool (inference.networking.x-k8s.io for v1alpha2 pools)' },
-  'endpoint-selector': { kind: 'string', default: '', help: 'pool-less mode: label selector k=v,k2=v2 choosing the model-server pods' },
+  'endpoint-selector': { kind: 'string', default: '', help: 'pool-less mode: Kubernetes label selector choosing the model-server pods (k=v, k!=v, k in (a,b), k notin (a,b), k, !k; comma = and)' },
   'endpoint-target-ports': { kind: 'ports', default: '', help: 'pool-less mode: comma-separated target ports (1-8)' },
   'ha-enable-leader-election': { kind: 'bool', default: 'false', help: 'Kubernetes mode: elect a leader through a Lease; only the leader reports ready' },
   'disable-endpoint-subset-filter': { kind: 'bool', default: 'false', help: 'ignore the gateway subset hint (envoy.lb.subset_hint metadata)' },
@@ -56,7 +58,7 @@ export interface Flags {
   poolName: string;
   poolNamespace: string;
   poolGroup: string;
-  endpointSelector: Record<string, string> | undefined;
+  endpointSelector: LabelSelector | undefined;
   endpointTargetPorts: number[];
   haEnableLeaderElection: boolean;
   disableEndpointSubsetFilter: boolean;
@@ -170,12 +172,9 @@ function bool(s: string, name: string): boolean {
   if (/^(false|0|f|no)$/i.test(s)) return false;
   throw new FlagError(`--${name}: expected true or false, got "${s}"`);
 }
+/** Go durations; a bare number is milliseconds, as these flags have always accepted. */
 function duration(s: string, name: string): number {
-  try {
-    return parseDuration(s);
-  } catch (e) {
-    throw new FlagError(`--${name}: ${(e as Error).message}`);
-  }
+  return fieldToFlag(() => parseDuration(s, `--${name}`, { bareNumberMs: true }));
 }
 function ports(s: string): number[] {
   if (s.trim() === '') return [];
@@ -184,15 +183,17 @@ function ports(s: string): number[] {
   if (new Set(list).size !== list.length) throw new FlagError('--endpoint-target-ports: ports must be unique');
   return list;
 }
-function selector(s: string): Record<string, string> | undefined {
+function selector(s: string): LabelSelector | undefined {
   if (s.trim() === '') return undefined;
-  const out: Record<string, string> = {};
-  for (const part of s.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new FlagError(`--endpoint-selector: expected k=v pairs, got "${part}"`);
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  return fieldToFlag(() => parseLabelSelector(s, '--endpoint-selector'));
+}
+function fieldToFlag<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof FieldError) throw new FlagError(e.text());
+    throw e;
   }
-  return out;
 }
 function bodyMode(s: string, name: string): string {
   const m = s.toUpperCase();

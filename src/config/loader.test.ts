@@ -225,7 +225,7 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
   { name: 'unknown plugin field', text: `${HEAD}plugins:\n- type: queue-scorer\n  params: {}\n`, want: /^plugins\[0\]\.params: unknown field/ },
   { name: 'missing type', text: `${HEAD}plugins:\n- name: x\n`, want: 'plugins[0].type: required' },
   { name: 'unknown type', text: `${HEAD}plugins:\n- type: foo-scorer\n`, want: /^plugins\[0\]\.type: unknown plugin type "foo-scorer" \(known: .*queue-scorer/ },
-  { name: 'parameters not a mapping', text: `${HEAD}plugins:\n- type: queue-scorer\n  parameters: 3\n`, want: 'plugins[0].parameters: must be a mapping' },
+  { name: 'parameters not a mapping', text: `${HEAD}plugins:\n- type: queue-scorer\n  parameters: 3\n`, want: 'plugins[0].parameters: must be a mapping, got 3' },
   {
     name: 'bad plugin parameter',
     text: `${HEAD}plugins:\n- type: prefix-cache-scorer\n  parameters:\n    blockSizeTokens: -4\n`,

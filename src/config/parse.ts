@@ -1,9 +1,11 @@
 /**
- * Shape check of the upstream `EndpointPickerConfig` (YAML or JSON: YAML 1.2 parses both). Strict: unknown
- * fields are errors, every problem is collected with its field path. Plugin types and references are checked
+ * Shape check of the upstream `EndpointPickerConfig` (YAML or JSON: YAML 1.2 parses both), with the shared
+ * strict field reader (src/input/fields.ts): unknown fields are errors, every problem is collected with its
+ * field path. Plugin types and references are checked
  * later, in config.ts, against the registry.
  */
 import { parseDocument } from 'yaml';
+import { asList, child, describe, FieldProblems, isAbsent, isMap, optNumber, reqString, unknownFields, type RawMap } from '../input/fields.ts';
 
 export const CONFIG_API_VERSION = 'inference.networking.x-k8s.io/v1alpha1';
 export const CONFIG_KIND = 'EndpointPickerConfig';
@@ -47,44 +49,12 @@ const IGNORED_SECTIONS: Readonly<Record<string, string>> = {
 };
 const LEGACY_SATURATION_FIELDS = ['queueDepthThreshold', 'kvCacheUtilThreshold', 'metricsStalenessThreshold'];
 
-type Obj = Record<string, unknown>;
-
-class Problems {
-  readonly list: string[] = [];
-  add(path: string, message: string): void {
-    this.list.push(path ? `${path}: ${message}` : message);
-  }
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function checkFields(o: Obj, allowed: readonly string[], path: string, problems: Problems): void {
-  for (const key of Object.keys(o)) {
-    if (!allowed.includes(key)) problems.add(path ? `${path}.${key}` : key, `unknown field (allowed: ${allowed.join(', ')})`);
-  }
-}
-
-function nonEmptyString(v: unknown, path: string, problems: Problems): string | undefined {
-  if (typeof v === 'string' && v.trim() !== '') return v;
-  problems.add(path, v === undefined ? 'required' : `must be a non-empty string, got ${JSON.stringify(v)}`);
-  return undefined;
-}
-
-function sequence(v: unknown, path: string, problems: Problems): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (Array.isArray(v)) return v;
-  problems.add(path, 'must be a list');
-  return [];
-}
-
 /**
  * `fatal` = the text is not a usable document (YAML error, not a mapping); otherwise `config` holds every
  * well-formed part, so later checks can still run and report their problems alongside these.
  */
 export function parseEndpointPickerConfig(text: string): { config: ParsedConfig; problems: string[]; fatal: boolean } {
-  const problems = new Problems();
+  const problems = new FieldProblems();
   const warnings: string[] = [];
   const empty: ParsedConfig = { plugins: [], profiles: undefined, saturationDetector: undefined, warnings };
 
@@ -93,7 +63,7 @@ export function parseEndpointPickerConfig(text: string): { config: ParsedConfig;
   if (problems.list.length > 0) return { config: empty, problems: problems.list, fatal: true };
   for (const w of doc.warnings) warnings.push(`YAML: ${w.message}`);
   const root: unknown = doc.toJS();
-  if (!isObj(root)) {
+  if (!isMap(root)) {
     problems.add('', 'the config must be a mapping');
     return { config: empty, problems: problems.list, fatal: true };
   }
@@ -114,17 +84,26 @@ export function parseEndpointPickerConfig(text: string): { config: ParsedConfig;
   return { config: { plugins, profiles, saturationDetector, warnings }, problems: problems.list, fatal: false };
 }
 
-function parsePlugins(v: unknown, problems: Problems): PluginEntry[] {
+function checkFields(o: RawMap, allowed: readonly string[], path: string, problems: FieldProblems): void {
+  for (const e of unknownFields(o, path, allowed)) problems.add(e.path, e.message);
+}
+
+/** A list; absent is empty. */
+function sequence(v: unknown, path: string, problems: FieldProblems): unknown[] {
+  return problems.read(() => asList(v, path)) ?? [];
+}
+
+function parsePlugins(v: unknown, problems: FieldProblems): PluginEntry[] {
   const out: PluginEntry[] = [];
   sequence(v, 'plugins', problems).forEach((item, i) => {
-    const path = `plugins[${i}]`;
-    if (!isObj(item)) return problems.add(path, 'must be a mapping with type, name and parameters');
+    const path = child('plugins', i);
+    if (!isMap(item)) return problems.add(path, `must be a mapping with type, name and parameters, got ${describe(item)}`);
     checkFields(item, ['name', 'type', 'parameters'], path, problems);
-    const type = nonEmptyString(item['type'], `${path}.type`, problems);
-    const name = item['name'] === undefined ? type : nonEmptyString(item['name'], `${path}.name`, problems);
+    const type = problems.read(() => reqString(item, 'type', path));
+    const name = isAbsent(item['name']) ? type : problems.read(() => reqString(item, 'name', path));
     let parameters = item['parameters'] ?? undefined;
-    if (parameters !== undefined && !isObj(parameters)) {
-      problems.add(`${path}.parameters`, 'must be a mapping');
+    if (parameters !== undefined && !isMap(parameters)) {
+      problems.add(child(path, 'parameters'), `must be a mapping, got ${describe(parameters)}`);
       parameters = undefined; // reported once here, not again by the factory
     }
     if (type !== undefined && name !== undefined) out.push({ name, type, parameters });
@@ -132,27 +111,23 @@ function parsePlugins(v: unknown, problems: Problems): PluginEntry[] {
   return out;
 }
 
-function parseProfiles(v: unknown, problems: Problems): ProfileEntry[] | undefined {
+function parseProfiles(v: unknown, problems: FieldProblems): ProfileEntry[] | undefined {
   const items = sequence(v, 'schedulingProfiles', problems);
   if (items.length === 0) return undefined;
   const out: ProfileEntry[] = [];
   items.forEach((item, i) => {
-    const path = `schedulingProfiles[${i}]`;
-    if (!isObj(item)) return problems.add(path, 'must be a mapping with name and plugins');
+    const path = child('schedulingProfiles', i);
+    if (!isMap(item)) return problems.add(path, `must be a mapping with name and plugins, got ${describe(item)}`);
     checkFields(item, ['name', 'plugins'], path, problems);
-    const name = nonEmptyString(item['name'], `${path}.name`, problems) ?? `#${i}`;
+    const name = problems.read(() => reqString(item, 'name', path)) ?? `#${i}`;
     const refs: ProfileRef[] = [];
-    sequence(item['plugins'], `${path}.plugins`, problems).forEach((ref, j) => {
-      const rpath = `${path}.plugins[${j}]`;
-      if (!isObj(ref)) return problems.add(rpath, 'must be a mapping with pluginRef and weight');
+    const listPath = child(path, 'plugins');
+    sequence(item['plugins'], listPath, problems).forEach((ref, j) => {
+      const rpath = child(listPath, j);
+      if (!isMap(ref)) return problems.add(rpath, `must be a mapping with pluginRef and weight, got ${describe(ref)}`);
       checkFields(ref, ['pluginRef', 'weight'], rpath, problems);
-      const pluginRef = nonEmptyString(ref['pluginRef'], `${rpath}.pluginRef`, problems);
-      const w = ref['weight'];
-      let weight: number | undefined;
-      if (w !== undefined && w !== null) {
-        if (typeof w === 'number' && Number.isFinite(w) && w >= 0) weight = w;
-        else problems.add(`${rpath}.weight`, `must be a non-negative number, got ${JSON.stringify(w)}`);
-      }
+      const pluginRef = problems.read(() => reqString(ref, 'pluginRef', rpath));
+      const weight = problems.read(() => optNumber(ref, 'weight', rpath, 0));
       if (pluginRef !== undefined) refs.push({ pluginRef, weight });
     });
     out.push({ name, plugins: refs });
@@ -160,18 +135,18 @@ function parseProfiles(v: unknown, problems: Problems): ProfileEntry[] | undefin
   return out;
 }
 
-function parseSaturation(v: unknown, problems: Problems): SaturationEntry | undefined {
-  if (v === undefined || v === null) return undefined;
+function parseSaturation(v: unknown, problems: FieldProblems): SaturationEntry | undefined {
+  if (isAbsent(v)) return undefined;
   const path = 'saturationDetector';
-  if (!isObj(v)) {
-    problems.add(path, 'must be a mapping with pluginRef');
+  if (!isMap(v)) {
+    problems.add(path, `must be a mapping with pluginRef, got ${describe(v)}`);
     return undefined;
   }
   checkFields(v, ['pluginRef', ...LEGACY_SATURATION_FIELDS], path, problems);
   const legacy = Object.keys(v).filter((k) => LEGACY_SATURATION_FIELDS.includes(k));
   if (v['pluginRef'] !== undefined) {
     if (legacy.length > 0) problems.add(path, `pluginRef cannot be combined with ${legacy.join(', ')}`);
-    const pluginRef = nonEmptyString(v['pluginRef'], `${path}.pluginRef`, problems);
+    const pluginRef = problems.read(() => reqString(v, 'pluginRef', path));
     return pluginRef === undefined ? undefined : { kind: 'ref', pluginRef };
   }
   const parameters: Record<string, unknown> = {};

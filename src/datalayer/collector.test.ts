@@ -12,6 +12,7 @@ import { ManualClock } from '../framework/clock.ts';
 import { MetricsCollector, type MetricsCollectorOptions } from './collector.ts';
 import { FakeModelServer, ScrapeRecorder, type ScrapeResult } from '../../test/support/datalayer/fake-model-server.ts';
 import { fixture, VLLM_FIXTURE } from '../../test/support/datalayer/fixtures.ts';
+import { selectorFromLabels } from '../input/label-selector.ts';
 
 const T = { timeout: 10_000 };
 const VLLM_PAGE = fixture(VLLM_FIXTURE);
@@ -24,7 +25,7 @@ function pod(ip: string, engine: EngineType | undefined, annotations: Record<str
 }
 
 function datastore(ports: number[]): Datastore {
-  return new Datastore({ poolName: 'pool', poolNamespace: 'ns', endpointSelector: { app: 'ms' }, endpointTargetPorts: ports });
+  return new Datastore({ poolName: 'pool', poolNamespace: 'ns', endpointSelector: selectorFromLabels({ app: 'ms' }), endpointTargetPorts: ports });
 }
 
 interface LogLine {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Datastore, matchesSelector } from './datastore.ts';
+import { Datastore } from './datastore.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { ModelSpec, ObjectiveSpec, PodSpec, PoolSpec, ResourceSet, RewriteSpec } from './resources.ts';
+import { parseLabelSelector, selectorFromLabels } from '../input/label-selector.ts';
 
 function pool(over: Partial<PoolSpec> = {}): PoolSpec {
   return {
@@ -291,7 +292,7 @@ test('deleting the pool removes every endpoint', () => {
 });
 
 test('pool-less mode: a fixed selector and ports; objects apply whatever their poolRef', () => {
-  const ds = new Datastore({ poolName: '', poolNamespace: 'default', endpointSelector: { app: 'vllm' }, endpointTargetPorts: [9000] });
+  const ds = new Datastore({ poolName: '', poolNamespace: 'default', endpointSelector: selectorFromLabels({ app: 'vllm' }), endpointTargetPorts: [9000] });
   assert.equal(ds.pool()!.name, 'endpoint-selector');
   ds.replaceAll(set({ pods: [pod('a', '10.0.0.1')], models: [model('m', 'llama', 0, { poolRef: 'whatever' })], pools: [pool({ name: 'ignored' })] }));
   ds.markSynced();
@@ -314,9 +315,24 @@ test('batch: many writes, one recomputation and one changed event', () => {
   assert.equal(ds.endpoints().length, 5);
 });
 
-test('matchesSelector: every selector label must match; an empty selector matches everything', () => {
-  assert.equal(matchesSelector({ a: '1', b: '2' }, { a: '1' }), true);
-  assert.equal(matchesSelector({ a: '1' }, { a: '1', b: '2' }), false);
-  assert.equal(matchesSelector({ a: '2' }, { a: '1' }), false);
-  assert.equal(matchesSelector({}, {}), true);
+test('pool-less mode: set-based selector terms select pods as Kubernetes does', () => {
+  const ds = new Datastore({
+    poolName: '',
+    poolNamespace: 'default',
+    endpointSelector: parseLabelSelector('app==vllm,tier notin (cpu),!canary', '--endpoint-selector'),
+    endpointTargetPorts: [8000],
+  });
+  const labelled = (name: string, ip: string, labels: Record<string, string>) => pod(name, ip, { labels });
+  ds.replaceAll(
+    set({
+      pods: [
+        labelled('a', '10.0.0.1', { app: 'vllm', tier: 'gpu' }),
+        labelled('b', '10.0.0.2', { app: 'vllm' }), // no tier: notin matches
+        labelled('c', '10.0.0.3', { app: 'vllm', tier: 'cpu' }),
+        labelled('d', '10.0.0.4', { app: 'vllm', canary: '' }),
+        labelled('e', '10.0.0.5', { app: '=vllm' }),
+      ],
+    }),
+  );
+  assert.deepEqual(keys(ds), ['10.0.0.1:8000', '10.0.0.2:8000']);
 });

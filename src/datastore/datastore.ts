@@ -5,12 +5,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { Endpoint, endpointKey, ENGINE_TYPES, type EngineType } from '../framework/endpoint.ts';
+import { matchesLabels, type LabelSelector } from '../input/label-selector.ts';
 import {
   ACTIVE_PORTS_ANNOTATION,
   ENGINE_LABEL,
   type ModelSpec,
   type ObjectiveSpec,
   type PodSpec,
+  poolSelector,
   type PoolSpec,
   type ResourceSet,
   type RewriteRule,
@@ -22,7 +24,7 @@ export interface DatastoreOptions {
   poolName: string;
   poolNamespace: string;
   /** Pool-less mode: a fixed selector and ports instead of an InferencePool object. */
-  endpointSelector?: Readonly<Record<string, string>> | undefined;
+  endpointSelector?: LabelSelector | undefined;
   endpointTargetPorts?: readonly number[] | undefined;
   /** Label that names a pod's engine type. */
   engineLabel?: string;
@@ -81,7 +83,8 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
         name: options.poolName || 'endpoint-selector',
         namespace: options.poolNamespace,
         group: '',
-        selector: options.endpointSelector,
+        selector: options.endpointSelector.matchLabels,
+        matchExpressions: options.endpointSelector.matchExpressions,
         targetPorts: options.endpointTargetPorts ?? [8000],
         appProtocol: 'http',
         failureMode: 'FailOpen',
@@ -249,10 +252,11 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     const wanted = new Map<string, { pod: PodSpec; port: number; rank: number }>();
     const pool = this.#pool;
     if (pool) {
+      const selector = poolSelector(pool);
       for (const pod of this.#pods.values()) {
         if (!pod.ready || pod.terminating || pod.ip === '') continue;
         if (pool.namespace && pod.namespace !== pool.namespace) continue;
-        if (!matchesSelector(pod.labels, pool.selector)) continue;
+        if (!matchesLabels(selector, pod.labels)) continue;
         const active = activePorts(pod);
         pool.targetPorts.forEach((port, rank) => {
           if (active && !active.has(port)) return;
@@ -302,11 +306,6 @@ function nsName(o: { namespace: string; name: string }): string {
 
 function byAge(a: { createdAt: number; name: string }, b: { createdAt: number; name: string }): number {
   return a.createdAt - b.createdAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-
-export function matchesSelector(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
-  for (const k in selector) if (labels[k] !== selector[k]) return false;
-  return true;
 }
 
 function activePorts(pod: PodSpec): Set<number> | undefined {

@@ -2,6 +2,7 @@
  * Validated, typed forms of the objects a cluster (or the standalone resources file) holds.
  * Raw objects become these only through `src/resources/validate.ts`, shared by both sources.
  */
+import type { LabelRequirement, LabelSelector } from '../input/label-selector.ts';
 
 export type FailureMode = 'FailOpen' | 'FailClose';
 export type Criticality = 'Critical' | 'Standard' | 'Sheddable';
@@ -11,10 +12,18 @@ export interface PoolSpec {
   namespace: string;
   /** API group the pool came from: inference.networking.k8s.io (v1) or inference.networking.x-k8s.io (v1alpha2). */
   group: string;
+  /** matchLabels of the pool's selector. */
   selector: Readonly<Record<string, string>>;
+  /** The rest of the selector (set-based terms): only a pool-less --endpoint-selector has any; CRD pools have none. */
+  matchExpressions?: readonly LabelRequirement[];
   targetPorts: readonly number[];
   appProtocol: string;
   failureMode: FailureMode;
+}
+
+/** The pool's whole label selector. */
+export function poolSelector(pool: PoolSpec): LabelSelector {
+  return { matchLabels: pool.selector, matchExpressions: pool.matchExpressions ?? [] };
 }
 
 export interface TargetModel {

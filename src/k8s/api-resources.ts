@@ -1,4 +1,4 @@
-/** The API groups, versions and collection paths the picker reads, and label-selector strings. */
+/** The API groups, versions and collection paths the picker reads. */
 import type { Kind } from './reconciler.ts';
 
 export const POOL_GROUP_V1 = 'inference.networking.k8s.io';
@@ -31,26 +31,4 @@ export function apiVersionOf(r: { group: string; version: string }): string {
 export function collectionPath(r: { group: string; version: string; plural: string }, namespace: string): string {
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   return `${base}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`;
-}
-
-/** matchLabels as an equality-based label selector, keys sorted so equal selectors compare equal. */
-export function labelSelectorString(labels: Readonly<Record<string, string>>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
-}
-
-/** Parses `k=v,k2=v2` (the --endpoint-selector flag); throws on anything else. */
-export function parseLabelSelector(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of text.split(',')) {
-    const term = part.trim();
-    if (term === '') continue;
-    const m = /^([^=!\s]+)\s*==?\s*([^=!\s]*)$/.exec(term);
-    if (!m) throw new Error(`label selector term ${JSON.stringify(term)} must be key=value`);
-    out[m[1]!] = m[2]!;
-  }
-  if (Object.keys(out).length === 0) throw new Error('label selector is empty');
-  return out;
 }

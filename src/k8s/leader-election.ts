@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { V1MicroTime } from './client-node.ts';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../framework/clock.ts';
-import { labelSelectorString } from './api-resources.ts';
+import { labelSelectorString, type LabelSelector } from '../input/label-selector.ts';
 import { sleep } from './backoff.ts';
 import { type KubeClient, statusOf } from './client.ts';
 
@@ -60,7 +60,7 @@ export function leaseNameForPool(poolName: string): string {
 }
 
 /** Pool-less mode: pickers of the same pods (same selector) share a Lease; others do not. */
-export function leaseNameForSelector(selector: Readonly<Record<string, string>>): string {
+export function leaseNameForSelector(selector: LabelSelector): string {
   return `epp-${createHash('sha256').update(labelSelectorString(selector)).digest('hex').slice(0, 16)}-leader`;
 }
 

@@ -41,7 +41,7 @@ export class PodWatcher {
     return this.#informer?.synced() ?? false;
   }
 
-  /** Watches pods matching `selector` (equality-based string), replacing any previous informer. */
+  /** Watches pods matching `selector` (a canonical labelSelectorString), replacing any previous informer. */
   follow(selector: string): void {
     if (selector === this.#selector) return;
     const { client, namespace, reconciler, logger, backoff } = this.#opts;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Datastore } from '../datastore/datastore.ts';
 import { DatastoreReconciler } from './reconciler.ts';
+import { selectorFromLabels } from '../input/label-selector.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -16,7 +17,7 @@ function rawPod(name: string, ip: string, extra: Record<string, unknown> = {}) {
 }
 
 test('writes in one tick are applied as one datastore batch', async () => {
-  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: { app: 'x' }, endpointTargetPorts: [8000] });
+  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: selectorFromLabels({ app: 'x' }), endpointTargetPorts: [8000] });
   let changes = 0;
   ds.on('changed', () => changes++);
   const r = new DatastoreReconciler(ds, logger, 'ns');
@@ -28,7 +29,7 @@ test('writes in one tick are applied as one datastore batch', async () => {
 });
 
 test('an update that changes nothing the picker reads is not written', () => {
-  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: { app: 'x' } });
+  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: selectorFromLabels({ app: 'x' }) });
   let changes = 0;
   ds.on('changed', () => changes++);
   const r = new DatastoreReconciler(ds, logger, 'ns');
@@ -40,7 +41,7 @@ test('an update that changes nothing the picker reads is not written', () => {
 });
 
 test('upsert then delete in one tick leaves nothing; delete of an unknown object is a no-op', () => {
-  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: { app: 'x' } });
+  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: selectorFromLabels({ app: 'x' }) });
   const r = new DatastoreReconciler(ds, logger, 'ns');
   r.upsert('Pod', rawPod('p', '10.0.0.1'));
   r.remove('Pod', rawPod('p', '10.0.0.1'));
@@ -51,7 +52,7 @@ test('upsert then delete in one tick leaves nothing; delete of an unknown object
 });
 
 test('an object parsed as another kind than its informer watches is rejected', () => {
-  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: { app: 'x' } });
+  const ds = new Datastore({ poolName: '', poolNamespace: 'ns', endpointSelector: selectorFromLabels({ app: 'x' }) });
   const r = new DatastoreReconciler(ds, logger, 'ns');
   r.upsert('InferenceModel', rawPod('p', '10.0.0.1'));
   r.flush();

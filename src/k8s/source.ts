@@ -9,11 +9,12 @@
 import type { KubeConfig } from './client-node.ts';
 import type { Logger } from 'pino';
 import type { Datastore } from '../datastore/datastore.ts';
+import { poolSelector } from '../datastore/resources.ts';
+import { labelSelectorString, type LabelSelector } from '../input/label-selector.ts';
 import {
   apiVersionOf,
   type ApiResource,
   collectionPath,
-  labelSelectorString,
   MODEL_RESOURCE,
   OBJECTIVE_RESOURCE,
   POOL_GROUP_V1,
@@ -36,7 +37,7 @@ export interface KubernetesSourceOptions {
   /** --pool-group: inference.networking.k8s.io (v1, default) or inference.networking.x-k8s.io (v1alpha2). */
   poolGroup?: string;
   /** Pool-less mode (--endpoint-selector); defaults to the datastore's own option. */
-  endpointSelector?: Readonly<Record<string, string>>;
+  endpointSelector?: LabelSelector;
   /** Pool-less mode (--endpoint-target-ports); the datastore's synthetic pool carries them. */
   endpointTargetPorts?: readonly number[];
   /** Defaults to KUBECONFIG / ~/.kube/config / in-cluster. */
@@ -86,7 +87,7 @@ export function startKubernetesSource(options: KubernetesSourceOptions): Kuberne
   let lastPool = datastore.pool();
   const onFlush = (): void => {
     const pool = datastore.pool();
-    if (poolRes && pool && pool !== lastPool) pods.follow(labelSelectorString(pool.selector));
+    if (poolRes && pool && pool !== lastPool) pods.follow(labelSelectorString(poolSelector(pool)));
     lastPool = pool;
     checkSynced();
   };

@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { Datastore } from '../datastore/datastore.ts';
 import { ResourceFileSource } from './file-source.ts';
+import { selectorFromLabels } from '../input/label-selector.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -113,7 +114,7 @@ test('several pools and no pool name: rejected with a clear message; a pool name
 });
 
 test('pool-less mode: a file of pods only is applied to the fixed selector', async () => {
-  const datastore = new Datastore({ poolName: '', poolNamespace: 'default', endpointSelector: { app: 'vllm' }, endpointTargetPorts: [8000] });
+  const datastore = new Datastore({ poolName: '', poolNamespace: 'default', endpointSelector: selectorFromLabels({ app: 'vllm' }), endpointTargetPorts: [8000] });
   const path = await tempFile(file(pod('a', '10.0.0.1')));
   const src = new ResourceFileSource({ file: path, datastore, logger: pino({ level: 'silent' }) });
   const r = await src.reload();

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { PoolSpec, ResourceSet } from '../datastore/resources.ts';
+import type { LabelSelector } from '../input/label-selector.ts';
 import { FileWatcher } from './file-watcher.ts';
 import { poolChoiceProblem } from './pool-choice.ts';
 import { parseResourceText, type ResourceProblem } from './resource-text.ts';
@@ -18,7 +19,7 @@ export interface ResourceSink {
   readonly options: {
     poolName: string;
     poolNamespace: string;
-    endpointSelector?: Readonly<Record<string, string>> | undefined;
+    endpointSelector?: LabelSelector | undefined;
   };
   replaceAll(set: ResourceSet): void;
   markSynced(): void;

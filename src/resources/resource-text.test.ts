@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { child } from './fields.ts';
+import { child } from '../input/fields.ts';
 import { parseResourceText, pathSegments } from './resource-text.ts';
 
 const POOL = `apiVersion: inference.networking.k8s.io/v1
@@ -101,7 +101,7 @@ items:
 
 test('a document that is not a map is rejected', () => {
   const [p] = problemsOf('- just\n- a list\n');
-  assert.equal(p!.message, 'document 1: must be a map, got a list');
+  assert.equal(p!.message, 'document 1: must be a mapping, got a list');
 });
 
 test('pathSegments inverts child()', () => {

@@ -5,7 +5,7 @@
  */
 import { Composer, isMap as isYamlMap, isScalar, isSeq, LineCounter, Parser, type Document } from 'yaml';
 import type { ResourceSet } from '../datastore/resources.ts';
-import { isMap } from './fields.ts';
+import { isMap } from '../input/fields.ts';
 import { parseObject, ResourceError, type ParsedObject } from './validate.ts';
 
 export interface ResourceProblem {

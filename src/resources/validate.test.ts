@@ -117,8 +117,8 @@ test('envelope: unknown kind, wrong apiVersion, metadata', () => {
   rejects(poolV1({}, { name: 'My_Pool' }), 'metadata.name', 'RFC 1123');
   rejects(poolV1({}, { name: 'p', creationTimestamp: 'yesterday' }), 'metadata.creationTimestamp', 'RFC 3339');
   rejects({ ...poolV1(), extra: 1 }, 'extra', 'unknown field');
-  rejects([poolV1()], '', 'must be a map, got a list');
-  rejects('hello', '', 'must be a map');
+  rejects([poolV1()], '', 'must be a mapping, got a list');
+  rejects('hello', '', 'must be a mapping, got "hello"');
 });
 
 test('where: the identity is appended once', () => {

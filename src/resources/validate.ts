@@ -5,7 +5,7 @@
  * ./kinds/. CRD specs are strict (unknown fields rejected, like a structural schema); pods are read leniently.
  */
 import type { ModelSpec, ObjectiveSpec, PodSpec, PoolSpec, RewriteSpec } from '../datastore/resources.ts';
-import { checkName, describe, FieldError, isAbsent, asMap, onlyFields, optString, reqString, type RawMap } from './fields.ts';
+import { asMap, checkName, describe, FieldError, onlyFields, optString, optTimestamp, reqString, type RawMap } from '../input/fields.ts';
 import { X_GROUP, type ObjectMeta } from './kinds/common.ts';
 import { parseModel } from './kinds/model.ts';
 import { parseObjective } from './kinds/objective.ts';
@@ -81,7 +81,7 @@ export function parseObject(raw: unknown, where: string, defaultNamespace = 'def
     const namespace = optString(metadata, 'namespace', 'metadata') ?? defaultNamespace;
     label = identify(where, kind, `${namespace}/${name}`);
     if (namespace !== defaultNamespace) checkName(namespace, 'metadata.namespace', 63);
-    const createdAt = timestamp(metadata.creationTimestamp, 'metadata.creationTimestamp');
+    const createdAt = optTimestamp(metadata, 'creationTimestamp', 'metadata') ?? 0;
 
     if (def.strict) onlyFields(obj, '', TOP_LEVEL);
     return def.parse(obj, { name, namespace, createdAt, raw: metadata }, apiVersion);
@@ -96,12 +96,4 @@ function identify(where: string, kind: string, name: string): string {
   if (!where) return id;
   // A caller that already names the object (the k8s reconciler passes "Pod ns/name") gets it once.
   return where.includes(id) ? where : `${where} (${id})`;
-}
-
-/** RFC 3339 text (YAML, JSON) or a Date (@kubernetes/client-node objects) -> ms; 0 when absent. */
-function timestamp(v: unknown, path: string): number {
-  if (isAbsent(v)) return 0;
-  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (Number.isNaN(ms)) throw new FieldError(path, `must be an RFC 3339 time like 2025-01-31T12:00:00Z, got ${describe(v)}`);
-  return ms;
 }

@@ -10,6 +10,7 @@ import { startKubernetesMode } from '../../src/k8s/mode.ts';
 import { FakeApiServer } from '../support/k8s/fake-apiserver.ts';
 import { silentLogger } from '../support/k8s/helpers.ts';
 import { NS, pod, pool } from '../support/k8s/objects.ts';
+import { selectorFromLabels } from '../../src/input/label-selector.ts';
 
 const LEASE = leaseNameForPool('pool');
 const LEASE_PATH = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${LEASE}`;
@@ -136,8 +137,8 @@ test('two replicas against one pool: only the leader is ready; the standby takes
 
 test('lease names: per pool, and per selector in pool-less mode', () => {
   assert.equal(leaseNameForPool('llama'), 'llama-epp-leader');
-  const a = leaseNameForSelector({ app: 'x', tier: 'gpu' });
-  assert.equal(a, leaseNameForSelector({ tier: 'gpu', app: 'x' }), 'key order does not matter');
-  assert.notEqual(a, leaseNameForSelector({ app: 'y' }));
+  const a = leaseNameForSelector(selectorFromLabels({ app: 'x', tier: 'gpu' }));
+  assert.equal(a, leaseNameForSelector(selectorFromLabels({ tier: 'gpu', app: 'x' })), 'key order does not matter');
+  assert.notEqual(a, leaseNameForSelector(selectorFromLabels({ app: 'y' })));
   assert.match(a, /^epp-[0-9a-f]{16}-leader$/);
 });

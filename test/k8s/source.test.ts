@@ -10,6 +10,7 @@ import { startKubernetesSource, type KubernetesSource, type KubernetesSourceOpti
 import { FakeApiServer } from '../support/k8s/fake-apiserver.ts';
 import { captureLogger, silentLogger, until } from '../support/k8s/helpers.ts';
 import { model, NS, objective, pod, pool, poolV1alpha2, rewrite } from '../support/k8s/objects.ts';
+import { selectorFromLabels } from '../../src/input/label-selector.ts';
 
 interface Harness {
   server: FakeApiServer;
@@ -253,8 +254,8 @@ test('pool-less mode: --endpoint-selector and --endpoint-target-ports, no pool i
       s.apply(pod('p1', { ip: '10.0.0.1', labels: { role: 'server' } }));
       s.apply(pod('p2', { ip: '10.0.0.2', labels: { role: 'client' } }));
     },
-    { endpointSelector: { role: 'server' }, endpointTargetPorts: [8000, 8002] },
-    { endpointSelector: { role: 'server' }, endpointTargetPorts: [8000, 8002] },
+    { endpointSelector: selectorFromLabels({ role: 'server' }), endpointTargetPorts: [8000, 8002] },
+    { endpointSelector: selectorFromLabels({ role: 'server' }), endpointTargetPorts: [8000, 8002] },
   );
   await h.source.synced;
   assert.equal(h.keys(), '10.0.0.1:8000 10.0.0.1:8002');

@@ -1,5 +1,5 @@
 /** Pieces shared by several kinds: object metadata, the pool reference and all-or-none weights. */
-import { asList, asMap, child, FieldError, isAbsent, onlyFields, optInt, optString, reqString, type RawMap } from '../fields.ts';
+import { asList, asMap, child, FieldError, isAbsent, onlyFields, optInt, optString, reqString, type RawMap } from '../../input/fields.ts';
 
 export const X_GROUP = 'inference.networking.x-k8s.io';
 export const GROUP = 'inference.networking.k8s.io';

@@ -1,6 +1,6 @@
 /** InferenceModel v1alpha2: a client-facing model name, its criticality and weighted target models. */
 import type { Criticality, ModelSpec } from '../../datastore/resources.ts';
-import { asMap, onlyFields, optEnum, reqString, type RawMap } from '../fields.ts';
+import { asMap, onlyFields, optEnum, reqString, type RawMap } from '../../input/fields.ts';
 import { parsePoolRef, parseWeightedTargets, type ObjectMeta } from './common.ts';
 
 const CRITICALITIES: readonly Criticality[] = ['Critical', 'Standard', 'Sheddable'];

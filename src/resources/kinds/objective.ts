@@ -1,6 +1,6 @@
 /** InferenceObjective v1alpha2: a named priority (negative = sheddable), chosen by request header. */
 import type { ObjectiveSpec } from '../../datastore/resources.ts';
-import { asMap, onlyFields, optInt, type RawMap } from '../fields.ts';
+import { asMap, onlyFields, optInt, type RawMap } from '../../input/fields.ts';
 import { parsePoolRef, type ObjectMeta } from './common.ts';
 
 const INT32_MIN = -2_147_483_648;

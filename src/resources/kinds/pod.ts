@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { PodSpec } from '../../datastore/resources.ts';
-import { asList, asMap, child, FieldError, optEnum, optMap, optString, stringMap, type RawMap } from '../fields.ts';
+import { asList, asMap, child, FieldError, optEnum, optMap, optString, stringMap, type RawMap } from '../../input/fields.ts';
 import type { ObjectMeta } from './common.ts';
 
 const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;

@@ -3,22 +3,8 @@
  * and the legacy v1alpha2 (`inference.networking.x-k8s.io`, a flat selector + one targetPortNumber).
  */
 import type { FailureMode, PoolSpec } from '../../datastore/resources.ts';
-import {
-  asList,
-  asMap,
-  checkLabels,
-  child,
-  FieldError,
-  onlyFields,
-  optEnum,
-  optInt,
-  optMap,
-  optString,
-  reqInt,
-  reqString,
-  stringMap,
-  type RawMap,
-} from '../fields.ts';
+import { asList, asMap, child, FieldError, onlyFields, optEnum, optInt, optMap, optString, reqInt, reqString, type RawMap } from '../../input/fields.ts';
+import { readLabelMap, readLabelSelector } from '../../input/label-selector.ts';
 import { GROUP, X_GROUP, type ObjectMeta } from './common.ts';
 
 export const POOL_V1 = `${GROUP}/v1`;
@@ -36,10 +22,8 @@ export function parsePool(obj: RawMap, meta: ObjectMeta, apiVersion: string): Po
 
 function parseV1(spec: RawMap, meta: ObjectMeta): PoolSpec {
   onlyFields(spec, 'spec', ['selector', 'targetPorts', 'appProtocol', 'endpointPickerRef']);
-  const selector = asMap(spec.selector, 'spec.selector');
-  onlyFields(selector, 'spec.selector', ['matchLabels']);
-  const matchLabels = stringMap(selector.matchLabels, 'spec.selector.matchLabels', 1, MAX_SELECTOR_LABELS);
-  checkLabels(matchLabels, 'spec.selector.matchLabels');
+  // v1 InferencePool's LabelSelector has matchLabels only (no matchExpressions), 1-64 of them.
+  const { matchLabels } = readLabelSelector(spec.selector, 'spec.selector', { expressions: false, minLabels: 1, maxLabels: MAX_SELECTOR_LABELS });
 
   const ports = asList(spec.targetPorts, 'spec.targetPorts', 1, MAX_PORTS);
   const targetPorts: number[] = [];
@@ -83,8 +67,7 @@ function parsePickerRef(ref: RawMap, path: string): FailureMode {
 
 function parseV1alpha2(spec: RawMap, meta: ObjectMeta): PoolSpec {
   onlyFields(spec, 'spec', ['selector', 'targetPortNumber', 'extensionRef']);
-  const selector = stringMap(spec.selector, 'spec.selector', 1, MAX_SELECTOR_LABELS);
-  checkLabels(selector, 'spec.selector');
+  const selector = readLabelMap(spec.selector, 'spec.selector', 1, MAX_SELECTOR_LABELS);
   const port = reqInt(spec, 'targetPortNumber', 'spec', 1, 65535);
 
   let failureMode: FailureMode = 'FailClose';

@@ -3,7 +3,7 @@
  * has no matches) to weighted target names.
  */
 import type { RewriteRule, RewriteSpec } from '../../datastore/resources.ts';
-import { asList, asMap, child, FieldError, isAbsent, onlyFields, optEnum, reqString, type RawMap } from '../fields.ts';
+import { asList, asMap, child, FieldError, isAbsent, onlyFields, optEnum, reqString, type RawMap } from '../../input/fields.ts';
 import { parsePoolRef, parseWeightedTargets, type ObjectMeta } from './common.ts';
 
 const MATCH_TYPES = ['Exact'] as const;

@@ -16,10 +16,11 @@ import {
   type Collection,
   collId,
   FakeStore,
+  fieldsMatch,
   fieldValues,
-  matches,
+  labelFilter,
   type Obj,
-  parseSelector,
+  parseFieldSelector,
   type StoreEvent,
 } from './fake-store.ts';
 
@@ -296,10 +297,10 @@ function translate(ev: StoreEvent, filter: (o: Obj) => boolean): { type: string;
 }
 
 function selectorFilter(query: Record<string, string>): (o: Obj) => boolean {
-  const labels = parseSelector(query.labelSelector ?? '');
-  const fields = parseSelector(query.fieldSelector ?? '');
+  const labels = labelFilter(query.labelSelector ?? '');
+  const fields = parseFieldSelector(query.fieldSelector ?? '');
   checkFieldSelector(fields);
-  return (o) => matches(labels, o.metadata.labels ?? {}) && matches(fields, fieldValues(o));
+  return (o) => labels(o.metadata.labels ?? {}) && fieldsMatch(fields, fieldValues(o));
 }
 
 function parseBody(body: string): Obj {

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { matchesLabels, parseLabelSelector, type LabelSelector } from '../../../src/input/label-selector.ts';
 
 export type Obj = {
   apiVersion?: string;
@@ -171,34 +172,35 @@ export class FakeStore extends EventEmitter<{ event: [StoreEvent] }> {
 
 // ------------------------------------------------------------------ selectors
 
-type Requirement = { key: string; op: 'eq' | 'ne' | 'exists' | 'notexists'; value: string };
+/** Label selectors as the API server reads them (labels.Parse): the picker's one parser, so both agree. */
+export function labelFilter(text: string): (labels: Readonly<Record<string, string>>) => boolean {
+  let selector: LabelSelector;
+  try {
+    selector = parseLabelSelector(text, 'labelSelector');
+  } catch (err) {
+    throw new ApiError(400, 'BadRequest', `unable to parse requirement: ${(err as Error).message}`);
+  }
+  return (labels) => matchesLabels(selector, labels);
+}
 
-/** Equality-based label selectors and existence terms; set-based terms are answered with 400. */
-export function parseSelector(text: string): Requirement[] {
-  const out: Requirement[] = [];
+type FieldRequirement = { key: string; op: 'eq' | 'ne'; value: string };
+
+/** Field selectors (fields.ParseSelector): `k=v`, `k==v`, `k!=v`, comma = and. */
+export function parseFieldSelector(text: string): FieldRequirement[] {
+  const out: FieldRequirement[] = [];
   for (const raw of text.split(',')) {
     const term = raw.trim();
     if (!term) continue;
     let m: RegExpExecArray | null;
     if ((m = /^([^!=\s]+)\s*!=\s*(\S*)$/.exec(term))) out.push({ key: m[1]!, op: 'ne', value: m[2]! });
     else if ((m = /^([^!=\s]+)\s*==?\s*(\S*)$/.exec(term))) out.push({ key: m[1]!, op: 'eq', value: m[2]! });
-    else if ((m = /^!([^!=\s]+)$/.exec(term))) out.push({ key: m[1]!, op: 'notexists', value: '' });
-    else if ((m = /^([^!=\s(]+)$/.exec(term))) out.push({ key: m[1]!, op: 'exists', value: '' });
-    else throw new ApiError(400, 'BadRequest', `unable to parse requirement: ${term}`);
+    else throw new ApiError(400, 'BadRequest', `invalid field selector: ${term}`);
   }
   return out;
 }
 
-export function matches(reqs: readonly Requirement[], values: Readonly<Record<string, string>>): boolean {
-  for (const r of reqs) {
-    const has = Object.hasOwn(values, r.key);
-    const v = values[r.key];
-    if (r.op === 'eq' && v !== r.value) return false;
-    if (r.op === 'ne' && v === r.value) return false;
-    if (r.op === 'exists' && !has) return false;
-    if (r.op === 'notexists' && has) return false;
-  }
-  return true;
+export function fieldsMatch(reqs: readonly FieldRequirement[], values: Readonly<Record<string, string>>): boolean {
+  return reqs.every((r) => (r.op === 'eq') === (values[r.key] === r.value));
 }
 
 /** Field selectors: only metadata.name and metadata.namespace, as for custom resources. */
@@ -206,7 +208,7 @@ export function fieldValues(o: Obj): Record<string, string> {
   return { 'metadata.name': o.metadata.name, 'metadata.namespace': o.metadata.namespace ?? '' };
 }
 
-export function checkFieldSelector(reqs: readonly Requirement[]): void {
+export function checkFieldSelector(reqs: readonly FieldRequirement[]): void {
   for (const r of reqs) {
     if (r.key !== 'metadata.name' && r.key !== 'metadata.namespace') {
       throw new ApiError(400, 'BadRequest', `field label not supported: ${r.key}`);

@@ -1,6 +1,7 @@
 /**
- * Small readers that pull typed fields out of untyped objects. Each one names the field path in the error it
- * throws; `parseObject` turns a FieldError into a ResourceError that also names the object.
+ * The strict field reader: pulls typed fields out of untyped objects (YAML, JSON, API objects) and rejects
+ * unknown keys. Every error is a FieldError carrying the full field path (`spec.selector.matchLabels`,
+ * `plugins[2].parameters.blockSize`); callers add what the object is (a resource, a plugin, a config file).
  * Absent means `undefined` or `null` (YAML `key:` with no value, client objects with unset optional fields).
  */
 
@@ -10,6 +11,11 @@ export class FieldError extends Error {
     super(message);
     this.name = 'FieldError';
     this.path = path;
+  }
+
+  /** "path: message", or the message alone at the root. */
+  text(): string {
+    return this.path ? `${this.path}: ${this.message}` : this.message;
   }
 }
 
@@ -29,7 +35,7 @@ export function describe(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (v instanceof Date) return `a timestamp (${v.toISOString()})`;
-  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'object') return 'a mapping';
   const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
@@ -44,7 +50,7 @@ export function isMap(v: unknown): v is RawMap {
 
 export function asMap(v: unknown, path: string): RawMap {
   if (isAbsent(v)) throw new FieldError(path, 'required');
-  if (!isMap(v)) throw new FieldError(path, `must be a map, got ${describe(v)}`);
+  if (!isMap(v)) throw new FieldError(path, `must be a mapping, got ${describe(v)}`);
   return v;
 }
 
@@ -52,15 +58,24 @@ export function optMap(v: unknown, path: string): RawMap | undefined {
   return isAbsent(v) ? undefined : asMap(v, path);
 }
 
-/** Rejects keys outside `allowed` (strict, like a CRD structural schema). */
-export function onlyFields(obj: RawMap, path: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(obj)) {
-    if (isAbsent(obj[key]) || allowed.includes(key)) continue;
-    throw new FieldError(child(path, key), `unknown field (allowed: ${allowed.join(', ')})`);
-  }
+/**
+ * Rejects keys outside `allowed` (strict, like a CRD structural schema or Go's DisallowUnknownFields),
+ * whatever their value. `noun` names what a key is in the message ("field", "parameter").
+ */
+export function onlyFields(obj: RawMap, path: string, allowed: readonly string[], noun = 'field'): void {
+  const first = unknownFields(obj, path, allowed, noun)[0];
+  if (first) throw first;
 }
 
-export function asList(v: unknown, path: string, min: number, max: number): unknown[] {
+/** Every key outside `allowed`, as errors, for readers that report all problems at once. */
+export function unknownFields(obj: RawMap, path: string, allowed: readonly string[], noun = 'field'): FieldError[] {
+  const hint = allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : 'none allowed';
+  return Object.keys(obj)
+    .filter((key) => !allowed.includes(key))
+    .map((key) => new FieldError(child(path, key), `unknown ${noun} (${hint})`));
+}
+
+export function asList(v: unknown, path: string, min = 0, max = Infinity): unknown[] {
   if (isAbsent(v)) {
     if (min > 0) throw new FieldError(path, 'required');
     return [];
@@ -99,8 +114,25 @@ export function optInt(obj: RawMap, key: string, path: string, min: number, max:
   const v = obj[key];
   if (isAbsent(v)) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new FieldError(child(path, key), `must be an integer ${range(min, max)}, got ${describe(v)}`);
+    throw new FieldError(child(path, key), `must be ${numberKind('an integer', min, max)}, got ${describe(v)}`);
   }
+  return v;
+}
+
+/** A finite number in [min, max], or undefined when absent. */
+export function optNumber(obj: RawMap, key: string, path: string, min: number, max = Infinity): number | undefined {
+  const v = obj[key];
+  if (isAbsent(v)) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new FieldError(child(path, key), `must be ${numberKind('a number', min, max)}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+export function optBool(obj: RawMap, key: string, path: string): boolean | undefined {
+  const v = obj[key];
+  if (isAbsent(v)) return undefined;
+  if (typeof v !== 'boolean') throw new FieldError(child(path, key), `must be true or false, got ${describe(v)}`);
   return v;
 }
 
@@ -111,6 +143,15 @@ export function optEnum<T extends string>(obj: RawMap, key: string, path: string
     throw new FieldError(child(path, key), `must be one of ${values.join(', ')}, got ${describe(v)}`);
   }
   return v as T;
+}
+
+/** An RFC 3339 time (YAML, JSON text) or a Date (client objects) as ms since the epoch; undefined when absent. */
+export function optTimestamp(obj: RawMap, key: string, path: string): number | undefined {
+  const v = obj[key];
+  if (isAbsent(v)) return undefined;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (Number.isNaN(ms)) throw new FieldError(child(path, key), `must be an RFC 3339 time like 2025-01-31T12:00:00Z, got ${describe(v)}`);
+  return ms;
 }
 
 /** A map of string to string (labels, annotations, selectors), with `min..max` entries. */
@@ -133,33 +174,50 @@ export function stringMap(v: unknown, path: string, min = 0, max = Infinity): Re
   return out;
 }
 
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Kubernetes label key and value syntax (selectors only: pods from a cluster are already valid). */
-export function checkLabels(labels: Readonly<Record<string, string>>, path: string): void {
-  for (const [k, v] of Object.entries(labels)) {
-    const slash = k.lastIndexOf('/');
-    const prefix = slash >= 0 ? k.slice(0, slash) : '';
-    const name = slash >= 0 ? k.slice(slash + 1) : k;
-    const keyOk =
-      name.length <= 63 && LABEL_NAME.test(name) && (slash < 0 || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
-    if (!keyOk) throw new FieldError(child(path, k), 'must be a valid label key ([prefix/]name, name of 63 characters of [A-Za-z0-9-_.])');
-    if (v !== '' && (v.length > 63 || !LABEL_NAME.test(v))) {
-      throw new FieldError(child(path, k), `must be a valid label value (63 characters of [A-Za-z0-9-_.]), got ${describe(v)}`);
-    }
-  }
+/** RFC 1123 subdomain (lowercase, digits, '-', '.'), as object names and label-key prefixes are. */
+export function isDnsSubdomain(v: string, maxLength = 253): boolean {
+  return v.length <= maxLength && DNS_SUBDOMAIN.test(v);
 }
 
-/** Object names: an RFC 1123 subdomain (lowercase, digits, '-', '.'), at most 253 characters. */
+/** Object names: an RFC 1123 subdomain, at most `maxLength` characters. */
 export function checkName(v: string, path: string, maxLength = 253): void {
-  if (v.length > maxLength || !DNS_SUBDOMAIN.test(v)) {
+  if (!isDnsSubdomain(v, maxLength)) {
     throw new FieldError(path, `must be a lowercase RFC 1123 name (a-z, 0-9, '-', '.') of at most ${maxLength} characters, got ${describe(v)}`);
   }
 }
 
+/**
+ * Collects FieldErrors instead of stopping at the first, for readers that report every problem at once
+ * (the EndpointPickerConfig). `read` returns undefined when the reader threw.
+ */
+export class FieldProblems {
+  readonly list: string[] = [];
+
+  add(path: string, message: string): void {
+    this.list.push(path ? `${path}: ${message}` : message);
+  }
+
+  read<T>(reader: () => T): T | undefined {
+    try {
+      return reader();
+    } catch (err) {
+      if (!(err instanceof FieldError)) throw err;
+      this.list.push(err.text());
+      return undefined;
+    }
+  }
+}
+
+/** "an integer 1-65535", "a non-negative number", "a number >= 0.5". */
+function numberKind(kind: string, min: number, max: number): string {
+  if (min === 0 && max === Infinity) return kind.replace(/^an? /, 'a non-negative ');
+  return `${kind} ${range(min, max)}`;
+}
+
 function range(min: number, max: number): string {
-  if (max === Infinity) return `>= ${min}`;
+  if (max === Infinity || max === Number.MAX_SAFE_INTEGER) return `>= ${min}`;
   if (min === max) return String(min);
   return min < 0 ? `${min} to ${max}` : `${min}-${max}`;
 }
