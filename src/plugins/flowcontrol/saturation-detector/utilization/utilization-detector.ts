@@ -12,7 +12,7 @@ import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { SaturationDetector } from '../../../../framework/requestcontrol.ts';
 import type { Filter } from '../../../../framework/scheduling.ts';
-import { durationMsParam, intParam, numberParam, readParams } from '../../../params.ts';
+import { durationMsParam, intParam, numberParam, readParams } from '../../../../input/plugin-params.ts';
 
 export const UTILIZATION_DETECTOR_TYPE = 'utilization-detector';
 

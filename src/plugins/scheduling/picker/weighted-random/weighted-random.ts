@@ -8,7 +8,7 @@ import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Picker } from '../../../../framework/scheduling.ts';
-import { intParam, readParams } from '../../../params.ts';
+import { intParam, readParams } from '../../../../input/plugin-params.ts';
 import { MAX_NUM_OF_ENDPOINTS_LIMIT } from '../max-score/max-score.ts';
 import { pickerRandom } from '../picker-random.ts';
 import { TopK } from '../top-k.ts';

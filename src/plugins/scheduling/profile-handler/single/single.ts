@@ -6,7 +6,7 @@
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { ProfileHandler, ProfileHandlerOutcome, ProfileResults, SchedulerProfile } from '../../../../framework/scheduling.ts';
-import { readParams } from '../../../params.ts';
+import { readParams } from '../../../../input/plugin-params.ts';
 
 export const SINGLE_PROFILE_HANDLER_TYPE = 'single-profile-handler';
 

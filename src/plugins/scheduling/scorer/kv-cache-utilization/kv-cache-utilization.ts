@@ -7,7 +7,7 @@ import type { Clock } from '../../../../framework/clock.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Scorer } from '../../../../framework/scheduling.ts';
-import { readParams } from '../../../params.ts';
+import { readParams } from '../../../../input/plugin-params.ts';
 
 export const KV_CACHE_UTILIZATION_SCORER_TYPE = 'kv-cache-utilization-scorer';
 

@@ -23,7 +23,7 @@ import { PluginConfigError, type DataDependencies, type PluginHandle } from '../
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { PreRequest } from '../../../../framework/requestcontrol.ts';
 import type { SchedulingResult, Scorer } from '../../../../framework/scheduling.ts';
-import { durationMsParam, intParam, numberParam, readParams } from '../../../params.ts';
+import { durationMsParam, intParam, numberParam, readParams } from '../../../../input/plugin-params.ts';
 import { EndpointLoads, type EndpointLoad } from './endpoint-loads.ts';
 
 export const KV_ESTIMATE_SCORER_TYPE = 'kv-estimate-scorer';

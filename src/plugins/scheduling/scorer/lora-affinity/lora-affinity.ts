@@ -9,7 +9,7 @@ import type { Clock } from '../../../../framework/clock.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Scorer } from '../../../../framework/scheduling.ts';
-import { readParams } from '../../../params.ts';
+import { readParams } from '../../../../input/plugin-params.ts';
 
 export const LORA_AFFINITY_SCORER_TYPE = 'lora-affinity-scorer';
 

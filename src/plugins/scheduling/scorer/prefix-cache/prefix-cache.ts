@@ -12,7 +12,7 @@ import { PluginConfigError } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { PreRequest } from '../../../../framework/requestcontrol.ts';
 import type { SchedulingResult, Scorer } from '../../../../framework/scheduling.ts';
-import { boolParam, intParam, readParams } from '../../../params.ts';
+import { boolParam, intParam, readParams } from '../../../../input/plugin-params.ts';
 import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
 import { fingerprint } from './index-tables.ts';
 import { PrefixIndex } from './prefix-index.ts';

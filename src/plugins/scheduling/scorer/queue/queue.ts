@@ -5,7 +5,7 @@
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
-import { readParams } from '../../../params.ts';
+import { readParams } from '../../../../input/plugin-params.ts';
 import { MinMaxScorer } from '../min-max.ts';
 
 export const QUEUE_SCORER_TYPE = 'queue-scorer';

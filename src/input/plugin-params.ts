@@ -3,8 +3,8 @@
  * config load; every error is a PluginConfigError naming the plugin and the field. Unknown keys are rejected.
  */
 import { PluginConfigError } from '../framework/plugin.ts';
-import { optDuration } from '../input/duration.ts';
-import { describe, FieldError, isAbsent, isMap, onlyFields, optBool, optInt, optNumber } from '../input/fields.ts';
+import { optDuration } from './duration.ts';
+import { describe, FieldError, isAbsent, isMap, onlyFields, optBool, optInt, optNumber } from './fields.ts';
 
 export type Params = Readonly<Record<string, unknown>>;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boolParam, durationMsParam, intParam, numberParam, readParams } from './params.ts';
+import { boolParam, durationMsParam, intParam, numberParam, readParams } from './plugin-params.ts';
 
 // Duration syntax itself is tested in src/input/duration.test.ts; here: how parameters use it.
 const durations: [unknown, number | RegExp][] = [
