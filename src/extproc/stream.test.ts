@@ -35,6 +35,10 @@ class FakeCall implements ExtProcCall {
   end(): void {
     this.ended++;
   }
+
+  fail(code: number, message: string): void {
+    this.out.push(`fail:${code}(${message})`);
+  }
 }
 
 function headerValue(r: { header_mutation?: { set_headers?: { header?: { key: string; raw_value?: Buffer } }[] } } | undefined, key: string): string | undefined {
@@ -369,4 +373,58 @@ test('stream: an unexpected failure inside a step is a 500 for that request, and
   assert.equal(r.call.out.at(-1), 'immediate:InternalServerError(internal)');
   assert.equal(r.inflight(), 0);
   director.handleResponseHeaders = original;
+});
+
+// ---- messages out of Envoy's order: INVALID_ARGUMENT naming the rule, and what the stream held is released
+
+const VIOLATION = 'fail:3(ext_proc protocol violation: ';
+const orderCases: { name: string; messages: ProcessingRequest[]; want: string; routedFirst: boolean }[] = [
+  { name: 'a second request_headers after routing', messages: [reqHeaders({ mode: FD }), reqBody(BODY), reqHeaders({ mode: FD })], want: 'request_headers received twice on one stream)', routedFirst: true },
+  { name: 'a second request_headers while the body is gathered', messages: [reqHeaders({ mode: FD }), reqBody('{', false), reqHeaders({ mode: FD })], want: 'request_headers received twice on one stream)', routedFirst: false },
+  { name: 'request_body first', messages: [reqBody(BODY)], want: 'request_body before request_headers)', routedFirst: false },
+  { name: 'response_headers first', messages: [respHeaders()], want: 'response_headers before request_headers)', routedFirst: false },
+  { name: 'response_body first', messages: [respBody('x')], want: 'response_body before request_headers)', routedFirst: false },
+  { name: 'response_trailers first', messages: [respTrailers()], want: 'response_trailers before request_headers)', routedFirst: false },
+  { name: 'request_body after request_trailers', messages: [reqHeaders({ mode: FD }), reqBody(BODY, false), reqTrailers(), reqBody('x')], want: 'request_body after request_trailers)', routedFirst: true },
+  { name: 'request_trailers twice', messages: [reqHeaders({ mode: FD }), reqBody(BODY, false), reqTrailers(), reqTrailers()], want: 'request_trailers received twice on one stream)', routedFirst: true },
+  { name: 'response_headers twice', messages: [reqHeaders({ mode: FD }), reqBody(BODY), respHeaders(), respHeaders()], want: 'response_headers received twice on one stream)', routedFirst: true },
+  { name: 'response_body after response_trailers', messages: [reqHeaders({ mode: FD }), reqBody(BODY), respHeaders(), respTrailers(), respBody('x')], want: 'response_body after response_trailers)', routedFirst: true },
+];
+
+describe('stream: messages out of order', () => {
+  for (const c of orderCases) {
+    test(c.name, () => {
+      const r = open();
+      for (const m of c.messages) r.stream.onMessage(m);
+      assert.equal(r.call.out.at(-1), VIOLATION + c.want);
+      assert.equal(r.inflight(), 0, 'in-flight released');
+      assert.equal(r.f.completed.length, c.routedFirst ? 1 : 0, 'a routed request completes once');
+      assert.equal(r.closed, 1, 'the stream is over');
+      const written = r.call.out.length;
+      r.stream.onMessage(respBody('late', true));
+      r.stream.onEnd();
+      assert.equal(r.call.out.length, written, 'nothing after the error');
+      assert.equal(r.call.ended, 0, 'failed, not ended with OK');
+    });
+  }
+});
+
+test('stream: a STREAMED request body still flowing after the response started is in order', () => {
+  const r = open();
+  r.stream.onMessage(reqHeaders({ mode: ['STREAMED', 'STREAMED'] }));
+  r.stream.onMessage(reqBody('part', false));
+  r.stream.onMessage(respHeaders());
+  r.stream.onMessage(reqBody('rest', true));
+  r.stream.onMessage(respBody('x', true));
+  assert.ok(!r.call.out.some((o) => o.startsWith('fail:')), r.call.out.join(' '));
+  assert.equal(r.inflight(), 0);
+});
+
+test('stream: response_body without response_headers (headers phase skipped) is in order', () => {
+  const r = open();
+  r.stream.onMessage(reqHeaders({ mode: FD }));
+  r.stream.onMessage(reqBody(BODY));
+  r.stream.onMessage(respBody('x', true));
+  assert.equal(r.call.out.at(-1), 'resp-body:stream(1,eos)');
+  assert.equal(r.inflight(), 0);
 });

@@ -50,7 +50,18 @@ export interface ExtProcCall {
   writeStreamedBody(field: typeof REQUEST_BODY_FIELD | typeof RESPONSE_BODY_FIELD, chunk: Buffer, endOfStream: boolean): void;
   /** Ends the call with OK. */
   end(): void;
+  /** Ends the call with a gRPC error status. */
+  fail(code: number, message: string): void;
 }
+
+/** gRPC INVALID_ARGUMENT: the client broke the ext_proc message order. */
+const INVALID_ARGUMENT = 3;
+
+// Where the stream is in Envoy's message order (one HTTP request per stream).
+const AWAIT_REQUEST_HEADERS = 0;
+const REQUEST = 1;
+const RESPONSE = 2;
+const RESPONSE_TRAILERS_SEEN = 3;
 
 // The constant answers, encoded once (each write of these is a buffer write, no encoding).
 const FRAMED_CONTINUE_REQUEST_HEADERS = framedResponse(msg.CONTINUE_REQUEST_HEADERS);
@@ -76,6 +87,11 @@ export class ExtProcStream implements CallHandler {
   /** The request is over for the director (completed, rejected or cancelled). */
   #completed = false;
   #notified = false;
+  /** Position in the message order (AWAIT_REQUEST_HEADERS, REQUEST, RESPONSE, RESPONSE_TRAILERS_SEEN). */
+  #phase = AWAIT_REQUEST_HEADERS;
+  /** response_headers arrived (response_body may come without them when Envoy skips the headers phase). */
+  #responseHeadersSeen = false;
+  #requestTrailersSeen = false;
 
   constructor(call: ExtProcCall, options: StreamOptions) {
     this.#call = call;
@@ -120,6 +136,8 @@ export class ExtProcStream implements CallHandler {
         this.#respBodyMode = m.protocol_config.response_body_mode ?? 'NONE';
       }
       const observe = m.observability_mode === true;
+      const violation = this.#orderViolation(m.request);
+      if (violation !== null) return this.#protocolError(violation);
       switch (m.request) {
         case 'request_headers':
           return this.#onRequestHeaders(m, observe);
@@ -142,6 +160,59 @@ export class ExtProcStream implements CallHandler {
       this.#o.logger.error({ err: e, requestId: this.#ctx.request.requestId }, 'ext_proc stream failed');
       this.#reject(e instanceof EppError ? e : new EppError('INTERNAL', 'internal error while processing the request'));
     }
+  }
+
+  /**
+   * Moves the stream along Envoy's order (request_headers once, request body and trailers, then the
+   * response phases) and returns what a message out of that order broke, or null.
+   */
+  #orderViolation(kind: ProcessingRequest['request']): string | null {
+    const phase = this.#phase;
+    switch (kind) {
+      case 'request_headers':
+        if (phase !== AWAIT_REQUEST_HEADERS) return 'request_headers received twice on one stream';
+        this.#phase = REQUEST;
+        return null;
+      // A STREAMED request body may still be flowing when the upstream answers: request messages after the
+      // response started are in order; after the request's own trailers they are not.
+      case 'request_body':
+        if (phase === AWAIT_REQUEST_HEADERS) return 'request_body before request_headers';
+        if (this.#requestTrailersSeen) return 'request_body after request_trailers';
+        return null;
+      case 'request_trailers':
+        if (phase === AWAIT_REQUEST_HEADERS) return 'request_trailers before request_headers';
+        if (this.#requestTrailersSeen) return 'request_trailers received twice on one stream';
+        this.#requestTrailersSeen = true;
+        return null;
+      case 'response_headers':
+        if (phase === AWAIT_REQUEST_HEADERS) return 'response_headers before request_headers';
+        if (this.#responseHeadersSeen) return 'response_headers received twice on one stream';
+        if (phase === RESPONSE_TRAILERS_SEEN) return 'response_headers after response_trailers';
+        this.#responseHeadersSeen = true;
+        this.#phase = RESPONSE;
+        return null;
+      case 'response_body':
+        if (phase === AWAIT_REQUEST_HEADERS) return 'response_body before request_headers';
+        if (phase === RESPONSE_TRAILERS_SEEN) return 'response_body after response_trailers';
+        this.#phase = RESPONSE;
+        return null;
+      case 'response_trailers':
+        if (phase === AWAIT_REQUEST_HEADERS) return 'response_trailers before request_headers';
+        if (phase === RESPONSE_TRAILERS_SEEN) return 'response_trailers received twice on one stream';
+        this.#phase = RESPONSE_TRAILERS_SEEN;
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  /** Ends the stream with INVALID_ARGUMENT naming the broken rule, releasing whatever the request held. */
+  #protocolError(what: string): void {
+    this.#o.logger.warn({ requestId: this.#ctx.request.requestId }, `ext_proc protocol violation: ${what}`);
+    this.#complete('error');
+    this.#closed = true;
+    this.#call.fail(INVALID_ARGUMENT, `ext_proc protocol violation: ${what}`);
+    this.#notifyClosed();
   }
 
   // ------------------------------------------------------------ request path

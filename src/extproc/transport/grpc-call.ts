@@ -4,12 +4,12 @@
  * write, the status in trailers, Trailers-Only for a call that ends before any message.
  *
  * Incoming bytes are cut into messages and decoded with the codec; a message that sits whole in one DATA
- * chunk (the usual case) is decoded from a view of that chunk, without a copy. A compressed message (flag 1)
- * is inflated when grpc-encoding is gzip or deflate. Messages over `maxMessageBytes` end the call with
- * RESOURCE_EXHAUSTED; undecodable ones with INTERNAL.
+ * chunk (the usual case) is decoded from a view of that chunk, without a copy. Messages over
+ * `maxMessageBytes` end the call with RESOURCE_EXHAUSTED; undecodable ones with INTERNAL; compressed ones
+ * (flag 1) with UNIMPLEMENTED: Envoy never compresses ext_proc messages, and inflating a client's message was
+ * synchronous work it chose the size of (1.2 MB of gzip stalled the event loop 9 s).
  */
 import type { ServerHttp2Stream } from 'node:http2';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import type { ProcessingRequest, ProcessingResponse } from '../codec/proto.ts';
 import { decodeProcessingRequest } from '../codec/decode-request.ts';
 import { encodeProcessingResponse } from '../codec/encode-response.ts';
@@ -24,7 +24,7 @@ export interface CallHandler {
   onClosed(): void;
 }
 
-export const GRPC_STATUS = { OK: 0, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+export const GRPC_STATUS = { OK: 0, INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
 
 /** Bytes of the gRPC message prefix: compressed flag + 32-bit big-endian length. */
 export const FRAME_HEADER = 5;
@@ -43,7 +43,6 @@ const COPY_BELOW = 4096;
 export class GrpcCall {
   readonly #stream: ServerHttp2Stream;
   readonly #maxMessageBytes: number;
-  readonly #encoding: string;
   #handler: CallHandler | null = null;
   /** Pieces of an incomplete message, their total size, and the full size once its prefix is known (else 0). */
   #parts: Buffer[] = [];
@@ -56,10 +55,9 @@ export class GrpcCall {
   #status = 0;
   #message = '';
 
-  constructor(stream: ServerHttp2Stream, maxMessageBytes: number, encoding: string) {
+  constructor(stream: ServerHttp2Stream, maxMessageBytes: number) {
     this.#stream = stream;
     this.#maxMessageBytes = maxMessageBytes;
-    this.#encoding = encoding;
   }
 
   /** Starts delivering messages and events to `handler`. */
@@ -102,7 +100,7 @@ export class GrpcCall {
     if (s.destroyed) return null;
     if (!this.#headersSent) {
       this.#headersSent = true;
-      s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      s.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity' }, { waitForTrailers: true });
       s.once('wantTrailers', () => s.sendTrailers({ 'grpc-status': String(this.#status), 'grpc-message': this.#message }));
     }
     return s;
@@ -129,7 +127,10 @@ export class GrpcCall {
       s.end(); // trailers go out on 'wantTrailers'
     } else {
       // Trailers-Only: one HEADERS frame carries the status.
-      s.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': this.#message }, { endStream: true });
+      s.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity', 'grpc-status': String(code), 'grpc-message': this.#message },
+        { endStream: true },
+      );
     }
   }
 
@@ -162,11 +163,14 @@ export class GrpcCall {
       if (len > this.#maxMessageBytes) return this.#tooLarge(len);
       const end = off + FRAME_HEADER + len;
       if (end > chunk.length) break;
+      if (compressed !== 0) {
+        return this.fail(GRPC_STATUS.UNIMPLEMENTED, 'compressed ext_proc messages are not supported (grpc-accept-encoding: identity)');
+      }
       const bytes = chunk.subarray(off + FRAME_HEADER, end);
       off = end;
       let m: ProcessingRequest;
       try {
-        m = decodeProcessingRequest(compressed === 0 ? bytes : this.#inflate(bytes));
+        m = decodeProcessingRequest(bytes);
       } catch (err) {
         return this.fail(GRPC_STATUS.INTERNAL, `error deserializing request: ${(err as Error).message}`);
       }
@@ -201,18 +205,5 @@ export class GrpcCall {
     this.#parts = [];
     this.#partsBytes = 0;
     this.fail(GRPC_STATUS.RESOURCE_EXHAUSTED, `received message larger than max (${len} vs. ${this.#maxMessageBytes})`);
-  }
-
-  /** Inflates a compressed message, never past the message size limit (a small message can inflate a lot). */
-  #inflate(bytes: Buffer): Buffer {
-    const limit = { maxOutputLength: this.#maxMessageBytes };
-    switch (this.#encoding) {
-      case 'gzip':
-        return gunzipSync(bytes, limit);
-      case 'deflate':
-        return inflateSync(bytes, limit);
-      default:
-        throw new Error(`compressed message with grpc-encoding "${this.#encoding || 'identity'}"`);
-    }
   }
 }

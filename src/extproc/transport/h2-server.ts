@@ -121,7 +121,6 @@ export class GrpcH2Server {
       );
       return;
     }
-    const encoding = headers['grpc-encoding'];
-    this.#options.onCall(new GrpcCall(stream, this.#options.maxMessageBytes, typeof encoding === 'string' ? encoding : ''));
+    this.#options.onCall(new GrpcCall(stream, this.#options.maxMessageBytes));
   }
 }
