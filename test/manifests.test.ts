@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
-import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/compare/procs.ts';
+import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/dev-stack/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
 import { leaseNameForPool } from '../src/k8s/leader-election.ts';
 import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
