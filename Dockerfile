@@ -29,7 +29,7 @@ ENV NODE_ENV=production
 # One malloc arena instead of 8 per core: V8's helper threads (compiler, GC) otherwise grow arenas of their
 # own that keep 8-11 MB resident after startup; with one, the main thread reuses that memory. With a full prefix
 # index at 1,000 endpoints: 10-13 MB less RSS than glibc's default with 2 arenas, 8-9 MB less again with 1, and
-# ext_proc CPU per request measured the same (bench/README.md, Memory).
+# ext_proc CPU per request measured the same (bench/overhead/README.md, Memory).
 ENV MALLOC_ARENA_MAX=1
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
@@ -43,5 +43,5 @@ USER 65532:65532
 # ext_proc gRPC, gRPC health, Prometheus metrics
 EXPOSE 9002 9003 9090
 # A young generation of at most 3 x 8 MB: V8's default lets it grow to 48 MB under load, which is a quarter of
-# the picker's RSS, and ext_proc CPU per request measured the same either way (bench/README.md, Memory).
+# the picker's RSS, and ext_proc CPU per request measured the same either way (bench/overhead/README.md, Memory).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "bin/epp.js"]

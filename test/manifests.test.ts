@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
-import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/compare/procs.ts';
+import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/dev-stack/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
 import { leaseNameForPool } from '../src/k8s/leader-election.ts';
 import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
@@ -298,7 +298,7 @@ test('Dockerfile: multi-stage node:24 slim, production deps only, non-root, epp 
   assert.match(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build, /node scripts\/bundle-client-node\.ts dist$/);
   const user = /^USER\s+(\S+)/m.exec(text)?.[1] ?? 'root';
   assert.ok(!/^(root|0)(:|$)/.test(user), `runs as ${user}`);
-  // The benchmarks run the picker as the image does: their figures in bench/README.md assume these.
+  // The benchmarks run the picker as the image does: their figures in bench/overhead/README.md assume these.
   assert.deepEqual(JSON.parse(/^ENTRYPOINT (.*)$/m.exec(text)?.[1] ?? 'null'), ['node', ...PICKER_NODE_FLAGS, 'bin/epp.js']);
   for (const [k, v] of Object.entries(PICKER_ENV)) assert.match(text, new RegExp(`^ENV ${k}=${v}$`, 'm'));
   assert.match(readFileSync(join(ROOT, '.dockerignore'), 'utf8'), /^node_modules$/m);

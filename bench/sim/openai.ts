@@ -2,7 +2,7 @@
  * The OpenAI wire format as vLLM's server speaks it: request parsing (completions and chat), response and
  * SSE chunk bodies, errors. Pure functions; the server does the I/O.
  */
-import { Rng } from '../loadgen/rng.ts';
+import { Rng } from './rng.ts';
 import { cyrb53, tokenCount } from './tokens.ts';
 
 export type ApiKind = 'completion' | 'chat';

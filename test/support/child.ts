@@ -18,7 +18,7 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * Runs the child as the leader of its own process group, and ends the whole group: for a child that starts
-   * children of its own (bench/run.ts starts a simulator and a picker) and has no signal handler to stop them.
+   * children of its own (bench/routing-study/run.ts starts a simulator and a picker) and has no signal handler to stop them.
    */
   group?: boolean;
 }

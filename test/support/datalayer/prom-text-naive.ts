@@ -1,7 +1,7 @@
 /**
  * A straightforward full parser of the Prometheus text format: every line, every label, into objects.
  * Not used at runtime. It is the oracle the scanner is checked against (prom-text.test.ts) and the
- * baseline it is measured against (bench/scrape-parse.bench.ts).
+ * baseline it is measured against (bench/overhead/scrape-parse.bench.ts).
  */
 
 export interface NaiveSample {

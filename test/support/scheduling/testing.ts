@@ -128,7 +128,7 @@ export function forcedGc(): (() => void) | undefined {
 
 /**
  * Retained heap growth (bytes) across `calls` calls of fn, measured after forced GCs; undefined when GC
- * cannot be forced. Measures leaks (retained memory), not the allocation rate (that is bench/pick.bench.ts).
+ * cannot be forced. Measures leaks (retained memory), not the allocation rate (that is bench/overhead/pick.bench.ts).
  */
 export function retainedHeapGrowth(fn: () => void, calls: number): number | undefined {
   const gc = forcedGc();

@@ -1,0 +1,136 @@
+/**
+ * `npm start`: a laptop stack. Reads the standalone resources file, starts a simulated vLLM server for every
+ * ready Pod IP x target port in it (127.0.0.x loopback addresses work without setup on Linux), the picker
+ * (`node src/main.ts --resources ...`, plaintext gRPC) and the local gateway, then prints a curl line.
+ * Every model name the file routes to (InferenceModel targets, rewrite targets) is served, the first one as
+ * the base model and the others as LoRA adapters. Ctrl-C (or SIGTERM) stops everything.
+ *
+ *   node bench/dev-stack/dev-stack.ts [--resources examples/standalone/resources.yaml] [--config-file FILE]
+ *                           [--gateway-port 8081] [--grpc-port 9002] [--time-scale 1] [--profile llama3-8b-h100]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { Gateway } from './gateway/gateway.ts';
+import { PICKER_ENV, PICKER_NODE_FLAGS, spawnNode, stopChild, waitForLines, type Child } from './procs.ts';
+import { profile } from '../sim/profile.ts';
+import { SimServer } from '../sim/server.ts';
+
+interface FleetPlan {
+  /** ip:port of every simulated server. */
+  endpoints: string[];
+  models: string[];
+}
+
+/** Endpoints and model names from a standalone resources file (best effort: the picker validates it). */
+export function planFleet(text: string): FleetPlan {
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, any> | null).filter((d): d is Record<string, any> => !!d);
+  const pool = docs.find((d) => d.kind === 'InferencePool');
+  const selector: Record<string, string> = pool?.spec?.selector?.matchLabels ?? pool?.spec?.selector ?? {};
+  const ports: number[] = (pool?.spec?.targetPorts ?? []).map((p: { number?: number } | number) => (typeof p === 'number' ? p : Number(p.number)));
+  const endpoints: string[] = [];
+  for (const d of docs) {
+    if (d.kind !== 'Pod') continue;
+    const labels: Record<string, string> = d.metadata?.labels ?? {};
+    if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+    const ready = (d.status?.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Ready' && c.status === 'True');
+    const ip: string = d.status?.podIP ?? '';
+    if (!ready || !ip) continue;
+    const active = String(d.metadata?.annotations?.['inference.networking.k8s.io/active-ports'] ?? '')
+      .split(',')
+      .map((s) => Number(s.trim()))
+      .filter((n) => n > 0);
+    for (const port of ports) if (active.length === 0 || active.includes(port)) endpoints.push(`${ip}:${port}`);
+  }
+  const models: string[] = [];
+  const add = (m: unknown): void => {
+    if (typeof m === 'string' && m && !models.includes(m)) models.push(m);
+  };
+  for (const d of docs) {
+    if (d.kind === 'InferenceModel') {
+      const targets = d.spec?.targetModels ?? [];
+      if (targets.length === 0) add(d.spec?.modelName);
+      for (const t of targets) add(t?.name);
+    }
+    if (d.kind === 'InferenceModelRewrite') for (const rule of d.spec?.rules ?? []) for (const t of rule?.targets ?? []) add(t?.modelRewrite);
+  }
+  return { endpoints, models };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      resources: { type: 'string', default: 'examples/standalone/resources.yaml' },
+      'config-file': { type: 'string', default: '' },
+      'gateway-port': { type: 'string', default: '8081' },
+      'grpc-port': { type: 'string', default: '9002' },
+      'grpc-health-port': { type: 'string', default: '9003' },
+      'metrics-port': { type: 'string', default: '9090' },
+      'time-scale': { type: 'string', default: '1' },
+      profile: { type: 'string', default: 'llama3-8b-h100' },
+      model: { type: 'string' },
+    },
+  });
+  const plan = planFleet(readFileSync(values.resources, 'utf8'));
+  if (plan.endpoints.length === 0) throw new Error(`${values.resources}: no ready Pod with a podIP matches the InferencePool`);
+  const config = profile(values.profile);
+  config.modelName = values.model ?? plan.models[0] ?? config.modelName;
+  const loras = plan.models.filter((m) => m !== config.modelName);
+
+  const sims: SimServer[] = [];
+  let picker: Child | null = null;
+  let gateway: Gateway | null = null;
+  let stopping = false;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await gateway?.close().catch(() => {});
+    if (picker) await stopChild(picker);
+    await Promise.all(sims.map((s) => s.close()));
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    for (const [i, ep] of plan.endpoints.entries()) {
+      const colon = ep.lastIndexOf(':');
+      const sim = new SimServer({ config: { ...config, maxLoras: Math.max(4, config.maxLoras) }, timeScale: Number(values['time-scale']), loraModules: loras, podName: `sim-${i}` });
+      await sim.listen(Number(ep.slice(colon + 1)), ep.slice(0, colon));
+      sims.push(sim);
+    }
+    console.log(`simulated vLLM servers: ${plan.endpoints.join(', ')} (model ${config.modelName}${loras.length ? `; adapters ${loras.join(', ')}` : ''})`);
+
+    const args = [
+      '--resources', values.resources,
+      '--grpc-port', values['grpc-port'],
+      '--grpc-health-port', values['grpc-health-port'],
+      '--metrics-port', values['metrics-port'],
+      '--bind-address', '127.0.0.1',
+      '--secure-serving=false',
+    ];
+    if (values['config-file']) args.push('--config-file', values['config-file']);
+    picker = spawnNode('epp', 'src/main.ts', args, (line) => console.log(`[epp] ${line}`), PICKER_NODE_FLAGS, PICKER_ENV);
+    await waitForLines(picker, /endpoint picker started/, 1, 30_000);
+    picker.proc.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`epp exited (${code})`);
+        void stop(1);
+      }
+    });
+
+    gateway = new Gateway({ policy: { kind: 'extproc', target: `127.0.0.1:${values['grpc-port']}`, failureModeAllow: false }, endpoints: plan.endpoints });
+    const port = (await gateway.listen(Number(values['gateway-port']), '127.0.0.1')).port;
+    const body = JSON.stringify({ model: config.modelName, messages: [{ role: 'user', content: 'Hello!' }], max_tokens: 20, stream: true });
+    console.log(`gateway: http://127.0.0.1:${port} -> picker 127.0.0.1:${values['grpc-port']} (metrics http://127.0.0.1:${values['metrics-port']}/metrics)`);
+    console.log('\ntry:\n');
+    console.log(`  curl -sN http://127.0.0.1:${port}/v1/chat/completions -H 'content-type: application/json' -d '${body}'\n`);
+    console.log('Ctrl-C stops everything.');
+  } catch (err) {
+    console.error(`dev stack: ${err instanceof Error ? err.message : String(err)}`);
+    await stop(1);
+  }
+}
+
+if (import.meta.main) void main();

@@ -1,0 +1,218 @@
+/**
+ * Fast simulation: one discrete-event loop in virtual time drives `replicas` simulated engines, the load
+ * generator's arrival schedule, and a routing policy. Picker policies run the production scheduler,
+ * plugins, saturation detector and director; their endpoint metrics come from the simulated servers'
+ * /metrics text parsed by the production extractor, refreshed every scrape interval per endpoint (phases
+ * staggered), so the picker decides on metrics up to one interval old, as in a real deployment.
+ */
+import type { Endpoint } from '../../../src/framework/endpoint.ts';
+import { extractorFor } from '../../../src/datalayer/engines.ts';
+import { MetricsWriter, ScrapedMetrics } from '../../../src/datalayer/scraped-metrics.ts';
+import { RequestContext } from '../../../src/requestcontrol/request-context.ts';
+import { arrivalOffsets, stageCount } from '../loadgen/arrivals.ts';
+import { requestSpec } from '../loadgen/request-body.ts';
+import { Rng } from '../../sim/rng.ts';
+import type { Workload } from '../loadgen/workload.ts';
+import { toSimRequest } from '../../sim/admit.ts';
+import { Engine, type EngineListener, type SimRequest } from '../../sim/engine.ts';
+import { renderMetrics, type MetricsContext } from '../../sim/metrics-text.ts';
+import { parseRequest } from '../../sim/openai.ts';
+import type { EngineConfig } from '../../sim/profile.ts';
+import { baseline } from '../../dev-stack/gateway/baselines.ts';
+import { createPickerHarness, VirtualClock, type PickerHarness } from './picker-harness.ts';
+import type { PolicySpec } from './policies.ts';
+import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../loadgen/results.ts';
+
+export interface FleetSetup {
+  replicas: number;
+  engine: EngineConfig;
+  /** LoRA adapters every replica serves. */
+  loraModules: readonly string[];
+  /** Picker metric refresh interval (upstream default 50 ms). */
+  scrapeIntervalMs: number;
+  /** --metrics-staleness-threshold of the picker (default 2 s). */
+  metricsStalenessMs: number;
+  /** One-way client->server latency through proxy and picker, added to each request. */
+  networkMs: number;
+  /** How long after the last send to wait for stragglers; unfinished requests count as errors. */
+  drainTimeoutS: number;
+}
+
+export interface StageSpec {
+  workload: Workload;
+  qps: number;
+  durationS: number;
+  maxRequests: number;
+  burstiness: number;
+  seed: number;
+  /**
+   * Unmeasured requests sent first (items 0..n-1) at `warmupQps`; the measured stage starts when they have
+   * all finished and uses the items after them (GIE's prefix benchmarks warm caches the same way).
+   */
+  warmupRequests: number;
+  warmupQps: number;
+}
+
+interface Flight {
+  rec: RequestRecord;
+  measured: boolean;
+  engine: number;
+  /** The picker's request state (null for baselines). */
+  ctx: RequestContext | null;
+  prevTokenAt: number;
+}
+
+export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: StageSpec, slo: Slo): RunResult {
+  const n = fleet.replicas;
+  const clock = new VirtualClock();
+  const collector = new RunCollector();
+  const net = fleet.networkMs;
+  const harness: PickerHarness | null =
+    policy.kind === 'picker' ? createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed) : null;
+  const balancerRng = new Rng(stage.seed ^ 0xba1a);
+  const balancer = policy.kind === 'baseline' ? baseline(policy.baseline, () => balancerRng.next()) : null;
+  const loraSet = new Set(fleet.loraModules);
+  const engineConfig: EngineConfig = { ...fleet.engine, maxLoras: loraSet.size > 0 ? Math.max(1, fleet.engine.maxLoras) : 0 };
+
+  let open = 0;
+  const listener = (i: number): EngineListener => ({
+    onToken(r: SimRequest, t: number): void {
+      const f = r.tag as Flight;
+      if (r.numOutput === 1) f.rec.ttftMs = t + net - start - f.rec.sentAt;
+      else if (f.measured) collector.itl.add(t - f.prevTokenAt);
+      f.prevTokenAt = t;
+    },
+    onFinish(r: SimRequest, t: number): void {
+      const f = r.tag as Flight;
+      open--;
+      if (r.finishReason !== 'abort') {
+        f.rec.status = 'ok';
+        f.rec.e2eMs = t + net - start - f.rec.sentAt;
+        f.rec.outputTokens = r.numOutput;
+        f.rec.cachedTokens = Math.max(0, r.cachedTokens);
+      }
+      if (harness && f.ctx) harness.director.handleResponseComplete(f.ctx, r.finishReason === 'abort' ? 'client-disconnect' : 'natural');
+      if (balancer) balancer.release(i);
+    },
+  });
+  const engines: Engine[] = [];
+  const metrics: MetricsContext[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = new Engine({ ...engineConfig }, listener(i));
+    e.histograms = false;
+    engines.push(e);
+    metrics.push({ engine: e, loraSeries: new Map(), loraEnabled: loraSet.size > 0, nowSeconds: () => 1.7e9 + clock.t / 1000, pickerOnly: true });
+  }
+
+  // Scrapes: endpoint i first at i/n of an interval, then every interval (independent collector loops).
+  const extractor = extractorFor('vllm');
+  const scraped = new ScrapedMetrics();
+  const writers = engines.map(() => new MetricsWriter());
+  const nextScrape = new Float64Array(n);
+  const scrape = (i: number, t: number): void => {
+    if (!harness) return;
+    const page = renderMetrics(metrics[i] as MetricsContext);
+    if (extractor.extract(page, scraped) === undefined) (writers[i] as MetricsWriter).write(harness.endpoints[i] as Endpoint, scraped, t);
+  };
+  for (let i = 0; i < n; i++) {
+    scrape(i, 0);
+    nextScrape[i] = harness ? ((i + 1) / n) * fleet.scrapeIntervalMs : Infinity;
+  }
+
+  const warm = stage.warmupRequests;
+  const count = stageCount(stage.qps, stage.durationS, stage.maxRequests);
+  const warmOffsets = arrivalOffsets(new Rng(stage.seed ^ 0x3a3a), warm, stage.warmupQps || 1, stage.burstiness);
+  const offsets = arrivalOffsets(new Rng(stage.seed), count, stage.qps, stage.burstiness);
+  // Measured arrivals are offsets from `start`, known once the warm-up has drained.
+  let start = warm > 0 ? Infinity : 0;
+  let deadline = warm > 0 ? (warmOffsets[warm - 1] as number) + fleet.drainTimeoutS * 1000 : (offsets[count - 1] ?? 0) + fleet.drainTimeoutS * 1000;
+  const total = warm + count;
+  const baseModel = fleet.engine.modelName;
+  let sent = 0;
+
+  const send = (k: number, t: number): void => {
+    const item = stage.workload.item(k);
+    const spec = requestSpec(item, baseModel);
+    const rec: RequestRecord = { sentAt: t - start, status: 'error', ttftMs: 0, e2eMs: 0, outputTokens: 0, promptTokens: 0, cachedTokens: 0, endpoint: '', code: 0 };
+    if (k >= warm) collector.add(rec);
+    let target: number;
+    let ctx: RequestContext | null = null;
+    if (harness) {
+      ctx = new RequestContext();
+      ctx.request.headers.set(':path', spec.path);
+      ctx.request.headers.set('x-request-id', String(k));
+      harness.director.handleRequestHeaders(ctx);
+      const bytes = Buffer.from(spec.body);
+      const decision = harness.director.handleRequest(ctx, { chunks: [bytes], bytes: bytes.length });
+      if (!decision.ok) {
+        rec.code = decision.status;
+        if (decision.error.code === 'SHED') rec.status = 'shed';
+        return;
+      }
+      target = harness.endpoints.indexOf(decision.endpoints[0] as Endpoint);
+    } else {
+      target = (balancer as NonNullable<typeof balancer>).pick(n);
+    }
+    const engine = engines[target] as Engine;
+    const parsed = parseRequest(spec.path === '/v1/completions' ? 'completion' : 'chat', spec.body);
+    const sim = toSimRequest(parsed, engine.config, loraSet.has(parsed.model) ? parsed.model : '', String(k));
+    rec.promptTokens = sim.promptTokens;
+    rec.endpoint = `replica-${target}`;
+    const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0 };
+    sim.tag = f;
+    engine.advance(t);
+    const added = engine.add(sim, t + net);
+    if (added !== 'ok') {
+      rec.code = added === 'queue-full' ? 429 : 400;
+      if (harness && ctx) harness.director.handleResponseComplete(ctx, 'error');
+      if (balancer) balancer.release(target);
+      return;
+    }
+    open++;
+  };
+
+  // Event loop: engine events, then scrapes, then arrivals at equal times.
+  const maxEvents = 200_000_000;
+  for (let ev = 0; ev < maxEvents; ev++) {
+    let tE = Infinity;
+    let iE = -1;
+    for (let i = 0; i < n; i++) {
+      const te = (engines[i] as Engine).nextEventTime();
+      if (te < tE) {
+        tE = te;
+        iE = i;
+      }
+    }
+    let tS = Infinity;
+    let iS = -1;
+    if (sent < total || open > 0) {
+      for (let i = 0; i < n; i++) {
+        if ((nextScrape[i] as number) < tS) {
+          tS = nextScrape[i] as number;
+          iS = i;
+        }
+      }
+    }
+    if (sent === warm && start === Infinity && open === 0) {
+      // Warm-up drained: the measured stage starts now.
+      start = clock.t;
+      deadline = start + (offsets[count - 1] ?? 0) + fleet.drainTimeoutS * 1000;
+    }
+    const tA = sent < warm ? (warmOffsets[sent] as number) : sent < total ? start + (offsets[sent - warm] as number) : Infinity;
+    const t = Math.min(tE, tS, tA);
+    if (t === Infinity || t > deadline) break;
+    clock.t = t;
+    if (t === tE) (engines[iE] as Engine).advance(t);
+    else if (t === tS) {
+      (engines[iS] as Engine).advance(t);
+      scrape(iS, t);
+      nextScrape[iS] = t + fleet.scrapeIntervalMs;
+    } else {
+      send(sent, t);
+      sent++;
+    }
+  }
+  // Stragglers past the drain deadline are timeouts.
+  for (const e of engines) collector.preemptions += e.stats.preemptions;
+  return collector.result(policy.name, stage.qps, slo);
+}

@@ -1,0 +1,63 @@
+/**
+ * The routing policies compared side by side. Baselines run in the proxy (bench/dev-stack/gateway/baselines.ts); the
+ * others run the picker with an EndpointPickerConfig.
+ */
+import { DEFAULT_CONFIG_YAML } from '../../../src/config/loader.ts';
+import type { BaselineName } from '../../dev-stack/gateway/baselines.ts';
+
+export type PolicySpec =
+  | { name: string; kind: 'baseline'; baseline: BaselineName; description: string }
+  | {
+      name: string;
+      kind: 'picker';
+      configYaml: string;
+      description: string;
+    };
+
+/**
+ * Our tuned configuration (bench/routing-study/README.md, "Tuning"): kv-estimate-scorer in place of the queue and
+ * kv-cache-utilization scorers. It moves each endpoint's KV estimate with this picker's own dispatches between
+ * scrapes, which ends herding, and counts the scraped waiting queue in KV units; the queue scorer's min-max
+ * over that count herds too (one waiting request at a scrape sends a whole interval's traffic elsewhere).
+ * lora-affinity at weight 4 is what multi-adapter traffic needs (it scores every endpoint 0 when no adapter
+ * metrics exist, so it is neutral elsewhere).
+ */
+export const BEST_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: kv-estimate-scorer
+  parameters:
+    prefillWeight: 20
+    prefillDecay: 50ms
+    waitingWeight: 5
+- type: prefix-cache-scorer
+- type: lora-affinity-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: kv-estimate-scorer
+    weight: 2
+  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: lora-affinity-scorer
+    weight: 4
+  - pluginRef: max-score-picker
+`;
+
+export const POLICIES: Readonly<Record<string, PolicySpec>> = {
+  'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
+  'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
+  random: { name: 'random', kind: 'baseline', baseline: 'random', description: 'uniform random (kube-proxy iptables), no picker' },
+  default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
+  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 2, prefix 3, lora-affinity 4, max-score (bench/routing-study/README.md)' },
+};
+
+/** Run by default. */
+export const ALL_POLICIES = ['round-robin', 'least-request', 'random', 'default', 'best'];
+
+export function policy(name: string): PolicySpec {
+  const p = POLICIES[name];
+  if (p) return p;
+  throw new Error(`unknown policy "${name}" (known: ${Object.keys(POLICIES).join(', ')})`);
+}

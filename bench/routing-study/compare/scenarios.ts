@@ -1,0 +1,134 @@
+/**
+ * Named scenarios: workload + fleet + QPS ladder, the same definitions for both modes. The e2e fields say
+ * how a scenario shrinks to fit real processes on a small machine (fewer requests, a time scale).
+ */
+import { loadShareGpt } from '../loadgen/sharegpt.ts';
+import { randomWorkload, sharedPrefix, syntheticShareGpt, withLoraMix } from '../loadgen/synthetic.ts';
+import { gieLoraMix, type Workload } from '../loadgen/workload.ts';
+import { profile, type EngineConfig } from '../../sim/profile.ts';
+
+export interface Scenario {
+  name: string;
+  description: string;
+  profile: string;
+  engine: EngineConfig;
+  replicas: number;
+  qps: number[];
+  /** Model-time seconds of arrivals per stage. */
+  durationS: number;
+  /** Cap on requests per stage (0 = qps x duration). */
+  maxRequests: number;
+  burstiness: number;
+  /** Unmeasured requests before each stage (cache warm-up), sent at warmupQps. */
+  warmupRequests: number;
+  warmupQps: number;
+  loraModules: string[];
+  /** Wall ms per model ms in e2e mode. */
+  timeScale: number;
+  workload(seed: number, sharegptPath: string): Workload;
+}
+
+const LLAMA2 = 'llama2-7b-h100';
+const LLAMA3 = 'llama3-8b-h100';
+
+function shareGptWorkload(seed: number, path: string): Workload {
+  return path ? loadShareGpt(path, seed) : syntheticShareGpt(seed);
+}
+
+export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
+  /** The Kubernetes-blog comparison: 10 Llama-2-7B replicas on H100, ShareGPT, 100 -> 1000 QPS. */
+  sharegpt: () => ({
+    name: 'sharegpt',
+    description:
+      'The GIE blog setup: 10 vLLM replicas (Llama-2-7B on H100 profile), ShareGPT (synthetic fit unless --sharegpt is given), Poisson arrivals, ' +
+      'QPS ladder from 100 to 1000 with a fine grid around the knee.',
+    profile: LLAMA2,
+    engine: profile(LLAMA2),
+    replicas: 10,
+    qps: [100, 200, 300, 340, 360, 380, 400, 450, 600, 1000],
+    durationS: 60,
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: shareGptWorkload,
+  }),
+
+  /**
+   * Prefix-heavy: GIE's "short questions, many system prompts" (150 groups x 5, 6000-token system prompts,
+   * 1200-token questions, 1000 output tokens): the prefixes need ~2x one replica's KV cache, so a replica
+   * can keep only part of them and routing decides the hit rate.
+   */
+  'shared-prefix': () => ({
+    name: 'shared-prefix',
+    description:
+      'GIE prefix-cache-aware "short questions, many system prompts": 150 groups x 5 prompts, 6000-token shared system prompt + 1200-token question, ' +
+      '1000 output tokens; 4 replicas (Llama-3.1-8B on H100 profile, 467k KV tokens each), so the 900k tokens of prefixes fit only when split.',
+    profile: LLAMA3,
+    engine: profile(LLAMA3),
+    replicas: 4,
+    qps: [10, 20, 30, 40, 50, 60, 70],
+    durationS: 60,
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 750,
+    warmupQps: 15,
+    loraModules: [],
+    timeScale: 10,
+    workload: (seed) => sharedPrefix({ groups: 150, promptsPerGroup: 5, systemPromptLen: 6000, questionLen: 1200, outputLen: 1000, seed }),
+  }),
+
+  /** GIE multi-LoRA regression mix: 15 adapters in 60/30/10 groups, max 3 adapters per batch. */
+  'multi-lora': () => {
+    const mix = gieLoraMix();
+    return {
+      name: 'multi-lora',
+      description:
+        'GIE multi-LoRA regression mix on ShareGPT lengths: 15 adapters in three groups of 5 taking 60/30/10% of traffic, max_loras 3 per replica, ' +
+        '10 ms adapter load; 10 replicas (Llama-2-7B on H100 profile).',
+      profile: LLAMA2,
+      engine: { ...profile(LLAMA2), maxLoras: 3 },
+      replicas: 10,
+      qps: [50, 100, 200, 300, 350, 400],
+      durationS: 60,
+      maxRequests: 0,
+      burstiness: 1,
+      warmupRequests: 0,
+      warmupQps: 0,
+      loraModules: [...mix.names],
+      timeScale: 10,
+      workload: (seed, path) => withLoraMix(shareGptWorkload(seed, path), mix, seed),
+    };
+  },
+
+  /**
+   * Small enough for real processes on 2 cores: 2 replicas with 8 sequences per batch and a 16k-token KV
+   * cache, short random requests. Run in both modes to check that they agree.
+   */
+  'e2e-small': () => ({
+    name: 'e2e-small',
+    description:
+      'Agreement check between modes: 2 replicas (Llama-2-7B on H100 step costs, max_num_seqs 8, 1024 KV blocks), random requests ' +
+      '(256 ± 50% prompt tokens, 64 ± 50% output tokens).',
+    profile: LLAMA2,
+    engine: { ...profile(LLAMA2), maxNumSeqs: 8, numGpuBlocks: 1024 },
+    replicas: 2,
+    qps: [20, 35],
+    durationS: 10,
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 2,
+    workload: (seed) => randomWorkload(seed, 256, 64, 0.5),
+  }),
+};
+
+export function scenario(name: string): Scenario {
+  const make = SCENARIOS[name];
+  if (!make) throw new Error(`unknown scenario "${name}" (known: ${Object.keys(SCENARIOS).join(', ')})`);
+  return make();
+}
