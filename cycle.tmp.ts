@@ -1,13 +1,26 @@
-// In-process request cycle: ExtProcStream + Director + scheduler over 100 endpoints, FULL_DUPLEX, 200 B body.
 import pino from 'pino';
-import { directorFixture } from './test/support/director-fixture.ts';
+import { Datastore } from './src/datastore/datastore.ts';
 import { ExtProcStream } from './src/extproc/stream.ts';
+import { inTreePluginRegistry } from './src/plugins/registry.ts';
+import { Director } from './src/requestcontrol/director.ts';
+import { loadSchedulerConfig } from './src/config/loader.ts';
+import { testHandle } from './test/support/scheduling/testing.ts';
+import { PickerMetrics } from './src/observability/metrics.ts';
 const N = Number(process.argv[2] ?? 20000);
-const f = directorFixture({ pods: 100 });
-const call = { write() {}, writeStreamedBody() {}, end() {} };
+const datastore = new Datastore({ poolName: 'pool', poolNamespace: 'default' });
+const pods = Array.from({ length: 100 }, (_, i) => ({ name: `p${i}`, namespace: 'default', labels: { app: 'm' }, annotations: {}, ip: `10.0.${i >> 8}.${(i & 255) + 1}`, ready: true, terminating: false }));
+datastore.replaceAll({ pools: [{ name: 'pool', namespace: 'default', group: 'inference.networking.k8s.io', selector: { app: 'm' }, targetPorts: [8000], appProtocol: 'http', failureMode: 'FailClose' }], models: [], objectives: [], rewrites: [], pods } as any);
+datastore.markSynced();
+const handle = testHandle();
+for (const ep of datastore.endpoints()) ep.metricsUpdatedAt = handle.clock.now();
+const logger = pino({ level: 'silent' });
+const loaded = loadSchedulerConfig(undefined, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
+const metrics = new PickerMetrics(datastore, { stalenessMs: 60_000, now: () => handle.clock.now() });
+const director = new Director({ datastore, scheduler: loaded.scheduler, saturation: loaded.saturationDetector, plugins: loaded.requestControl, metrics, logger, strictModels: false, disableSubsetFilter: false });
+const call = { write() {}, writeStreamedBody() {}, end() {}, fail() {} };
 const hb = (h: Record<string, string>) => ({ headers: Object.entries(h).map(([key, v]) => ({ key, raw_value: Buffer.from(v) })) });
 const body = Buffer.from(JSON.stringify({ model: 'm', prompt: 'x'.repeat(160) }));
-const opts = { director: f.director, logger: pino({ level: 'silent' }), maxBodyBytes: 1 << 20, requestBodyMode: 'FULL_DUPLEX_STREAMED' as const, responseBodyMode: 'FULL_DUPLEX_STREAMED' as const };
+const opts = { director, logger, metrics, maxBodyBytes: 1 << 20, requestBodyMode: 'FULL_DUPLEX_STREAMED' as const, responseBodyMode: 'FULL_DUPLEX_STREAMED' as const };
 const msgs = [
   { request: 'request_headers', request_headers: { headers: hb({ ':method': 'POST', ':path': '/v1/completions', 'x-request-id': 'r' }), end_of_stream: false } },
   { request: 'request_body', request_body: { body, end_of_stream: true } },

@@ -56,7 +56,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const handle: PluginHandle = { endpoints: datastore, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
   const configText = flags.configFile ? readConfigFile(flags.configFile) : flags.configText || undefined;
   let metrics: PickerMetrics | undefined;
-  // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/pick.bench.ts): only on request.
+  // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/overhead/pick.bench.ts): only on request.
   const onPluginDuration: PluginDurationHook | undefined = flags.pluginDurationMetrics
     ? (point, type, name, seconds) => metrics?.pluginDuration(point, type, name).observe(seconds)
     : undefined;

@@ -126,7 +126,7 @@ export class MetricsCollector {
     this.#scrapers.set(endpoint, scraper);
     // Loops started together scrape in step, deliberately: their requests and answers share event-loop turns.
     // Spread evenly over the interval, 200 endpoints x 60 KB pages took 25% more CPU (the idle figure of
-    // bench/extproc.bench.ts --endpoints 200 --page vllm), and the latency at 1,000 req/s did not improve.
+    // bench/overhead/extproc.bench.ts --endpoints 200 --page vllm), and the latency at 1,000 req/s did not improve.
     scraper.start();
   }
 

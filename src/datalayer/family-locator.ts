@@ -14,7 +14,7 @@
  * A full pass also checks the grouping rule; a page that breaks it (one name in two groups) turns the
  * locator off for good: every later page is decoded whole.
  *
- * bench/scrape-fleet.bench.ts: see bench/README.md ("scrape") for the before/after figures.
+ * bench/overhead/scrape-fleet.bench.ts: see bench/overhead/README.md ("scrape") for the before/after figures.
  */
 
 const LF = 10;

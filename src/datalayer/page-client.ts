@@ -7,8 +7,8 @@
  * scrape CPU on copies and GC: every socket read allocated a new ArrayBuffer (external memory, which kept
  * triggering major GCs), undici copied each read into llhttp's wasm memory, and the body went through a
  * stream. Here every socket reads into one shared buffer (net `onread`: no allocation per read), and a page
- * that arrives in one read is handed to the caller where it lies. bench/scrape-fleet.bench.ts: 157 -> 64 us of CPU per
- * scrape (figures in bench/README.md, "Performance (picker overhead)").
+ * that arrives in one read is handed to the caller where it lies. bench/overhead/scrape-fleet.bench.ts: 157 -> 64 us of CPU per
+ * scrape (figures in bench/overhead/README.md, "scrape").
  */
 import { connect, type Socket } from 'node:net';
 import { NO_BODY, ResponseParser } from './response-parser.ts';

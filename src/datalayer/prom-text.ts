@@ -4,7 +4,7 @@
  * A model server's page is mostly histogram buckets we never use (a vLLM 0.30.0 page: 61,798 bytes, 645
  * lines, of which the picker needs 35). One multiline regex built from the wanted names finds those line
  * starts in native code; only those lines are parsed. On that page (node 24, 2-core VM): full vLLM
- * extraction 19 us against 350 us for a naive full parse (bench/scrape-parse.bench.ts); the regex walk
+ * extraction 19 us against 350 us for a naive full parse (bench/overhead/scrape-parse.bench.ts); the regex walk
  * alone 8.5 us, where a JS loop over lines took 10 us and one indexOf("\n<name>") per name 80 us.
  * Names match exactly: the character after the name must be `{`, a space or a tab, so
  * `vllm:num_requests_waiting` never matches `vllm:num_requests_waiting_by_reason`.

@@ -3,7 +3,7 @@
  *
  * prom-client's Histogram costs ~280 ns per observe even on a label child: every call builds a labels
  * object, validates it, hashes it and looks the series up again. At 7 observes per request that was the
- * largest JavaScript item in the picker's profile (4% of its CPU at 200 B bodies, bench/README.md). Here a
+ * largest JavaScript item in the picker's profile (4% of its CPU at 200 B bodies, bench/overhead/README.md). Here a
  * child holds its bucket counts in a Float64Array and observe is a bucket search and three additions.
  *
  * The registry reads it through get() / getForPromString(), which return what prom-client's Histogram returns

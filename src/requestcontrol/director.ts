@@ -130,7 +130,7 @@ export class Director {
     this.#runPreRequest(req, result);
     // Only the scheduling cycle and PreRequest read the prompt. For chat it is a slice that holds the whole
     // body text, and a request lives for seconds: kept, every prompt was copied by scavenges and promoted
-    // (BUFFERED 32 KB cost 6 us more per request, bench/README.md).
+    // (BUFFERED 32 KB cost 6 us more per request, bench/overhead/README.md).
     req.promptText = '';
 
     let destination = primary.key;

@@ -1,7 +1,7 @@
 /**
  * The raw text of one top-level member of a JSON object, as a slice of the body (no copy: V8 keeps a sliced
  * string). Chat requests hash their `messages` for prefix affinity; slicing the client's own bytes costs about
- * nothing where `JSON.stringify(messages)` took 8% of the picker's CPU on 32 KB bodies (bench/README.md).
+ * nothing where `JSON.stringify(messages)` took 8% of the picker's CPU on 32 KB bodies (bench/overhead/README.md).
  *
  * Only for text that JSON.parse has accepted: it does not validate. String contents are skipped with native
  * indexOf, so the cost follows the punctuation between strings, not the bytes. Allocates only the slice.

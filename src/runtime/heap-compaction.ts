@@ -5,7 +5,7 @@
  * memory-reducing GC. Its memory reducer runs one only while the allocation rate is low, which a picker
  * scraping hundreds of endpoints never has. So whatever a startup burst made V8 commit (module loading, a
  * resources file or informer list of a thousand pods) would stay in the RSS for good: 20-35 MB at 1,000
- * endpoints in bench/memory.bench.ts, depending on whether incremental marking overlapped the burst.
+ * endpoints in bench/overhead/memory.bench.ts, depending on whether incremental marking overlapped the burst.
  * A "last resort" GC collects until nothing more is freed, compacts, shrinks the young generation and empties
  * the pool; 40-60 ms, run once the initial state is loaded (before the ports open in standalone mode, when the
  * first lists are in in Kubernetes mode).

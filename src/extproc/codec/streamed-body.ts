@@ -6,7 +6,7 @@
  * and then the chunk itself, uncopied. end_of_stream is written before body (fields may come in any order on
  * the wire; proto-loader and Envoy decode both orders), which is what lets the body be the tail.
  * FULL_DUPLEX_STREAMED echoes every request and response byte; at 32 KB bodies this saved one body-sized
- * copy and one ArrayBuffer per chunk (bench/extproc.bench.ts).
+ * copy and one ArrayBuffer per chunk (bench/overhead/extproc.bench.ts).
  */
 import { varintSize, writeVarint } from './wire.ts';
 

@@ -3,7 +3,7 @@
  * time the endpoint is seen and dropped by remove(key), so state is bounded by the pool.
  *
  * A Map.get per candidate made score() cost 1.5 us at 100 candidates, about a whole default pick (1.6 us,
- * bench/pick.bench.ts). Candidates arrive in the datastore snapshot's order, which changes only with the pool,
+ * bench/overhead/pick.bench.ts). Candidates arrive in the datastore snapshot's order, which changes only with the pool,
  * so a positional cache maps candidate i to its load, checked by endpoint identity, and the Map is read only
  * when the candidate at position i changed: 0.58 us.
  */

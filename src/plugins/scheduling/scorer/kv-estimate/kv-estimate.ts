@@ -48,7 +48,7 @@ export interface KvEstimateConfig {
   readonly capacityTokens: number;
 }
 
-/** Tuned on bench/compare (bench/README.md, "Tuning"). */
+/** Tuned on bench/routing-study/compare (bench/routing-study/README.md, "Tuning"). */
 export const DEFAULT_KV_ESTIMATE_CONFIG: KvEstimateConfig = {
   prefillWeight: 20,
   prefillDecayMs: 50,

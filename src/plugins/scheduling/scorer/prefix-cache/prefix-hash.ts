@@ -29,7 +29,7 @@ function fmix32(h: number): number {
  * The bytes being hashed, four per 32-bit word (little-endian, as every machine Node runs on):
  * Buffer.write(text, 'utf8') fills it (a copy for one-byte strings), and the hash loop reads typed-array
  * words, 8 bytes a round. UTF-8 against the UTF-16 units used before: half the bytes for ASCII, so half the
- * rounds and half the copy (bench/README.md). Grown on demand, never shrunk; hashing is synchronous, so one
+ * rounds and half the copy (bench/overhead/README.md). Grown on demand, never shrunk; hashing is synchronous, so one
  * is shared.
  */
 let words = new Int32Array(8 * 1024);
