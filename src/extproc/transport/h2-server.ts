@@ -1,8 +1,8 @@
 /**
  * A gRPC server on node:http2 for one bidirectional-streaming method (ext_proc Process), in place of
  * @grpc/grpc-js on the request path. bench/overhead/extproc.bench.ts measured grpc-js with proto-loader at about twice
- * the CPU per request of plain node:http2 for the same exchange (figures in bench/overhead/README.md, "ext_proc cost"
- * (picker overhead)"); the gRPC wire protocol needed here (framing, status trailers, Trailers-Only) is small.
+ * the CPU per request of plain node:http2 for the same exchange (figures in bench/overhead/README.md,
+ * "ext_proc cost"); the gRPC wire protocol needed here (framing, status trailers, Trailers-Only) is small.
  *
  * HTTP/2 settings, and why:
  *  - streamResetBurst/streamResetRate: Envoy ends every ext_proc stream with a reset after its half-close.
