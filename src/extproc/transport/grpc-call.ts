@@ -9,7 +9,7 @@
  * (flag 1) with UNIMPLEMENTED: Envoy never compresses ext_proc messages, and inflating a client's message was
  * synchronous work it chose the size of (1.2 MB of gzip stalled the event loop 9 s).
  */
-import type { ServerHttp2Stream } from 'node:http2';
+import { constants as http2constants, type ServerHttp2Stream } from 'node:http2';
 import type { ProcessingRequest, ProcessingResponse } from '../codec/proto.ts';
 import { decodeProcessingRequest } from '../codec/decode-request.ts';
 import { encodeProcessingResponse } from '../codec/encode-response.ts';
@@ -24,7 +24,14 @@ export interface CallHandler {
   onClosed(): void;
 }
 
-export const GRPC_STATUS = { OK: 0, INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+export const GRPC_STATUS = { OK: 0, CANCELLED: 1, INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+
+/** A tick the server advances now and then; a call notes it at each message (idle sweeps, no clock read per message). */
+export interface CallClock {
+  readonly tick: number;
+}
+
+const NO_CLOCK: CallClock = { tick: 0 };
 
 /** Bytes of the gRPC message prefix: compressed flag + 32-bit big-endian length. */
 export const FRAME_HEADER = 5;
@@ -54,10 +61,21 @@ export class GrpcCall {
   /** Status and (percent-encoded) message the trailers will carry. */
   #status = 0;
   #message = '';
+  readonly #clock: CallClock;
+  /** The clock's tick at the last message (or at the start). */
+  lastTick: number;
+  /** A whole message arrived. */
+  receivedAny = false;
 
-  constructor(stream: ServerHttp2Stream, maxMessageBytes: number) {
+  constructor(stream: ServerHttp2Stream, maxMessageBytes: number, clock: CallClock = NO_CLOCK) {
     this.#stream = stream;
     this.#maxMessageBytes = maxMessageBytes;
+    this.#clock = clock;
+    this.lastTick = clock.tick;
+  }
+
+  get session(): ServerHttp2Stream['session'] {
+    return this.#stream.session;
   }
 
   /** Starts delivering messages and events to `handler`. */
@@ -114,6 +132,13 @@ export class GrpcCall {
   /** Finishes the call with an error status. */
   fail(code: number, message: string): void {
     this.#finish(code, message);
+  }
+
+  /** Ends the call with CANCELLED and resets the stream: the handler hears it as a close. */
+  cancel(message: string): void {
+    this.#finish(GRPC_STATUS.CANCELLED, message);
+    const s = this.#stream;
+    if (!s.destroyed) s.close(http2constants.NGHTTP2_CANCEL);
   }
 
   #finish(code: number, message: string): void {
@@ -174,6 +199,8 @@ export class GrpcCall {
       } catch (err) {
         return this.fail(GRPC_STATUS.INTERNAL, `error deserializing request: ${(err as Error).message}`);
       }
+      this.receivedAny = true;
+      this.lastTick = this.#clock.tick;
       this.#handler!.onMessage(m);
       if (this.#finished || this.#closed) return;
     }

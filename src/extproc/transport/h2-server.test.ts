@@ -1,12 +1,13 @@
 /**
- * GrpcH2Server with a real HTTP/2 client on 127.0.0.1: routing, the reset budget Envoy needs, shutdown.
+ * GrpcH2Server with a real HTTP/2 client on 127.0.0.1: routing, the reset budget Envoy needs, abuse limits
+ * (early resets, idle streams, concurrent streams), shutdown.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import * as msg from '../messages.ts';
 import { framedResponse, type GrpcCall } from './grpc-call.ts';
-import { GrpcH2Server } from './h2-server.ts';
+import { GrpcH2Server, type AbuseLimits } from './h2-server.ts';
 
 const PATH = '/envoy.service.ext_proc.v3.ExternalProcessor/Process';
 const GRPC = { ':method': 'POST', ':path': PATH, 'content-type': 'application/grpc', te: 'trailers' };
@@ -15,13 +16,15 @@ const ANSWER = framedResponse(msg.CONTINUE_REQUEST_HEADERS);
 const REQUEST = Buffer.from([0, 0, 0, 0, 2, (2 << 3) | 2, 0]);
 
 /** Answers every message with CONTINUE_REQUEST_HEADERS; ends the call when the client half-closes. */
-function echoServer(): { server: GrpcH2Server; calls: GrpcCall[]; closed: () => number } {
+function echoServer(limits?: Partial<AbuseLimits>, abuse: string[] = []): { server: GrpcH2Server; calls: GrpcCall[]; closed: () => number } {
   const calls: GrpcCall[] = [];
   let closed = 0;
   const server = new GrpcH2Server({
     path: PATH,
     maxMessageBytes: 1 << 20,
     tls: null,
+    limits,
+    onAbuse: (what) => abuse.push(what),
     onCall: (call) => {
       calls.push(call);
       call.start({ onMessage: () => call.write(ANSWER), onEnd: () => call.end(), onClosed: () => void closed++ });
@@ -124,4 +127,78 @@ test('shutdown: open streams finish, new ones are refused, the promise resolves 
       late.on('connect', resolve);
     }),
   );
+});
+
+test('streams reset before their first message past the budget: GOAWAY ENHANCE_YOUR_CALM', async (t) => {
+  const abuse: string[] = [];
+  const { server } = echoServer({ earlyResetsPerSecond: 20 }, abuse);
+  const port = await server.listen('127.0.0.1', 0);
+  const client = http2.connect(`http://127.0.0.1:${port}`);
+  client.on('error', () => {});
+  t.after(async () => {
+    client.destroy();
+    await server.shutdown(1000);
+  });
+  const goaway = new Promise<number>((resolve) => client.once('goaway', (code: number) => resolve(code)));
+  // Rapid reset: open and cancel at once, never a message. The budget is 40 (2 x 20/s); 200 go out in a burst.
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  for (let i = 0; i < 200; i++) {
+    const s = client.request(GRPC);
+    s.on('error', () => {});
+    s.close(http2.constants.NGHTTP2_CANCEL);
+  }
+  // Bounded: two PING round trips after the burst, so the server has handled every reset, or the GOAWAY.
+  const ping = () => new Promise<void>((resolve) => client.ping(() => resolve()));
+  const first = await Promise.race([goaway, ping().then(ping).then(() => 'two pings answered, no GOAWAY')]);
+  assert.equal(first, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+  assert.match(abuse[0]!, /reset before their first message/);
+});
+
+test('a stream with no message for the idle limit is ended; a busy one on the same connection is not', async (t) => {
+  const abuse: string[] = [];
+  const { server, closed } = echoServer({ streamIdleMs: 60 }, abuse);
+  const port = await server.listen('127.0.0.1', 0);
+  const client = http2.connect(`http://127.0.0.1:${port}`);
+  client.on('error', () => {});
+  t.after(async () => {
+    client.destroy();
+    await server.shutdown(1000);
+  });
+  const idle = client.request(GRPC);
+  idle.on('error', () => {});
+  idle.write(REQUEST);
+  const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+  // The busy stream sends a message whenever it gets an answer until the idle one is gone (at most 20,000:
+  // without the idle limit the test ends there, failing, instead of running on).
+  const busy = client.request(GRPC);
+  busy.on('error', () => {});
+  let answers = 0;
+  const busyDone = new Promise<string>((resolve) => {
+    busy.on('data', () => {
+      if (++answers >= 20_000) return resolve('20,000 answers and the idle stream still open');
+      setImmediate(() => {
+        if (!busy.closed) busy.write(REQUEST);
+      });
+    });
+  });
+  busy.write(REQUEST);
+  assert.equal(await Promise.race([idleClosed.then(() => 'idle closed'), busyDone]), 'idle closed');
+  assert.equal(busy.closed, false, 'the busy stream is still open');
+  assert.ok(answers > 1);
+  assert.equal(closed(), 1, 'the handler heard the idle stream close');
+  assert.match(abuse[0]!, /idle for more than 60 ms/);
+  busy.close(http2.constants.NGHTTP2_CANCEL);
+});
+
+test('the connection advertises the concurrent-stream cap', async (t) => {
+  const { server } = echoServer({ maxConcurrentStreams: 7 });
+  const port = await server.listen('127.0.0.1', 0);
+  const client = http2.connect(`http://127.0.0.1:${port}`);
+  client.on('error', () => {});
+  t.after(async () => {
+    client.destroy();
+    await server.shutdown(1000);
+  });
+  const settings = await new Promise<http2.Settings>((resolve) => client.once('remoteSettings', resolve));
+  assert.equal(settings.maxConcurrentStreams, 7);
 });

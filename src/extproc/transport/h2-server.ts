@@ -10,6 +10,10 @@
  *    after ~1,000 requests at more than 33 requests/s (a grpc-js server cannot change it);
  *  - larger flow-control windows, so large request bodies are not paced by WINDOW_UPDATE round trips;
  *  - no session memory cap (as grpc-js): a busy session is not refused new streams.
+ * With nghttp2's reset limit off, abuse is bounded here instead (AbuseLimits): a connection whose streams are
+ * reset before they carry a single message (rapid reset; Envoy's own resets follow its messages and a
+ * half-close) faster than the budget gets GOAWAY ENHANCE_YOUR_CALM; a stream with no message for the idle
+ * limit is ended; SETTINGS_MAX_CONCURRENT_STREAMS caps the streams of one connection.
  * grpc.health.v1.Health/Check is answered too (health-check.ts). Anything else gets UNIMPLEMENTED; a non-gRPC content-type gets HTTP 415.
  * grpc-timeout is not enforced (Envoy ends ext_proc streams itself: message_timeout, request end), and
  * responses are never compressed.
@@ -33,21 +37,55 @@ export interface GrpcH2ServerOptions {
   onCall(call: GrpcCall): void;
   /** Answers grpc.health.v1.Health/Check on this port too (Envoy health-checks the ext_proc cluster). */
   healthCheck?: ((service: string) => ServingStatus) | undefined;
+  limits?: Partial<AbuseLimits> | undefined;
+  /** Told when a connection is sent away or a stream ended for abuse (for the log). */
+  onAbuse?: ((what: string, remote: string) => void) | undefined;
 }
+
+export interface AbuseLimits {
+  /** Streams a connection may have reset before their first message, per second (the burst is twice this). */
+  readonly earlyResetsPerSecond: number;
+  /** A stream that carries no message for this long is ended with CANCELLED. */
+  readonly streamIdleMs: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS: Envoy opens another connection past it. */
+  readonly maxConcurrentStreams: number;
+}
+
+/**
+ * Envoy resets ext_proc streams only after their messages, so early resets are never its normal pattern; 100/s
+ * leaves room for many requests cancelled at birth. The idle limit is far above any LLM response: a stream
+ * waits through the model server's queue and a long generation without a message only between chunks.
+ */
+export const DEFAULT_ABUSE_LIMITS: AbuseLimits = { earlyResetsPerSecond: 100, streamIdleMs: 15 * 60_000, maxConcurrentStreams: 10_000 };
 
 const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
-const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_CONTENT_TYPE } = http2.constants;
+const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_CONTENT_TYPE, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
+
+/** Early-reset budget of one connection (token bucket). */
+interface ResetBudget {
+  tokens: number;
+  at: number;
+}
 
 export class GrpcH2Server {
   readonly #options: GrpcH2ServerOptions;
   readonly #server: http2.Http2Server | http2.Http2SecureServer;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
+  readonly #limits: AbuseLimits;
+  readonly #budgets = new WeakMap<http2.Http2Session, ResetBudget>();
+  /** Open calls, swept for idleness; `clock.tick` counts sweeps, each call notes the tick of its last message. */
+  readonly #calls = new Set<GrpcCall>();
+  readonly #clock = { tick: 0 };
+  readonly #sweepMs: number;
+  #sweeper: NodeJS.Timeout | null = null;
   #port = 0;
 
   constructor(options: GrpcH2ServerOptions) {
     this.#options = options;
-    const settings: http2.Settings = { initialWindowSize: STREAM_WINDOW };
+    this.#limits = { ...DEFAULT_ABUSE_LIMITS, ...options.limits };
+    this.#sweepMs = Math.min(60_000, Math.max(5, Math.floor(this.#limits.streamIdleMs / 10)));
+    const settings: http2.Settings = { initialWindowSize: STREAM_WINDOW, maxConcurrentStreams: this.#limits.maxConcurrentStreams };
     const common = { settings, streamResetBurst: 2 ** 31 - 1, streamResetRate: 2 ** 31 - 1, maxSessionMemory: Number.MAX_SAFE_INTEGER };
     this.#server = options.tls
       ? http2.createSecureServer({ ...common, cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2'], allowHTTP1: false })
@@ -71,6 +109,7 @@ export class GrpcH2Server {
       });
     });
     this.#port = (this.#server.address() as AddressInfo).port;
+    this.#sweeper = setInterval(() => this.#sweep(), this.#sweepMs).unref();
     return this.#port;
   }
 
@@ -79,6 +118,8 @@ export class GrpcH2Server {
    * streams finish. Resolves when every connection has closed, or after `graceMs`, when the rest are cut.
    */
   shutdown(graceMs: number): Promise<void> {
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    this.#sweeper = null;
     return new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {
@@ -121,6 +162,46 @@ export class GrpcH2Server {
       );
       return;
     }
-    this.#options.onCall(new GrpcCall(stream, this.#options.maxMessageBytes));
+    const call = new GrpcCall(stream, this.#options.maxMessageBytes, this.#clock);
+    this.#calls.add(call);
+    const session = stream.session;
+    stream.once('close', () => {
+      // Not in the set any more: the idle sweep ended it, and the reset was ours.
+      if (this.#calls.delete(call) && stream.rstCode !== 0 && !call.receivedAny) this.#earlyReset(session);
+    });
+    this.#options.onCall(call);
   }
+
+  /** Spends one token of the connection's early-reset budget; an empty budget sends the connection away. */
+  #earlyReset(session: http2.Http2Session | undefined): void {
+    if (session === undefined || session.destroyed || session.closed) return;
+    const rate = this.#limits.earlyResetsPerSecond;
+    const now = performance.now();
+    let b = this.#budgets.get(session);
+    if (b === undefined) this.#budgets.set(session, (b = { tokens: 2 * rate, at: now }));
+    b.tokens = Math.min(2 * rate, b.tokens + ((now - b.at) / 1000) * rate);
+    b.at = now;
+    if (--b.tokens >= 0) return;
+    this.#options.onAbuse?.(`more than ${rate} streams per second reset before their first message: GOAWAY`, remoteOf(session));
+    session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
+    session.close();
+  }
+
+  /** Ends calls that carried no message for the idle limit. */
+  #sweep(): void {
+    const tick = ++this.#clock.tick;
+    const idleTicks = Math.ceil(this.#limits.streamIdleMs / this.#sweepMs);
+    for (const call of this.#calls) {
+      if (tick - call.lastTick > idleTicks) {
+        this.#calls.delete(call);
+        this.#options.onAbuse?.(`stream idle for more than ${this.#limits.streamIdleMs} ms: ended`, remoteOf(call.session));
+        call.cancel(`ext_proc stream idle for more than ${this.#limits.streamIdleMs} ms`);
+      }
+    }
+  }
+}
+
+function remoteOf(session: http2.Http2Session | undefined): string {
+  const sock = session?.socket;
+  return sock ? `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}` : '?';
 }
