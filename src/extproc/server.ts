@@ -67,6 +67,7 @@ export async function startExtProcServer(
     maxMessageBytes: MAX_MESSAGE_BYTES,
     tls: credentials,
     healthCheck,
+    onAbuse: (what, remote) => streamOptions.logger.warn({ remote }, `ext_proc connection: ${what}`),
     onCall: (call) => {
       open++;
       call.start(new ExtProcStream(call, options));
