@@ -4,6 +4,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,4 +160,27 @@ test('picker unreachable: failure_mode_allow false answers 500, true forwards to
     await closed.close();
     await open.close();
   }
+});
+
+test('a request with Expect: 100-continue (curl sends it above 1 MB) gets its 100 Continue and is routed', async () => {
+  // Over 1 MB, in a field the model server ignores, so the prompt stays within its context.
+  const body = JSON.stringify({ model: MODEL, prompt: 'hello', max_tokens: 2, user: 'x'.repeat(1_200_000) });
+  const { status, sawContinue, pod } = await new Promise<{ status: number; sawContinue: boolean; pod: string }>((resolve, reject) => {
+    let sawContinue = false;
+    const req = http.request(
+      { host: '127.0.0.1', port: gwPort, method: 'POST', path: '/v1/completions', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sawContinue, pod: String(res.headers['x-inference-pod']) }));
+      },
+    );
+    req.on('continue', () => {
+      sawContinue = true;
+      req.end(body);
+    });
+    req.on('error', reject);
+  });
+  assert.equal(sawContinue, true);
+  assert.equal(status, 200);
+  assert.ok(pod === 'sim-0' || pod === 'sim-1', `served by ${pod}`);
 });

@@ -13,7 +13,9 @@ export type HeaderList = [string, string][];
 
 export class MutationError extends Error {}
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade', 'trailer']);
+// `expect`: Envoy answers `Expect: 100-continue` itself and does not forward it (proxy_100_continue off), so neither the
+// picker nor the model server sees it; undici refuses a request that carries it.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade', 'trailer', 'expect']);
 
 /** Headers of an incoming node:http request, as Envoy presents them (raw pairs, lower-cased keys). */
 export function requestHeaderList(method: string, path: string, rawHeaders: readonly string[]): HeaderList {
