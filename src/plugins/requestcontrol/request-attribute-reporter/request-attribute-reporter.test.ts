@@ -64,7 +64,7 @@ const cases: {
 ];
 for (const c of cases) {
   test(`request-attribute-reporter: ${c.name}`, () => {
-    const key = c.namespace ? { namespace: c.namespace, name: 'cost' } : { name: 'cost' };
+    const key: Record<string, string> = c.namespace ? { namespace: c.namespace, name: 'cost' } : { name: 'cost' };
     const r = createRequestAttributeReporter('r', attr(key, c.expression, c.condition), testHandle());
     const res = new LLMResponse();
     res.promptTokens = c.usage.prompt ?? -1;

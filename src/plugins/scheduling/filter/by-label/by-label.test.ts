@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PluginConfigError } from '../../../../framework/plugin.ts';
 import { filterContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
+import { labelledEndpoints, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
 import { createByLabelFilter } from './by-label.ts';
 
 filterContract('by-label', (h) => createByLabelFilter('by-label', { label: 'app', validValues: ['x'] }, h));
@@ -54,14 +54,9 @@ const filterCases = [
 ];
 for (const c of filterCases) {
   test(`by-label: ${c.name}`, () => {
-    const named = PODS.map(([name, labels], i) => {
-      const ep = makeEndpoint(i);
-      ep.labels = labels;
-      return { name, ep };
-    });
-    const work = named.map((e) => e.ep);
+    const { eps, names } = labelledEndpoints(PODS);
+    const work = [...eps];
     const f = createByLabelFilter('f', { label: c.label, validValues: c.validValues, allowsNoLabel: c.allowsNoLabel }, testHandle());
-    const kept = f.filter(makeRequest(), work, work.length);
-    assert.deepEqual(work.slice(0, kept).map((ep) => named.find((e) => e.ep === ep)!.name), c.want);
+    assert.deepEqual(names(work, f.filter(makeRequest(), work, work.length)), c.want);
   });
 }

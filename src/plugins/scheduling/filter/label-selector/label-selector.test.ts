@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PluginConfigError } from '../../../../framework/plugin.ts';
 import { filterContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
+import { labelledEndpoints, makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
 import { createByLabelSelectorFilter, createLabelSelectorFilter } from './label-selector.ts';
 
 filterContract('label-selector-filter', (h) => createLabelSelectorFilter('s', { matchLabels: { app: 'x' } }, h));
@@ -86,14 +86,9 @@ const filterCases: { name: string; params: unknown; want: string[] }[] = [
 ];
 for (const c of filterCases) {
   test(`label-selector-filter: ${c.name}`, () => {
-    const named = PODS.map(([name, labels], i) => {
-      const ep = makeEndpoint(i);
-      ep.labels = labels;
-      return { name, ep };
-    });
-    const work = named.map((e) => e.ep);
-    const kept = createLabelSelectorFilter('f', c.params, testHandle()).filter(makeRequest(), work, work.length);
-    assert.deepEqual(work.slice(0, kept).map((ep) => named.find((e) => e.ep === ep)!.name), c.want);
+    const { eps, names } = labelledEndpoints(PODS);
+    const work = [...eps];
+    assert.deepEqual(names(work, createLabelSelectorFilter('f', c.params, testHandle()).filter(makeRequest(), work, work.length)), c.want);
   });
 }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { filterContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
+import { labelledEndpoints, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
 import { createDecodeFilter, createEncodeFilter, createPrefillFilter, ROLE_LABEL } from './role.ts';
 
 filterContract('decode-filter', (h) => createDecodeFilter('decode-filter', undefined, h));
@@ -33,17 +33,10 @@ const cases = [
 
 for (const c of cases) {
   test(`${c.make.name}: keeps ${c.want.join(', ')} in candidate order`, () => {
-    const eps = PODS.map(([name, labels], i) => {
-      const ep = makeEndpoint(i);
-      ep.labels = labels;
-      return { name, ep };
-    });
-    const work = eps.map((e) => e.ep);
+    const { eps, names } = labelledEndpoints(PODS);
+    const work = [...eps];
     const kept = c.make('f', undefined, testHandle()).filter(makeRequest(), work, work.length);
-    assert.deepEqual(
-      work.slice(0, kept).map((ep) => eps.find((e) => e.ep === ep)!.name),
-      c.want,
-    );
+    assert.deepEqual(names(work, kept), c.want);
   });
 }
 
