@@ -336,3 +336,17 @@ test('pool-less mode: set-based selector terms select pods as Kubernetes does', 
   );
   assert.deepEqual(keys(ds), ['10.0.0.1:8000', '10.0.0.2:8000']);
 });
+
+test('endpoints carry their pod labels; a relabelled pod keeps its endpoint with the new labels', () => {
+  const ds = store();
+  const role = 'llm-d.ai/role';
+  ds.replaceAll(set({ pools: [pool()], pods: [pod('a', '10.0.0.1', { labels: { app: 'vllm', [role]: 'prefill' } })] }));
+  const ep = ds.endpoint('10.0.0.1:8000')!;
+  assert.deepEqual(ep.labels, { app: 'vllm', [role]: 'prefill' });
+  const added: Endpoint[] = [];
+  ds.on('endpointAdded', (e) => added.push(e));
+  ds.upsertPod(pod('a', '10.0.0.1', { labels: { app: 'vllm', [role]: 'decode' } }));
+  assert.equal(ds.endpoint('10.0.0.1:8000'), ep, 'same endpoint object (metrics and in-flight counts kept)');
+  assert.equal(ep.labels[role], 'decode');
+  assert.equal(added.length, 0);
+});

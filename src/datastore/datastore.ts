@@ -282,8 +282,13 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
       }
     }
     for (const [key, w] of wanted) {
-      if (this.#endpoints.has(key)) continue;
-      const ep = new Endpoint(w.pod.ip, w.port, w.pod.name, w.pod.namespace, w.rank, this.#engineOf(w.pod));
+      const kept = this.#endpoints.get(key);
+      if (kept) {
+        // Same endpoint, relabelled pod (e.g. a new llm-d.ai/role): filters see the new labels.
+        if (!sameLabels(kept.labels, w.pod.labels)) kept.labels = w.pod.labels;
+        continue;
+      }
+      const ep = new Endpoint(w.pod.ip, w.port, w.pod.name, w.pod.namespace, w.rank, this.#engineOf(w.pod), w.pod.labels);
       this.#endpoints.set(key, ep);
       added.push(ep);
     }
@@ -306,6 +311,14 @@ function nsName(o: { namespace: string; name: string }): string {
 
 function byAge(a: { createdAt: number; name: string }, b: { createdAt: number; name: string }): number {
   return a.createdAt - b.createdAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false;
+  return true;
 }
 
 function activePorts(pod: PodSpec): Set<number> | undefined {

@@ -8,6 +8,8 @@ export type EngineType = 'vllm' | 'sglang' | 'trtllm-serve' | 'triton-tensorrt-l
 export const ENGINE_TYPES: readonly EngineType[] = ['vllm', 'sglang', 'trtllm-serve', 'triton-tensorrt-llm'];
 
 const EMPTY: ReadonlySet<string> = new Set();
+/** Shared by endpoints built without labels (tests, benchmarks). */
+export const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class Endpoint {
   /** "ip:port" (IPv6 in brackets): the value routed on, and the identity of the endpoint. */
@@ -19,6 +21,11 @@ export class Endpoint {
   /** Index of the port among the pool's targetPorts (data-parallel rank). */
   readonly rank: number;
   readonly engine: EngineType;
+  /**
+   * The pod's Kubernetes labels (filters by label read them: `llm-d.ai/role`, label selectors). Replaced, never
+   * mutated, by the datastore when the pod's labels change.
+   */
+  labels: Readonly<Record<string, string>>;
 
   // ---- scraped metrics (written by src/datalayer) ----
   waitingQueue = 0;
@@ -45,7 +52,15 @@ export class Endpoint {
   /** Set when the endpoint leaves the datastore, so late callbacks can tell. */
   removed = false;
 
-  constructor(address: string, port: number, podName: string, namespace: string, rank: number, engine: EngineType) {
+  constructor(
+    address: string,
+    port: number,
+    podName: string,
+    namespace: string,
+    rank: number,
+    engine: EngineType,
+    labels: Readonly<Record<string, string>> = NO_LABELS,
+  ) {
     this.address = address;
     this.port = port;
     this.key = endpointKey(address, port);
@@ -53,6 +68,7 @@ export class Endpoint {
     this.namespace = namespace;
     this.rank = rank;
     this.engine = engine;
+    this.labels = labels;
   }
 
   /** Age of the metrics in ms at `now`; Infinity when never scraped. */

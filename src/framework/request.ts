@@ -1,3 +1,19 @@
+import type { Endpoint } from './endpoint.ts';
+
+/**
+ * How much of one request's prompt each candidate endpoint holds in its prefix cache (upstream
+ * PrefixCacheMatchInfo, one per endpoint there; one object per request here). The producer owns the storage
+ * and may reuse it across requests: it is valid from its produce() through the scheduling cycle and PreRequest.
+ */
+export interface PrefixMatchInfo {
+  /** Blocks the prompt spans (upstream TotalBlocks); 0 when there is nothing to match. */
+  readonly totalBlocks: number;
+  /** Block length in tokens (upstream BlockSizeTokens). */
+  readonly blockSizeTokens: number;
+  /** Leading prompt blocks `endpoint` is believed to hold (upstream MatchBlocks); 0 for one not seen. No allocation. */
+  matchBlocks(endpoint: Endpoint): number;
+}
+
 /**
  * One LLM request as the scheduler sees it. Built by the ext_proc stream from headers and body, then
  * completed by the director (target model, priority). Fields are all assigned up front (stable shape).
@@ -32,6 +48,11 @@ export class LLMRequest {
    * scorer in PreRequest (0 when no plugin estimates it), read by load estimators once the cycle is over.
    */
   cachedPromptTokens = 0;
+  /**
+   * Data key `prefix-cache-match-info` (framework/data-keys.ts): per-candidate prefix match, written by a
+   * DataProducer before scheduling (approx-prefix-cache-producer); null when no producer ran.
+   */
+  prefixMatch: PrefixMatchInfo | null = null;
   /** Lower-cased request headers (values from raw_value, else value). */
   readonly headers: Map<string, string> = new Map();
 }

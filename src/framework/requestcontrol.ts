@@ -72,6 +72,32 @@ export class LLMResponse {
   completionTokens = -1;
   cachedTokens = -1;
   cause: TerminationCause = 'natural';
+  /**
+   * The endpoint the gateway reports it served from (`envoy.lb` / `x-gateway-destination-endpoint-served` in
+   * the response's metadata), '' when it reported none. Set by the director before ResponseReceived hooks.
+   */
+  servedEndpoint = '';
+  /**
+   * Headers ResponseReceived hooks add to the response sent to the client (upstream Response.Headers written by a
+   * ResponseHeaderProcessor); null until one is set. The ext_proc stream sends them with the response headers.
+   */
+  headers: Map<string, string> | null = null;
+  /**
+   * Dynamic metadata for the proxy (upstream Response.DynamicMetadata): namespace -> key -> number; null until
+   * one is set. The ext_proc stream sends it with the last response message.
+   */
+  dynamicMetadata: Map<string, Map<string, number>> | null = null;
+
+  setHeader(name: string, value: string): void {
+    (this.headers ??= new Map()).set(name, value);
+  }
+
+  setDynamicMetadata(namespace: string, key: string, value: number): void {
+    const all = (this.dynamicMetadata ??= new Map());
+    let ns = all.get(namespace);
+    if (ns === undefined) all.set(namespace, (ns = new Map()));
+    ns.set(key, value);
+  }
 }
 
 export function isDataProducer(p: Plugin): p is DataProducer {

@@ -37,8 +37,11 @@ export function durationMsParam(pluginName: string, p: Params, key: string, def:
   return read(pluginName, () => optDuration(p, key, '', { numbersAreMs: true })) ?? def;
 }
 
-/** Runs a field reader over the parameters; its FieldError (path relative to `parameters`) names the plugin. */
-function read<T>(pluginName: string, reader: () => T): T {
+/**
+ * Runs any field reader (src/input/fields.ts, label-selector.ts) over the parameters; its FieldError (path
+ * relative to `parameters`) becomes a PluginConfigError naming the plugin. For parameters beyond the scalars above.
+ */
+export function read<T>(pluginName: string, reader: () => T): T {
   try {
     return reader();
   } catch (err) {

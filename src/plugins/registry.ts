@@ -14,6 +14,15 @@ import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './schedulin
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
 import { createRunningRequestsScorer, RUNNING_REQUESTS_SCORER_TYPE } from './scheduling/scorer/running-requests/running-requests.ts';
+import { createSessionAffinityScorer, SESSION_AFFINITY_SCORER_TYPE } from './scheduling/scorer/session-affinity/session-affinity.ts';
+import { BY_LABEL_FILTER_TYPE, createByLabelFilter } from './scheduling/filter/by-label/by-label.ts';
+import { createDecodeFilter, createEncodeFilter, createPrefillFilter, DECODE_FILTER_TYPE, ENCODE_FILTER_TYPE, PREFILL_FILTER_TYPE } from './scheduling/filter/role/role.ts';
+import { BY_LABEL_SELECTOR_TYPE, createByLabelSelectorFilter, createLabelSelectorFilter, LABEL_SELECTOR_FILTER_TYPE } from './scheduling/filter/label-selector/label-selector.ts';
+import { createHeaderBasedTestingFilter, HEADER_BASED_TESTING_FILTER_TYPE } from './scheduling/filter/header-based-testing/header-based-testing.ts';
+import { createPrefixCacheAffinityFilter, PREFIX_CACHE_AFFINITY_FILTER_TYPE } from './scheduling/filter/prefix-cache-affinity/prefix-cache-affinity.ts';
+import { createSessionAffinityFilter, SESSION_AFFINITY_FILTER_TYPE } from './scheduling/filter/session-affinity/session-affinity.ts';
+import { createDestinationEndpointServedVerifier, DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE } from './requestcontrol/destination-endpoint-served-verifier/destination-endpoint-served-verifier.ts';
+import { createRequestAttributeReporter, REQUEST_ATTRIBUTE_REPORTER_TYPE } from './requestcontrol/request-attribute-reporter/request-attribute-reporter.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -23,6 +32,17 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(RUNNING_REQUESTS_SCORER_TYPE, createRunningRequestsScorer);
   registry.register(LORA_AFFINITY_SCORER_TYPE, createLoraAffinityScorer);
   registry.register(PREFIX_CACHE_SCORER_TYPE, createPrefixCacheScorer);
+  registry.register(SESSION_AFFINITY_SCORER_TYPE, createSessionAffinityScorer);
+  // Filters
+  registry.register(DECODE_FILTER_TYPE, createDecodeFilter);
+  registry.register(PREFILL_FILTER_TYPE, createPrefillFilter);
+  registry.register(ENCODE_FILTER_TYPE, createEncodeFilter);
+  registry.register(LABEL_SELECTOR_FILTER_TYPE, createLabelSelectorFilter);
+  registry.register(BY_LABEL_SELECTOR_TYPE, createByLabelSelectorFilter); // deprecated alias of label-selector-filter
+  registry.register(BY_LABEL_FILTER_TYPE, createByLabelFilter); // deprecated
+  registry.register(PREFIX_CACHE_AFFINITY_FILTER_TYPE, createPrefixCacheAffinityFilter);
+  registry.register(SESSION_AFFINITY_FILTER_TYPE, createSessionAffinityFilter);
+  registry.register(HEADER_BASED_TESTING_FILTER_TYPE, createHeaderBasedTestingFilter); // conformance
   // Pickers
   registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
   registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
@@ -31,6 +51,9 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   // Saturation detector (also a Filter)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
+  // Request control
+  registry.register(REQUEST_ATTRIBUTE_REPORTER_TYPE, createRequestAttributeReporter);
+  registry.register(DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE, createDestinationEndpointServedVerifier); // conformance
 
   // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
   registry.ignore('approx-prefix-cache-producer', 'prefix-cache-scorer hashes and indexes prompts itself; its parameters go on the scorer');

@@ -206,6 +206,7 @@ export class Director {
       }
     }
     const res = ctx.response;
+    res.servedEndpoint = servedKey;
     const status = headers.get(':status');
     res.status = status ? Number(status) || 0 : 0;
     res.streaming = (headers.get('content-type') ?? '').includes('text/event-stream');

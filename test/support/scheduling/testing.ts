@@ -68,6 +68,22 @@ export function makeRequest(fields: Partial<Pick<LLMRequest, 'model' | 'targetMo
   return r;
 }
 
+/**
+ * Endpoints 0.. carrying the given pod labels, and `names(work, kept)`: the names of the first `kept` endpoints of
+ * a filtered copy, for label filter tests.
+ */
+export function labelledEndpoints(pods: readonly (readonly [string, Record<string, string>])[]): {
+  eps: Endpoint[];
+  names: (work: readonly Endpoint[], kept: number) => string[];
+} {
+  const eps = pods.map(([, labels], i) => {
+    const ep = makeEndpoint(i);
+    ep.labels = labels;
+    return ep;
+  });
+  return { eps, names: (work, kept) => work.slice(0, kept).map((ep) => pods[eps.indexOf(ep)]![0]) };
+}
+
 /** Small deterministic PRNG (mulberry32) for generated test data. */
 export function testRandom(seed: number): () => number {
   let a = seed | 0;
