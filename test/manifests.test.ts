@@ -13,14 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/compare/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
-import { leaseNameForPool } from '../src/k8s/leader-election.ts';
 import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
 import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './support/k8s/chart-values.ts';
-import { renderChart } from './support/k8s/helm-render.ts';
+import { chartFiles, chartMeta, defaults, find, one, render as renderWith, valuesText } from './support/k8s/chart.ts';
 import { type Schema, structuralProblems, validate } from './support/k8s/openapi-schema.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHART = join(ROOT, 'charts/epp');
 
 type Doc = Record<string, any>;
 
@@ -136,46 +134,9 @@ test('CRD schemas reject broken objects, naming the field', () => {
 
 // ------------------------------------------------------------------ chart
 
-const chartFiles: Record<string, string> = {};
-for (const f of walk(join(CHART, 'templates'))) chartFiles[relative(CHART, f)] = readFileSync(f, 'utf8');
-const valuesText = readFileSync(join(CHART, 'values.yaml'), 'utf8');
-const defaults = parse(valuesText) as Doc;
-const chartMeta = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as Doc;
-
-function render(overrides: Doc = {}): { files: Record<string, string>; objects: Doc[] } {
-  const values = merge(structuredClone(defaults), overrides);
-  const files = renderChart({
-    files: chartFiles,
-    values,
-    release: { Name: 'llama', Namespace: 'inference' },
-    chart: { Name: chartMeta.name, Version: chartMeta.version, AppVersion: chartMeta.appVersion },
-  });
-  const objects: Doc[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    if (!name.endsWith('.yaml')) continue;
-    for (const d of parseAllDocuments(text)) {
-      assert.deepEqual(d.errors, [], `${name} renders to valid YAML:\n${text}`);
-      const js = d.toJS() as Doc | null;
-      if (js) objects.push(js);
-    }
-  }
-  return { files, objects };
-}
-
-function merge(base: Doc, over: Doc): Doc {
-  for (const [k, v] of Object.entries(over)) {
-    base[k] = v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object' ? merge(base[k], v) : v;
-  }
-  return base;
-}
-
-const find = (objs: Doc[], kind: string): Doc[] => objs.filter((o) => o.kind === kind);
-/** The only object of `kind`. */
-function one(objs: Doc[], kind: string): Doc {
-  const found = find(objs, kind);
-  assert.equal(found.length, 1, `one ${kind}`);
-  return found[0]!;
-}
+/** The values every render starts from: matchLabels has no default (a values file's labels must not merge with one). */
+const BASE: Doc = { inferencePool: { modelServers: { matchLabels: { app: 'vllm-llama3-8b-instruct' } } } };
+const render = (overrides: Doc = {}) => renderWith(BASE, overrides);
 
 test('chart: Chart.yaml and values.yaml parse; every value is used, defined and documented', () => {
   assert.equal(chartMeta.apiVersion, 'v2');
@@ -209,7 +170,8 @@ test('chart: default render: Deployment hardened and probed on the gRPC health p
 
   const role = one(objects, 'Role');
   const granted = role.rules.flatMap((r: Doc) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}:${r.verbs.join(',')}`));
-  for (const want of ['/pods', 'inference.networking.k8s.io/inferencepools', ...[MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE].map((r) => `${r.group}/${r.plural}`)]) {
+  const llmd = ['inferenceobjectives', 'inferencemodelrewrites'].map((p) => `llm-d.ai/${p}`);
+  for (const want of ['/pods', 'inference.networking.k8s.io/inferencepools', ...[MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE].map((r) => `${r.group}/${r.plural}`), ...llmd]) {
     assert.ok(granted.includes(`${want}:get,list,watch`), `${want} readable`);
   }
   assert.ok(!granted.some((g: string) => g.includes('leases')), 'no lease access without HA');
@@ -229,7 +191,8 @@ test('chart: replicas > 1 turns on leader election and grants exactly this pool\
   assert.ok(c.args.includes('--ha-enable-leader-election'));
   const leaseRules = find(objects, 'Role')[0]!.rules.filter((r: Doc) => r.resources.includes('leases'));
   assert.deepEqual(leaseRules.map((r: Doc) => r.verbs), [['create'], ['get', 'update']]);
-  assert.deepEqual(leaseRules[1].resourceNames, [leaseNameForPool('llama')], 'chart and picker agree on the Lease name');
+  // Upstream's Lease name (llm-d Router controller_manager.go), which the picker uses from issue 12 on.
+  assert.deepEqual(leaseRules[1].resourceNames, ['epp-inference-llama.llm-d.ai']);
   assert.match(files['templates/NOTES.txt'] ?? '', /leader/);
 });
 
