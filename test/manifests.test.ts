@@ -69,6 +69,48 @@ test('CRDs: structural, named <plural>.<group>, one storage version, cover every
   }
 });
 
+/** Every API the picker reads, in every group upstream serves it from. */
+const SERVED = [
+  'inference.networking.k8s.io/v1 InferencePool',
+  'inference.networking.x-k8s.io/v1alpha2 InferencePool',
+  'inference.networking.x-k8s.io/v1alpha2 InferenceModel',
+  'inference.networking.x-k8s.io/v1alpha2 InferenceObjective',
+  'inference.networking.x-k8s.io/v1alpha2 InferenceModelRewrite',
+  'llm-d.ai/v1alpha2 InferenceObjective',
+  'llm-d.ai/v1alpha2 InferenceModelRewrite',
+];
+
+test('CRDs: one per group and kind, llm-d.ai ones copied from llm-d-router with the source named', () => {
+  const served = crds.flatMap((c) => c.spec.versions.filter((v: Doc) => v.served).map((v: Doc) => `${c.spec.group}/${v.name} ${c.spec.names.kind}`));
+  assert.deepEqual([...served].sort(), [...SERVED].sort());
+  for (const f of crdFiles.filter((f) => relative(join(ROOT, 'config/crd'), f).startsWith('llm-d.ai_'))) {
+    assert.match(readFileSync(f, 'utf8'), /^# Verbatim copy of llm-d\/llm-d-router config\/crd\/bases\/llm-d\.ai_\w+\.yaml at commit\n# [0-9a-f]{40} /);
+  }
+});
+
+test('CRDs accept every upstream sample object (GIE v0.5.1-v1.5.0, llm-d Router) but fields upstream CRDs lack too', () => {
+  const text = readFileSync(join(ROOT, 'test/support/k8s/upstream/crd-samples.yaml'), 'utf8');
+  const chunks = text.split(/^---$/m).slice(1);
+  let accepted = 0;
+  const kinds = new Set<string>();
+  for (const chunk of chunks) {
+    const obj = parse(chunk) as Doc;
+    const where = `${obj.apiVersion} ${obj.kind} ${obj.metadata.name} (${/^# source: (.*)$/m.exec(chunk)?.[1]})`;
+    kinds.add(`${obj.apiVersion} ${obj.kind}`);
+    if (/^# expect: skip/m.test(chunk)) continue;
+    if (/^# expect: reject$/m.test(chunk)) {
+      assert.equal(schemaFor(obj.apiVersion, obj.kind), undefined, where);
+      continue;
+    }
+    // Fields upstream's CRDs lack too: the only errors are those unknown fields.
+    const pruned = [...chunk.matchAll(/^# expect: pruned spec\.(?:(\w+)\.)?(\w+)$/gm)].map((m) => `<root>.spec${m[1] ? `.${m[1]}` : ''}: ${m[2]}: unknown field`);
+    assert.deepEqual(checkObject(obj), pruned, where);
+    accepted++;
+  }
+  assert.ok(accepted >= 99, `accepted ${accepted}`);
+  for (const kind of SERVED) assert.ok(kinds.has(kind), `a sample of ${kind}`);
+});
+
 // ------------------------------------------------------------------ examples
 
 const exampleFiles = walk(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
@@ -204,6 +246,9 @@ test('chart: objectives, v1alpha2 pools, pool-less mode, plugins config, Service
     assert.deepEqual(checkObject(o), []);
     assert.equal(parseObject(o, 'chart', 'inference').kind, 'InferenceObjective');
   }
+
+  const llmd = renderWith({ router: { modelServers: { matchLabels: { app: 'x' } }, inferenceObjectives: [{ name: 'critical', priority: 5 }] } });
+  for (const o of [...find(llmd.objects, 'InferenceObjective'), one(llmd.objects, 'InferencePool')]) assert.deepEqual(checkObject(o), [], `${o.apiVersion} ${o.kind}`);
 
   const legacy = render({ inferencePool: { group: 'inference.networking.x-k8s.io' } });
   const lp = one(legacy.objects, 'InferencePool');
