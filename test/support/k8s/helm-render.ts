@@ -350,13 +350,12 @@ const FUNCS: Record<string, (ctx: Ctx, ...a: Value[]) => Value> = {
     for (const src of srcs) mergeInto(dst as Record<string, Value>, src);
     return dst;
   },
-  /** Sprig dig: dig "a" "b" default map. */
+  /** Sprig dig: dig "a" "b" default map. As Sprig, a present key whose value is not a map fails (a null too). */
   dig: (_c, ...a) => {
-    const map = a.at(-1);
-    const dflt = a.at(-2);
-    let cur: Value = map;
+    let cur: Value = a.at(-1);
     for (const k of a.slice(0, -2)) {
-      if (!cur || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, str(k))) return dflt;
+      if (!cur || typeof cur !== 'object' || Array.isArray(cur)) throw new Error(`dig: ${String(k)}: not a map`);
+      if (!Object.hasOwn(cur, str(k))) return a.at(-2);
       cur = (cur as Record<string, Value>)[str(k)];
     }
     return cur;
