@@ -148,6 +148,14 @@ test('llm-d inference-scheduling guide (GIE layout): the guide flags, its labels
   assert.equal(sm.spec.endpoints[0].port, 'http-metrics');
 });
 
+test('llm-d P/D guide (GIE layout): its custom config file is written verbatim and named by --config-file', () => {
+  const file = 'llm-d-guide-pd-disaggregation.values.yaml';
+  const { objects } = render(yaml(file));
+  const args: string[] = container(objects).args;
+  assert.deepEqual(args.slice(args.indexOf('--config-file'), args.indexOf('--config-file') + 2), ['--config-file', '/config/pd-config.yaml']);
+  assert.equal(one(objects, 'ConfigMap').data['pd-config.yaml'], yaml(file).inferenceExtension.pluginsCustomConfig['pd-config.yaml']);
+});
+
 test('llm-d Router v0.10.0 gateway values: upstream args, probes, h2c Service, llm-d.ai config, pool, RBAC', () => {
   const { objects } = render(...LLMD, LLMD_LABELS);
   const c = container(objects);
@@ -192,6 +200,21 @@ test('llm-d values: flags as --k=v, HA, health port, parsers, objectives in llm-
   assert.deepEqual(container(poolless).args.slice(0, 4), ['--endpoint-selector', 'app=vllm,tier=gpu', '--endpoint-target-ports', '8000,8001']);
   assert.equal(find(poolless, 'InferencePool').length, 0);
   assert.deepEqual(one(poolless, 'Deployment').spec.selector.matchLabels, { 'llm-d-router-standalone': 'llama-epp' });
+});
+
+test('llm-d Router perf values (optimized-baseline): string flags sorted as --k=v, the custom config file named', () => {
+  const { objects } = render(...LLMD, yaml('llm-d-router-v0.10.0-perf-optimized-baseline.values.yaml'), LLMD_LABELS);
+  const c = container(objects);
+  // routerlib _deployment.yaml for these values: flags in key order after --grpc-health-port; the flags'
+  // tracing=false and the chart's own --tracing=false both appear, as upstream renders them.
+  assert.deepEqual(c.args, [
+    ...['--pool-name', 'llama', '--pool-namespace', 'inference', '--pool-group', 'inference.networking.k8s.io', '--zap-encoder', 'json'],
+    ...['--config-file', '/config/optimized-baseline-plugins.yaml', '--grpc-health-port', '9003'],
+    ...['--enable-pprof=true', '--tracing=false', '--v=4', '--tracing=false'],
+  ]);
+  assert.deepEqual(configFile(objects, 'optimized-baseline-plugins.yaml'), yaml('llm-d-router-v0.10.0-optimized-baseline-plugins.yaml'));
+  assert.ok(one(objects, 'ConfigMap').data['default-plugins.yaml'], 'the default file is still written');
+  assert.deepEqual(one(objects, 'Service').spec.ports.map((p: Doc) => p.name), ['grpc-ext-proc', 'http-metrics', 'http']);
 });
 
 test('own values: probes and RBAC as before; upstream keys absent means the own layout', () => {
