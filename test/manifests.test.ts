@@ -13,14 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/dev-stack/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
-import { leaseNameForPool } from '../src/k8s/leader-election.ts';
 import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
 import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './support/k8s/chart-values.ts';
-import { renderChart } from './support/k8s/helm-render.ts';
+import { chartFiles, chartMeta, defaults, find, one, render as renderWith, valuesText } from './support/k8s/chart.ts';
 import { type Schema, structuralProblems, validate } from './support/k8s/openapi-schema.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHART = join(ROOT, 'charts/epp');
 
 type Doc = Record<string, any>;
 
@@ -69,6 +67,48 @@ test('CRDs: structural, named <plural>.<group>, one storage version, cover every
   for (const r of [poolResource(POOL_GROUP_V1), poolResource(X_GROUP), MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE]) {
     assert.ok(schemaFor(`${r.group}/${r.version}`, r.kind), `CRD for ${r.group}/${r.version} ${r.kind}`);
   }
+});
+
+/** Every API the picker reads, in every group upstream serves it from. */
+const SERVED = [
+  'inference.networking.k8s.io/v1 InferencePool',
+  'inference.networking.x-k8s.io/v1alpha2 InferencePool',
+  'inference.networking.x-k8s.io/v1alpha2 InferenceModel',
+  'inference.networking.x-k8s.io/v1alpha2 InferenceObjective',
+  'inference.networking.x-k8s.io/v1alpha2 InferenceModelRewrite',
+  'llm-d.ai/v1alpha2 InferenceObjective',
+  'llm-d.ai/v1alpha2 InferenceModelRewrite',
+];
+
+test('CRDs: one per group and kind, llm-d.ai ones copied from llm-d-router with the source named', () => {
+  const served = crds.flatMap((c) => c.spec.versions.filter((v: Doc) => v.served).map((v: Doc) => `${c.spec.group}/${v.name} ${c.spec.names.kind}`));
+  assert.deepEqual([...served].sort(), [...SERVED].sort());
+  for (const f of crdFiles.filter((f) => relative(join(ROOT, 'config/crd'), f).startsWith('llm-d.ai_'))) {
+    assert.match(readFileSync(f, 'utf8'), /^# Verbatim copy of llm-d\/llm-d-router config\/crd\/bases\/llm-d\.ai_\w+\.yaml at commit\n# [0-9a-f]{40} /);
+  }
+});
+
+test('CRDs accept every upstream sample object (GIE v0.5.1-v1.5.0, llm-d Router) but fields upstream CRDs lack too', () => {
+  const text = readFileSync(join(ROOT, 'test/support/k8s/upstream/crd-samples.yaml'), 'utf8');
+  const chunks = text.split(/^---$/m).slice(1);
+  let accepted = 0;
+  const kinds = new Set<string>();
+  for (const chunk of chunks) {
+    const obj = parse(chunk) as Doc;
+    const where = `${obj.apiVersion} ${obj.kind} ${obj.metadata.name} (${/^# source: (.*)$/m.exec(chunk)?.[1]})`;
+    kinds.add(`${obj.apiVersion} ${obj.kind}`);
+    if (/^# expect: skip/m.test(chunk)) continue;
+    if (/^# expect: reject$/m.test(chunk)) {
+      assert.equal(schemaFor(obj.apiVersion, obj.kind), undefined, where);
+      continue;
+    }
+    // Fields upstream's CRDs lack too: the only errors are those unknown fields.
+    const pruned = [...chunk.matchAll(/^# expect: pruned spec\.(?:(\w+)\.)?(\w+)$/gm)].map((m) => `<root>.spec${m[1] ? `.${m[1]}` : ''}: ${m[2]}: unknown field`);
+    assert.deepEqual(checkObject(obj), pruned, where);
+    accepted++;
+  }
+  assert.ok(accepted >= 99, `accepted ${accepted}`);
+  for (const kind of SERVED) assert.ok(kinds.has(kind), `a sample of ${kind}`);
 });
 
 // ------------------------------------------------------------------ examples
@@ -136,46 +176,9 @@ test('CRD schemas reject broken objects, naming the field', () => {
 
 // ------------------------------------------------------------------ chart
 
-const chartFiles: Record<string, string> = {};
-for (const f of walk(join(CHART, 'templates'))) chartFiles[relative(CHART, f)] = readFileSync(f, 'utf8');
-const valuesText = readFileSync(join(CHART, 'values.yaml'), 'utf8');
-const defaults = parse(valuesText) as Doc;
-const chartMeta = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as Doc;
-
-function render(overrides: Doc = {}): { files: Record<string, string>; objects: Doc[] } {
-  const values = merge(structuredClone(defaults), overrides);
-  const files = renderChart({
-    files: chartFiles,
-    values,
-    release: { Name: 'llama', Namespace: 'inference' },
-    chart: { Name: chartMeta.name, Version: chartMeta.version, AppVersion: chartMeta.appVersion },
-  });
-  const objects: Doc[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    if (!name.endsWith('.yaml')) continue;
-    for (const d of parseAllDocuments(text)) {
-      assert.deepEqual(d.errors, [], `${name} renders to valid YAML:\n${text}`);
-      const js = d.toJS() as Doc | null;
-      if (js) objects.push(js);
-    }
-  }
-  return { files, objects };
-}
-
-function merge(base: Doc, over: Doc): Doc {
-  for (const [k, v] of Object.entries(over)) {
-    base[k] = v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object' ? merge(base[k], v) : v;
-  }
-  return base;
-}
-
-const find = (objs: Doc[], kind: string): Doc[] => objs.filter((o) => o.kind === kind);
-/** The only object of `kind`. */
-function one(objs: Doc[], kind: string): Doc {
-  const found = find(objs, kind);
-  assert.equal(found.length, 1, `one ${kind}`);
-  return found[0]!;
-}
+/** The values every render starts from: matchLabels has no default (a values file's labels must not merge with one). */
+const BASE: Doc = { inferencePool: { modelServers: { matchLabels: { app: 'vllm-llama3-8b-instruct' } } } };
+const render = (overrides: Doc = {}) => renderWith(BASE, overrides);
 
 test('chart: Chart.yaml and values.yaml parse; every value is used, defined and documented', () => {
   assert.equal(chartMeta.apiVersion, 'v2');
@@ -209,7 +212,8 @@ test('chart: default render: Deployment hardened and probed on the gRPC health p
 
   const role = one(objects, 'Role');
   const granted = role.rules.flatMap((r: Doc) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}:${r.verbs.join(',')}`));
-  for (const want of ['/pods', 'inference.networking.k8s.io/inferencepools', ...[MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE].map((r) => `${r.group}/${r.plural}`)]) {
+  const llmd = ['inferenceobjectives', 'inferencemodelrewrites'].map((p) => `llm-d.ai/${p}`);
+  for (const want of ['/pods', 'inference.networking.k8s.io/inferencepools', ...[MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE].map((r) => `${r.group}/${r.plural}`), ...llmd]) {
     assert.ok(granted.includes(`${want}:get,list,watch`), `${want} readable`);
   }
   assert.ok(!granted.some((g: string) => g.includes('leases')), 'no lease access without HA');
@@ -229,7 +233,8 @@ test('chart: replicas > 1 turns on leader election and grants exactly this pool\
   assert.ok(c.args.includes('--ha-enable-leader-election'));
   const leaseRules = find(objects, 'Role')[0]!.rules.filter((r: Doc) => r.resources.includes('leases'));
   assert.deepEqual(leaseRules.map((r: Doc) => r.verbs), [['create'], ['get', 'update']]);
-  assert.deepEqual(leaseRules[1].resourceNames, [leaseNameForPool('llama')], 'chart and picker agree on the Lease name');
+  // Upstream's Lease name (llm-d Router controller_manager.go), which the picker uses from issue 12 on.
+  assert.deepEqual(leaseRules[1].resourceNames, ['epp-inference-llama.llm-d.ai']);
   assert.match(files['templates/NOTES.txt'] ?? '', /leader/);
 });
 
@@ -241,6 +246,9 @@ test('chart: objectives, v1alpha2 pools, pool-less mode, plugins config, Service
     assert.deepEqual(checkObject(o), []);
     assert.equal(parseObject(o, 'chart', 'inference').kind, 'InferenceObjective');
   }
+
+  const llmd = renderWith({ router: { modelServers: { matchLabels: { app: 'x' } }, inferenceObjectives: [{ name: 'critical', priority: 5 }] } });
+  for (const o of [...find(llmd.objects, 'InferenceObjective'), one(llmd.objects, 'InferencePool')]) assert.deepEqual(checkObject(o), [], `${o.apiVersion} ${o.kind}`);
 
   const legacy = render({ inferencePool: { group: 'inference.networking.x-k8s.io' } });
   const lp = one(legacy.objects, 'InferencePool');

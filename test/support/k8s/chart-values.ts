@@ -18,12 +18,34 @@ export interface ValueRefs {
 const REF = /\$?\.Values((?:\.\w+)+)/g;
 const CONSUMING = /\b(?:toYaml|with|range|join\s+"[^"]*"|first|required\s+"[^"]*")\s+\(?\$?\.Values((?:\.\w+)+)/g;
 
+/** `$x := .Values.a.b` or `$x := $y.c` (a variable that names a values subtree). */
+const ALIAS = /\$(\w+)\s*:?=\s*(\$\w+|\.Values)((?:\.\w+)*)(?=\s*(?:\}\}|-\}\}|\)))/g;
+const VAR_REF = /\$(\w+)((?:\.\w+)+)/g;
+/** The default of `dig "k"... default .Values.x`: a whole subtree used when the upstream key is absent. */
+const DIG_DEFAULT = /\bdig\s+(?:"[^"]*"\s+)+\.Values((?:\.\w+)+)\s/g;
+
 export function valueRefs(templates: readonly string[]): ValueRefs {
   const exact = new Set<string>();
   const consumed = new Set<string>();
   for (const t of templates) {
     for (const m of t.matchAll(REF)) exact.add(m[1]!.slice(1));
     for (const m of t.matchAll(CONSUMING)) consumed.add(m[1]!.slice(1));
+    for (const m of t.matchAll(DIG_DEFAULT)) consumed.add(m[1]!.slice(1));
+    // Variables bound to a values subtree (per file): `$pool := .Values.inferencePool` makes `$pool.create` a
+    // reference to inferencePool.create; a variable bound to `$pool.targetPorts` takes that subtree whole.
+    const aliases = new Map<string, string>();
+    for (const m of t.matchAll(ALIAS)) {
+      const base = m[2] === '.Values' ? '' : aliases.get(m[2]!.slice(1));
+      if (base === undefined) continue;
+      const path = `${base}${m[3]!}`.replace(/^\./, '');
+      if (!path) continue;
+      aliases.set(m[1]!, `.${path}`);
+      if (m[2] !== '.Values') consumed.add(path);
+    }
+    for (const m of t.matchAll(VAR_REF)) {
+      const base = aliases.get(m[1]!);
+      if (base !== undefined) exact.add(`${base}${m[2]!}`.slice(1));
+    }
   }
   return { exact, consumed };
 }

@@ -1,8 +1,9 @@
 /**
  * Renders the chart's templates with a small Go text/template + Sprig subset (no helm binary here), so tests
  * can parse the output and check it against the CRD schemas. Supported: {{- -}} trimming, comments,
- * if/else/end, range, with, define/include, variables ($x :=, $), pipelines, parenthesised terms with field
- * access, and the functions the chart uses (listed in FUNCS). Anything else throws, so an unsupported
+ * if/else if/else/end, range (with `$v :=` or `$k, $v :=`), with, define/include, variables ($x :=, $x =, $),
+ * (`$x = v` too), pipelines, parenthesised terms with field access, niladic functions as arguments (`dict`), and the functions
+ * the chart uses (listed in FUNCS). Anything else throws, so an unsupported
  * construct fails the test instead of rendering wrongly. Semantics follow Helm where it matters: a field of
  * a missing map is an error, a missing key prints as nothing, toYaml drops the trailing newline.
  */
@@ -14,10 +15,10 @@ type Tok = { k: 'str' | 'num' | 'id' | 'field' | 'var' | '(' | ')' | '|' | ':=';
 type Node =
   | { t: 'text'; s: string }
   | { t: 'out'; p: Tok[] }
-  | { t: 'assign'; name: string; p: Tok[] }
+  | { t: 'assign'; name: string; declare: boolean; p: Tok[] }
   | { t: 'if'; p: Tok[]; then: Node[]; else: Node[] }
   | { t: 'with'; p: Tok[]; then: Node[]; else: Node[] }
-  | { t: 'range'; p: Tok[]; body: Node[] };
+  | { t: 'range'; p: Tok[]; keyVar: string | null; valVar: string | null; body: Node[] };
 
 export interface RenderInput {
   files: Record<string, string>;
@@ -40,7 +41,7 @@ export function renderChart(input: RenderInput): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, nodes] of parsed) {
     if (name.split('/').pop()!.startsWith('_')) continue;
-    out[name] = exec(nodes, root, new Map([['$', root]]), ctx);
+    out[name] = exec(nodes, root, new Vars(null, ['$', root]), ctx);
   }
   return out;
 }
@@ -74,12 +75,24 @@ function parse(src: string, defines: Map<string, Node[]>, file: string): Node[] 
       const node: Extract<Node, { t: 'if' | 'with' }> = { t: kw, p: lex(rest), then: [], else: [] };
       open(node, node.then);
     } else if (kw === 'range') {
-      const node: Extract<Node, { t: 'range' }> = { t: 'range', p: lex(rest), body: [] };
+      // `range $v := x` binds the element; `range $k, $v := x` the index (or map key) and the element.
+      const vars = /^\s*(\$\w+)\s*(?:,\s*(\$\w+)\s*)?:=([\s\S]*)$/.exec(rest);
+      const node: Extract<Node, { t: 'range' }> = vars
+        ? { t: 'range', p: lex(vars[3]!), keyVar: vars[2] ? vars[1]! : null, valVar: vars[2] ?? vars[1]!, body: [] }
+        : { t: 'range', p: lex(rest), keyVar: null, valVar: null, body: [] };
       open(node, node.body);
     } else if (kw === 'else') {
       const top = stack.at(-1)!;
-      if (!top.owner || (top.owner.t !== 'if' && top.owner.t !== 'with') || rest.trim()) throw new Error(`${file}: unsupported else`);
+      if (!top.owner || (top.owner.t !== 'if' && top.owner.t !== 'with')) throw new Error(`${file}: unsupported else`);
       top.list = top.owner.else;
+      const chained = /^\s*if\b([\s\S]*)$/.exec(rest);
+      if (chained) {
+        // `else if c` is an `if c` inside the else branch, closed by the same `end`.
+        const node: Extract<Node, { t: 'if' }> = { t: 'if', p: lex(chained[1]!), then: [], else: [] };
+        top.list.push(node);
+        top.owner = node;
+        top.list = node.then;
+      } else if (rest.trim()) throw new Error(`${file}: unsupported else${rest}`);
     } else if (kw === 'end') {
       const closed = stack.pop()!;
       if (stack.length === 0) throw new Error(`${file}: unbalanced end`);
@@ -92,8 +105,8 @@ function parse(src: string, defines: Map<string, Node[]>, file: string): Node[] 
     } else if (kw && ['template', 'block', 'break', 'continue'].includes(kw)) {
       throw new Error(`${file}: unsupported action ${kw}`);
     } else {
-      const assign = /^\$(\w+)\s*:=\s*([\s\S]*)$/.exec(body);
-      if (assign) stack.at(-1)!.list.push({ t: 'assign', name: `$${assign[1]}`, p: lex(assign[2]!) });
+      const assign = /^\$(\w+)\s*(:?=)\s*([\s\S]*)$/.exec(body);
+      if (assign) stack.at(-1)!.list.push({ t: 'assign', name: `$${assign[1]}`, declare: assign[2] === ':=', p: lex(assign[3]!) });
       else stack.at(-1)!.list.push({ t: 'out', p: lex(body) });
     }
   }
@@ -132,7 +145,34 @@ interface Ctx {
   defines: Map<string, Node[]>;
   root: Value;
 }
-type Vars = Map<string, Value>;
+/** Variables of one block; `$x = v` assigns where $x was declared, as in Go. */
+class Vars {
+  readonly #own = new Map<string, Value>();
+  readonly parent: Vars | null;
+  constructor(parent: Vars | null, init?: [string, Value]) {
+    this.parent = parent;
+    if (init) this.#own.set(init[0], init[1]);
+  }
+  #scope(name: string): Vars | null {
+    for (let s: Vars | null = this; s; s = s.parent) if (s.#own.has(name)) return s;
+    return null;
+  }
+  has(name: string): boolean {
+    return this.#scope(name) !== null;
+  }
+  get(name: string): Value {
+    const s = this.#scope(name);
+    return s ? s.#own.get(name) : undefined;
+  }
+  declare(name: string, v: Value): void {
+    this.#own.set(name, v);
+  }
+  assign(name: string, v: Value): void {
+    const s = this.#scope(name);
+    if (!s) throw new Error(`undefined variable ${name}`);
+    s.#own.set(name, v);
+  }
+}
 
 function exec(nodes: Node[], dot: Value, vars: Vars, ctx: Ctx): string {
   let out = '';
@@ -145,20 +185,31 @@ function exec(nodes: Node[], dot: Value, vars: Vars, ctx: Ctx): string {
         out += print(evalPipeline(n.p, dot, vars, ctx));
         break;
       case 'assign':
-        vars.set(n.name, evalPipeline(n.p, dot, vars, ctx));
+        if (n.declare) vars.declare(n.name, evalPipeline(n.p, dot, vars, ctx));
+        else vars.assign(n.name, evalPipeline(n.p, dot, vars, ctx));
         break;
       case 'if':
-        out += exec(truthy(evalPipeline(n.p, dot, vars, ctx)) ? n.then : n.else, dot, new Map(vars), ctx);
+        out += exec(truthy(evalPipeline(n.p, dot, vars, ctx)) ? n.then : n.else, dot, new Vars(vars), ctx);
         break;
       case 'with': {
         const v = evalPipeline(n.p, dot, vars, ctx);
-        out += truthy(v) ? exec(n.then, v, new Map(vars), ctx) : exec(n.else, dot, new Map(vars), ctx);
+        out += truthy(v) ? exec(n.then, v, new Vars(vars), ctx) : exec(n.else, dot, new Vars(vars), ctx);
         break;
       }
       case 'range': {
         const v = evalPipeline(n.p, dot, vars, ctx);
-        const items = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.keys(v).sort().map((k) => (v as Record<string, Value>)[k]) : [];
-        for (const item of items) out += exec(n.body, item, new Map(vars), ctx);
+        // Maps range in sorted key order, as Go's text/template does.
+        const entries: [Value, Value][] = Array.isArray(v)
+          ? v.map((item, i) => [i, item])
+          : v && typeof v === 'object'
+            ? Object.keys(v).sort().map((k) => [k, (v as Record<string, Value>)[k]])
+            : [];
+        for (const [key, item] of entries) {
+          const scope = new Vars(vars);
+          if (n.keyVar) scope.declare(n.keyVar, key);
+          if (n.valVar) scope.declare(n.valVar, item);
+          out += exec(n.body, item, scope, ctx);
+        }
         break;
       }
     }
@@ -219,7 +270,12 @@ function terms(cmd: Tok[], dot: Value, vars: Vars, ctx: Ctx): Value[] {
       const [name, ...rest] = t.v.split('.');
       if (!vars.has(name!)) throw new Error(`undefined variable ${name}`);
       out.push(rest.length ? fields(vars.get(name!), `.${rest.join('.')}`) : vars.get(name!));
-    } else if (t.k === 'id') out.push(t.v === 'true' ? true : t.v === 'false' ? false : t.v === 'nil' ? null : undefined);
+    } else if (t.k === 'id') {
+      if (t.v === 'true' || t.v === 'false' || t.v === 'nil') out.push(t.v === 'true' ? true : t.v === 'false' ? false : null);
+      // A function name as an argument is a call without arguments (`default (dict)`, `default dict`).
+      else if (i > 0 && FUNCS[t.v]) out.push(FUNCS[t.v]!(ctx));
+      else out.push(undefined);
+    }
     else throw new Error(`unexpected token ${t.v}`);
   }
   return out;
@@ -254,7 +310,7 @@ const FUNCS: Record<string, (ctx: Ctx, ...a: Value[]) => Value> = {
   include: (ctx, name, dot) => {
     const body = ctx.defines.get(String(name));
     if (!body) throw new Error(`include of undefined template ${String(name)}`);
-    return exec(body, dot, new Map([['$', ctx.root]]), ctx);
+    return exec(body, dot, new Vars(null, ['$', ctx.root]), ctx);
   },
   toYaml: (_c, v) => (v === undefined || v === null ? 'null' : stringify(v).replace(/\n$/, '')),
   nindent: (_c, n, s) => `\n${indentText(Number(n), str(s))}`,
@@ -266,6 +322,7 @@ const FUNCS: Record<string, (ctx: Ctx, ...a: Value[]) => Value> = {
     return v;
   },
   trunc: (_c, n, s) => str(s).slice(0, Number(n)),
+  trim: (_c, s) => str(s).trim(),
   trimSuffix: (_c, suf, s) => (str(s).endsWith(str(suf)) ? str(s).slice(0, -str(suf).length) : str(s)),
   printf: (_c, fmt, ...args) => {
     let i = 0;
@@ -282,7 +339,37 @@ const FUNCS: Record<string, (ctx: Ctx, ...a: Value[]) => Value> = {
   ne: (_c, a, b) => a !== b,
   gt: (_c, a, b) => Number(a) > Number(b),
   int: (_c, v) => Math.trunc(Number(v)),
+  list: (_c, ...a) => a,
+  dict: (_c, ...kv) => {
+    const d: Record<string, Value> = {};
+    for (let i = 0; i + 1 < kv.length; i += 2) d[str(kv[i])] = kv[i + 1];
+    return d;
+  },
+  /** Sprig merge: copies into dst the keys it lacks from each source in turn (dst wins), recursively for maps. */
+  merge: (_c, dst, ...srcs) => {
+    for (const src of srcs) mergeInto(dst as Record<string, Value>, src);
+    return dst;
+  },
+  /** Sprig dig: dig "a" "b" default map. As Sprig, a present key whose value is not a map fails (a null too). */
+  dig: (_c, ...a) => {
+    let cur: Value = a.at(-1);
+    for (const k of a.slice(0, -2)) {
+      if (!cur || typeof cur !== 'object' || Array.isArray(cur)) throw new Error(`dig: ${String(k)}: not a map`);
+      if (!Object.hasOwn(cur, str(k))) return a.at(-2);
+      cur = (cur as Record<string, Value>)[str(k)];
+    }
+    return cur;
+  },
 };
+
+function mergeInto(dst: Record<string, Value>, src: Value): void {
+  if (!src || typeof src !== 'object' || Array.isArray(src)) return;
+  for (const [k, v] of Object.entries(src)) {
+    const d = dst[k];
+    if (!Object.hasOwn(dst, k)) dst[k] = structuredClone(v);
+    else if (d && typeof d === 'object' && !Array.isArray(d) && v && typeof v === 'object' && !Array.isArray(v)) mergeInto(d as Record<string, Value>, v);
+  }
+}
 
 function indentText(n: number, s: string): string {
   const pad = ' '.repeat(n);
