@@ -57,6 +57,22 @@ export function streamedResponseBody(chunk: Buffer, endOfStream: boolean): Proce
   return { response_body: { response: { body_mutation: { streamed_response: { body: chunk, end_of_stream: endOfStream } } } } };
 }
 
+/** The response-headers answer with headers for the client (set by ResponseReceived hooks). */
+export function mutatedResponseHeaders(setHeaders: HeaderValueOption[]): ProcessingResponse {
+  return { response_headers: { response: { header_mutation: { set_headers: setHeaders } } } };
+}
+
+/** Dynamic metadata of number values, namespace -> key -> value (upstream plugins' DynamicMetadata). */
+export function numberMetadata(md: ReadonlyMap<string, ReadonlyMap<string, number>>): PbStruct {
+  const fields: Record<string, { structValue: PbStruct }> = {};
+  for (const [ns, values] of md) {
+    const inner: Record<string, { numberValue: number }> = {};
+    for (const [key, value] of values) inner[key] = { numberValue: value };
+    fields[ns] = { structValue: { fields: inner } };
+  }
+  return { fields };
+}
+
 export function replacedResponseBody(body: Buffer): ProcessingResponse {
   return { response_body: { response: { body_mutation: { body } } } };
 }

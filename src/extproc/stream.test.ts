@@ -46,6 +46,15 @@ function headerValue(r: { header_mutation?: { set_headers?: { header?: { key: st
   return h?.header?.raw_value?.toString();
 }
 
+/** Dynamic metadata as `+md(ns.key=value,...)`, '' when none. */
+function meta(r: any): string {
+  const fields = r.dynamic_metadata?.fields;
+  if (!fields) return '';
+  const parts: string[] = [];
+  for (const [ns, v] of Object.entries<any>(fields)) for (const [k, x] of Object.entries<any>(v.structValue.fields)) parts.push(`${ns}.${k}=${x.numberValue}`);
+  return `+md(${parts.join(',')})`;
+}
+
 function summarize(r: ProcessingResponse): string {
   const any = r as Record<string, any>;
   if (any.immediate_response) {
@@ -64,12 +73,18 @@ function summarize(r: ProcessingResponse): string {
     return 'req-body:continue';
   }
   if (any.request_trailers) return 'req-trailers';
-  if (any.response_headers) return 'resp-headers:continue';
-  if (any.response_body) {
-    const b = any.response_body.response?.body_mutation?.body;
-    return b ? `resp-body:replace(${b.toString()})` : 'resp-body:continue';
+  if (any.response_headers) {
+    const set = any.response_headers.response?.header_mutation?.set_headers ?? [];
+    if (set.length === 0) return `resp-headers:continue${meta(any)}`;
+    return `resp-headers:set(${set.map((h: any) => `${h.header.key}=${h.header.raw_value.toString()}`).join(',')})${meta(any)}`;
   }
-  if (any.response_trailers) return 'resp-trailers';
+  if (any.response_body) {
+    const mutation = any.response_body.response?.body_mutation;
+    if (mutation?.streamed_response) return `resp-body:stream(${mutation.streamed_response.body.length}${mutation.streamed_response.end_of_stream ? ',eos' : ''})${meta(any)}`;
+    const b = mutation?.body;
+    return (b ? `resp-body:replace(${b.toString()})` : 'resp-body:continue') + meta(any);
+  }
+  if (any.response_trailers) return `resp-trailers${meta(any)}`;
   return `unknown:${JSON.stringify(r)}`;
 }
 
@@ -428,3 +443,46 @@ test('stream: response_body without response_headers (headers phase skipped) is 
   assert.equal(r.call.out.at(-1), 'resp-body:stream(1,eos)');
   assert.equal(r.inflight(), 0);
 });
+
+// ---- what ResponseReceived / ResponseComplete hooks hand back to the proxy
+
+const HOOKS = [
+  {
+    type: 'test-token',
+    name: 'token',
+    responseReceived: (_q: unknown, res: { setHeader(n: string, v: string): void }) => res.setHeader('x-session-token', 'abc'),
+  },
+  {
+    type: 'test-report',
+    name: 'report',
+    responseComplete: (_q: unknown, res: { completionTokens: number; setDynamicMetadata(ns: string, k: string, v: number): void }) =>
+      res.setDynamicMetadata('envoy.lb', 'output_tokens', res.completionTokens),
+  },
+] as never[];
+
+const USAGE = '{"usage":{"prompt_tokens":3,"completion_tokens":7}}';
+
+runTable('stream: headers and metadata from hooks', [
+  {
+    name: 'FULL_DUPLEX: the header rides on the response headers answer, the metadata on the last body chunk',
+    fixture: { hooks: HOOKS },
+    messages: [reqHeaders({ mode: FD }), reqBody(BODY), respHeaders(), respBody('{"a":1}'), respBody(USAGE, true)],
+    want: ['req-headers:route', `req-body:stream(${BODY.length},eos)`, 'resp-headers:set(x-session-token=abc)', 'resp-body:stream(7)', `resp-body:stream(${USAGE.length},eos)+md(envoy.lb.output_tokens=7)`],
+    inflight: 0,
+    completed: 1,
+  },
+  {
+    name: 'BUFFERED: the metadata rides on the continued last body response',
+    fixture: { hooks: HOOKS },
+    messages: [reqHeaders({ mode: BUF }), reqBody(BODY), respHeaders(), respBody(USAGE, true)],
+    want: ['req-headers:continue', 'req-body:route', 'resp-headers:set(x-session-token=abc)', 'resp-body:continue+md(envoy.lb.output_tokens=7)'],
+    inflight: 0,
+  },
+  {
+    name: 'response trailers carry the metadata when they end the request',
+    fixture: { hooks: HOOKS },
+    messages: [reqHeaders({ mode: FD }), reqBody(BODY), respHeaders(), respBody(USAGE), respTrailers()],
+    want: ['req-headers:route', `req-body:stream(${BODY.length},eos)`, 'resp-headers:set(x-session-token=abc)', `resp-body:stream(${USAGE.length})`, 'resp-trailers+md(envoy.lb.output_tokens=7)'],
+    inflight: 0,
+  },
+]);

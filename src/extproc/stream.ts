@@ -150,8 +150,10 @@ export class ExtProcStream implements CallHandler {
         case 'response_body':
           return this.#onResponseBody(m, observe);
         case 'response_trailers':
-          if (!observe) this.#write(FRAMED_RESPONSE_TRAILERS_RESPONSE);
-          return this.#complete('natural');
+          // Completion first: ResponseComplete hooks may leave dynamic metadata for this last answer.
+          this.#complete('natural');
+          if (!observe) this.#write(this.#withMetadata(FRAMED_RESPONSE_TRAILERS_RESPONSE, msg.RESPONSE_TRAILERS_RESPONSE));
+          return;
         default:
           return; // unknown/empty oneof from a newer Envoy: nothing to answer
       }
@@ -306,29 +308,53 @@ export class ExtProcStream implements CallHandler {
     const headers = new Map<string, string>();
     readHeaders(m.response_headers?.headers, headers);
     this.#o.director.handleResponseHeaders(this.#ctx, headers, servedEndpoint(m));
-    if (!observe) this.#write(FRAMED_CONTINUE_RESPONSE_HEADERS);
-    if (m.response_headers?.end_of_stream === true) this.#complete('natural');
+    const eos = m.response_headers?.end_of_stream === true;
+    if (eos) this.#complete('natural');
+    if (observe) return;
+    // Headers ResponseReceived hooks set for the client (e.g. a session token) ride on this answer.
+    const added = this.#ctx.response.headers;
+    if (added === null) return this.#write(eos ? this.#withMetadata(FRAMED_CONTINUE_RESPONSE_HEADERS, msg.CONTINUE_RESPONSE_HEADERS) : FRAMED_CONTINUE_RESPONSE_HEADERS);
+    const set: HeaderValueOption[] = [];
+    for (const [name, value] of added) set.push(msg.setHeader(name, value));
+    const answer = msg.mutatedResponseHeaders(set);
+    this.#write(eos ? this.#withMetadata(answer, answer) : answer);
   }
 
   #onResponseBody(m: ProcessingRequest, observe: boolean): void {
     const body = m.response_body;
     const eos = body?.end_of_stream === true;
     const chunk = this.#o.director.handleResponseBody(this.#ctx, body?.body ?? EMPTY_BUFFER);
-    if (!observe) {
-      switch (this.#respBodyMode) {
-        case 'FULL_DUPLEX_STREAMED':
-          if (!this.#closed) this.#call.writeStreamedBody(RESPONSE_BODY_FIELD, chunk, eos);
-          break;
-        case 'BUFFERED':
-        case 'BUFFERED_PARTIAL':
-        case 'STREAMED':
-          this.#write(this.#rewritesResponse ? msg.replacedResponseBody(chunk) : FRAMED_CONTINUE_RESPONSE_BODY);
-          break;
-        default:
-          this.#write(FRAMED_CONTINUE_RESPONSE_BODY);
-      }
-    }
+    // Completion before the last answer: ResponseComplete hooks may leave dynamic metadata for it.
     if (eos) this.#complete('natural');
+    if (observe) return;
+    const metadata = eos ? this.#ctx.response.dynamicMetadata : null;
+    switch (this.#respBodyMode) {
+      case 'FULL_DUPLEX_STREAMED':
+        if (metadata === null) {
+          if (!this.#closed) this.#call.writeStreamedBody(RESPONSE_BODY_FIELD, chunk, eos);
+        } else {
+          this.#write({ ...msg.streamedResponseBody(chunk, eos), dynamic_metadata: msg.numberMetadata(metadata) });
+        }
+        break;
+      case 'BUFFERED':
+      case 'BUFFERED_PARTIAL':
+      case 'STREAMED':
+        this.#write(this.#rewritesResponse ? this.#withMetadata(msg.replacedResponseBody(chunk), null, eos) : this.#withMetadata(FRAMED_CONTINUE_RESPONSE_BODY, msg.CONTINUE_RESPONSE_BODY, eos));
+        break;
+      default:
+        this.#write(this.#withMetadata(FRAMED_CONTINUE_RESPONSE_BODY, msg.CONTINUE_RESPONSE_BODY, eos));
+    }
+  }
+
+  /**
+   * The answer as it is, or, when this is the request's last answer and ResponseComplete hooks left dynamic
+   * metadata, the same message with it (`plain` is the unencoded form of a framed constant).
+   */
+  #withMetadata(answer: ProcessingResponse | Buffer, plain: ProcessingResponse | null, last = true): ProcessingResponse | Buffer {
+    const metadata = last ? this.#ctx.response.dynamicMetadata : null;
+    if (metadata === null) return answer;
+    const base = Buffer.isBuffer(answer) ? plain! : answer;
+    return { ...base, dynamic_metadata: msg.numberMetadata(metadata) };
   }
 
   /** Hands the request's end to the director once, whatever ended it. */

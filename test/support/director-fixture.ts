@@ -4,7 +4,7 @@ import { Datastore } from '../../src/datastore/datastore.ts';
 import type { ModelSpec, ObjectiveSpec, PodSpec, RewriteSpec } from '../../src/datastore/resources.ts';
 import type { Endpoint } from '../../src/framework/endpoint.ts';
 import type { LLMRequest } from '../../src/framework/request.ts';
-import type { LLMResponse, ResponseComplete, ResponseReceived } from '../../src/framework/requestcontrol.ts';
+import { isResponseComplete, isResponseReceived, type LLMResponse, type ResponseComplete, type ResponseReceived } from '../../src/framework/requestcontrol.ts';
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { Director } from '../../src/requestcontrol/director.ts';
@@ -21,6 +21,8 @@ export interface DirectorFixture {
 }
 
 export interface DirectorFixtureOptions {
+  /** Hooks run after the config's own (and after the recorder). */
+  hooks?: (ResponseReceived | ResponseComplete)[];
   models?: Partial<ModelSpec>[];
   objectives?: Partial<ObjectiveSpec>[];
   rewrites?: Partial<RewriteSpec>[];
@@ -76,7 +78,11 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     datastore,
     scheduler: loaded.scheduler,
     saturation: loaded.saturationDetector,
-    plugins: { ...loaded.requestControl, responseReceived: [recorder], responseComplete: [...loaded.requestControl.responseComplete, recorder] },
+    plugins: {
+      ...loaded.requestControl,
+      responseReceived: [recorder, ...(o.hooks ?? []).filter(isResponseReceived)],
+      responseComplete: [...loaded.requestControl.responseComplete, recorder, ...(o.hooks ?? []).filter(isResponseComplete)],
+    },
     metrics,
     logger,
     strictModels: o.strictModels ?? false,
