@@ -14,7 +14,13 @@ import { parse, parseAllDocuments } from 'yaml';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/compare/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
 import { leaseNameForPool } from '../src/k8s/leader-election.ts';
-import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
+import { LLMD_GROUP, MODEL_RESOURCE, OBJECTIVE_RESOURCES, poolResource, REWRITE_RESOURCES, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
+
+// The llm-d.ai/v1alpha2 CRDs (InferenceObjective, InferenceModelRewrite) and their RBAC are not in config/crd/ and
+// the chart yet: the picker reads them first and falls back to GIE's group (src/k8s/api-resources.ts). Until they
+// land there, these checks cover the GIE group only.
+const OBJECTIVE_RESOURCE = OBJECTIVE_RESOURCES.find((r) => r.group !== LLMD_GROUP)!;
+const REWRITE_RESOURCE = REWRITE_RESOURCES.find((r) => r.group !== LLMD_GROUP)!;
 import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './support/k8s/chart-values.ts';
 import { renderChart } from './support/k8s/helm-render.ts';
 import { type Schema, structuralProblems, validate } from './support/k8s/openapi-schema.ts';

@@ -9,6 +9,9 @@ import { matchesLabels, type LabelSelector } from '../input/label-selector.ts';
 import {
   ACTIVE_PORTS_ANNOTATION,
   ENGINE_LABEL,
+  LEGACY_ACTIVE_PORTS_ANNOTATION,
+  LEGACY_ENGINE_LABEL,
+  ROLE_LABEL,
   type ModelSpec,
   type ObjectiveSpec,
   type PodSpec,
@@ -274,7 +277,8 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
         w.pod.name !== ep.podName ||
         w.pod.namespace !== ep.namespace ||
         w.rank !== ep.rank ||
-        this.#engineOf(w.pod) !== ep.engine
+        this.#engineOf(w.pod) !== ep.engine ||
+        (w.pod.labels[ROLE_LABEL] ?? '') !== ep.role
       ) {
         this.#endpoints.delete(key);
         ep.removed = true;
@@ -284,6 +288,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     for (const [key, w] of wanted) {
       if (this.#endpoints.has(key)) continue;
       const ep = new Endpoint(w.pod.ip, w.port, w.pod.name, w.pod.namespace, w.rank, this.#engineOf(w.pod));
+      ep.role = w.pod.labels[ROLE_LABEL] ?? '';
       this.#endpoints.set(key, ep);
       added.push(ep);
     }
@@ -294,8 +299,9 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     for (const ep of added) this.emit('endpointAdded', ep);
   }
 
+  /** The engine label, else the legacy GIE key (upstream getEngineTypeFromEndpoint), else the default engine. */
   #engineOf(pod: PodSpec): EngineType {
-    const label = pod.labels[this.options.engineLabel];
+    const label = pod.labels[this.options.engineLabel] || pod.labels[LEGACY_ENGINE_LABEL];
     return label && (ENGINE_TYPES as readonly string[]).includes(label) ? (label as EngineType) : this.options.defaultEngine;
   }
 }
@@ -309,7 +315,7 @@ function byAge(a: { createdAt: number; name: string }, b: { createdAt: number; n
 }
 
 function activePorts(pod: PodSpec): Set<number> | undefined {
-  const raw = pod.annotations[ACTIVE_PORTS_ANNOTATION];
+  const raw = pod.annotations[ACTIVE_PORTS_ANNOTATION] ?? pod.annotations[LEGACY_ACTIVE_PORTS_ANNOTATION];
   if (!raw) return undefined;
   const ports = raw
     .split(',')

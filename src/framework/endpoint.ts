@@ -19,6 +19,8 @@ export class Endpoint {
   /** Index of the port among the pool's targetPorts (data-parallel rank). */
   readonly rank: number;
   readonly engine: EngineType;
+  /** The pod's llm-d.ai/role label (decode, prefill, ...); '' when unlabelled. Set once, when the datastore creates it. */
+  role = '';
 
   // ---- scraped metrics (written by src/datalayer) ----
   waitingQueue = 0;

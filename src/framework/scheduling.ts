@@ -75,6 +75,8 @@ export interface SchedulingResult {
 export interface SchedulingFailure {
   readonly ok: false;
   readonly reason: string;
+  /** A failed profile's filters removed every candidate: the pool is busy, not broken (429 rejected-saturated). */
+  readonly filteredOut?: boolean;
 }
 
 /** Scratch owned by the scheduler: valid until its next schedule() call. */

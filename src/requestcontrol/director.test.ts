@@ -148,8 +148,8 @@ const errorCases: { name: string; fixture?: FixtureOptions; body: unknown; heade
   { name: 'malformed JSON', body: '{"model":', status: 400, code: 'BAD_REQUEST', dropReason: '' },
   { name: 'no model', body: { prompt: 'x' }, status: 400, code: 'BAD_REQUEST', dropReason: '' },
   { name: 'empty pool', fixture: { pods: 0 }, body: { model: 'm', prompt: 'x' }, status: 503, code: 'NO_ENDPOINT', dropReason: 'rejected-no-endpoints' },
-  { name: 'sheddable while saturated', fixture: { queue: 50, objectives: [{ name: 'batch', priority: -1 }] }, body: { model: 'm', prompt: 'x' }, headers: { 'x-gateway-inference-objective': 'batch' }, status: 429, code: 'SHED', dropReason: 'rejected-saturated' },
-  { name: 'unknown model (InferenceModels in use) while saturated', fixture: { queue: 50, models: [{ modelName: 'm' }] }, body: { model: 'other', prompt: 'x' }, status: 429, code: 'SHED', dropReason: 'rejected-saturated' },
+  { name: 'sheddable while saturated', fixture: { queue: 50, objectives: [{ name: 'batch', priority: -1 }] }, body: { model: 'm', prompt: 'x' }, headers: { 'x-gateway-inference-objective': 'batch' }, status: 429, code: 'SHED', dropReason: '' },
+  { name: 'unknown model (InferenceModels in use) while saturated', fixture: { queue: 50, models: [{ modelName: 'm' }] }, body: { model: 'other', prompt: 'x' }, status: 429, code: 'SHED', dropReason: '' },
 ];
 
 describe('director: errors', () => {

@@ -21,7 +21,18 @@ import { bodyText, restoreModelName } from './body.ts';
 import { locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { EppError } from './errors.ts';
-import { DESTINATION_HEADER, HEADER_REQUEST_ID } from './headers.ts';
+import {
+  aliasedHeader,
+  DEFAULT_FAIRNESS_ID,
+  DESTINATION_HEADER,
+  HEADER_FAIRNESS_ID,
+  HEADER_FAIRNESS_ID_OLD,
+  HEADER_REQUEST_ID,
+  HEADER_SLO_TPOT,
+  HEADER_SLO_TPOT_OLD,
+  HEADER_SLO_TTFT,
+  HEADER_SLO_TTFT_OLD,
+} from './headers.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
 import { parseOpenAIBody, rewriteModel } from './openai-body.ts';
 import type { RequestContext } from './request-context.ts';
@@ -85,11 +96,15 @@ export class Director {
 
   // ------------------------------------------------------------ request path
 
-  /** The headers are in ctx.request.headers: takes the request id (or makes one) and the path. */
+  /** The headers are in ctx.request.headers: takes the request id (or makes one), the path, fairness id and SLOs. */
   handleRequestHeaders(ctx: RequestContext): void {
     const req = ctx.request;
+    const h = req.headers;
     ctx.receivedAt = this.#now();
-    req.path = req.headers.get(':path') ?? '';
+    req.path = h.get(':path') ?? '';
+    req.fairnessId = aliasedHeader(h, HEADER_FAIRNESS_ID, HEADER_FAIRNESS_ID_OLD) || DEFAULT_FAIRNESS_ID;
+    req.sloTtftMs = msHeader(aliasedHeader(h, HEADER_SLO_TTFT, HEADER_SLO_TTFT_OLD));
+    req.sloTpotMs = msHeader(aliasedHeader(h, HEADER_SLO_TPOT, HEADER_SLO_TPOT_OLD));
     const id = req.headers.get(HEADER_REQUEST_ID);
     if (id) {
       req.requestId = id;
@@ -174,7 +189,7 @@ export class Director {
     }
     this.#runAdmitters(req, candidates);
     const outcome = this.#o.scheduler.schedule(req, candidates);
-    if (!outcome.ok) throw new EppError('SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
+    if (!outcome.ok) throw new EppError(outcome.filteredOut ? 'ALL_FILTERED' : 'SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
     if (outcome.primary.count === 0) throw new EppError('INTERNAL', 'scheduler returned no endpoint');
     return outcome;
   }
@@ -303,4 +318,11 @@ export class Director {
       if (this.#hook !== null) this.#hook(PRE_REQUEST_POINT, p.type, p.name, (performance.now() - t0) / 1000);
     }
   }
+}
+
+/** An SLO header in ms (a float, as upstream's parseFloatHeader); 0 when absent, not a number or negative. */
+function msHeader(v: string | undefined): number {
+  if (v === undefined || v === '') return 0;
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : 0;
 }

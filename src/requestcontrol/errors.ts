@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'BODY_TOO_LARGE'
   | 'SHED'
   | 'NO_ENDPOINT'
+  | 'ALL_FILTERED'
   | 'SCHEDULING_FAILED'
   | 'INTERNAL';
 
@@ -22,13 +23,20 @@ interface CodeInfo {
 /** The response header naming why a request was dropped (llm-d Router pkg/common/error). */
 export const DROPPED_REASON_HEADER = 'x-llm-d-request-dropped-reason';
 
+// Status and drop reason as llm-d Router sets them (pkg/epp/requestcontrol/{director,admission}.go,
+// scheduling/scheduler_profile.go, pkg/common/error/error.go):
 const CODES: Record<ErrorCode, CodeInfo> = {
   BAD_REQUEST: { status: 400, type: 'invalid_request_error' },
   MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
   BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
-  // Upstream maps scheduler failures (all endpoints filtered out) to 429 ResourceExhausted as well.
-  SHED: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-saturated' },
+  // The legacy admission controller (sheddable request, pool saturated): 429 without a drop reason. Upstream
+  // sets rejected-saturated only on flow control's capacity rejection and on filters draining the candidates.
+  SHED: { status: 429, type: 'rate_limit_exceeded' },
+  // Every candidate filtered out: the pool is busy, not broken.
+  ALL_FILTERED: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-saturated' },
+  // Any other scheduler failure: 429 ResourceExhausted, no drop reason.
   SCHEDULING_FAILED: { status: 429, type: 'rate_limit_exceeded' },
+  // No candidates (empty pool, or nothing matches the gateway's subset hint).
   NO_ENDPOINT: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints' },
   INTERNAL: { status: 500, type: 'internal_error' },
 };

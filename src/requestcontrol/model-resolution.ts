@@ -1,12 +1,13 @@
 /**
- * Which model a request is served as, and at what priority: the x-gateway-model-name-rewrite header, else an
- * InferenceModelRewrite rule, else the InferenceModel's weighted targets; then the InferenceObjective named
- * by x-gateway-inference-objective (or the InferenceModel's criticality) decides whether it is sheddable.
+ * Which model a request is served as, and at what priority: the x-llm-d-model-name-rewrite header (alias
+ * x-gateway-model-name-rewrite), else an InferenceModelRewrite rule, else the InferenceModel's weighted targets;
+ * then the InferenceObjective named by x-llm-d-inference-objective (alias x-gateway-inference-objective), or the
+ * InferenceModel's criticality, decides whether it is sheddable.
  */
 import type { LLMRequest } from '../framework/request.ts';
 import type { ModelSpec, ObjectiveSpec, RewriteRule } from '../datastore/resources.ts';
 import { EppError } from './errors.ts';
-import { HEADER_MODEL_REWRITE, HEADER_OBJECTIVE } from './headers.ts';
+import { aliasedHeader, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD, HEADER_OBJECTIVE, HEADER_OBJECTIVE_OLD } from './headers.ts';
 import { weightedChoice } from './weighted-choice.ts';
 
 /** What model resolution reads from the datastore. */
@@ -24,7 +25,7 @@ export interface ModelStore {
  */
 export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: boolean, random: () => number): ModelSpec | undefined {
   const model = ds.model(req.model);
-  const headerTarget = req.headers.get(HEADER_MODEL_REWRITE);
+  const headerTarget = aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD);
   let target = req.model;
   if (headerTarget) {
     target = headerTarget;
@@ -41,7 +42,7 @@ export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: bool
   }
   req.targetModel = target;
 
-  const objectiveName = req.headers.get(HEADER_OBJECTIVE) ?? '';
+  const objectiveName = aliasedHeader(req.headers, HEADER_OBJECTIVE, HEADER_OBJECTIVE_OLD) ?? '';
   req.objective = objectiveName;
   const objective = objectiveName ? ds.objective(objectiveName) : undefined;
   req.priority = objective?.priority ?? 0;

@@ -55,6 +55,8 @@ export class SchedulerProfile implements ProfileContract {
   readonly #noPick: string;
   /** Why the last run chose nothing ('' after a run that chose). */
   lastFailure = '';
+  /** The last run chose nothing because a filter removed every candidate (upstream: 429 rejected-saturated). */
+  lastFilteredOut = false;
 
   constructor(spec: ProfileSpec, onPluginDuration: PluginDurationHook | null) {
     if (spec.weights.length !== spec.scorers.length) throw new Error('one weight per scorer');
@@ -75,6 +77,7 @@ export class SchedulerProfile implements ProfileContract {
 
   run(request: LLMRequest, candidates: readonly Endpoint[]): ProfileRunResult | null {
     let n = candidates.length;
+    this.lastFilteredOut = false;
     if (n === 0) return this.#fail(NO_CANDIDATES);
     if (n > this.#capacity) this.#grow(n);
     const cands = this.#candidates;
@@ -91,7 +94,10 @@ export class SchedulerProfile implements ProfileContract {
         n = filter.filter(request, cands, n);
         hook(FILTER_POINT, filter.type, filter.name, (performance.now() - t0) / 1000);
       }
-      if (n === 0) return this.#fail(this.#filteredOut[f]!);
+      if (n === 0) {
+        this.lastFilteredOut = true;
+        return this.#fail(this.#filteredOut[f]!);
+      }
     }
 
     const totals = this.#totals;
