@@ -124,6 +124,17 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   pods(): PodSpec[] {
     return [...this.#pods.values()];
   }
+  /** Every model name an InferenceModelRewrite names (exact-match sources and targets): metric labels pinned to these never fold. */
+  rewriteModelNames(): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.#rewrites.values()) {
+      for (const rule of r.rules) {
+        for (const m of rule.matches) out.add(m);
+        for (const t of rule.targets) out.add(t.modelRewrite);
+      }
+    }
+    return out;
+  }
   /** True once the pool this picker serves has been seen (readiness). */
   synced(): boolean {
     return this.#synced && this.#pool !== undefined;

@@ -106,7 +106,9 @@ test('director: strict 404 names the model and counts the error', async () => {
   if (decision.ok) return;
   assert.equal(decision.error.code, 'MODEL_NOT_FOUND');
   assert.match(decision.error.message, /`ghost` does not exist/);
-  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'ghost', error_code: 'MODEL_NOT_FOUND' }), 1);
+  // error_code is upstream's errcommon code, on the GIE name and the llm_d_epp_ one.
+  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'ghost', error_code: 'NotFound' }), 1);
+  assert.equal(await counter(f, 'llm_d_epp_request_error_total', { model_name: 'ghost', error_code: 'NotFound', fairness_id: 'default-flow', priority: '0' }), 1);
 });
 
 test('director: a rewritten model sends a new body with its length, and the response gets the client\'s name back', () => {
@@ -237,7 +239,8 @@ test('director: a model-server error status is counted for the request\'s model'
   const { ctx } = send(f, 'm');
   f.director.handleResponseHeaders(ctx, new Map([[':status', '500']]), '');
   assert.equal(ctx.response.status, 500);
-  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'm', error_code: 'MODEL_SERVER_ERROR' }), 1);
+  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'm', error_code: 'ModelServerError' }), 1);
+  assert.equal(await counter(f, 'llm_d_epp_request_error_total', { model_name: 'm', error_code: 'ModelServerError' }), 1);
 });
 
 test('director: a headers-only request routes without a body and without model resolution', () => {

@@ -16,11 +16,11 @@ import type { LLMRequest } from '../framework/request.ts';
 import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
 import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
-import type { PickerMetrics } from '../observability/metrics.ts';
+import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
 import { bodyText, restoreModelName } from './body.ts';
 import { locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
-import { EppError } from './errors.ts';
+import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
   aliasedHeader,
   DEFAULT_FAIRNESS_ID,
@@ -67,6 +67,8 @@ export interface DirectorOptions {
   strictModels: boolean;
   /** Ignore the gateway's subset hint (--disable-endpoint-subset-filter). */
   disableSubsetFilter: boolean;
+  /** Put the primary profile's per-endpoint scores in the routing decision (--emit-endpoint-scores). */
+  emitEndpointScores?: boolean;
   /** Per-plugin timing of the hooks; off when absent. */
   onPluginDuration?: PluginDurationHook | undefined;
   random?: () => number;
@@ -134,7 +136,7 @@ export class Director {
       req.bodySize = body.bytes;
       parsed = parseOpenAIBody(bodyText(body.chunks, body.bytes), req);
       const model = resolveModel(req, this.#ds, this.#o.strictModels, this.#random);
-      if (req.targetModel !== req.model) this.#o.metrics?.rewriteDecisions.labels(model?.name ?? '', req.model, req.targetModel).inc();
+      if (req.targetModel !== req.model) this.#o.metrics?.rewriteDecision(model?.name ?? '', req.model, req.targetModel);
     }
     const t0 = this.#debug ? performance.now() : 0;
     const result = this.#schedule(ctx);
@@ -158,10 +160,10 @@ export class Director {
 
     const metrics = this.#o.metrics;
     if (metrics) {
-      const c = (ctx.modelMetrics = metrics.forModel(req.model, req.targetModel));
-      c.requests.inc();
-      c.requestSize.observe(req.bodySize);
-      c.running.inc();
+      metrics.schedulingAttempt(req.targetModel, primary);
+      const c = (ctx.modelMetrics = metrics.forRequest(req.model, req.targetModel, req.fairnessId, req.priority));
+      c.routed(req.bodySize);
+      metrics.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
     }
     if (this.#debug) {
       this.#o.logger.debug(
@@ -169,7 +171,8 @@ export class Director {
         'request routed',
       );
     }
-    return { ok: true, destination, endpoints, headers, body: newBody };
+    const endpointScores = this.#o.emitEndpointScores ? scoresOf(result) : null;
+    return { ok: true, destination, endpoints, headers, body: newBody, endpointScores };
   }
 
   /** Candidates, data producers, admission and the scheduling cycle. Throws EppError. */
@@ -189,6 +192,7 @@ export class Director {
     }
     this.#runAdmitters(req, candidates);
     const outcome = this.#o.scheduler.schedule(req, candidates);
+    if (!outcome.ok) this.#o.metrics?.schedulingAttempt(req.targetModel, null);
     if (!outcome.ok) throw new EppError(outcome.filteredOut ? 'ALL_FILTERED' : 'SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
     if (outcome.primary.count === 0) throw new EppError('INTERNAL', 'scheduler returned no endpoint');
     return outcome;
@@ -197,7 +201,7 @@ export class Director {
   /** Answers the request with `err` now (records it; releases nothing: a rejected request holds nothing). */
   handleError(ctx: RequestContext, err: EppError): ErrorDecision {
     const req = ctx.request;
-    this.#o.metrics?.requestErrors.labels(req.model, req.targetModel || req.model, err.code).inc();
+    this.#o.metrics?.requestError(req.model, req.targetModel, req.fairnessId, req.priority, err.upstreamCode);
     if (err.status >= 500) this.#o.logger.warn({ requestId: req.requestId, code: err.code }, err.message);
     else if (this.#debug) this.#o.logger.debug({ requestId: req.requestId, code: err.code }, err.message);
     return { ok: false, status: err.status, error: err, dropReason: err.dropReason };
@@ -226,7 +230,7 @@ export class Director {
     res.streaming = (headers.get('content-type') ?? '').includes('text/event-stream');
     if (status && status !== '200') {
       const req = ctx.request;
-      this.#o.metrics?.requestErrors.labels(req.model, req.targetModel, 'MODEL_SERVER_ERROR').inc();
+      this.#o.metrics?.requestError(req.model, req.targetModel, req.fairnessId, req.priority, MODEL_SERVER_ERROR);
     }
     const plugins = this.#plugins.responseReceived;
     for (let i = 0; i < plugins.length; i++) {
@@ -273,17 +277,18 @@ export class Director {
     }
     const c = ctx.modelMetrics;
     if (c === null) return;
-    c.running.dec();
+    c.released();
     if (res.bytes === 0) return; // no response reached us (cancelled, or response phases not sent)
-    const seconds = res.durationMs / 1000;
-    c.duration.observe(seconds);
-    c.responseSize.observe(res.bytes);
-    if (usage) {
-      c.inputTokens.observe(usage.promptTokens);
-      c.outputTokens.observe(usage.completionTokens);
-      c.cachedTokens.observe(usage.cachedTokens);
-      if (usage.completionTokens > 0) c.ntpot.observe(seconds / usage.completionTokens);
-    }
+    const s = SERVED;
+    s.seconds = res.durationMs / 1000;
+    s.bytes = res.bytes;
+    s.ttftSeconds = res.ttftMs < 0 ? -1 : res.ttftMs / 1000;
+    s.streaming = res.streaming;
+    s.usage = usage !== undefined;
+    s.promptTokens = usage?.promptTokens ?? 0;
+    s.completionTokens = usage?.completionTokens ?? 0;
+    s.cachedTokens = usage?.cachedTokens ?? 0;
+    c.served(s);
   }
 
   // ------------------------------------------------------------ hooks
@@ -319,6 +324,19 @@ export class Director {
     }
   }
 }
+
+/** "ip:port" -> score over the primary profile's scored candidates (upstream prepareRequest TargetEndpointScores). */
+function scoresOf(result: SchedulingResult): Record<string, number> | null {
+  const p = result.primary;
+  const n = p.scoredCount ?? 0;
+  if (n === 0 || !p.scored || !p.scores) return null;
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) out[p.scored[i]!.key] = p.scores[i]!;
+  return out;
+}
+
+/** Scratch for RequestMetrics.served: read synchronously, never kept. */
+const SERVED: ServedRequest = { seconds: 0, bytes: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, ttftSeconds: -1, streaming: false, usage: false };
 
 /** An SLO header in ms (a float, as upstream's parseFloatHeader); 0 when absent, not a number or negative. */
 function msHeader(v: string | undefined): number {

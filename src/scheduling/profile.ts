@@ -30,6 +30,9 @@ const NO_CANDIDATES = 'no candidate endpoints';
 interface MutableRunResult extends ProfileRunResult {
   readonly endpoints: Endpoint[];
   count: number;
+  scored: readonly Endpoint[];
+  scoredCount: number;
+  scores: Float64Array;
 }
 
 export class SchedulerProfile implements ProfileContract {
@@ -69,7 +72,7 @@ export class SchedulerProfile implements ProfileContract {
     this.#scores = this.scorers.map(() => new Float64Array(0));
     const picked: Endpoint[] = [];
     for (let i = 0; i < spec.picker.maxEndpoints; i++) picked.push(PLACEHOLDER);
-    this.#success = { endpoints: picked, count: 0 };
+    this.#success = { endpoints: picked, count: 0, scored: this.#candidates, scoredCount: 0, scores: this.#totals };
     this.#filteredOut = this.filters.map((f) => `filter "${f.name}" (${f.type}) in profile "${spec.name}" removed every candidate endpoint`);
     this.#noPick = `picker "${spec.picker.name}" in profile "${spec.name}" picked no endpoint`;
     this.#grow(MIN_CAPACITY);
@@ -136,7 +139,12 @@ export class SchedulerProfile implements ProfileContract {
       hook(PICKER_POINT, picker.type, picker.name, (performance.now() - t0) / 1000);
     }
     if (count <= 0) return this.#fail(this.#noPick);
-    this.#success.count = count;
+    const success = this.#success;
+    success.count = count;
+    // Views of this run's scratch (no copy): valid until the next run, like the picks.
+    success.scored = cands;
+    success.scoredCount = scorers.length > 0 ? n : 0;
+    success.scores = totals;
     this.lastFailure = '';
     return this.#success;
   }
