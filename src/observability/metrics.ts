@@ -204,7 +204,9 @@ export class PickerMetrics {
   readonly fairnessIds = new BoundedLabel();
   readonly #schedulerE2e: readonly [LeanHistogram, LeanHistogram];
   readonly #attempts: readonly [LeanScalar, LeanScalar];
-  readonly #attemptChildren = new Map<string, readonly [LeanScalarChild, LeanScalarChild]>();
+  /** Success series by target model, then by endpoint (weak: endpoints that leave the pool are dropped); failures by target. */
+  readonly #attemptSuccess = new Map<string, WeakMap<Endpoint, readonly [LeanScalarChild, LeanScalarChild]>>();
+  readonly #attemptFailure = new Map<string, readonly [LeanScalarChild, LeanScalarChild]>();
   readonly #pluginDurations: readonly [LeanHistogram, LeanHistogram];
   readonly #pluginChildren = new Map<string, DualHistogramChild>();
   readonly #series = new Map<string, RequestMetrics>();
@@ -300,7 +302,11 @@ export class PickerMetrics {
     let changed = false;
     for (const n of names) if (this.models.pin(n)) changed = true;
     // Cached series of a name that had folded would keep "other"; new requests resolve again.
-    if (changed) this.#series.clear();
+    if (changed) {
+      this.#series.clear();
+      this.#attemptSuccess.clear();
+      this.#attemptFailure.clear();
+    }
   }
 
   /** The plugin-duration series of one plugin (both names), created once. */
@@ -322,16 +328,32 @@ export class PickerMetrics {
 
   /** One scheduling attempt: success with the primary endpoint, or failure (endpoint null), as upstream RecordSchedulerAttempt. */
   schedulingAttempt(targetModel: string, endpoint: Endpoint | null): void {
-    const target = this.models.bound(targetModel);
-    const key = endpoint === null ? `F\u0000${target}` : `S\u0000${target}\u0000${endpoint.key}\u0000${endpoint.podName}`;
-    let c = this.#attemptChildren.get(key);
-    if (c === undefined) {
-      // Upstream's endpoint name is "<pod>-rank-<i>" (datastore createEndpointNamespacedName).
-      const labels = endpoint === null ? ['failure', target, '', '', ''] : ['success', target, `${endpoint.podName}-rank-${endpoint.rank}`, endpoint.namespace, String(endpoint.port)];
-      c = [this.#attempts[0].labels(...labels), this.#attempts[1].labels(...labels)];
-      if (this.#attemptChildren.size < MAX_CACHED_SERIES) this.#attemptChildren.set(key, c);
+    let c: readonly [LeanScalarChild, LeanScalarChild] | undefined;
+    if (endpoint === null) {
+      c = this.#attemptFailure.get(targetModel);
+      if (c === undefined) {
+        c = this.#attemptSeries(['failure', this.models.bound(targetModel), '', '', '']);
+        if (this.#attemptFailure.size < MAX_CACHED_SERIES) this.#attemptFailure.set(targetModel, c);
+      }
+    } else {
+      // Keyed by the Endpoint object, not a string: no key building per request (bench/request-metrics.bench.ts).
+      let byEndpoint = this.#attemptSuccess.get(targetModel);
+      if (byEndpoint === undefined) {
+        byEndpoint = new WeakMap();
+        if (this.#attemptSuccess.size < MAX_CACHED_SERIES) this.#attemptSuccess.set(targetModel, byEndpoint);
+      }
+      c = byEndpoint.get(endpoint);
+      if (c === undefined) {
+        // Upstream's endpoint name is "<pod>-rank-<i>" (datastore createEndpointNamespacedName).
+        c = this.#attemptSeries(['success', this.models.bound(targetModel), `${endpoint.podName}-rank-${endpoint.rank}`, endpoint.namespace, String(endpoint.port)]);
+        byEndpoint.set(endpoint, c);
+      }
     }
     c[0].inc();
     c[1].inc();
+  }
+
+  #attemptSeries(labels: string[]): readonly [LeanScalarChild, LeanScalarChild] {
+    return [this.#attempts[0].labels(...labels), this.#attempts[1].labels(...labels)];
   }
 }
