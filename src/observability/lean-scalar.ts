@@ -8,6 +8,7 @@
  * here: labels(), inc(), dec(), set(), and an optional collect() run before each read.
  */
 import type client from 'prom-client';
+import { childFor } from './lean-histogram.ts';
 
 export class LeanScalarChild {
   readonly labels: Readonly<Record<string, string>>;
@@ -59,18 +60,7 @@ export class LeanScalar {
 
   /** The child for these label values (in labelNames order), created on first use. Resolve it off the hot path. */
   labels(...values: string[]): LeanScalarChild {
-    if (values.length !== this.labelNames.length) {
-      throw new Error(`${this.name}: ${values.length} label values for ${this.labelNames.length} labels`);
-    }
-    const key = values.join('\u0000');
-    let child = this.#children.get(key);
-    if (!child) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => (labels[n] = values[i]!));
-      child = new LeanScalarChild(labels);
-      this.#children.set(key, child);
-    }
-    return child;
+    return childFor(this.#children, this.name, this.labelNames, values, (labels) => new LeanScalarChild(labels));
   }
 
   /** The series without labels. */

@@ -41,7 +41,8 @@ export function registerPoolGauges(registry: client.Registry, ds: DatastoreReade
     fresh = ds.endpoints().filter((e) => e.metricsAge(now) <= opts.stalenessMs);
     pool = ds.pool()?.name ?? '';
   };
-  const ready = (name: string, help: string) =>
+  /** A gauge {name=<pool>} set at each read from `value()`; null leaves the last value (no fresh endpoint). */
+  const poolGauge = (name: string, help: string, value: () => number | null) =>
     new LeanScalar('gauge', {
       name,
       help,
@@ -49,23 +50,16 @@ export function registerPoolGauges(registry: client.Registry, ds: DatastoreReade
       registers,
       collect() {
         refresh();
-        if (pool) this.labels(pool).set(fresh.length);
+        const v = value();
+        if (pool && v !== null) this.labels(pool).set(v);
       },
     });
-  ready('llm_d_epp_ready_endpoints', 'The number of ready endpoints in the inference server pool.');
-  ready('inference_pool_ready_pods', `${DEP('llm_d_epp_ready_endpoints')}The number of ready pods in the inference server pool.`);
+  const ready = () => fresh.length;
+  poolGauge('llm_d_epp_ready_endpoints', 'The number of ready endpoints in the inference server pool.', ready);
+  poolGauge('inference_pool_ready_pods', `${DEP('llm_d_epp_ready_endpoints')}The number of ready pods in the inference server pool.`, ready);
 
   const stat = (name: string, help: string, f: (e: Endpoint) => number, which: keyof Stats) =>
-    new LeanScalar('gauge', {
-      name,
-      help,
-      labelNames: ['name'],
-      registers,
-      collect() {
-        refresh();
-        if (pool && fresh.length > 0) this.labels(pool).set(poolStats(fresh, f)[which]);
-      },
-    });
+    poolGauge(name, help, () => (fresh.length > 0 ? poolStats(fresh, f)[which] : null));
   const kv = (e: Endpoint) => e.kvCacheUsage;
   const queue = (e: Endpoint) => e.waitingQueue;
   const running = (e: Endpoint) => e.runningRequests;
