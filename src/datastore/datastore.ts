@@ -65,6 +65,8 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   #rewrites = new Map<string, RewriteSpec>();
   #rewriteIndex = new Map<string, RewriteRule>();
   #catchAllRewrite: RewriteRule | undefined;
+  /** The InferenceModelRewrite each indexed rule belongs to (the model_rewrite_name metric label). */
+  #ruleOwner = new WeakMap<RewriteRule, string>();
   #pods = new Map<string, PodSpec>();
   #endpoints = new Map<string, Endpoint>();
   #snapshot: readonly Endpoint[] = [];
@@ -120,6 +122,10 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   }
   rewriteRule(modelName: string): RewriteRule | undefined {
     return this.#rewriteIndex.get(modelName) ?? this.#catchAllRewrite;
+  }
+  /** Name of the InferenceModelRewrite a rule from rewriteRule() belongs to ('' when unknown). */
+  rewriteName(rule: RewriteRule): string {
+    return this.#ruleOwner.get(rule) ?? '';
   }
   pods(): PodSpec[] {
     return [...this.#pods.values()];
@@ -242,6 +248,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     for (const r of [...this.#rewrites.values()].sort(byAge)) {
       if (!belongs(r)) continue;
       for (const rule of r.rules) {
+        this.#ruleOwner.set(rule, r.name);
         if (rule.matches.length === 0) this.#catchAllRewrite ??= rule;
         for (const model of rule.matches) if (!this.#rewriteIndex.has(model)) this.#rewriteIndex.set(model, rule);
       }

@@ -34,10 +34,10 @@ async function value(f: Fixture, name: string, labels: Record<string, string>, s
 // ------------------------------------------------------------ request headers
 
 describe('director: x-llm-d-* headers, x-gateway-* / x-slo-* aliases', () => {
-  const rule = { rules: [{ matches: ['m'], targets: [{ modelRewrite: 'from-rule', weight: 1 }] }] };
+  const model = { models: [{ modelName: 'm', targetModels: [{ name: 'from-model', weight: 1 }] }] };
   const cases: { name: string; opts?: DirectorFixtureOptions; headers: Record<string, string>; target?: string; priority?: number; fairness?: string; ttft?: number; tpot?: number }[] = [
-    { name: 'x-llm-d-model-name-rewrite', opts: { rewrites: [rule] }, headers: { 'x-llm-d-model-name-rewrite': 'new' }, target: 'new' },
-    { name: 'x-gateway-model-name-rewrite (alias)', opts: { rewrites: [rule] }, headers: { 'x-gateway-model-name-rewrite': 'old' }, target: 'old' },
+    { name: 'x-llm-d-model-name-rewrite', opts: model, headers: { 'x-llm-d-model-name-rewrite': 'new' }, target: 'new' },
+    { name: 'x-gateway-model-name-rewrite (alias)', opts: model, headers: { 'x-gateway-model-name-rewrite': 'old' }, target: 'old' },
     { name: 'both rewrite names: the current one wins', headers: { 'x-llm-d-model-name-rewrite': 'new', 'x-gateway-model-name-rewrite': 'old' }, target: 'new' },
     { name: 'x-llm-d-inference-objective', opts: { objectives: [{ name: 'gold', priority: 7 }] }, headers: { 'x-llm-d-inference-objective': 'gold' }, priority: 7 },
     { name: 'x-gateway-inference-objective (alias)', opts: { objectives: [{ name: 'gold', priority: 7 }] }, headers: { 'x-gateway-inference-objective': 'gold' }, priority: 7 },
@@ -152,6 +152,16 @@ test('metrics: model and fairness labels are capped at 1000 values each, overflo
   // An admitted name keeps its own series.
   routed(send(f, 'm5').decision);
   assert.equal(await value(f, 'llm_d_epp_request_total', { model_name: 'm5', fairness_id: 'other' }), 1);
+});
+
+test('metrics: a rewrite rule decision is counted under its InferenceModelRewrite name, on both names', async () => {
+  const f = fixture({ rewrites: [{ name: 'canary', rules: [{ matches: ['m'], targets: [{ modelRewrite: 'm-v2', weight: 1 }] }] }] });
+  routed(send(f, 'm').decision);
+  routed(send(f, 'other').decision); // no rule: no decision
+  for (const n of ['llm_d_epp_model_rewrite_decisions_total', 'inference_extension_model_rewrite_decisions_total']) {
+    const snap = await f.metrics.registry.getSingleMetric(n)!.get();
+    assert.deepEqual(snap.values.map((v) => [v.labels, v.value]), [[{ model_rewrite_name: 'canary', model_name: 'm', target_model: 'm-v2' }, 1]], n);
+  }
 });
 
 test('metrics: a rejected request counts an error under upstream codes on both names', async () => {

@@ -57,7 +57,9 @@ const rule = (matches: string[], ...targets: [string, number][]) => ({ rules: [{
 
 const resolutionCases: ResolutionCase[] = [
   { name: 'no objects: the model as sent, standard', model: 'm', target: 'm', sheddable: false, priority: 0 },
-  { name: 'rewrite header wins over everything', fixture: { rewrites: [rule(['m'], ['from-rule', 1])], models: [{ modelName: 'm', targetModels: [{ name: 'from-model', weight: 1 }] }] }, model: 'm', headers: { 'x-gateway-model-name-rewrite': 'from-header' }, target: 'from-header' },
+  // As llm-d Router's director: a matching InferenceModelRewrite rule replaces the header's target.
+  { name: 'a rewrite rule wins over the rewrite header', fixture: { rewrites: [rule(['m'], ['from-rule', 1])] }, model: 'm', headers: { 'x-gateway-model-name-rewrite': 'from-header' }, target: 'from-rule' },
+  { name: 'the rewrite header wins over InferenceModel targetModels', fixture: { models: [{ modelName: 'm', targetModels: [{ name: 'from-model', weight: 1 }] }] }, model: 'm', headers: { 'x-gateway-model-name-rewrite': 'from-header' }, target: 'from-header' },
   { name: 'exact rewrite rule', fixture: { rewrites: [rule(['m'], ['m-v2', 1])] }, model: 'm', target: 'm-v2' },
   { name: 'exact rule beats catch-all', fixture: { rewrites: [rule([], ['any', 1]), rule(['m'], ['exact', 1])] }, model: 'm', target: 'exact' },
   { name: 'catch-all rule for any model', fixture: { rewrites: [rule([], ['any', 1])] }, model: 'whatever', target: 'any' },

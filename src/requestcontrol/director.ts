@@ -135,8 +135,9 @@ export class Director {
     if (body !== null) {
       req.bodySize = body.bytes;
       parsed = parseOpenAIBody(bodyText(body.chunks, body.bytes), req);
-      const model = resolveModel(req, this.#ds, this.#o.strictModels, this.#random);
-      if (req.targetModel !== req.model) this.#o.metrics?.rewriteDecision(model?.name ?? '', req.model, req.targetModel);
+      const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels, this.#random);
+      // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
+      if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
     }
     const t0 = this.#debug ? performance.now() : 0;
     const result = this.#schedule(ctx);

@@ -1,6 +1,6 @@
 /**
- * Which model a request is served as, and at what priority: the x-llm-d-model-name-rewrite header (alias
- * x-gateway-model-name-rewrite), else an InferenceModelRewrite rule, else the InferenceModel's weighted targets;
+ * Which model a request is served as, and at what priority: an InferenceModelRewrite rule, else the
+ * x-llm-d-model-name-rewrite header (alias x-gateway-model-name-rewrite), else the InferenceModel's weighted targets;
  * then the InferenceObjective named by x-llm-d-inference-objective (alias x-gateway-inference-objective), or the
  * InferenceModel's criticality, decides whether it is sheddable.
  */
@@ -16,24 +16,37 @@ export interface ModelStore {
   models(): readonly unknown[];
   objective(name: string): ObjectiveSpec | undefined;
   rewriteRule(modelName: string): RewriteRule | undefined;
+  rewriteName(rule: RewriteRule): string;
+}
+
+export interface Resolution {
+  /** The InferenceModel that names req.model, if any. */
+  model: ModelSpec | undefined;
+  /** The InferenceModelRewrite whose rule chose the target ('' when none did): a rewrite decision. */
+  rewrite: string;
 }
 
 /**
  * Fills req.targetModel, req.objective, req.priority and req.sheddable from req.model and the headers.
- * Returns the InferenceModel that names req.model, if any. Throws MODEL_NOT_FOUND when `strictModels` and
- * nothing names the model.
+ * Throws MODEL_NOT_FOUND when `strictModels` and nothing names the model.
+ *
+ * Precedence as llm-d Router's director (handlers/request.go sets the target from the header, then
+ * applyWeightedModelRewrite replaces it when a rule matches): an InferenceModelRewrite rule, then the
+ * rewrite header, then the InferenceModel's targetModels (GIE v1alpha2, which had no rewrite rules).
  */
-export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: boolean, random: () => number): ModelSpec | undefined {
+export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: boolean, random: () => number): Resolution {
   const model = ds.model(req.model);
-  const headerTarget = aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD);
+  const rule = ds.rewriteRule(req.model);
+  const fromRule = rule && weightedChoice(rule.targets, random);
   let target = req.model;
-  if (headerTarget) {
-    target = headerTarget;
+  let rewrite = '';
+  if (fromRule) {
+    target = fromRule.modelRewrite;
+    rewrite = ds.rewriteName(rule);
   } else {
-    const rule = ds.rewriteRule(req.model);
-    const fromRule = rule && weightedChoice(rule.targets, random);
-    if (fromRule) {
-      target = fromRule.modelRewrite;
+    const headerTarget = aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD);
+    if (headerTarget) {
+      target = headerTarget;
     } else if (model && model.targetModels.length > 0) {
       target = weightedChoice(model.targetModels, random)?.name ?? req.model;
     } else if (!model && strictModels) {
@@ -54,5 +67,5 @@ export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: bool
     const criticality = model ? (model.criticality ?? 'Standard') : ds.models().length > 0 ? 'Sheddable' : 'Standard';
     req.sheddable = criticality === 'Sheddable';
   }
-  return model;
+  return { model, rewrite };
 }
