@@ -111,6 +111,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     ...(flags.modelServerMetricsPath ? { metricsPath: flags.modelServerMetricsPath } : {}),
     onScrape: (_ep, ok, durationMs) => {
       metrics?.scrapes.labels(ok ? 'success' : 'failure').inc();
+      if (!ok) metrics?.pollError();
       metrics?.scrapeDuration.observe(durationMs / 1000);
     },
   });

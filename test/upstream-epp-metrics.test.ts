@@ -169,6 +169,7 @@ test('every canonical llm_d_epp_* family we emit has its GIE alias where upstrea
     ['llm_d_epp_prefix_indexer_size', 'inference_extension_prefix_indexer_size'],
     ['llm_d_epp_info', 'inference_extension_info'],
     ['llm_d_epp_model_rewrite_decisions_total', 'inference_extension_model_rewrite_decisions_total'],
+    ['llm_d_epp_datalayer_poll_errors_total', 'llm_d_inference_scheduler_datalayer_poll_errors_total'],
   ];
   for (const [canonical, legacy] of aliases) {
     assert.ok(names.has(canonical), canonical);

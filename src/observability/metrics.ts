@@ -30,6 +30,8 @@ const PROCESSING_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.0
 const MODEL = ['model_name', 'target_model_name'];
 const MODEL_FP = [...MODEL, 'fairness_id', 'priority'];
 const DEPRECATED = (canonical: string) => `[Deprecated: Use ${canonical}] `;
+/** Upstream's type name of the data source that scrapes model-server /metrics. */
+const METRICS_DATA_SOURCE = 'metrics-data-source';
 
 /** A legacy family and its canonical llm_d_epp_* twin, observed together. */
 class DualHistogramChild {
@@ -208,6 +210,8 @@ export class PickerMetrics {
   readonly #attemptSuccess = new Map<string, WeakMap<Endpoint, readonly [LeanScalarChild, LeanScalarChild]>>();
   readonly #attemptFailure = new Map<string, readonly [LeanScalarChild, LeanScalarChild]>();
   readonly #pluginDurations: readonly [LeanHistogram, LeanHistogram];
+  /** datalayer_poll_errors_total for the metrics data source (the only source here). */
+  readonly #pollErrors: readonly [LeanScalarChild, LeanScalarChild];
   readonly #pluginChildren = new Map<string, DualHistogramChild>();
   readonly #series = new Map<string, RequestMetrics>();
 
@@ -253,6 +257,11 @@ export class PickerMetrics {
     this.rewriteDecisions = [
       counter('llm_d_epp_model_rewrite_decisions_total', 'Total number of inference model rewrite decisions.', rewriteLabels),
       counter('inference_extension_model_rewrite_decisions_total', 'Total number of inference model rewrite decisions.', rewriteLabels),
+    ];
+    const pollHelp = 'Data-source poll errors per source type.';
+    this.#pollErrors = [
+      counter('llm_d_epp_datalayer_poll_errors_total', pollHelp, ['source_type']).labels(METRICS_DATA_SOURCE),
+      counter('llm_d_inference_scheduler_datalayer_poll_errors_total', DEPRECATED('llm_d_epp_datalayer_poll_errors_total') + pollHelp, ['source_type']).labels(METRICS_DATA_SOURCE),
     ];
     const size = opts.prefixIndexSize;
     if (size) {
@@ -318,6 +327,12 @@ export class PickerMetrics {
       this.#pluginChildren.set(key, c);
     }
     return c;
+  }
+
+  /** A model-server metrics scrape failed (upstream counts each failed Dispatch of its metrics data source). */
+  pollError(): void {
+    this.#pollErrors[0].inc();
+    this.#pollErrors[1].inc();
   }
 
   /** One scheduling cycle's duration (scheduler_e2e_duration_seconds). */
