@@ -121,12 +121,16 @@ export class Director {
    * upstream): no parsing, no model resolution, routed on the headers alone.
    */
   handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
+    let decision: RequestDecision;
     try {
-      return this.#handleRequest(ctx, body);
+      decision = this.#handleRequest(ctx, body);
     } catch (e) {
-      if (e instanceof EppError) return this.handleError(ctx, e);
-      throw e;
+      if (!(e instanceof EppError)) throw e;
+      decision = this.handleError(ctx, e);
     }
+    // Routed or rejected alike, as upstream (rejections included so the histogram is not biased low).
+    this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
+    return decision;
   }
 
   #handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
@@ -164,7 +168,6 @@ export class Director {
       metrics.schedulingAttempt(req.targetModel, primary);
       const c = (ctx.modelMetrics = metrics.forRequest(req.model, req.targetModel, req.fairnessId, req.priority));
       c.routed(req.bodySize);
-      metrics.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
     }
     if (this.#debug) {
       this.#o.logger.debug(
