@@ -213,7 +213,9 @@ export class PickerMetrics {
   /** datalayer_poll_errors_total for the metrics data source (the only source here). */
   readonly #pollErrors: readonly [LeanScalarChild, LeanScalarChild];
   readonly #pluginChildren = new Map<string, DualHistogramChild>();
-  readonly #series = new Map<string, RequestMetrics>();
+  /** model -> target -> fairness id -> priority -> series. */
+  readonly #series = new Map<string, Map<string, Map<string, Map<number, RequestMetrics>>>>();
+  #cachedSeries = 0;
 
   constructor(datastore: DatastoreReader, opts: PickerMetricsOptions) {
     const registers = [this.registry];
@@ -281,13 +283,24 @@ export class PickerMetrics {
     registerPoolGauges(this.registry, datastore, opts);
   }
 
-  /** The series of one request's label set, created once (labels bounded on creation). */
+  /**
+   * The series of one request's label set, created once (labels bounded on creation). Nested maps keyed by the
+   * request's own strings, not one joined key: no string is built per request (bench/request-metrics.bench.ts).
+   */
   forRequest(model: string, target: string, fairnessId: string, priority: number): RequestMetrics {
-    const key = `${model}\u0000${target}\u0000${fairnessId}\u0000${priority}`;
-    let s = this.#series.get(key);
+    let byTarget = this.#series.get(model);
+    if (byTarget === undefined) this.#series.set(model, (byTarget = new Map()));
+    let byFairness = byTarget.get(target);
+    if (byFairness === undefined) byTarget.set(target, (byFairness = new Map()));
+    let byPriority = byFairness.get(fairnessId);
+    if (byPriority === undefined) byFairness.set(fairnessId, (byPriority = new Map()));
+    let s = byPriority.get(priority);
     if (s === undefined) {
       s = new RequestMetrics(this, [this.models.bound(model), this.models.bound(target), this.fairnessIds.bound(fairnessId), String(priority)]);
-      if (this.#series.size < MAX_CACHED_SERIES) this.#series.set(key, s);
+      if (this.#cachedSeries < MAX_CACHED_SERIES) {
+        byPriority.set(priority, s);
+        this.#cachedSeries++;
+      }
     }
     return s;
   }
@@ -313,6 +326,7 @@ export class PickerMetrics {
     // Cached series of a name that had folded would keep "other"; new requests resolve again.
     if (changed) {
       this.#series.clear();
+      this.#cachedSeries = 0;
       this.#attemptSuccess.clear();
       this.#attemptFailure.clear();
     }
