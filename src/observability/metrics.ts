@@ -288,21 +288,21 @@ export class PickerMetrics {
    * request's own strings, not one joined key: no string is built per request (bench/request-metrics.bench.ts).
    */
   forRequest(model: string, target: string, fairnessId: string, priority: number): RequestMetrics {
-    let byTarget = this.#series.get(model);
-    if (byTarget === undefined) this.#series.set(model, (byTarget = new Map()));
-    let byFairness = byTarget.get(target);
-    if (byFairness === undefined) byTarget.set(target, (byFairness = new Map()));
-    let byPriority = byFairness.get(fairnessId);
-    if (byPriority === undefined) byFairness.set(fairnessId, (byPriority = new Map()));
-    let s = byPriority.get(priority);
-    if (s === undefined) {
-      s = new RequestMetrics(this, [this.models.bound(model), this.models.bound(target), this.fairnessIds.bound(fairnessId), String(priority)]);
-      if (this.#cachedSeries < MAX_CACHED_SERIES) {
-        byPriority.set(priority, s);
-        this.#cachedSeries++;
-      }
+    const s = this.#series.get(model)?.get(target)?.get(fairnessId)?.get(priority);
+    if (s !== undefined) return s;
+    const made = new RequestMetrics(this, [this.models.bound(model), this.models.bound(target), this.fairnessIds.bound(fairnessId), String(priority)]);
+    // Past the cap nothing is kept (not even the path): a flood of new names cannot grow the cache.
+    if (this.#cachedSeries < MAX_CACHED_SERIES) {
+      let byTarget = this.#series.get(model);
+      if (byTarget === undefined) this.#series.set(model, (byTarget = new Map()));
+      let byFairness = byTarget.get(target);
+      if (byFairness === undefined) byTarget.set(target, (byFairness = new Map()));
+      let byPriority = byFairness.get(fairnessId);
+      if (byPriority === undefined) byFairness.set(fairnessId, (byPriority = new Map()));
+      byPriority.set(priority, made);
+      this.#cachedSeries++;
     }
-    return s;
+    return made;
   }
 
   /** A request answered with an error (code as upstream's errcommon codes, or ModelServerError). Off the hot path. */

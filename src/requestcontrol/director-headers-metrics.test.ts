@@ -164,6 +164,13 @@ test('metrics: a rewrite rule decision is counted under its InferenceModelRewrit
   }
 });
 
+test('metrics: at most 10,000 label sets are cached; past that a series is made per request and not kept', () => {
+  const f = fixture();
+  for (let i = 0; i < 10_000; i++) f.metrics.forRequest('m', 'm', `t${i}`, 0);
+  assert.equal(f.metrics.forRequest('m', 'm', 't5', 0), f.metrics.forRequest('m', 'm', 't5', 0), 'cached');
+  assert.notEqual(f.metrics.forRequest('m', 'm', 'late', 0), f.metrics.forRequest('m', 'm', 'late', 0), 'not kept');
+});
+
 test('metrics: a rejected request counts an error under upstream codes on both names', async () => {
   const f = fixture({ pods: 0 });
   send(f, 'm', { 'x-gateway-inference-fairness-id': 'tenant-z' });
