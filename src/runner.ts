@@ -68,6 +68,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const scheduler = loaded.scheduler;
   metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries() });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
+  // Model names configured in InferenceModelRewrite keep their metric label past the 1000-name cap (upstream #2119).
+  datastore.on('changed', () => metrics?.pinModels(datastore.rewriteModelNames()));
 
   // State source.
   let source: Source & { onLeadershipChange?(f: () => void): void };
@@ -109,6 +111,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     ...(flags.modelServerMetricsPath ? { metricsPath: flags.modelServerMetricsPath } : {}),
     onScrape: (_ep, ok, durationMs) => {
       metrics?.scrapes.labels(ok ? 'success' : 'failure').inc();
+      if (!ok) metrics?.pollError();
       metrics?.scrapeDuration.observe(durationMs / 1000);
     },
   });
@@ -124,6 +127,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     logger,
     strictModels: flags.strictModels,
     disableSubsetFilter: flags.disableEndpointSubsetFilter,
+    emitEndpointScores: flags.emitEndpointScores,
   });
 
   const health = new HealthServer();

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/dev-stack/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
-import { MODEL_RESOURCE, OBJECTIVE_RESOURCE, poolResource, REWRITE_RESOURCE, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
+import { MODEL_RESOURCE, OBJECTIVE_RESOURCES, poolResource, REWRITE_RESOURCES, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
 import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './support/k8s/chart-values.ts';
 import { chartFiles, chartMeta, defaults, find, one, render as renderWith, valuesText } from './support/k8s/chart.ts';
 import { type Schema, structuralProblems, validate } from './support/k8s/openapi-schema.ts';
@@ -64,7 +64,7 @@ test('CRDs: structural, named <plural>.<group>, one storage version, cover every
     assert.equal(crd.spec.versions.filter((v: Doc) => v.storage).length, 1, crd.metadata.name);
     for (const v of crd.spec.versions) assert.deepEqual(structuralProblems(v.schema.openAPIV3Schema), [], `${crd.metadata.name} ${v.name}`);
   }
-  for (const r of [poolResource(POOL_GROUP_V1), poolResource(X_GROUP), MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE]) {
+  for (const r of [poolResource(POOL_GROUP_V1), poolResource(X_GROUP), MODEL_RESOURCE, ...OBJECTIVE_RESOURCES, ...REWRITE_RESOURCES]) {
     assert.ok(schemaFor(`${r.group}/${r.version}`, r.kind), `CRD for ${r.group}/${r.version} ${r.kind}`);
   }
 });
@@ -213,7 +213,7 @@ test('chart: default render: Deployment hardened and probed on the gRPC health p
   const role = one(objects, 'Role');
   const granted = role.rules.flatMap((r: Doc) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}:${r.verbs.join(',')}`));
   const llmd = ['inferenceobjectives', 'inferencemodelrewrites'].map((p) => `llm-d.ai/${p}`);
-  for (const want of ['/pods', 'inference.networking.k8s.io/inferencepools', ...[MODEL_RESOURCE, OBJECTIVE_RESOURCE, REWRITE_RESOURCE].map((r) => `${r.group}/${r.plural}`), ...llmd]) {
+  for (const want of ['/pods', 'inference.networking.k8s.io/inferencepools', ...[MODEL_RESOURCE, ...OBJECTIVE_RESOURCES, ...REWRITE_RESOURCES].map((r) => `${r.group}/${r.plural}`), ...llmd]) {
     assert.ok(granted.includes(`${want}:get,list,watch`), `${want} readable`);
   }
   assert.ok(!granted.some((g: string) => g.includes('leases')), 'no lease access without HA');

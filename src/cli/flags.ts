@@ -29,6 +29,7 @@ export const FLAGS = {
   'endpoint-target-ports': { kind: 'ports', default: '', help: 'pool-less mode: comma-separated target ports (1-8)' },
   'ha-enable-leader-election': { kind: 'bool', default: 'false', help: 'Kubernetes mode: elect a leader through a Lease; only the leader reports ready' },
   'disable-endpoint-subset-filter': { kind: 'bool', default: 'false', help: 'ignore the gateway subset hint (envoy.lb.subset_hint metadata)' },
+  'emit-endpoint-scores': { kind: 'bool', default: 'false', help: "emit the scheduler's per-endpoint scores in the request-path dynamic metadata under the 'x-gateway-destination-endpoint-scores' key of the 'envoy.lb' namespace" },
   'refresh-metrics-interval': { kind: 'duration', default: '50ms', help: 'interval between model-server metric scrapes, per endpoint' },
   'metrics-scrape-timeout': { kind: 'duration', default: '1s', help: 'timeout of one model-server metric scrape' },
   'metrics-staleness-threshold': { kind: 'duration', default: '2s', help: 'metrics older than this are stale: the endpoint counts as saturated' },
@@ -62,6 +63,7 @@ export interface Flags {
   endpointTargetPorts: number[];
   haEnableLeaderElection: boolean;
   disableEndpointSubsetFilter: boolean;
+  emitEndpointScores: boolean;
   refreshMetricsIntervalMs: number;
   metricsScrapeTimeoutMs: number;
   metricsStalenessThresholdMs: number;
@@ -126,6 +128,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     endpointTargetPorts: ports(get('endpoint-target-ports')),
     haEnableLeaderElection: bool(get('ha-enable-leader-election'), 'ha-enable-leader-election'),
     disableEndpointSubsetFilter: bool(get('disable-endpoint-subset-filter'), 'disable-endpoint-subset-filter'),
+    emitEndpointScores: bool(get('emit-endpoint-scores'), 'emit-endpoint-scores'),
     refreshMetricsIntervalMs: duration(get('refresh-metrics-interval'), 'refresh-metrics-interval'),
     metricsScrapeTimeoutMs: duration(get('metrics-scrape-timeout'), 'metrics-scrape-timeout'),
     metricsStalenessThresholdMs: duration(get('metrics-staleness-threshold'), 'metrics-staleness-threshold'),

@@ -169,9 +169,37 @@ test('engine from the engine-type label; unknown values fall back to the default
   assert.equal(ds.endpoint('10.0.0.2:8000')!.engine, 'sglang');
 });
 
+test('llm-d.ai pod keys first, the GIE keys as fallback (engine type, active ports), and the role label', () => {
+  const ds = store();
+  const pods = [
+    // llm-d.ai keys only
+    pod('a', '10.0.0.1', { labels: { app: 'vllm', 'llm-d.ai/engine-type': 'sglang', 'llm-d.ai/role': 'decode' }, annotations: { 'llm-d.ai/active-ports': '8001' } }),
+    // both: the llm-d.ai key wins
+    pod('b', '10.0.0.2', {
+      labels: { app: 'vllm', 'llm-d.ai/engine-type': 'sglang', 'inference.networking.k8s.io/engine-type': 'trtllm' },
+      annotations: { 'llm-d.ai/active-ports': '8000', 'inference.networking.k8s.io/active-ports': '8001' },
+    }),
+    // an empty llm-d.ai engine label falls back to the legacy key (upstream getEngineTypeFromEndpoint)
+    pod('c', '10.0.0.3', { labels: { app: 'vllm', 'llm-d.ai/engine-type': '', 'inference.networking.k8s.io/engine-type': 'sglang' } }),
+  ];
+  ds.replaceAll(set({ pools: [pool({ targetPorts: [8000, 8001] })], pods }));
+  assert.deepEqual(keys(ds), ['10.0.0.1:8001', '10.0.0.2:8000', '10.0.0.3:8000', '10.0.0.3:8001']);
+  assert.equal(ds.endpoint('10.0.0.1:8001')!.engine, 'sglang');
+  assert.equal(ds.endpoint('10.0.0.1:8001')!.role, 'decode');
+  assert.equal(ds.endpoint('10.0.0.2:8000')!.engine, 'sglang');
+  assert.equal(ds.endpoint('10.0.0.2:8000')!.role, '');
+  assert.equal(ds.endpoint('10.0.0.3:8000')!.engine, 'sglang');
+  // A role change keeps the endpoint (its metrics and in-flight counts) and moves its role with its labels.
+  const before = ds.endpoint('10.0.0.1:8001');
+  pods[0] = pod('a', '10.0.0.1', { labels: { app: 'vllm', 'llm-d.ai/engine-type': 'sglang', 'llm-d.ai/role': 'prefill' }, annotations: { 'llm-d.ai/active-ports': '8001' } });
+  ds.replaceAll(set({ pools: [pool({ targetPorts: [8000, 8001] })], pods }));
+  assert.equal(ds.endpoint('10.0.0.1:8001'), before);
+  assert.equal(ds.endpoint('10.0.0.1:8001')!.role, 'prefill');
+});
+
 test('options passed as undefined still get their defaults', () => {
   const ds = new Datastore({ poolName: '', poolNamespace: 'default', engineLabel: undefined as unknown as string, defaultEngine: undefined });
-  assert.equal(ds.options.engineLabel, 'inference.networking.k8s.io/engine-type');
+  assert.equal(ds.options.engineLabel, 'llm-d.ai/engine-type');
   assert.equal(ds.options.defaultEngine, 'vllm');
   ds.replaceAll(set({ pools: [pool()], pods: [pod('a', '10.0.0.1')] }));
   assert.equal(ds.endpoint('10.0.0.1:8000')!.engine, 'vllm');

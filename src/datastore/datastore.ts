@@ -9,6 +9,9 @@ import { matchesLabels, type LabelSelector } from '../input/label-selector.ts';
 import {
   ACTIVE_PORTS_ANNOTATION,
   ENGINE_LABEL,
+  LEGACY_ACTIVE_PORTS_ANNOTATION,
+  LEGACY_ENGINE_LABEL,
+  ROLE_LABEL,
   type ModelSpec,
   type ObjectiveSpec,
   type PodSpec,
@@ -62,6 +65,8 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   #rewrites = new Map<string, RewriteSpec>();
   #rewriteIndex = new Map<string, RewriteRule>();
   #catchAllRewrite: RewriteRule | undefined;
+  /** The InferenceModelRewrite each indexed rule belongs to (the model_rewrite_name metric label). */
+  #ruleOwner = new WeakMap<RewriteRule, string>();
   #pods = new Map<string, PodSpec>();
   #endpoints = new Map<string, Endpoint>();
   #snapshot: readonly Endpoint[] = [];
@@ -118,8 +123,23 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   rewriteRule(modelName: string): RewriteRule | undefined {
     return this.#rewriteIndex.get(modelName) ?? this.#catchAllRewrite;
   }
+  /** Name of the InferenceModelRewrite a rule from rewriteRule() belongs to ('' when unknown). */
+  rewriteName(rule: RewriteRule): string {
+    return this.#ruleOwner.get(rule) ?? '';
+  }
   pods(): PodSpec[] {
     return [...this.#pods.values()];
+  }
+  /** Every model name an InferenceModelRewrite names (exact-match sources and targets): metric labels pinned to these never fold. */
+  rewriteModelNames(): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.#rewrites.values()) {
+      for (const rule of r.rules) {
+        for (const m of rule.matches) out.add(m);
+        for (const t of rule.targets) out.add(t.modelRewrite);
+      }
+    }
+    return out;
   }
   /** True once the pool this picker serves has been seen (readiness). */
   synced(): boolean {
@@ -228,6 +248,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     for (const r of [...this.#rewrites.values()].sort(byAge)) {
       if (!belongs(r)) continue;
       for (const rule of r.rules) {
+        this.#ruleOwner.set(rule, r.name);
         if (rule.matches.length === 0) this.#catchAllRewrite ??= rule;
         for (const model of rule.matches) if (!this.#rewriteIndex.has(model)) this.#rewriteIndex.set(model, rule);
       }
@@ -284,11 +305,16 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     for (const [key, w] of wanted) {
       const kept = this.#endpoints.get(key);
       if (kept) {
-        // Same endpoint, relabelled pod (e.g. a new llm-d.ai/role): filters see the new labels.
-        if (!sameLabels(kept.labels, w.pod.labels)) kept.labels = w.pod.labels;
+        // Same endpoint, relabelled pod (e.g. a new llm-d.ai/role): filters see the new labels, while its metrics
+        // and in-flight counts stay.
+        if (!sameLabels(kept.labels, w.pod.labels)) {
+          kept.labels = w.pod.labels;
+          kept.role = w.pod.labels[ROLE_LABEL] ?? '';
+        }
         continue;
       }
       const ep = new Endpoint(w.pod.ip, w.port, w.pod.name, w.pod.namespace, w.rank, this.#engineOf(w.pod), w.pod.labels);
+      ep.role = w.pod.labels[ROLE_LABEL] ?? '';
       this.#endpoints.set(key, ep);
       added.push(ep);
     }
@@ -299,8 +325,9 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     for (const ep of added) this.emit('endpointAdded', ep);
   }
 
+  /** The engine label, else the legacy GIE key (upstream getEngineTypeFromEndpoint), else the default engine. */
   #engineOf(pod: PodSpec): EngineType {
-    const label = pod.labels[this.options.engineLabel];
+    const label = pod.labels[this.options.engineLabel] || pod.labels[LEGACY_ENGINE_LABEL];
     return label && (ENGINE_TYPES as readonly string[]).includes(label) ? (label as EngineType) : this.options.defaultEngine;
   }
 }
@@ -322,7 +349,7 @@ function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 }
 
 function activePorts(pod: PodSpec): Set<number> | undefined {
-  const raw = pod.annotations[ACTIVE_PORTS_ANNOTATION];
+  const raw = pod.annotations[ACTIVE_PORTS_ANNOTATION] ?? pod.annotations[LEGACY_ACTIVE_PORTS_ANNOTATION];
   if (!raw) return undefined;
   const ports = raw
     .split(',')

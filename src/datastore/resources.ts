@@ -94,5 +94,13 @@ export interface ResourceSet {
   pods: PodSpec[];
 }
 
-export const ENGINE_LABEL = 'inference.networking.k8s.io/engine-type';
-export const ACTIVE_PORTS_ANNOTATION = 'inference.networking.k8s.io/active-ports';
+/** Pod label naming the model server's engine (llm-d Router DefaultEngineTypeLabelKey). */
+export const ENGINE_LABEL = 'llm-d.ai/engine-type';
+/** GIE's key, still read when the pod lacks the configured engine label or it is empty (as upstream). */
+export const LEGACY_ENGINE_LABEL = 'inference.networking.k8s.io/engine-type';
+/** Pod annotation restricting the pool's targetPorts this pod serves, e.g. "8000,8001". */
+export const ACTIVE_PORTS_ANNOTATION = 'llm-d.ai/active-ports';
+/** GIE's key, read when the pod has no llm-d.ai/active-ports annotation. */
+export const LEGACY_ACTIVE_PORTS_ANNOTATION = 'inference.networking.k8s.io/active-ports';
+/** Pod label naming a disaggregated-serving role (decode, prefill, encode, prefill-decode, ...). */
+export const ROLE_LABEL = 'llm-d.ai/role';

@@ -6,7 +6,7 @@
  */
 import type { CommonResponse, HeaderValueOption, ProcessingResponse, PbStruct } from './codec/proto.ts';
 import { DROPPED_REASON_HEADER, errorBody, type EppError } from '../requestcontrol/errors.ts';
-import { DESTINATION_HEADER } from '../requestcontrol/headers.ts';
+import { DESTINATION_HEADER, DESTINATION_SCORES_KEY } from '../requestcontrol/headers.ts';
 
 export { DESTINATION_HEADER };
 export const DESTINATION_SERVED_KEY = 'x-gateway-destination-endpoint-served';
@@ -20,25 +20,33 @@ export function setHeader(key: string, value: string): HeaderValueOption {
   return { header: { key, raw_value: Buffer.from(value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
 }
 
-export function destinationMetadata(destination: string): PbStruct {
-  return {
-    fields: { [LB_METADATA_NAMESPACE]: { structValue: { fields: { [DESTINATION_HEADER]: { stringValue: destination } } } } },
-  };
+/**
+ * envoy.lb {x-gateway-destination-endpoint: "ip:port,...", x-gateway-destination-endpoint-scores?: {"ip:port": score}}
+ * (upstream handlers/request.go generateMetadata; the scores only with --emit-endpoint-scores).
+ */
+export function destinationMetadata(destination: string, scores: Readonly<Record<string, number>> | null = null): PbStruct {
+  const lb: NonNullable<PbStruct['fields']> = { [DESTINATION_HEADER]: { stringValue: destination } };
+  if (scores) {
+    const fields: NonNullable<PbStruct['fields']> = {};
+    for (const key in scores) fields[key] = { numberValue: scores[key]! };
+    lb[DESTINATION_SCORES_KEY] = { structValue: { fields } };
+  }
+  return { fields: { [LB_METADATA_NAMESPACE]: { structValue: { fields: lb } } } };
 }
 
 /** The routing decision on the request-headers response (FULL_DUPLEX, header-only and non-body modes). */
-export function routedHeadersResponse(setHeaders: HeaderValueOption[], destination: string): ProcessingResponse {
+export function routedHeadersResponse(setHeaders: HeaderValueOption[], destination: string, scores: Readonly<Record<string, number>> | null = null): ProcessingResponse {
   return {
     request_headers: { response: { clear_route_cache: true, header_mutation: { set_headers: setHeaders } } },
-    dynamic_metadata: destinationMetadata(destination),
+    dynamic_metadata: destinationMetadata(destination, scores),
   };
 }
 
 /** The routing decision on the request-body response (BUFFERED mode: headers were already answered). */
-export function routedBodyResponse(setHeaders: HeaderValueOption[], destination: string, newBody: Buffer | null): ProcessingResponse {
+export function routedBodyResponse(setHeaders: HeaderValueOption[], destination: string, newBody: Buffer | null, scores: Readonly<Record<string, number>> | null = null): ProcessingResponse {
   const response: CommonResponse = { clear_route_cache: true, header_mutation: { set_headers: setHeaders } };
   if (newBody) response.body_mutation = { body: newBody };
-  return { request_body: { response }, dynamic_metadata: destinationMetadata(destination) };
+  return { request_body: { response }, dynamic_metadata: destinationMetadata(destination, scores) };
 }
 
 const EMPTY: CommonResponse = {};

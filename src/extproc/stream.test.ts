@@ -21,9 +21,14 @@ class FakeCall implements ExtProcCall {
   /** Body bytes streamed back, by direction. */
   readonly streamed = { request: [] as Buffer[], response: [] as Buffer[] };
 
+  /** Every message as Envoy decodes it. */
+  readonly decoded: ProcessingResponse[] = [];
+
   write(m: ProcessingResponse | Buffer): void {
     const bytes = Buffer.isBuffer(m) ? m : framedResponse(m);
-    this.out.push(summarize(decode(bytes.subarray(5))));
+    const d = decode(bytes.subarray(5));
+    this.decoded.push(d);
+    this.out.push(summarize(d));
   }
 
   writeStreamedBody(field: typeof REQUEST_BODY_FIELD | typeof RESPONSE_BODY_FIELD, chunk: Buffer, endOfStream: boolean): void {
@@ -338,6 +343,23 @@ test('stream: the echoed FULL_DUPLEX body is the client\'s bytes, and a rewritte
   plain.stream.onMessage(reqHeaders({ mode: FD }));
   plain.stream.onMessage(reqBody(BODY));
   assert.equal(Buffer.concat(plain.call.streamed.request).toString(), BODY);
+});
+
+test('stream: --emit-endpoint-scores adds {ip:port: score} under envoy.lb x-gateway-destination-endpoint-scores', () => {
+  for (const emit of [false, true]) {
+    const r = open({ emitEndpointScores: emit });
+    r.stream.onMessage(reqHeaders({ mode: FD }));
+    r.stream.onMessage(reqBody(BODY));
+    const lb = r.call.decoded.find((m) => m.dynamic_metadata)?.dynamic_metadata?.fields?.['envoy.lb']?.structValue?.fields;
+    assert.ok(lb?.['x-gateway-destination-endpoint']?.stringValue);
+    const scores = lb?.['x-gateway-destination-endpoint-scores']?.structValue?.fields;
+    if (!emit) {
+      assert.equal(scores, undefined);
+      continue;
+    }
+    assert.deepEqual(Object.keys(scores ?? {}).sort(), ['10.0.0.1:8000', '10.0.0.2:8000', '10.0.0.3:8000']);
+    for (const v of Object.values(scores ?? {})) assert.equal(typeof v.numberValue, 'number');
+  }
 });
 
 // ---- cancellation and half-close at every phase

@@ -26,6 +26,8 @@ export class Endpoint {
    * mutated, by the datastore when the pod's labels change.
    */
   labels: Readonly<Record<string, string>>;
+  /** The pod's llm-d.ai/role label (decode, prefill, ...); '' when unlabelled. Kept in step with `labels`. */
+  role = '';
 
   // ---- scraped metrics (written by src/datalayer) ----
   waitingQueue = 0;

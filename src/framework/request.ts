@@ -39,8 +39,14 @@ export class LLMRequest {
   priority = 0;
   /** Sheddable under saturation (priority < 0 or InferenceModel criticality Sheddable). */
   sheddable = false;
-  /** Name from x-gateway-inference-objective ('' when absent). */
+  /** Name from x-llm-d-inference-objective (alias x-gateway-inference-objective); '' when absent. */
   objective = '';
+  /** x-llm-d-inference-fairness-id (alias x-gateway-inference-fairness-id); 'default-flow' when absent. */
+  fairnessId = '';
+  /** x-llm-d-slo-ttft-ms (alias x-slo-ttft-ms) in ms; 0 when absent or not a number. */
+  sloTtftMs = 0;
+  /** x-llm-d-slo-tpot-ms (alias x-slo-tpot-ms) in ms; 0 when absent or not a number. */
+  sloTpotMs = 0;
   /** Size of the request body in bytes. */
   bodySize = 0;
   /**

@@ -36,6 +36,14 @@ export interface ProfileRunResult {
   /** Picks in order of preference; only the first `count` are this run's. */
   readonly endpoints: readonly Endpoint[];
   readonly count: number;
+  /**
+   * Every candidate the scorers saw (after the filters): the first `scoredCount` of `scored`, each with its
+   * weighted total score at the same index of `scores`. scoredCount is 0 when the profile has no scorers.
+   * Read for --emit-endpoint-scores (upstream ProfileRunResult.ScoredCandidates).
+   */
+  readonly scored?: readonly Endpoint[];
+  readonly scoredCount?: number;
+  readonly scores?: Float64Array;
 }
 
 /** A profile as a profile handler sees it: filters -> scorers -> picker over the candidates. */
@@ -75,6 +83,8 @@ export interface SchedulingResult {
 export interface SchedulingFailure {
   readonly ok: false;
   readonly reason: string;
+  /** A failed profile's filters removed every candidate: the pool is busy, not broken (429 rejected-saturated). */
+  readonly filteredOut?: boolean;
 }
 
 /** Scratch owned by the scheduler: valid until its next schedule() call. */

@@ -3,6 +3,7 @@ import type { Kind } from './reconciler.ts';
 
 export const POOL_GROUP_V1 = 'inference.networking.k8s.io';
 export const X_GROUP = 'inference.networking.x-k8s.io';
+export const LLMD_GROUP = 'llm-d.ai';
 
 export interface ApiResource {
   kind: Kind;
@@ -19,8 +20,18 @@ export function poolResource(group: string): ApiResource {
 }
 
 export const MODEL_RESOURCE: ApiResource = { kind: 'InferenceModel', group: X_GROUP, version: 'v1alpha2', plural: 'inferencemodels' };
-export const OBJECTIVE_RESOURCE: ApiResource = { kind: 'InferenceObjective', group: X_GROUP, version: 'v1alpha2', plural: 'inferenceobjectives' };
-export const REWRITE_RESOURCE: ApiResource = { kind: 'InferenceModelRewrite', group: X_GROUP, version: 'v1alpha2', plural: 'inferencemodelrewrites' };
+/**
+ * InferenceObjective and InferenceModelRewrite: llm-d.ai/v1alpha2 (llm-d Router), else GIE's group when the llm-d.ai
+ * CRD is absent; with both installed the legacy objects are ignored (upstream pkg/epp/server/controller_config.go).
+ */
+export const OBJECTIVE_RESOURCES: readonly ApiResource[] = [
+  { kind: 'InferenceObjective', group: LLMD_GROUP, version: 'v1alpha2', plural: 'inferenceobjectives' },
+  { kind: 'InferenceObjective', group: X_GROUP, version: 'v1alpha2', plural: 'inferenceobjectives' },
+];
+export const REWRITE_RESOURCES: readonly ApiResource[] = [
+  { kind: 'InferenceModelRewrite', group: LLMD_GROUP, version: 'v1alpha2', plural: 'inferencemodelrewrites' },
+  { kind: 'InferenceModelRewrite', group: X_GROUP, version: 'v1alpha2', plural: 'inferencemodelrewrites' },
+];
 export const POD_RESOURCE: ApiResource = { kind: 'Pod', group: '', version: 'v1', plural: 'pods' };
 
 export function apiVersionOf(r: { group: string; version: string }): string {

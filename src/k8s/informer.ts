@@ -21,6 +21,12 @@ export interface InformerSpec {
   fieldSelector?: string;
   /** The kind may be missing from the cluster (404: CRD not installed) or forbidden (403): counts as synced. */
   optional?: boolean;
+  /**
+   * The same kind under older API groups, tried in order while the ones before answer 404 (CRD absent) or 403.
+   * The first group that lists is kept: objects of the other groups are ignored (llm-d Router's
+   * controller_config.go prefers llm-d.ai and ignores the legacy group when both CRDs are installed).
+   */
+  fallbacks?: readonly { path: string; apiVersion: string }[];
 }
 
 export interface InformerHandlers {
@@ -50,6 +56,10 @@ export class Informer {
   #abort = new AbortController();
   #watch: AbortController | undefined;
   #loop: Promise<void> | undefined;
+  /** The collection in use: spec.path, or one of spec.fallbacks while the ones before it are absent. */
+  #path: string;
+  #apiVersion: string;
+  #source = 0;
 
   constructor(spec: InformerSpec, handlers: InformerHandlers, options: InformerOptions) {
     this.spec = spec;
@@ -57,6 +67,13 @@ export class Informer {
     this.#client = options.client;
     this.#log = options.logger.child({ informer: spec.kind, path: spec.path, labelSelector: spec.labelSelector });
     this.#backoff = new Backoff(options.backoff);
+    this.#path = spec.path;
+    this.#apiVersion = spec.apiVersion;
+  }
+
+  /** The collection path listed and watched now. */
+  get path(): string {
+    return this.#path;
   }
 
   start(): void {
@@ -108,6 +125,16 @@ export class Informer {
       // The client-side inactivity timeout already waited 30 s: reconnect from the same resourceVersion.
       return;
     }
+    const fallbacks = this.spec.fallbacks ?? [];
+    if ((status === 404 || status === 403) && this.#rv === '' && this.#source < fallbacks.length) {
+      // This group's CRD is absent (404), or RBAC does not grant it (403, e.g. a Role written before the group
+      // existed, where upstream's discovery would still find the CRD absent): try the next group at once.
+      const next = fallbacks[this.#source++]!;
+      this.#log.info({ path: next.path }, `${this.spec.kind} not served at ${this.#path}; trying ${next.apiVersion}`);
+      this.#path = next.path;
+      this.#apiVersion = next.apiVersion;
+      return;
+    }
     if (this.spec.optional && (status === 404 || status === 403)) {
       if (!this.#absentLogged) {
         this.#absentLogged = true;
@@ -118,6 +145,12 @@ export class Informer {
         this.#handlers.listed();
       }
       await sleep(this.#backoff.maxMs, this.#abort.signal);
+      if (this.#rv === '' && this.#source > 0) {
+        // Every group was absent: start again from the preferred one.
+        this.#source = 0;
+        this.#path = this.spec.path;
+        this.#apiVersion = this.spec.apiVersion;
+      }
       return;
     }
     const ms = this.#backoff.next();
@@ -126,7 +159,7 @@ export class Informer {
   }
 
   async #list(): Promise<void> {
-    const list = await this.#client.list(this.spec.path, this.#query(), this.#abort.signal);
+    const list = await this.#client.list(this.#path, this.#query(), this.#abort.signal);
     if (this.#stopped) return;
     this.#applyList(list);
   }
@@ -179,7 +212,7 @@ export class Informer {
         } else if (err && !this.#stopped) reject(err);
         else resolve(events);
       };
-      this.#client.watch(this.spec.path, query, onEvent, done).then(
+      this.#client.watch(this.#path, query, onEvent, done).then(
         (controller) => {
           this.#watch = controller;
           if (this.#stopped) controller.abort();
@@ -212,7 +245,7 @@ export class Informer {
   }
 
   #typed(obj: KubeObject): void {
-    obj.apiVersion ??= this.spec.apiVersion;
+    obj.apiVersion ??= this.#apiVersion;
     obj.kind ??= this.spec.kind;
   }
 }

@@ -16,10 +16,10 @@ import {
   type ApiResource,
   collectionPath,
   MODEL_RESOURCE,
-  OBJECTIVE_RESOURCE,
+  OBJECTIVE_RESOURCES,
   POOL_GROUP_V1,
   poolResource,
-  REWRITE_RESOURCE,
+  REWRITE_RESOURCES,
 } from './api-resources.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { KubeClient } from './client.ts';
@@ -95,10 +95,12 @@ export function startKubernetesSource(options: KubernetesSourceOptions): Kuberne
   const base = options.backoff ? { client, logger, backoff: options.backoff } : { client, logger };
   const pods = new PodWatcher({ ...base, namespace, reconciler, onListed: checkSynced });
 
-  const watchKind = (res: ApiResource, extra: { fieldSelector?: string; optional?: boolean }): void => {
+  /** Watches `res`, else (404) each of `fallbacks` in turn: the same kind under older groups. */
+  const watchKind = (res: ApiResource, extra: { fieldSelector?: string; optional?: boolean }, fallbacks: readonly ApiResource[] = []): void => {
     const kind = res.kind;
+    const alt = fallbacks.map((f) => ({ path: collectionPath(f, namespace), apiVersion: apiVersionOf(f) }));
     const informer = new Informer(
-      { path: collectionPath(res, namespace), apiVersion: apiVersionOf(res), kind, ...extra },
+      { path: collectionPath(res, namespace), apiVersion: apiVersionOf(res), kind, ...extra, ...(alt.length > 0 ? { fallbacks: alt } : {}) },
       {
         upsert: (obj) => reconciler.upsert(kind, obj),
         remove: (obj) => reconciler.remove(kind, obj),
@@ -111,8 +113,8 @@ export function startKubernetesSource(options: KubernetesSourceOptions): Kuberne
 
   if (poolRes) watchKind(poolRes, { fieldSelector: `metadata.name=${options.poolName}` });
   watchKind(MODEL_RESOURCE, { optional: true });
-  watchKind(OBJECTIVE_RESOURCE, { optional: true });
-  watchKind(REWRITE_RESOURCE, { optional: true });
+  watchKind(OBJECTIVE_RESOURCES[0]!, { optional: true }, OBJECTIVE_RESOURCES.slice(1));
+  watchKind(REWRITE_RESOURCES[0]!, { optional: true }, REWRITE_RESOURCES.slice(1));
   for (const i of informers) i.start();
   if (selector) pods.follow(labelSelectorString(selector));
 

@@ -38,6 +38,20 @@ export class LeanHistogramChild {
   }
 }
 
+/** The child of `children` for `values` (in `labelNames` order), made by `make` on first use. Shared by the lean metrics. */
+export function childFor<T>(children: Map<string, T>, name: string, labelNames: readonly string[], values: readonly string[], make: (labels: Record<string, string>) => T): T {
+  if (values.length !== labelNames.length) throw new Error(`${name}: ${values.length} label values for ${labelNames.length} labels`);
+  const key = values.join('\u0000');
+  let child = children.get(key);
+  if (child === undefined) {
+    const labels: Record<string, string> = {};
+    labelNames.forEach((n, i) => (labels[n] = values[i]!));
+    child = make(labels);
+    children.set(key, child);
+  }
+  return child;
+}
+
 export interface LeanHistogramConfig {
   name: string;
   help: string;
@@ -72,18 +86,7 @@ export class LeanHistogram {
 
   /** The child for these label values (in labelNames order), created on first use. Resolve it once, off the hot path. */
   labels(...values: string[]): LeanHistogramChild {
-    if (values.length !== this.labelNames.length) {
-      throw new Error(`${this.name}: ${values.length} label values for ${this.labelNames.length} labels`);
-    }
-    const key = values.join('\u0000');
-    let child = this.#children.get(key);
-    if (!child) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => (labels[n] = values[i]!));
-      child = new LeanHistogramChild(labels, this.#bounds);
-      this.#children.set(key, child);
-    }
-    return child;
+    return childFor(this.#children, this.name, this.labelNames, values, (labels) => new LeanHistogramChild(labels, this.#bounds));
   }
 
   /** Observe on the series without labels. */

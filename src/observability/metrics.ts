@@ -1,137 +1,388 @@
 /**
- * The picker's Prometheus metrics (prom-client), with the upstream names where they exist. Per-request
- * label children are cached by model so the request path does no label hashing after the first request.
- * Histograms observed per request or per scrape are LeanHistograms (same exposition, ~20x cheaper observe).
+ * The picker's Prometheus metrics under llm-d Router's names: the canonical llm_d_epp_* families and, beside
+ * them, the GIE names upstream still emits as deprecated aliases (pkg/epp/metrics/{metrics,llm_d_router_metrics}.go),
+ * with upstream's labels and buckets. model_name / target_model_name and fairness_id are capped at 1000 distinct
+ * values each, overflow folded into "other", names configured in InferenceModelRewrite never folded
+ * (bounded-label.ts). Per-request series are resolved once per label set and cached (RequestMetrics), so the
+ * request path does no label hashing after the first request of a kind; counters, gauges and histograms on
+ * that path are lean (a number field or a Float64Array, lean-scalar.ts / lean-histogram.ts).
  */
 import client from 'prom-client';
 import type { DatastoreReader } from '../datastore/datastore.ts';
+import type { Endpoint } from '../framework/endpoint.ts';
+import { BoundedLabel } from './bounded-label.ts';
 import { LeanHistogram, type LeanHistogramChild } from './lean-histogram.ts';
+import { LeanScalar, type LeanScalarChild } from './lean-scalar.ts';
+import { registerPoolGauges } from './pool-gauges.ts';
 
-const TOKEN_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32778, 65536, 131072];
+// Buckets as upstream (pkg/epp/metrics/metrics.go, llm_d_router_metrics.go); each family and its alias share them.
 const LATENCY_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600];
+const REQUEST_SIZE_BUCKETS = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4194304, 8388608, 16777216, 33554432, 67108864, 134217728, 268435456, 536870912, 1073741824];
+const RESPONSE_SIZE_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32778, 65536];
+const TOKEN_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32778, 65536, 131072, 262144, 524288, 1048576];
+const OUTPUT_TOKEN_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
+const NTPOT_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+const TTFT_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120];
+const TPOT_BUCKETS = [0.0005, 0.00205, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 2];
 const SCHED_BUCKETS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
-const SIZE_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
-const NTPOT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
+const PROCESSING_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.04, 0.06, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export interface ModelMetrics {
-  requests: client.Counter.Internal;
-  duration: LeanHistogramChild;
-  requestSize: LeanHistogramChild;
-  responseSize: LeanHistogramChild;
-  inputTokens: LeanHistogramChild;
-  outputTokens: LeanHistogramChild;
-  cachedTokens: LeanHistogramChild;
-  ntpot: LeanHistogramChild;
-  running: client.Gauge.Internal<string>;
+const MODEL = ['model_name', 'target_model_name'];
+const MODEL_FP = [...MODEL, 'fairness_id', 'priority'];
+const DEPRECATED = (canonical: string) => `[Deprecated: Use ${canonical}] `;
+/** Upstream's type name of the data source that scrapes model-server /metrics. */
+const METRICS_DATA_SOURCE = 'metrics-data-source';
+
+/** A legacy family and its canonical llm_d_epp_* twin, observed together. */
+class DualHistogramChild {
+  readonly #a: LeanHistogramChild;
+  readonly #b: LeanHistogramChild;
+  constructor(a: LeanHistogramChild, b: LeanHistogramChild) {
+    this.#a = a;
+    this.#b = b;
+  }
+  observe(v: number): void {
+    this.#a.observe(v);
+    this.#b.observe(v);
+  }
 }
+
+/** Token counts and timings of one finished response. */
+export interface ServedRequest {
+  seconds: number;
+  bytes: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  /** Seconds to the first response byte; < 0 when unknown. */
+  ttftSeconds: number;
+  streaming: boolean;
+  /** Usage was found in the response. */
+  usage: boolean;
+}
+
+/** The series of one (model, target, fairness id, priority), legacy and canonical, resolved once. */
+export class RequestMetrics {
+  readonly #requests: LeanScalarChild;
+  readonly #requestsL: LeanScalarChild;
+  readonly #running: LeanScalarChild;
+  readonly #runningL: LeanScalarChild;
+  readonly #requestSize: LeanHistogramChild;
+  readonly #requestSizeL: LeanHistogramChild;
+  readonly #m: PickerMetrics;
+  readonly #labels: readonly string[];
+  /** The completion-time children, resolved on first completion. */
+  #done: CompletionChildren | null = null;
+
+  constructor(m: PickerMetrics, labels: readonly string[]) {
+    const [model, target, fairness, priority] = labels as [string, string, string, string];
+    this.#m = m;
+    this.#labels = labels;
+    this.#requests = m.requestTotal.labels(model, target, fairness, priority);
+    this.#requestsL = m.legacy.requestTotal.labels(model, target, priority);
+    this.#running = m.running.labels(model, target, fairness, priority);
+    this.#runningL = m.legacy.running.labels(model);
+    this.#requestSize = m.requestSize.labels(model, target, fairness, priority);
+    this.#requestSizeL = m.legacy.requestSize.labels(model, target);
+  }
+
+  /** The request was routed: counted, its size observed, running +1. */
+  routed(bodyBytes: number): void {
+    this.#requests.inc();
+    this.#requestsL.inc();
+    this.#requestSize.observe(bodyBytes);
+    this.#requestSizeL.observe(bodyBytes);
+    if (this.#labels[0] !== '') {
+      this.#running.inc();
+      this.#runningL.inc();
+    }
+  }
+
+  /** The routed request ended, however it ended: running -1. */
+  released(): void {
+    if (this.#labels[0] !== '') {
+      this.#running.dec();
+      this.#runningL.dec();
+    }
+  }
+
+  /** A response reached the client: latency, sizes, tokens (as upstream's Record* functions decide). */
+  served(s: ServedRequest): void {
+    const d = (this.#done ??= new CompletionChildren(this.#m, this.#labels));
+    d.duration.observe(s.seconds);
+    d.responseSize.observe(s.bytes);
+    if (s.ttftSeconds > 0) d.ttft(s.streaming).observe(s.ttftSeconds);
+    if (!s.usage) return;
+    if (s.promptTokens > 0) d.inputTokens.observe(s.promptTokens);
+    if (s.completionTokens > 0) {
+      d.outputTokens.observe(s.completionTokens);
+      d.ntpot.observe(s.seconds / s.completionTokens);
+    }
+    d.cachedTokens.observe(s.cachedTokens);
+    if (s.streaming && s.completionTokens > 1 && s.ttftSeconds > 0 && s.seconds > s.ttftSeconds) {
+      d.tpot.observe((s.seconds - s.ttftSeconds) / (s.completionTokens - 1));
+    }
+  }
+}
+
+class CompletionChildren {
+  readonly duration: DualHistogramChild;
+  readonly responseSize: DualHistogramChild;
+  readonly inputTokens: DualHistogramChild;
+  readonly outputTokens: DualHistogramChild;
+  readonly cachedTokens: DualHistogramChild;
+  readonly ntpot: DualHistogramChild;
+  readonly tpot: LeanHistogramChild;
+  readonly #ttft: LeanHistogramChild;
+  readonly #ttftStreaming: LeanHistogramChild;
+
+  constructor(m: PickerMetrics, labels: readonly string[]) {
+    const [model, target, fairness, priority] = labels as [string, string, string, string];
+    const l = m.legacy;
+    const dual = (legacy: LeanHistogram, canonical: LeanHistogram) => new DualHistogramChild(legacy.labels(model, target), canonical.labels(model, target, fairness, priority));
+    this.duration = dual(l.duration, m.duration);
+    this.responseSize = dual(l.responseSize, m.responseSize);
+    this.inputTokens = dual(l.inputTokens, m.inputTokens);
+    this.outputTokens = dual(l.outputTokens, m.outputTokens);
+    this.cachedTokens = dual(l.cachedTokens, m.cachedTokens);
+    this.ntpot = dual(l.ntpot, m.ntpot);
+    this.tpot = m.tpot.labels(model, target, fairness, priority);
+    this.#ttft = m.ttft.labels(model, target, fairness, priority, 'false');
+    this.#ttftStreaming = m.ttft.labels(model, target, fairness, priority, 'true');
+  }
+
+  ttft(streaming: boolean): LeanHistogramChild {
+    return streaming ? this.#ttftStreaming : this.#ttft;
+  }
+}
+
+/** The GIE-named aliases of the per-request families. */
+interface LegacyFamilies {
+  requestTotal: LeanScalar;
+  requestErrors: LeanScalar;
+  running: LeanScalar;
+  requestSize: LeanHistogram;
+  duration: LeanHistogram;
+  responseSize: LeanHistogram;
+  inputTokens: LeanHistogram;
+  outputTokens: LeanHistogram;
+  cachedTokens: LeanHistogram;
+  ntpot: LeanHistogram;
+}
+
+export interface PickerMetricsOptions {
+  stalenessMs: number;
+  now: () => number;
+  /** Entries in the prefix-cache index (the prefix_indexer_size gauges); absent = no index. */
+  prefixIndexSize?: () => number;
+}
+
+/** How many label sets of per-request series are cached (each is a handful of children). */
+const MAX_CACHED_SERIES = 10_000;
 
 export class PickerMetrics {
   readonly registry = new client.Registry();
-  readonly requestTotal: client.Counter<string>;
-  readonly requestErrors: client.Counter<string>;
-  readonly requestDuration: LeanHistogram;
-  readonly requestSizes: LeanHistogram;
-  readonly responseSizes: LeanHistogram;
+  readonly legacy: LegacyFamilies;
+  readonly requestTotal: LeanScalar;
+  readonly requestErrors: LeanScalar;
+  readonly running: LeanScalar;
+  readonly requestSize: LeanHistogram;
+  readonly duration: LeanHistogram;
+  readonly responseSize: LeanHistogram;
   readonly inputTokens: LeanHistogram;
   readonly outputTokens: LeanHistogram;
   readonly cachedTokens: LeanHistogram;
   readonly ntpot: LeanHistogram;
-  readonly runningRequests: client.Gauge<string>;
-  readonly schedulerE2e: LeanHistogram;
-  readonly schedulerAttempts: client.Counter<string>;
-  readonly pluginDurations: LeanHistogram;
-  #pluginChildren = new Map<string, LeanHistogramChild>();
-  readonly prefixIndexerSize: client.Gauge<string>;
-  readonly rewriteDecisions: client.Counter<string>;
+  readonly ttft: LeanHistogram;
+  readonly tpot: LeanHistogram;
+  readonly requestProcessing: LeanHistogram;
+  readonly rewriteDecisions: readonly [LeanScalar, LeanScalar];
+  readonly shed: client.Counter<string>;
   readonly scrapes: client.Counter<string>;
   readonly scrapeDuration: LeanHistogram;
   readonly resourceReloads: client.Counter<string>;
-  readonly shed: client.Counter<string>;
-  #children = new Map<string, ModelMetrics>();
-  #schedSuccess: client.Counter.Internal;
-  #schedFailure: client.Counter.Internal;
+  /** model_name and target_model_name share one cap, as upstream's modelLabelLimiter. */
+  readonly models = new BoundedLabel();
+  readonly fairnessIds = new BoundedLabel();
+  readonly #schedulerE2e: readonly [LeanHistogram, LeanHistogram];
+  readonly #attempts: readonly [LeanScalar, LeanScalar];
+  /** Success series by target model, then by endpoint (weak: endpoints that leave the pool are dropped); failures by target. */
+  readonly #attemptSuccess = new Map<string, WeakMap<Endpoint, readonly [LeanScalarChild, LeanScalarChild]>>();
+  readonly #attemptFailure = new Map<string, readonly [LeanScalarChild, LeanScalarChild]>();
+  readonly #pluginDurations: readonly [LeanHistogram, LeanHistogram];
+  /** datalayer_poll_errors_total for the metrics data source (the only source here). */
+  readonly #pollErrors: readonly [LeanScalarChild, LeanScalarChild];
+  readonly #pluginChildren = new Map<string, DualHistogramChild>();
+  /** model -> target -> fairness id -> priority -> series. */
+  readonly #series = new Map<string, Map<string, Map<string, Map<number, RequestMetrics>>>>();
+  #cachedSeries = 0;
 
-  constructor(datastore: DatastoreReader, opts: { stalenessMs: number; now: () => number; prefixIndexSize?: () => number }) {
+  constructor(datastore: DatastoreReader, opts: PickerMetricsOptions) {
     const registers = [this.registry];
-    const model = ['model_name', 'target_model_name'];
-    this.requestTotal = new client.Counter({ name: 'inference_objective_request_total', help: 'Counter of inference objective requests broken out for each model and target model.', labelNames: [...model, 'priority'], registers });
-    this.requestErrors = new client.Counter({ name: 'inference_objective_request_error_total', help: 'Counter of inference objective requests errors broken out for each model and target model.', labelNames: [...model, 'error_code'], registers });
-    this.requestDuration = new LeanHistogram({ name: 'inference_objective_request_duration_seconds', help: 'Inference objective response latency distribution in seconds for each model and target model.', labelNames: model, buckets: LATENCY_BUCKETS, registers });
-    this.requestSizes = new LeanHistogram({ name: 'inference_objective_request_sizes', help: 'Inference objective requests size distribution in bytes for each model and target model.', labelNames: model, buckets: SIZE_BUCKETS, registers });
-    this.responseSizes = new LeanHistogram({ name: 'inference_objective_response_sizes', help: 'Inference objective responses size distribution in bytes for each model and target model.', labelNames: model, buckets: SIZE_BUCKETS, registers });
-    this.inputTokens = new LeanHistogram({ name: 'inference_objective_input_tokens', help: 'Inference objective input token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
-    this.outputTokens = new LeanHistogram({ name: 'inference_objective_output_tokens', help: 'Inference objective output token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
-    this.cachedTokens = new LeanHistogram({ name: 'inference_objective_prompt_cached_tokens', help: 'Inference objective prompt cached token count distribution for requests in each model.', labelNames: model, buckets: TOKEN_BUCKETS, registers });
-    this.ntpot = new LeanHistogram({ name: 'inference_objective_normalized_time_per_output_token_seconds', help: 'Inference objective latency divided by number of output tokens in seconds for each model and target model.', labelNames: model, buckets: NTPOT_BUCKETS, registers });
-    this.runningRequests = new client.Gauge({ name: 'inference_objective_running_requests', help: 'Inference objective number of running requests in each model.', labelNames: ['model_name'], registers });
-    this.schedulerE2e = new LeanHistogram({ name: 'inference_extension_scheduler_e2e_duration_seconds', help: 'End-to-end scheduling latency distribution in seconds.', buckets: SCHED_BUCKETS, registers });
-    this.schedulerAttempts = new client.Counter({ name: 'inference_extension_scheduler_attempts_total', help: 'Total number of scheduling attempts.', labelNames: ['status'], registers });
-    this.pluginDurations = new LeanHistogram({ name: 'inference_extension_plugin_duration_seconds', help: 'Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.', labelNames: ['extension_point', 'plugin_type', 'plugin_name'], buckets: SCHED_BUCKETS, registers });
-    this.prefixIndexerSize = new client.Gauge({ name: 'inference_extension_prefix_indexer_size', help: 'Size of the prefix indexer (block hashes held across all endpoints).', registers, collect() { if (opts.prefixIndexSize) this.set(opts.prefixIndexSize()); } });
-    this.rewriteDecisions = new client.Counter({ name: 'inference_extension_model_rewrite_decisions_total', help: 'Total number of model rewrite decisions.', labelNames: ['model_rewrite_name', 'model_name', 'target_model'], registers });
+    const counter = (name: string, help: string, labelNames: readonly string[]) => new LeanScalar('counter', { name, help, labelNames, registers });
+    const gauge = (name: string, help: string, labelNames: readonly string[]) => new LeanScalar('gauge', { name, help, labelNames, registers });
+    const histogram = (name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) => new LeanHistogram({ name, help, labelNames, buckets, registers });
+    // Canonical family, then its deprecated alias; help texts as upstream.
+    const pair = <T>(make: (name: string, help: string) => T, canonical: string, help: string, legacy: string, legacyHelp: string): [T, T] => [
+      make(canonical, help),
+      make(legacy, DEPRECATED(canonical) + legacyHelp),
+    ];
+
+    const l = {} as LegacyFamilies;
+    this.legacy = l;
+    this.requestTotal = counter('llm_d_epp_request_total', 'Total number of processed requests.', MODEL_FP);
+    l.requestTotal = counter('inference_objective_request_total', `${DEPRECATED('llm_d_epp_request_total')}Counter of inference objective requests broken out for each model and target model.`, [...MODEL, 'priority']);
+    [this.requestErrors, l.requestErrors] = pair((n, h) => counter(n, h, n.startsWith('llm_d') ? [...MODEL_FP, 'error_code'] : [...MODEL, 'error_code']), 'llm_d_epp_request_error_total', 'Total number of request errors.', 'inference_objective_request_error_total', 'Counter of inference objective requests errors broken out for each model and target model.');
+    const hist = (buckets: readonly number[]) => (n: string, h: string) => histogram(n, h, n.startsWith('llm_d') ? MODEL_FP : MODEL, buckets);
+    [this.duration, l.duration] = pair(hist(LATENCY_BUCKETS), 'llm_d_epp_request_duration_seconds', 'End-to-end request latency distribution in seconds.', 'inference_objective_request_duration_seconds', 'Inference objective response latency distribution in seconds for each model and target model.');
+    [this.requestSize, l.requestSize] = pair(hist(REQUEST_SIZE_BUCKETS), 'llm_d_epp_request_size_bytes', 'Incoming request body size distribution in bytes.', 'inference_objective_request_sizes', 'Inference objective requests size distribution in bytes for each model and target model.');
+    [this.responseSize, l.responseSize] = pair(hist(RESPONSE_SIZE_BUCKETS), 'llm_d_epp_response_size_bytes', 'Outgoing response body size distribution in bytes.', 'inference_objective_response_sizes', 'Inference objective responses size distribution in bytes for each model and target model.');
+    [this.inputTokens, l.inputTokens] = pair(hist(TOKEN_BUCKETS), 'llm_d_epp_request_input_tokens', 'Input token count distribution per request.', 'inference_objective_input_tokens', 'Inference objective input token count distribution for requests in each model.');
+    [this.outputTokens, l.outputTokens] = pair(hist(OUTPUT_TOKEN_BUCKETS), 'llm_d_epp_request_output_tokens', 'Output token count distribution per request.', 'inference_objective_output_tokens', 'Inference objective output token count distribution for requests in each model.');
+    [this.cachedTokens, l.cachedTokens] = pair(hist(TOKEN_BUCKETS), 'llm_d_epp_request_cached_tokens', 'Distribution of prompt tokens read from cache per request, as reported by the model server in the response.', 'inference_objective_prompt_cached_tokens', 'Inference objective prompt cached token count distribution for requests in each model.');
+    [this.ntpot, l.ntpot] = pair(hist(NTPOT_BUCKETS), 'llm_d_epp_request_ntpot_seconds', 'Normalized time per output token in seconds (end-to-end latency divided by output token count).', 'inference_objective_normalized_time_per_output_token_seconds', 'Inference objective latency divided by number of output tokens in seconds for each model and target model.');
+    this.running = gauge('llm_d_epp_request_running', 'Current number of active running requests.', MODEL_FP);
+    l.running = gauge('inference_objective_running_requests', `${DEPRECATED('llm_d_epp_request_running')}Inference objective number of running requests in each model.`, ['model_name']);
+    // Canonical only upstream (no GIE alias).
+    this.ttft = histogram('llm_d_epp_request_ttft_seconds', 'Time to first token in seconds, measured from request received to first response byte. For non-streaming requests, this equals total request duration.', [...MODEL_FP, 'streaming'], TTFT_BUCKETS);
+    this.tpot = histogram('llm_d_epp_request_streaming_tpot_seconds', 'Average time per output token in seconds for streaming requests, computed as (e2e - TTFT) / (output_tokens - 1).', MODEL_FP, TPOT_BUCKETS);
+    this.requestProcessing = histogram('llm_d_epp_request_processing_duration_seconds', 'EPP request processing latency distribution in seconds, from request receipt until the request body has been handled, including admission control.', [], PROCESSING_BUCKETS);
+
+    this.#schedulerE2e = pair((n, h) => histogram(n, h, [], SCHED_BUCKETS), 'llm_d_epp_scheduler_e2e_duration_seconds', 'End-to-end scheduling latency distribution in seconds.', 'inference_extension_scheduler_e2e_duration_seconds', 'End-to-end scheduling latency distribution in seconds.');
+    this.#attempts = [
+      counter('llm_d_epp_scheduler_attempts_total', 'Total number of scheduling attempts.', ['status', 'target_model_name', 'endpoint_name', 'namespace', 'port']),
+      counter('inference_extension_scheduler_attempts_total', `${DEPRECATED('llm_d_epp_scheduler_attempts_total')}Total number of scheduling attempts.`, ['status', 'target_model_name', 'pod_name', 'namespace', 'port']),
+    ];
+    const pluginHelp = 'Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.';
+    this.#pluginDurations = pair((n, h) => histogram(n, h, ['extension_point', 'plugin_type', 'plugin_name'], SCHED_BUCKETS), 'llm_d_epp_plugin_duration_seconds', pluginHelp, 'inference_extension_plugin_duration_seconds', pluginHelp);
+    const rewriteLabels = ['model_rewrite_name', 'model_name', 'target_model'];
+    this.rewriteDecisions = [
+      counter('llm_d_epp_model_rewrite_decisions_total', 'Total number of inference model rewrite decisions.', rewriteLabels),
+      counter('inference_extension_model_rewrite_decisions_total', 'Total number of inference model rewrite decisions.', rewriteLabels),
+    ];
+    const pollHelp = 'Data-source poll errors per source type.';
+    this.#pollErrors = [
+      counter('llm_d_epp_datalayer_poll_errors_total', pollHelp, ['source_type']).labels(METRICS_DATA_SOURCE),
+      counter('llm_d_inference_scheduler_datalayer_poll_errors_total', DEPRECATED('llm_d_epp_datalayer_poll_errors_total') + pollHelp, ['source_type']).labels(METRICS_DATA_SOURCE),
+    ];
+    const size = opts.prefixIndexSize;
+    if (size) {
+      new LeanScalar('gauge', { name: 'llm_d_epp_prefix_indexer_size', help: 'Size of the prefix indexer.', labelNames: ['plugin_name', 'plugin_type'], registers, collect() { this.labels('prefix-cache-scorer', 'prefix-cache-scorer').set(size()); } });
+      new LeanScalar('gauge', { name: 'inference_extension_prefix_indexer_size', help: `${DEPRECATED('llm_d_epp_prefix_indexer_size')}Size of the prefix indexer.`, registers, collect() { this.plain.set(size()); } });
+    }
+    const infoHelp = 'General information of the current build of Inference Extension.';
+    for (const name of ['llm_d_epp_info', 'inference_extension_info']) {
+      gauge(name, infoHelp, ['commit', 'build_ref']).labels(process.env.EPP_COMMIT ?? 'unknown', process.env.EPP_BUILD_REF ?? 'unknown').set(1);
+    }
+
+    // Ours only.
     this.shed = new client.Counter({ name: 'inference_extension_shed_requests_total', help: 'Sheddable requests rejected with 429 because the pool was saturated.', labelNames: ['model_name'], registers });
     this.scrapes = new client.Counter({ name: 'inference_extension_model_server_scrapes_total', help: 'Model-server metric scrapes by result (success, failure).', labelNames: ['result'], registers });
     this.scrapeDuration = new LeanHistogram({ name: 'inference_extension_model_server_scrape_duration_seconds', help: 'Model-server metric scrape latency in seconds.', buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1], registers });
     this.resourceReloads = new client.Counter({ name: 'inference_extension_resources_reload_total', help: 'Standalone resources file loads by result (applied, rejected).', labelNames: ['result'], registers });
-    this.#schedSuccess = this.schedulerAttempts.labels('success');
-    this.#schedFailure = this.schedulerAttempts.labels('failure');
-
-    new client.Gauge({ name: 'inference_extension_info', help: 'General information of the current build.', labelNames: ['commit', 'build_ref'], registers }).labels(process.env.EPP_COMMIT ?? 'unknown', process.env.EPP_BUILD_REF ?? 'unknown').set(1);
     registerPoolGauges(this.registry, datastore, opts);
   }
 
-  /** Label children for one (model, target) pair, created once. */
-  forModel(model: string, target: string): ModelMetrics {
-    const key = `${model}\u0000${target}`;
-    let c = this.#children.get(key);
+  /**
+   * The series of one request's label set, created once (labels bounded on creation). Nested maps keyed by the
+   * request's own strings, not one joined key: no string is built per request (bench/request-metrics.bench.ts).
+   */
+  forRequest(model: string, target: string, fairnessId: string, priority: number): RequestMetrics {
+    const s = this.#series.get(model)?.get(target)?.get(fairnessId)?.get(priority);
+    if (s !== undefined) return s;
+    const made = new RequestMetrics(this, [this.models.bound(model), this.models.bound(target), this.fairnessIds.bound(fairnessId), String(priority)]);
+    // Past the cap nothing is kept (not even the path): a flood of new names cannot grow the cache.
+    if (this.#cachedSeries < MAX_CACHED_SERIES) {
+      let byTarget = this.#series.get(model);
+      if (byTarget === undefined) this.#series.set(model, (byTarget = new Map()));
+      let byFairness = byTarget.get(target);
+      if (byFairness === undefined) byTarget.set(target, (byFairness = new Map()));
+      let byPriority = byFairness.get(fairnessId);
+      if (byPriority === undefined) byFairness.set(fairnessId, (byPriority = new Map()));
+      byPriority.set(priority, made);
+      this.#cachedSeries++;
+    }
+    return made;
+  }
+
+  /** A request answered with an error (code as upstream's errcommon codes, or ModelServerError). Off the hot path. */
+  requestError(model: string, target: string, fairnessId: string, priority: number, code: string): void {
+    const m = this.models.bound(model);
+    const t = this.models.bound(target);
+    this.requestErrors.labels(m, t, this.fairnessIds.bound(fairnessId), String(priority), code).inc();
+    this.legacy.requestErrors.labels(m, t, code).inc();
+  }
+
+  rewriteDecision(rewriteName: string, model: string, target: string): void {
+    const m = this.models.bound(model);
+    this.rewriteDecisions[0].labels(rewriteName, m, target).inc();
+    this.rewriteDecisions[1].labels(rewriteName, m, target).inc();
+  }
+
+  /** Names configured in InferenceModelRewrite rules: never folded into "other". */
+  pinModels(names: Iterable<string>): void {
+    let changed = false;
+    for (const n of names) if (this.models.pin(n)) changed = true;
+    // Cached series of a name that had folded would keep "other"; new requests resolve again.
+    if (changed) {
+      this.#series.clear();
+      this.#cachedSeries = 0;
+      this.#attemptSuccess.clear();
+      this.#attemptFailure.clear();
+    }
+  }
+
+  /** The plugin-duration series of one plugin (both names), created once. */
+  pluginDuration(point: string, type: string, name: string): { observe(seconds: number): void } {
+    const key = `${point}/${type}/${name}`;
+    let c = this.#pluginChildren.get(key);
     if (!c) {
-      c = {
-        requests: this.requestTotal.labels(model, target, '0'),
-        duration: this.requestDuration.labels(model, target),
-        requestSize: this.requestSizes.labels(model, target),
-        responseSize: this.responseSizes.labels(model, target),
-        inputTokens: this.inputTokens.labels(model, target),
-        outputTokens: this.outputTokens.labels(model, target),
-        cachedTokens: this.cachedTokens.labels(model, target),
-        ntpot: this.ntpot.labels(model, target),
-        running: this.runningRequests.labels(model),
-      };
-      if (this.#children.size < 10_000) this.#children.set(key, c);
+      c = new DualHistogramChild(this.#pluginDurations[0].labels(point, type, name), this.#pluginDurations[1].labels(point, type, name));
+      this.#pluginChildren.set(key, c);
     }
     return c;
   }
 
-  /** The plugin-duration child for one plugin, created once. */
-  pluginDuration(point: string, type: string, name: string): LeanHistogramChild {
-    const key = `${point}/${type}/${name}`;
-    let c = this.#pluginChildren.get(key);
-    if (!c) this.#pluginChildren.set(key, (c = this.pluginDurations.labels(point, type, name)));
-    return c;
+  /** A model-server metrics scrape failed (upstream counts each failed Dispatch of its metrics data source). */
+  pollError(): void {
+    this.#pollErrors[0].inc();
+    this.#pollErrors[1].inc();
   }
 
-  schedulingDone(ok: boolean, seconds: number): void {
-    (ok ? this.#schedSuccess : this.#schedFailure).inc();
-    this.schedulerE2e.observe(seconds);
+  /** One scheduling cycle's duration (scheduler_e2e_duration_seconds). */
+  schedulingDone(_ok: boolean, seconds: number): void {
+    this.#schedulerE2e[0].observe(seconds);
+    this.#schedulerE2e[1].observe(seconds);
   }
-}
 
-/** Pool gauges computed at scrape time from the datastore (no timers). */
-function registerPoolGauges(registry: client.Registry, ds: DatastoreReader, opts: { stalenessMs: number; now: () => number }): void {
-  const registers = [registry];
-  const fresh = () => {
-    const now = opts.now();
-    return ds.endpoints().filter((e) => e.metricsAge(now) <= opts.stalenessMs);
-  };
-  const poolName = () => ds.pool()?.name ?? '';
-  const avg = (f: (e: ReturnType<typeof fresh>[number]) => number) => {
-    const eps = fresh();
-    return eps.length === 0 ? 0 : eps.reduce((s, e) => s + f(e), 0) / eps.length;
-  };
-  new client.Gauge({ name: 'inference_pool_average_kv_cache_utilization', help: 'The average kv cache utilization for an inference server pool.', labelNames: ['name'], registers, collect() { this.reset(); this.labels(poolName()).set(avg((e) => e.kvCacheUsage)); } });
-  new client.Gauge({ name: 'inference_pool_average_queue_size', help: 'The average number of requests pending in the model server queue.', labelNames: ['name'], registers, collect() { this.reset(); this.labels(poolName()).set(avg((e) => e.waitingQueue)); } });
-  new client.Gauge({ name: 'inference_pool_average_running_requests', help: 'The average number of requests running on the model servers.', labelNames: ['name'], registers, collect() { this.reset(); this.labels(poolName()).set(avg((e) => e.runningRequests)); } });
-  new client.Gauge({ name: 'inference_pool_ready_pods', help: 'The number of ready pods in the inference server pool.', labelNames: ['name'], registers, collect() { this.reset(); this.labels(poolName()).set(new Set(ds.endpoints().map((e) => e.podName)).size); } });
-  new client.Gauge({ name: 'inference_pool_per_pod_queue_size', help: 'The total number of requests pending in the model server queue for each underlying pod.', labelNames: ['name', 'model_server_pod'], registers, collect() { this.reset(); for (const e of ds.endpoints()) this.labels(poolName(), e.podName).set(e.waitingQueue); } });
-  new client.Gauge({ name: 'inference_extension_endpoint_metrics_age_seconds', help: 'Age of each endpoint\'s last successful metric scrape in seconds (-1 = never scraped). Older than the staleness threshold = treated as saturated.', labelNames: ['endpoint', 'pod'], registers, collect() { this.reset(); const now = opts.now(); for (const e of ds.endpoints()) { const age = e.metricsAge(now); this.labels(e.key, e.podName).set(Number.isFinite(age) ? age / 1000 : -1); } } });
-  new client.Gauge({ name: 'inference_extension_endpoint_inflight_requests', help: 'Requests this picker routed to each endpoint that have not finished.', labelNames: ['endpoint'], registers, collect() { this.reset(); for (const e of ds.endpoints()) this.labels(e.key).set(e.inflightRequests); } });
+  /** One scheduling attempt: success with the primary endpoint, or failure (endpoint null), as upstream RecordSchedulerAttempt. */
+  schedulingAttempt(targetModel: string, endpoint: Endpoint | null): void {
+    let c: readonly [LeanScalarChild, LeanScalarChild] | undefined;
+    if (endpoint === null) {
+      c = this.#attemptFailure.get(targetModel);
+      if (c === undefined) {
+        c = this.#attemptSeries(['failure', this.models.bound(targetModel), '', '', '']);
+        if (this.#attemptFailure.size < MAX_CACHED_SERIES) this.#attemptFailure.set(targetModel, c);
+      }
+    } else {
+      // Keyed by the Endpoint object, not a string: no key building per request (bench/request-metrics.bench.ts).
+      let byEndpoint = this.#attemptSuccess.get(targetModel);
+      if (byEndpoint === undefined) {
+        byEndpoint = new WeakMap();
+        if (this.#attemptSuccess.size < MAX_CACHED_SERIES) this.#attemptSuccess.set(targetModel, byEndpoint);
+      }
+      c = byEndpoint.get(endpoint);
+      if (c === undefined) {
+        // Upstream's endpoint name is "<pod>-rank-<i>" (datastore createEndpointNamespacedName).
+        c = this.#attemptSeries(['success', this.models.bound(targetModel), `${endpoint.podName}-rank-${endpoint.rank}`, endpoint.namespace, String(endpoint.port)]);
+        byEndpoint.set(endpoint, c);
+      }
+    }
+    c[0].inc();
+    c[1].inc();
+  }
+
+  #attemptSeries(labels: string[]): readonly [LeanScalarChild, LeanScalarChild] {
+    return [this.#attempts[0].labels(...labels), this.#attempts[1].labels(...labels)];
+  }
 }

@@ -17,6 +17,11 @@ export interface RouteDecision {
   readonly headers: readonly HeaderMutation[];
   /** The request body to send instead of the client's (model rewrite); null = unchanged. */
   readonly body: Buffer | null;
+  /**
+   * "ip:port" -> weighted total score of every endpoint the primary profile scored, for the envoy.lb
+   * x-gateway-destination-endpoint-scores metadata; null unless --emit-endpoint-scores and scorers ran.
+   */
+  readonly endpointScores: Readonly<Record<string, number>> | null;
 }
 
 export interface ErrorDecision {

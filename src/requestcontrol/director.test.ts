@@ -57,7 +57,9 @@ const rule = (matches: string[], ...targets: [string, number][]) => ({ rules: [{
 
 const resolutionCases: ResolutionCase[] = [
   { name: 'no objects: the model as sent, standard', model: 'm', target: 'm', sheddable: false, priority: 0 },
-  { name: 'rewrite header wins over everything', fixture: { rewrites: [rule(['m'], ['from-rule', 1])], models: [{ modelName: 'm', targetModels: [{ name: 'from-model', weight: 1 }] }] }, model: 'm', headers: { 'x-gateway-model-name-rewrite': 'from-header' }, target: 'from-header' },
+  // As llm-d Router's director: a matching InferenceModelRewrite rule replaces the header's target.
+  { name: 'a rewrite rule wins over the rewrite header', fixture: { rewrites: [rule(['m'], ['from-rule', 1])] }, model: 'm', headers: { 'x-gateway-model-name-rewrite': 'from-header' }, target: 'from-rule' },
+  { name: 'the rewrite header wins over InferenceModel targetModels', fixture: { models: [{ modelName: 'm', targetModels: [{ name: 'from-model', weight: 1 }] }] }, model: 'm', headers: { 'x-gateway-model-name-rewrite': 'from-header' }, target: 'from-header' },
   { name: 'exact rewrite rule', fixture: { rewrites: [rule(['m'], ['m-v2', 1])] }, model: 'm', target: 'm-v2' },
   { name: 'exact rule beats catch-all', fixture: { rewrites: [rule([], ['any', 1]), rule(['m'], ['exact', 1])] }, model: 'm', target: 'exact' },
   { name: 'catch-all rule for any model', fixture: { rewrites: [rule([], ['any', 1])] }, model: 'whatever', target: 'any' },
@@ -106,7 +108,9 @@ test('director: strict 404 names the model and counts the error', async () => {
   if (decision.ok) return;
   assert.equal(decision.error.code, 'MODEL_NOT_FOUND');
   assert.match(decision.error.message, /`ghost` does not exist/);
-  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'ghost', error_code: 'MODEL_NOT_FOUND' }), 1);
+  // error_code is upstream's errcommon code, on the GIE name and the llm_d_epp_ one.
+  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'ghost', error_code: 'NotFound' }), 1);
+  assert.equal(await counter(f, 'llm_d_epp_request_error_total', { model_name: 'ghost', error_code: 'NotFound', fairness_id: 'default-flow', priority: '0' }), 1);
 });
 
 test('director: a rewritten model sends a new body with its length, and the response gets the client\'s name back', () => {
@@ -148,8 +152,8 @@ const errorCases: { name: string; fixture?: FixtureOptions; body: unknown; heade
   { name: 'malformed JSON', body: '{"model":', status: 400, code: 'BAD_REQUEST', dropReason: '' },
   { name: 'no model', body: { prompt: 'x' }, status: 400, code: 'BAD_REQUEST', dropReason: '' },
   { name: 'empty pool', fixture: { pods: 0 }, body: { model: 'm', prompt: 'x' }, status: 503, code: 'NO_ENDPOINT', dropReason: 'rejected-no-endpoints' },
-  { name: 'sheddable while saturated', fixture: { queue: 50, objectives: [{ name: 'batch', priority: -1 }] }, body: { model: 'm', prompt: 'x' }, headers: { 'x-gateway-inference-objective': 'batch' }, status: 429, code: 'SHED', dropReason: 'rejected-saturated' },
-  { name: 'unknown model (InferenceModels in use) while saturated', fixture: { queue: 50, models: [{ modelName: 'm' }] }, body: { model: 'other', prompt: 'x' }, status: 429, code: 'SHED', dropReason: 'rejected-saturated' },
+  { name: 'sheddable while saturated', fixture: { queue: 50, objectives: [{ name: 'batch', priority: -1 }] }, body: { model: 'm', prompt: 'x' }, headers: { 'x-gateway-inference-objective': 'batch' }, status: 429, code: 'SHED', dropReason: '' },
+  { name: 'unknown model (InferenceModels in use) while saturated', fixture: { queue: 50, models: [{ modelName: 'm' }] }, body: { model: 'other', prompt: 'x' }, status: 429, code: 'SHED', dropReason: '' },
 ];
 
 describe('director: errors', () => {
@@ -237,7 +241,8 @@ test('director: a model-server error status is counted for the request\'s model'
   const { ctx } = send(f, 'm');
   f.director.handleResponseHeaders(ctx, new Map([[':status', '500']]), '');
   assert.equal(ctx.response.status, 500);
-  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'm', error_code: 'MODEL_SERVER_ERROR' }), 1);
+  assert.equal(await counter(f, 'inference_objective_request_error_total', { model_name: 'm', error_code: 'ModelServerError' }), 1);
+  assert.equal(await counter(f, 'llm_d_epp_request_error_total', { model_name: 'm', error_code: 'ModelServerError' }), 1);
 });
 
 test('director: a headers-only request routes without a body and without model resolution', () => {

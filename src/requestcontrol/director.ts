@@ -16,12 +16,23 @@ import type { LLMRequest } from '../framework/request.ts';
 import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
 import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
-import type { PickerMetrics } from '../observability/metrics.ts';
+import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
 import { bodyText, restoreModelName } from './body.ts';
 import { locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
-import { EppError } from './errors.ts';
-import { DESTINATION_HEADER, HEADER_REQUEST_ID } from './headers.ts';
+import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
+import {
+  aliasedHeader,
+  DEFAULT_FAIRNESS_ID,
+  DESTINATION_HEADER,
+  HEADER_FAIRNESS_ID,
+  HEADER_FAIRNESS_ID_OLD,
+  HEADER_REQUEST_ID,
+  HEADER_SLO_TPOT,
+  HEADER_SLO_TPOT_OLD,
+  HEADER_SLO_TTFT,
+  HEADER_SLO_TTFT_OLD,
+} from './headers.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
 import { parseOpenAIBody, rewriteModel } from './openai-body.ts';
 import type { RequestContext } from './request-context.ts';
@@ -56,6 +67,8 @@ export interface DirectorOptions {
   strictModels: boolean;
   /** Ignore the gateway's subset hint (--disable-endpoint-subset-filter). */
   disableSubsetFilter: boolean;
+  /** Put the primary profile's per-endpoint scores in the routing decision (--emit-endpoint-scores). */
+  emitEndpointScores?: boolean;
   /** Per-plugin timing of the hooks; off when absent. */
   onPluginDuration?: PluginDurationHook | undefined;
   random?: () => number;
@@ -85,11 +98,15 @@ export class Director {
 
   // ------------------------------------------------------------ request path
 
-  /** The headers are in ctx.request.headers: takes the request id (or makes one) and the path. */
+  /** The headers are in ctx.request.headers: takes the request id (or makes one), the path, fairness id and SLOs. */
   handleRequestHeaders(ctx: RequestContext): void {
     const req = ctx.request;
+    const h = req.headers;
     ctx.receivedAt = this.#now();
-    req.path = req.headers.get(':path') ?? '';
+    req.path = h.get(':path') ?? '';
+    req.fairnessId = aliasedHeader(h, HEADER_FAIRNESS_ID, HEADER_FAIRNESS_ID_OLD) || DEFAULT_FAIRNESS_ID;
+    req.sloTtftMs = msHeader(aliasedHeader(h, HEADER_SLO_TTFT, HEADER_SLO_TTFT_OLD));
+    req.sloTpotMs = msHeader(aliasedHeader(h, HEADER_SLO_TPOT, HEADER_SLO_TPOT_OLD));
     const id = req.headers.get(HEADER_REQUEST_ID);
     if (id) {
       req.requestId = id;
@@ -104,12 +121,16 @@ export class Director {
    * upstream): no parsing, no model resolution, routed on the headers alone.
    */
   handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
+    let decision: RequestDecision;
     try {
-      return this.#handleRequest(ctx, body);
+      decision = this.#handleRequest(ctx, body);
     } catch (e) {
-      if (e instanceof EppError) return this.handleError(ctx, e);
-      throw e;
+      if (!(e instanceof EppError)) throw e;
+      decision = this.handleError(ctx, e);
     }
+    // Routed or rejected alike, as upstream (rejections included so the histogram is not biased low).
+    this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
+    return decision;
   }
 
   #handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
@@ -118,8 +139,9 @@ export class Director {
     if (body !== null) {
       req.bodySize = body.bytes;
       parsed = parseOpenAIBody(bodyText(body.chunks, body.bytes), req);
-      const model = resolveModel(req, this.#ds, this.#o.strictModels, this.#random);
-      if (req.targetModel !== req.model) this.#o.metrics?.rewriteDecisions.labels(model?.name ?? '', req.model, req.targetModel).inc();
+      const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels, this.#random);
+      // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
+      if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
     }
     const t0 = this.#debug ? performance.now() : 0;
     const result = this.#schedule(ctx);
@@ -143,10 +165,9 @@ export class Director {
 
     const metrics = this.#o.metrics;
     if (metrics) {
-      const c = (ctx.modelMetrics = metrics.forModel(req.model, req.targetModel));
-      c.requests.inc();
-      c.requestSize.observe(req.bodySize);
-      c.running.inc();
+      metrics.schedulingAttempt(req.targetModel, primary);
+      const c = (ctx.modelMetrics = metrics.forRequest(req.model, req.targetModel, req.fairnessId, req.priority));
+      c.routed(req.bodySize);
     }
     if (this.#debug) {
       this.#o.logger.debug(
@@ -154,7 +175,8 @@ export class Director {
         'request routed',
       );
     }
-    return { ok: true, destination, endpoints, headers, body: newBody };
+    const endpointScores = this.#o.emitEndpointScores ? scoresOf(result) : null;
+    return { ok: true, destination, endpoints, headers, body: newBody, endpointScores };
   }
 
   /** Candidates, data producers, admission and the scheduling cycle. Throws EppError. */
@@ -174,7 +196,8 @@ export class Director {
     }
     this.#runAdmitters(req, candidates);
     const outcome = this.#o.scheduler.schedule(req, candidates);
-    if (!outcome.ok) throw new EppError('SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
+    if (!outcome.ok) this.#o.metrics?.schedulingAttempt(req.targetModel, null);
+    if (!outcome.ok) throw new EppError(outcome.filteredOut ? 'ALL_FILTERED' : 'SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
     if (outcome.primary.count === 0) throw new EppError('INTERNAL', 'scheduler returned no endpoint');
     return outcome;
   }
@@ -182,7 +205,7 @@ export class Director {
   /** Answers the request with `err` now (records it; releases nothing: a rejected request holds nothing). */
   handleError(ctx: RequestContext, err: EppError): ErrorDecision {
     const req = ctx.request;
-    this.#o.metrics?.requestErrors.labels(req.model, req.targetModel || req.model, err.code).inc();
+    this.#o.metrics?.requestError(req.model, req.targetModel, req.fairnessId, req.priority, err.upstreamCode);
     if (err.status >= 500) this.#o.logger.warn({ requestId: req.requestId, code: err.code }, err.message);
     else if (this.#debug) this.#o.logger.debug({ requestId: req.requestId, code: err.code }, err.message);
     return { ok: false, status: err.status, error: err, dropReason: err.dropReason };
@@ -212,7 +235,7 @@ export class Director {
     res.streaming = (headers.get('content-type') ?? '').includes('text/event-stream');
     if (status && status !== '200') {
       const req = ctx.request;
-      this.#o.metrics?.requestErrors.labels(req.model, req.targetModel, 'MODEL_SERVER_ERROR').inc();
+      this.#o.metrics?.requestError(req.model, req.targetModel, req.fairnessId, req.priority, MODEL_SERVER_ERROR);
     }
     const plugins = this.#plugins.responseReceived;
     for (let i = 0; i < plugins.length; i++) {
@@ -259,17 +282,18 @@ export class Director {
     }
     const c = ctx.modelMetrics;
     if (c === null) return;
-    c.running.dec();
+    c.released();
     if (res.bytes === 0) return; // no response reached us (cancelled, or response phases not sent)
-    const seconds = res.durationMs / 1000;
-    c.duration.observe(seconds);
-    c.responseSize.observe(res.bytes);
-    if (usage) {
-      c.inputTokens.observe(usage.promptTokens);
-      c.outputTokens.observe(usage.completionTokens);
-      c.cachedTokens.observe(usage.cachedTokens);
-      if (usage.completionTokens > 0) c.ntpot.observe(seconds / usage.completionTokens);
-    }
+    const s = SERVED;
+    s.seconds = res.durationMs / 1000;
+    s.bytes = res.bytes;
+    s.ttftSeconds = res.ttftMs < 0 ? -1 : res.ttftMs / 1000;
+    s.streaming = res.streaming;
+    s.usage = usage !== undefined;
+    s.promptTokens = usage?.promptTokens ?? 0;
+    s.completionTokens = usage?.completionTokens ?? 0;
+    s.cachedTokens = usage?.cachedTokens ?? 0;
+    c.served(s);
   }
 
   // ------------------------------------------------------------ hooks
@@ -304,4 +328,24 @@ export class Director {
       if (this.#hook !== null) this.#hook(PRE_REQUEST_POINT, p.type, p.name, (performance.now() - t0) / 1000);
     }
   }
+}
+
+/** "ip:port" -> score over the primary profile's scored candidates (upstream prepareRequest TargetEndpointScores). */
+function scoresOf(result: SchedulingResult): Record<string, number> | null {
+  const p = result.primary;
+  const n = p.scoredCount ?? 0;
+  if (n === 0 || !p.scored || !p.scores) return null;
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) out[p.scored[i]!.key] = p.scores[i]!;
+  return out;
+}
+
+/** Scratch for RequestMetrics.served: read synchronously, never kept. */
+const SERVED: ServedRequest = { seconds: 0, bytes: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, ttftSeconds: -1, streaming: false, usage: false };
+
+/** An SLO header in ms (a float, as upstream's parseFloatHeader); 0 when absent, not a number or negative. */
+function msHeader(v: string | undefined): number {
+  if (v === undefined || v === '') return 0;
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : 0;
 }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'BODY_TOO_LARGE'
   | 'SHED'
   | 'NO_ENDPOINT'
+  | 'ALL_FILTERED'
   | 'SCHEDULING_FAILED'
   | 'INTERNAL';
 
@@ -17,20 +18,29 @@ interface CodeInfo {
   type: string;
   /** llm-d's x-llm-d-request-dropped-reason for requests dropped before dispatch ('' = not a drop). */
   dropReason?: string;
+  /** Upstream's errcommon code: the error_code label of request_error_total. */
+  upstream: string;
 }
 
 /** The response header naming why a request was dropped (llm-d Router pkg/common/error). */
 export const DROPPED_REASON_HEADER = 'x-llm-d-request-dropped-reason';
 
+// Status and drop reason as llm-d Router sets them (pkg/epp/requestcontrol/{director,admission}.go,
+// scheduling/scheduler_profile.go, pkg/common/error/error.go):
 const CODES: Record<ErrorCode, CodeInfo> = {
-  BAD_REQUEST: { status: 400, type: 'invalid_request_error' },
-  MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
-  BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
-  // Upstream maps scheduler failures (all endpoints filtered out) to 429 ResourceExhausted as well.
-  SHED: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-saturated' },
-  SCHEDULING_FAILED: { status: 429, type: 'rate_limit_exceeded' },
-  NO_ENDPOINT: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints' },
-  INTERNAL: { status: 500, type: 'internal_error' },
+  BAD_REQUEST: { status: 400, type: 'invalid_request_error', upstream: 'BadRequest' },
+  MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', upstream: 'NotFound' },
+  BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', upstream: 'BadRequest' },
+  // The legacy admission controller (sheddable request, pool saturated): 429 without a drop reason. Upstream
+  // sets rejected-saturated only on flow control's capacity rejection and on filters draining the candidates.
+  SHED: { status: 429, type: 'rate_limit_exceeded', upstream: 'ResourceExhausted' },
+  // Every candidate filtered out: the pool is busy, not broken.
+  ALL_FILTERED: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-saturated', upstream: 'ResourceExhausted' },
+  // Any other scheduler failure: 429 ResourceExhausted, no drop reason.
+  SCHEDULING_FAILED: { status: 429, type: 'rate_limit_exceeded', upstream: 'ResourceExhausted' },
+  // No candidates (empty pool, or nothing matches the gateway's subset hint).
+  NO_ENDPOINT: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints', upstream: 'ServiceUnavailable' },
+  INTERNAL: { status: 500, type: 'internal_error', upstream: 'Internal' },
 };
 
 export class EppError extends Error {
@@ -49,6 +59,10 @@ export class EppError extends Error {
   get dropReason(): string {
     return CODES[this.code].dropReason ?? '';
   }
+  /** Upstream's code for the same error (BadRequest, NotFound, ResourceExhausted, ServiceUnavailable, Internal). */
+  get upstreamCode(): string {
+    return CODES[this.code].upstream;
+  }
 }
 
 /** The JSON body an OpenAI client understands: {"error": {message, type, param, code}}. */
@@ -59,6 +73,9 @@ export function errorBody(err: EppError): Buffer {
     }),
   );
 }
+
+/** request_error_total's error_code for a model-server response other than 200 (upstream errcommon.ModelServerError). */
+export const MODEL_SERVER_ERROR = 'ModelServerError';
 
 export function statusOf(code: ErrorCode): number {
   return CODES[code].status;

@@ -1,7 +1,28 @@
-/** Header and metadata names of the gateway protocol (GIE / llm-d Router), shared by the director and ext_proc. */
+/**
+ * Header and metadata names of the gateway protocol (GIE / llm-d Router), shared by the director and ext_proc.
+ * Request-control headers have a current `x-llm-d-*` name and a deprecated alias; the current name wins when
+ * both are sent (llm-d Router pkg/epp/metadata/consts.go, GetLowerCaseHeaderValue).
+ */
 
 export const HEADER_REQUEST_ID = 'x-request-id';
-export const HEADER_OBJECTIVE = 'x-gateway-inference-objective';
-export const HEADER_MODEL_REWRITE = 'x-gateway-model-name-rewrite';
+export const HEADER_OBJECTIVE = 'x-llm-d-inference-objective';
+export const HEADER_OBJECTIVE_OLD = 'x-gateway-inference-objective';
+export const HEADER_MODEL_REWRITE = 'x-llm-d-model-name-rewrite';
+export const HEADER_MODEL_REWRITE_OLD = 'x-gateway-model-name-rewrite';
+export const HEADER_FAIRNESS_ID = 'x-llm-d-inference-fairness-id';
+export const HEADER_FAIRNESS_ID_OLD = 'x-gateway-inference-fairness-id';
+export const HEADER_SLO_TTFT = 'x-llm-d-slo-ttft-ms';
+export const HEADER_SLO_TTFT_OLD = 'x-slo-ttft-ms';
+export const HEADER_SLO_TPOT = 'x-llm-d-slo-tpot-ms';
+export const HEADER_SLO_TPOT_OLD = 'x-slo-tpot-ms';
+/** The fairness id of a request that names none (upstream metadata.DefaultFairnessID). */
+export const DEFAULT_FAIRNESS_ID = 'default-flow';
 /** The chosen endpoint(s), "ip:port" comma list, primary first: a request header and envoy.lb metadata key. */
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
+/** envoy.lb metadata key: {"ip:port": score} over every endpoint the primary profile scored (--emit-endpoint-scores). */
+export const DESTINATION_SCORES_KEY = 'x-gateway-destination-endpoint-scores';
+
+/** The value of a header under its current name, else its deprecated alias; undefined when neither is sent. */
+export function aliasedHeader(headers: ReadonlyMap<string, string>, current: string, old: string): string | undefined {
+  return headers.get(current) ?? headers.get(old);
+}

@@ -1,12 +1,13 @@
 /**
- * Which model a request is served as, and at what priority: the x-gateway-model-name-rewrite header, else an
- * InferenceModelRewrite rule, else the InferenceModel's weighted targets; then the InferenceObjective named
- * by x-gateway-inference-objective (or the InferenceModel's criticality) decides whether it is sheddable.
+ * Which model a request is served as, and at what priority: an InferenceModelRewrite rule, else the
+ * x-llm-d-model-name-rewrite header (alias x-gateway-model-name-rewrite), else the InferenceModel's weighted targets;
+ * then the InferenceObjective named by x-llm-d-inference-objective (alias x-gateway-inference-objective), or the
+ * InferenceModel's criticality, decides whether it is sheddable.
  */
 import type { LLMRequest } from '../framework/request.ts';
 import type { ModelSpec, ObjectiveSpec, RewriteRule } from '../datastore/resources.ts';
 import { EppError } from './errors.ts';
-import { HEADER_MODEL_REWRITE, HEADER_OBJECTIVE } from './headers.ts';
+import { aliasedHeader, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD, HEADER_OBJECTIVE, HEADER_OBJECTIVE_OLD } from './headers.ts';
 import { weightedChoice } from './weighted-choice.ts';
 
 /** What model resolution reads from the datastore. */
@@ -15,24 +16,37 @@ export interface ModelStore {
   models(): readonly unknown[];
   objective(name: string): ObjectiveSpec | undefined;
   rewriteRule(modelName: string): RewriteRule | undefined;
+  rewriteName(rule: RewriteRule): string;
+}
+
+export interface Resolution {
+  /** The InferenceModel that names req.model, if any. */
+  model: ModelSpec | undefined;
+  /** The InferenceModelRewrite whose rule chose the target ('' when none did): a rewrite decision. */
+  rewrite: string;
 }
 
 /**
  * Fills req.targetModel, req.objective, req.priority and req.sheddable from req.model and the headers.
- * Returns the InferenceModel that names req.model, if any. Throws MODEL_NOT_FOUND when `strictModels` and
- * nothing names the model.
+ * Throws MODEL_NOT_FOUND when `strictModels` and nothing names the model.
+ *
+ * Precedence as llm-d Router's director (handlers/request.go sets the target from the header, then
+ * applyWeightedModelRewrite replaces it when a rule matches): an InferenceModelRewrite rule, then the
+ * rewrite header, then the InferenceModel's targetModels (GIE v1alpha2, which had no rewrite rules).
  */
-export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: boolean, random: () => number): ModelSpec | undefined {
+export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: boolean, random: () => number): Resolution {
   const model = ds.model(req.model);
-  const headerTarget = req.headers.get(HEADER_MODEL_REWRITE);
+  const rule = ds.rewriteRule(req.model);
+  const fromRule = rule && weightedChoice(rule.targets, random);
   let target = req.model;
-  if (headerTarget) {
-    target = headerTarget;
+  let rewrite = '';
+  if (fromRule) {
+    target = fromRule.modelRewrite;
+    rewrite = ds.rewriteName(rule);
   } else {
-    const rule = ds.rewriteRule(req.model);
-    const fromRule = rule && weightedChoice(rule.targets, random);
-    if (fromRule) {
-      target = fromRule.modelRewrite;
+    const headerTarget = aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD);
+    if (headerTarget) {
+      target = headerTarget;
     } else if (model && model.targetModels.length > 0) {
       target = weightedChoice(model.targetModels, random)?.name ?? req.model;
     } else if (!model && strictModels) {
@@ -41,7 +55,7 @@ export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: bool
   }
   req.targetModel = target;
 
-  const objectiveName = req.headers.get(HEADER_OBJECTIVE) ?? '';
+  const objectiveName = aliasedHeader(req.headers, HEADER_OBJECTIVE, HEADER_OBJECTIVE_OLD) ?? '';
   req.objective = objectiveName;
   const objective = objectiveName ? ds.objective(objectiveName) : undefined;
   req.priority = objective?.priority ?? 0;
@@ -53,5 +67,5 @@ export function resolveModel(req: LLMRequest, ds: ModelStore, strictModels: bool
     const criticality = model ? (model.criticality ?? 'Standard') : ds.models().length > 0 ? 'Sheddable' : 'Standard';
     req.sheddable = criticality === 'Sheddable';
   }
-  return model;
+  return { model, rewrite };
 }

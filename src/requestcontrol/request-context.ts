@@ -5,7 +5,7 @@
 import type { Endpoint } from '../framework/endpoint.ts';
 import { LLMRequest } from '../framework/request.ts';
 import { LLMResponse } from '../framework/requestcontrol.ts';
-import type { ModelMetrics } from '../observability/metrics.ts';
+import type { RequestMetrics } from '../observability/metrics.ts';
 import type { TailBuffer } from './usage.ts';
 
 export class RequestContext {
@@ -21,7 +21,7 @@ export class RequestContext {
   /** The endpoint holding this request's in-flight count; null until routed, or when rejected. */
   endpoint: Endpoint | null = null;
   /** This request's metric label children, looked up once when it is routed. */
-  modelMetrics: ModelMetrics | null = null;
+  modelMetrics: RequestMetrics | null = null;
   /** The target model differs from the client's: responses carry the client's name back. */
   rewritten = false;
   /** The response's last bytes, for its usage block. */

@@ -260,6 +260,17 @@ test('InferenceModelRewrite: good example with defaults', () => {
   });
 });
 
+test('InferenceModelRewrite: llm-d.ai/v1alpha2 (llm-d Router) and the GIE group parse alike; other versions are rejected', () => {
+  const rewrite = (apiVersion: string) => ({
+    apiVersion,
+    kind: 'InferenceModelRewrite',
+    metadata: { name: 'rw' },
+    spec: { poolRef: { name: 'p' }, rules: [{ matches: [{ model: { value: 'a' } }], targets: [{ modelRewrite: 'b' }] }] },
+  });
+  assert.deepEqual(parseObject(rewrite('llm-d.ai/v1alpha2'), ''), parseObject(rewrite(X), ''));
+  rejects(rewrite('inference.networking.k8s.io/v1alpha2'), 'apiVersion', 'InferenceModelRewrite must be llm-d.ai/v1alpha2 or inference.networking.x-k8s.io/v1alpha2');
+});
+
 test('InferenceModelRewrite: errors', () => {
   const rewrite = (rules: unknown) => ({
     apiVersion: X,

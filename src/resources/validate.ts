@@ -6,7 +6,7 @@
  */
 import type { ModelSpec, ObjectiveSpec, PodSpec, PoolSpec, RewriteSpec } from '../datastore/resources.ts';
 import { asMap, checkName, describe, FieldError, onlyFields, optString, optTimestamp, reqString, type RawMap } from '../input/fields.ts';
-import { X_GROUP, type ObjectMeta } from './kinds/common.ts';
+import { LLMD_GROUP, X_GROUP, type ObjectMeta } from './kinds/common.ts';
 import { parseModel } from './kinds/model.ts';
 import { parseObjective } from './kinds/objective.ts';
 import { parsePod } from './kinds/pod.ts';
@@ -40,15 +40,16 @@ interface KindDef {
 }
 
 const X_V1ALPHA2 = `${X_GROUP}/v1alpha2`;
+const LLMD_V1ALPHA2 = `${LLMD_GROUP}/v1alpha2`;
 const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 
 // A Map, not an object literal, so a kind named "constructor" or "__proto__" is simply unknown.
 const KINDS = new Map<string, KindDef>([
   ['InferencePool', { apiVersions: [POOL_V1, POOL_V1ALPHA2], strict: true, parse: (o, m, v) => ({ kind: 'InferencePool', spec: parsePool(o, m, v) }) }],
   ['InferenceModel', { apiVersions: [X_V1ALPHA2], strict: true, parse: (o, m) => ({ kind: 'InferenceModel', spec: parseModel(o, m) }) }],
-  // InferenceObjective also lives on in llm-d under its own group, same schema.
-  ['InferenceObjective', { apiVersions: [X_V1ALPHA2, 'llm-d.ai/v1alpha2'], strict: true, parse: (o, m) => ({ kind: 'InferenceObjective', spec: parseObjective(o, m) }) }],
-  ['InferenceModelRewrite', { apiVersions: [X_V1ALPHA2], strict: true, parse: (o, m) => ({ kind: 'InferenceModelRewrite', spec: parseRewrite(o, m) }) }],
+  // InferenceObjective and InferenceModelRewrite moved to llm-d.ai (llm-d Router), same schema; GIE's group is still read.
+  ['InferenceObjective', { apiVersions: [LLMD_V1ALPHA2, X_V1ALPHA2], strict: true, parse: (o, m) => ({ kind: 'InferenceObjective', spec: parseObjective(o, m) }) }],
+  ['InferenceModelRewrite', { apiVersions: [LLMD_V1ALPHA2, X_V1ALPHA2], strict: true, parse: (o, m) => ({ kind: 'InferenceModelRewrite', spec: parseRewrite(o, m) }) }],
   ['Pod', { apiVersions: ['v1'], strict: false, parse: (o, m) => ({ kind: 'Pod', spec: parsePod(o, m) }) }],
 ]);
 

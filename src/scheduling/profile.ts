@@ -30,6 +30,9 @@ const NO_CANDIDATES = 'no candidate endpoints';
 interface MutableRunResult extends ProfileRunResult {
   readonly endpoints: Endpoint[];
   count: number;
+  scored: readonly Endpoint[];
+  scoredCount: number;
+  scores: Float64Array;
 }
 
 export class SchedulerProfile implements ProfileContract {
@@ -55,6 +58,8 @@ export class SchedulerProfile implements ProfileContract {
   readonly #noPick: string;
   /** Why the last run chose nothing ('' after a run that chose). */
   lastFailure = '';
+  /** The last run chose nothing because a filter removed every candidate (upstream: 429 rejected-saturated). */
+  lastFilteredOut = false;
 
   constructor(spec: ProfileSpec, onPluginDuration: PluginDurationHook | null) {
     if (spec.weights.length !== spec.scorers.length) throw new Error('one weight per scorer');
@@ -67,7 +72,7 @@ export class SchedulerProfile implements ProfileContract {
     this.#scores = this.scorers.map(() => new Float64Array(0));
     const picked: Endpoint[] = [];
     for (let i = 0; i < spec.picker.maxEndpoints; i++) picked.push(PLACEHOLDER);
-    this.#success = { endpoints: picked, count: 0 };
+    this.#success = { endpoints: picked, count: 0, scored: this.#candidates, scoredCount: 0, scores: this.#totals };
     this.#filteredOut = this.filters.map((f) => `filter "${f.name}" (${f.type}) in profile "${spec.name}" removed every candidate endpoint`);
     this.#noPick = `picker "${spec.picker.name}" in profile "${spec.name}" picked no endpoint`;
     this.#grow(MIN_CAPACITY);
@@ -75,6 +80,7 @@ export class SchedulerProfile implements ProfileContract {
 
   run(request: LLMRequest, candidates: readonly Endpoint[]): ProfileRunResult | null {
     let n = candidates.length;
+    this.lastFilteredOut = false;
     if (n === 0) return this.#fail(NO_CANDIDATES);
     if (n > this.#capacity) this.#grow(n);
     const cands = this.#candidates;
@@ -91,7 +97,10 @@ export class SchedulerProfile implements ProfileContract {
         n = filter.filter(request, cands, n);
         hook(FILTER_POINT, filter.type, filter.name, (performance.now() - t0) / 1000);
       }
-      if (n === 0) return this.#fail(this.#filteredOut[f]!);
+      if (n === 0) {
+        this.lastFilteredOut = true;
+        return this.#fail(this.#filteredOut[f]!);
+      }
     }
 
     const totals = this.#totals;
@@ -130,7 +139,12 @@ export class SchedulerProfile implements ProfileContract {
       hook(PICKER_POINT, picker.type, picker.name, (performance.now() - t0) / 1000);
     }
     if (count <= 0) return this.#fail(this.#noPick);
-    this.#success.count = count;
+    const success = this.#success;
+    success.count = count;
+    // Views of this run's scratch (no copy): valid until the next run, like the picks.
+    success.scored = cands;
+    success.scoredCount = scorers.length > 0 ? n : 0;
+    success.scores = totals;
     this.lastFailure = '';
     return this.#success;
   }

@@ -167,8 +167,9 @@ test('engine: filters compact candidates; an emptying filter fails the cycle wit
   assert.deepEqual(r, {
     ok: false,
     reason: `failed to run scheduler profile 'p'; profile "p": filter "none" (test-filter) in profile "p" removed every candidate endpoint`,
+    filteredOut: true,
   });
-  assert.deepEqual(engineWith([], []).schedule(makeRequest(), []), { ok: false, reason: `failed to run scheduler profile 'p'; profile "p": no candidate endpoints` });
+  assert.deepEqual(engineWith([], []).schedule(makeRequest(), []), { ok: false, reason: `failed to run scheduler profile 'p'; profile "p": no candidate endpoints`, filteredOut: false });
 });
 
 test('engine: scratch grows with the pool and shrinking pools still work', () => {

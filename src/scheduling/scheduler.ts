@@ -86,12 +86,18 @@ export class SchedulerEngine implements Scheduler {
     const t1 = hook === null ? 0 : performance.now();
     const processed = handler.processResults(request, results);
     if (hook !== null) hook(PROCESS_PROFILES_RESULTS_POINT, handler.type, handler.name, (performance.now() - t1) / 1000);
-    if (!processed.ok) return failure(this.#explain(processed.reason));
+    if (!processed.ok) return failure(this.#explain(processed.reason), this.#filteredOut());
     const primary = results.get(processed.primaryProfileName);
-    if (!primary) return failure(this.#explain(`primary profile "${processed.primaryProfileName}" has no result`));
+    if (!primary) return failure(this.#explain(`primary profile "${processed.primaryProfileName}" has no result`), this.#filteredOut());
     result.primaryProfileName = processed.primaryProfileName;
     result.primary = primary;
     return result;
+  }
+
+  /** A profile of this cycle chose nothing because its filters removed every candidate. */
+  #filteredOut(): boolean {
+    for (const [name, r] of this.#result.profileResults) if (r === null && this.profile(name)?.lastFilteredOut) return true;
+    return false;
   }
 
   /** The handler's reason, followed by why each failed profile chose nothing. */
@@ -104,6 +110,6 @@ export class SchedulerEngine implements Scheduler {
   }
 }
 
-function failure(reason: string): SchedulingFailure {
-  return { ok: false, reason };
+function failure(reason: string, filteredOut = false): SchedulingFailure {
+  return { ok: false, reason, filteredOut };
 }

@@ -9,7 +9,7 @@ import type { Endpoint } from '../../src/framework/endpoint.ts';
 import { startKubernetesSource, type KubernetesSource, type KubernetesSourceOptions } from '../../src/k8s/source.ts';
 import { FakeApiServer } from '../support/k8s/fake-apiserver.ts';
 import { captureLogger, silentLogger, until } from '../support/k8s/helpers.ts';
-import { model, NS, objective, pod, pool, poolV1alpha2, rewrite } from '../support/k8s/objects.ts';
+import { LLMD_V1ALPHA2, model, NS, objective, pod, pool, poolV1alpha2, rewrite } from '../support/k8s/objects.ts';
 import { selectorFromLabels } from '../../src/input/label-selector.ts';
 
 interface Harness {
@@ -145,6 +145,49 @@ test('InferenceModel, InferenceObjective and InferenceModelRewrite follow the cl
   h.server.delete(rewrite('rw', '', ''));
   await until(h.ds, 'changed', () => !h.ds.objective('critical') && !h.ds.rewriteRule('gpt-4'), 'deleted');
   await h.close();
+});
+
+test('llm-d.ai/v1alpha2 InferenceObjective and InferenceModelRewrite: preferred; GIE objects ignored while the llm-d.ai CRDs exist', async (t) => {
+  const h = await harness(t, (s) => {
+    s.serveLlmdGroup();
+    s.apply(pool('pool', { app: 'vllm' }));
+    s.apply(objective('new', 5, 'pool', LLMD_V1ALPHA2));
+    s.apply(rewrite('rw-new', 'a', 'from-llmd', 'pool', LLMD_V1ALPHA2));
+    s.apply(objective('old', 7));
+    s.apply(rewrite('rw-old', 'b', 'from-gie'));
+  });
+  await h.source.synced;
+  assert.equal(h.ds.objective('new')?.priority, 5);
+  assert.deepEqual(h.ds.rewriteRule('a')?.targets, [{ modelRewrite: 'from-llmd', weight: 1 }]);
+  assert.equal(h.ds.objective('old'), undefined, 'legacy objects are ignored when both CRDs are installed (upstream controller_config.go)');
+  assert.equal(h.ds.rewriteRule('b'), undefined);
+  // Live updates come from the llm-d.ai group.
+  h.server.apply(objective('new', -1, 'pool', LLMD_V1ALPHA2));
+  await until(h.ds, 'changed', () => h.ds.objective('new')?.priority === -1, 'llm-d.ai objective updated');
+  await h.close();
+});
+
+test('the GIE group is read when the llm-d.ai CRDs are absent (404) or forbidden (403)', async (t) => {
+  const h = await harness(t, (s) => {
+    s.apply(pool('pool', { app: 'vllm' }));
+    s.apply(objective('old', 7));
+    s.apply(rewrite('rw-old', 'b', 'from-gie'));
+  });
+  await h.source.synced;
+  assert.equal(h.ds.objective('old')?.priority, 7);
+  assert.deepEqual(h.ds.rewriteRule('b')?.targets, [{ modelRewrite: 'from-gie', weight: 1 }]);
+  assert.ok(h.server.requests.some((r) => r.path.includes('/apis/llm-d.ai/v1alpha2/namespaces/inference/inferenceobjectives')), 'llm-d.ai tried first');
+  await h.close();
+
+  const forbidden = await harness(t, (s) => {
+    s.serveLlmdGroup();
+    s.failNext((r) => r.path.includes('/apis/llm-d.ai/'), 403, 2);
+    s.apply(pool('pool', { app: 'vllm' }));
+    s.apply(objective('old', 7));
+  });
+  await forbidden.source.synced;
+  assert.equal(forbidden.ds.objective('old')?.priority, 7);
+  await forbidden.close();
 });
 
 test('an invalid object is logged with its name and field and skipped; valid-then-invalid counts as deleted', async (t) => {

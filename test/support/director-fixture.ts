@@ -4,6 +4,7 @@ import { Datastore } from '../../src/datastore/datastore.ts';
 import type { ModelSpec, ObjectiveSpec, PodSpec, RewriteSpec } from '../../src/datastore/resources.ts';
 import type { Endpoint } from '../../src/framework/endpoint.ts';
 import type { LLMRequest } from '../../src/framework/request.ts';
+import type { Scheduler } from '../../src/framework/scheduling.ts';
 import { isResponseComplete, isResponseReceived, type LLMResponse, type ResponseComplete, type ResponseReceived } from '../../src/framework/requestcontrol.ts';
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
@@ -32,13 +33,20 @@ export interface DirectorFixtureOptions {
   pods?: number;
   /** Fixed draw for weighted choices. */
   random?: number;
+  /** A datastore already filled (from a resources file or the Kubernetes source): used as is, the options above that fill one are ignored. */
+  datastore?: Datastore;
+  /** Replaces the default config's scheduler. */
+  scheduler?: Scheduler;
+  /** --emit-endpoint-scores. */
+  emitEndpointScores?: boolean;
 }
 
 export const NOW = 1_000_000;
 
 /** A director over a datastore of `pods` endpoints (10.0.0.1..n:8000), the default config and a recording hook. */
 export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture {
-  const datastore = new Datastore({ poolName: 'pool', poolNamespace: 'default' });
+  const given = o.datastore;
+  const datastore = given ?? new Datastore({ poolName: 'pool', poolNamespace: 'default' });
   const pods: PodSpec[] = Array.from({ length: o.pods ?? 3 }, (_, i) => ({
     name: `p${i}`,
     namespace: 'default',
@@ -49,14 +57,14 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     terminating: false,
   }));
   const meta = { namespace: 'default', poolRef: 'pool', createdAt: 0 };
-  datastore.replaceAll({
+  if (!given) datastore.replaceAll({
     pools: [{ name: 'pool', namespace: 'default', group: 'inference.networking.k8s.io', selector: { app: 'm' }, targetPorts: [8000], appProtocol: 'http', failureMode: 'FailClose' }],
     models: (o.models ?? []).map((m, i) => ({ name: `im${i}`, modelName: '', criticality: undefined, targetModels: [], ...meta, ...m })),
     objectives: (o.objectives ?? []).map((x, i) => ({ name: `obj${i}`, priority: undefined, ...meta, ...x })),
     rewrites: (o.rewrites ?? []).map((r, i) => ({ name: `rw${i}`, rules: [], ...meta, ...r })),
     pods,
   });
-  datastore.markSynced();
+  if (!given) datastore.markSynced();
   const handle = testHandle();
   handle.clock.advance(NOW - handle.clock.now());
   for (const ep of datastore.endpoints()) {
@@ -76,7 +84,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
   const metrics = new PickerMetrics(datastore, { stalenessMs: 60_000, now: () => handle.clock.now() });
   const director = new Director({
     datastore,
-    scheduler: loaded.scheduler,
+    scheduler: o.scheduler ?? loaded.scheduler,
     saturation: loaded.saturationDetector,
     plugins: {
       ...loaded.requestControl,
@@ -87,6 +95,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     logger,
     strictModels: o.strictModels ?? false,
     disableSubsetFilter: false,
+    emitEndpointScores: o.emitEndpointScores ?? false,
     random: () => o.random ?? 0,
     now: () => handle.clock.now(),
   });

@@ -193,10 +193,12 @@ test('requests: an enum value from a newer Envoy is kept as its number; malforme
   assert.throws(() => decodeProcessingRequest(Buffer.from([(3 << 3) | 3])), DecodeError);
 });
 
-const ERROR_CODES: ErrorCode[] = ['BAD_REQUEST', 'MODEL_NOT_FOUND', 'BODY_TOO_LARGE', 'SHED', 'SCHEDULING_FAILED', 'NO_ENDPOINT', 'INTERNAL'];
+const ERROR_CODES: ErrorCode[] = ['BAD_REQUEST', 'MODEL_NOT_FOUND', 'BODY_TOO_LARGE', 'SHED', 'ALL_FILTERED', 'SCHEDULING_FAILED', 'NO_ENDPOINT', 'INTERNAL'];
 
 const RESPONSES: Record<string, EncodableResponse> = {
   'routed headers': msg.routedHeadersResponse([msg.setHeader(msg.DESTINATION_HEADER, '10.0.0.1:8000,10.0.0.2:8000'), msg.setHeader('x-request-id', 'gen-1')], '10.0.0.1:8000,10.0.0.2:8000'),
+  'routed headers with endpoint scores (--emit-endpoint-scores)': msg.routedHeadersResponse([msg.setHeader(msg.DESTINATION_HEADER, '10.0.0.1:8000')], '10.0.0.1:8000', { '10.0.0.1:8000': 4.25, '10.0.0.2:8000': 0, '[fd00::1]:8000': 1e-9 }),
+  'routed body with endpoint scores': msg.routedBodyResponse([], '10.0.0.2:8000', Buffer.from('{"model":"x"}'), { '10.0.0.2:8000': 7 }),
   'routed body with rewritten body': msg.routedBodyResponse([msg.setHeader(msg.DESTINATION_HEADER, '10.0.0.1:8000'), msg.setHeader('content-length', '20')], '10.0.0.1:8000', Buffer.from('{"model":"target-1"}')),
   'routed body': msg.routedBodyResponse([msg.setHeader(msg.DESTINATION_HEADER, '10.0.0.1:8000')], '10.0.0.1:8000', null),
   'continue request headers': msg.CONTINUE_REQUEST_HEADERS,

@@ -3,6 +3,8 @@ import { asList, asMap, child, FieldError, isAbsent, onlyFields, optInt, optStri
 
 export const X_GROUP = 'inference.networking.x-k8s.io';
 export const GROUP = 'inference.networking.k8s.io';
+/** llm-d Router's group for InferenceObjective and InferenceModelRewrite. */
+export const LLMD_GROUP = 'llm-d.ai';
 
 /** What every kind parser gets besides the raw object. */
 export interface ObjectMeta {

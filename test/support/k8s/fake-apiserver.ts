@@ -113,6 +113,18 @@ export class FakeApiServer extends EventEmitter<{ request: [RequestRecord]; watc
     this.store.remove(collId(c), obj.metadata.namespace ?? 'default', obj.metadata.name);
   }
 
+  /** Serves one more collection (a CRD installed), e.g. llm-d.ai/v1alpha2 inferenceobjectives. */
+  serveCollection(apiVersion: string, kind: string, plural: string): void {
+    const slash = apiVersion.lastIndexOf('/');
+    this.store.serve({ group: slash < 0 ? '' : apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1), plural, kind });
+  }
+
+  /** Serves llm-d Router's llm-d.ai/v1alpha2 InferenceObjective and InferenceModelRewrite (both CRDs installed). */
+  serveLlmdGroup(): void {
+    this.serveCollection('llm-d.ai/v1alpha2', 'InferenceObjective', 'inferenceobjectives');
+    this.serveCollection('llm-d.ai/v1alpha2', 'InferenceModelRewrite', 'inferencemodelrewrites');
+  }
+
   /** Stops serving a collection (404 like a CRD that is not installed). */
   unserve(apiVersion: string, kind: string): void {
     this.store.unserve(this.store.collectionFor(apiVersion, kind));

@@ -65,18 +65,21 @@ export function model(name: string, modelName: string, targets: { name: string; 
   };
 }
 
-export function objective(name: string, priority: number, poolName = 'pool'): Obj {
+export const LLMD_V1ALPHA2 = 'llm-d.ai/v1alpha2';
+export const X_V1ALPHA2 = 'inference.networking.x-k8s.io/v1alpha2';
+
+export function objective(name: string, priority: number, poolName = 'pool', apiVersion = X_V1ALPHA2): Obj {
   return {
-    apiVersion: 'inference.networking.x-k8s.io/v1alpha2',
+    apiVersion,
     kind: 'InferenceObjective',
     metadata: { name, namespace: NS },
     spec: { priority, poolRef: { group: 'inference.networking.k8s.io', name: poolName } },
   };
 }
 
-export function rewrite(name: string, from: string, to: string, poolName = 'pool'): Obj {
+export function rewrite(name: string, from: string, to: string, poolName = 'pool', apiVersion = X_V1ALPHA2): Obj {
   return {
-    apiVersion: 'inference.networking.x-k8s.io/v1alpha2',
+    apiVersion,
     kind: 'InferenceModelRewrite',
     metadata: { name, namespace: NS },
     spec: {
