@@ -181,12 +181,15 @@ for (const c of orderCases) {
   test(`config: hook order: ${c.name}`, () => assert.deepEqual(preRequestOrder(c.plugins), c.want));
 }
 
-test('config: prefix-cache-scorer\'s PreRequest runs before kv-estimate-scorer\'s, whatever the config order', () => {
+test('config: the prefix producer\'s PreRequest runs before kv-estimate-scorer\'s, whatever the config order', () => {
+  // prefix-cache-scorer needs prefix-cache-match-info/approx-prefix-cache-producer: the loader adds that producer.
   const loaded = load(`${HEAD}plugins:\n- type: kv-estimate-scorer\n- type: prefix-cache-scorer\n`);
   assert.deepEqual(
     loaded.requestControl.preRequest.map((p) => p.type),
-    ['prefix-cache-scorer', 'kv-estimate-scorer'],
+    ['approx-prefix-cache-producer', 'kv-estimate-scorer', 'prefix-cache-scorer'],
   );
+  const own = load(`${HEAD}plugins:\n- type: kv-estimate-scorer\n- type: prefix-cache-scorer\n  parameters: {autoTune: true}\n`);
+  assert.deepEqual(own.requestControl.preRequest.map((p) => p.type), ['prefix-cache-scorer', 'kv-estimate-scorer']);
   // The profile keeps the config's order: only hooks are reordered.
   assert.deepEqual(loaded.scheduler.profiles[0]!.scorers.map((s) => s.type), ['kv-estimate-scorer', 'prefix-cache-scorer']);
 });

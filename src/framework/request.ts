@@ -32,6 +32,11 @@ export class LLMRequest {
    * scorer in PreRequest (0 when no plugin estimates it), read by load estimators once the cycle is over.
    */
   cachedPromptTokens = 0;
+  /**
+   * Data plugins produce for others during this request, by data key (framework/data-keys.ts), e.g. the
+   * prefix-cache match of the candidates. Producers reuse their values; see each key for how long one lasts.
+   */
+  readonly data: Map<string, unknown> = new Map();
   /** Lower-cased request headers (values from raw_value, else value). */
   readonly headers: Map<string, string> = new Map();
 }

@@ -12,6 +12,8 @@ import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from
 import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/scorer/kv-estimate/kv-estimate.ts';
 import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
+import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer } from './requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
+import { dataKey, PREFIX_CACHE_MATCH_INFO_KEY } from '../framework/data-keys.ts';
 import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
 import { createRunningRequestsScorer, RUNNING_REQUESTS_SCORER_TYPE } from './scheduling/scorer/running-requests/running-requests.ts';
 
@@ -27,13 +29,15 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
   registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
   registry.register(WEIGHTED_RANDOM_PICKER_TYPE, createWeightedRandomPicker);
+  // Data producers, and the ones the loader adds when a configured plugin needs their data
+  registry.register(APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer);
+  registry.defaultProducer(dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE), APPROX_PREFIX_CACHE_PRODUCER_TYPE);
   // Profile handlers
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   // Saturation detector (also a Filter)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
 
   // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
-  registry.ignore('approx-prefix-cache-producer', 'prefix-cache-scorer hashes and indexes prompts itself; its parameters go on the scorer');
   registry.ignore('openai-parser', 'the OpenAI request parser is built in');
   registry.ignore('metrics-data-source', 'metrics scraping is configured by command-line flags');
   registry.ignore('core-metrics-extractor', 'metrics scraping is configured by command-line flags');
