@@ -64,3 +64,8 @@ export function requestData<T extends { readonly request: LLMRequest | null }>(r
   const v = request.data.get(key) as T | undefined;
   return v !== undefined && v.request === request ? v : null;
 }
+
+/** The endpoint's attribute under `key`, or undefined. */
+export function endpointData<T>(endpoint: Endpoint, key: string): T | undefined {
+  return endpoint.attributes.get(key) as T | undefined;
+}

@@ -13,7 +13,11 @@ import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/sc
 import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer } from './requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
-import { dataKey, PREFIX_CACHE_MATCH_INFO_KEY } from '../framework/data-keys.ts';
+import { dataKey, INFLIGHT_LOAD_KEY, PREFIX_CACHE_MATCH_INFO_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
+import { createInflightLoadProducer, INFLIGHT_LOAD_PRODUCER_TYPE } from './requestcontrol/data-producer/inflight-load/inflight-load.ts';
+import { ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer } from './scheduling/scorer/active-request/active-request.ts';
+import { createLoadAwareScorer, LOAD_AWARE_SCORER_TYPE } from './scheduling/scorer/load-aware/load-aware.ts';
+import { createTokenLoadScorer, TOKEN_LOAD_SCORER_TYPE } from './scheduling/scorer/token-load/token-load.ts';
 import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
 import { createRunningRequestsScorer, RUNNING_REQUESTS_SCORER_TYPE } from './scheduling/scorer/running-requests/running-requests.ts';
 
@@ -25,6 +29,9 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(RUNNING_REQUESTS_SCORER_TYPE, createRunningRequestsScorer);
   registry.register(LORA_AFFINITY_SCORER_TYPE, createLoraAffinityScorer);
   registry.register(PREFIX_CACHE_SCORER_TYPE, createPrefixCacheScorer);
+  registry.register(TOKEN_LOAD_SCORER_TYPE, createTokenLoadScorer);
+  registry.register(ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer);
+  registry.register(LOAD_AWARE_SCORER_TYPE, createLoadAwareScorer);
   // Pickers
   registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
   registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
@@ -32,6 +39,9 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   // Data producers, and the ones the loader adds when a configured plugin needs their data
   registry.register(APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer);
   registry.defaultProducer(dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE), APPROX_PREFIX_CACHE_PRODUCER_TYPE);
+  registry.register(INFLIGHT_LOAD_PRODUCER_TYPE, createInflightLoadProducer);
+  registry.defaultProducer(dataKey(INFLIGHT_LOAD_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
+  registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   // Profile handlers
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   // Saturation detector (also a Filter)
