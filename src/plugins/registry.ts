@@ -3,6 +3,7 @@
  * import plus one `register(type, factory)` line here.
  */
 import { createUtilizationDetector, UTILIZATION_DETECTOR_TYPE } from './flowcontrol/saturation-detector/utilization/utilization-detector.ts';
+import { CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector } from './flowcontrol/saturation-detector/concurrency/concurrency-detector.ts';
 import { PluginRegistry } from '../config/plugin-registry.ts';
 import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
@@ -44,8 +45,9 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   // Profile handlers
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
-  // Saturation detector (also a Filter)
+  // Saturation detectors (also Filters)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
+  registry.register(CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector);
 
   // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
   registry.ignore('openai-parser', 'the OpenAI request parser is built in');

@@ -62,3 +62,41 @@ test('token-load-scorer: consumes the named producer\'s keys', () => {
     'uncached-request-tokens/x',
   ]);
 });
+
+test('token-load-scorer: loaded config adds inflight-load-producer; load follows the requests routed and finished', async () => {
+  const { loadSchedulerConfig } = await import('../../../../config/loader.ts');
+  const { inTreePluginRegistry } = await import('../../../registry.ts');
+  const { LLMResponse } = await import('../../../../framework/requestcontrol.ts');
+  const config = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: token-load-scorer
+  parameters: {queueThresholdTokens: 1000}
+- type: concurrency-detector
+  parameters: {concurrencyMode: tokens, maxTokenConcurrency: 1000}
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: token-load-scorer
+saturationDetector:
+  pluginRef: concurrency-detector
+`;
+  const loaded = loadSchedulerConfig(config, testHandle(), { registry: inTreePluginRegistry() });
+  assert.equal(loaded.plugins.get('inflight-load-producer')?.type, 'inflight-load-producer');
+  const rc = loaded.requestControl;
+  const eps = [0, 1, 2].map((i) => makeEndpoint(i));
+  const reqs = [400, 200, 100].map((tokens) => makeRequest({ promptText: 'abcd'.repeat(tokens) }));
+  const picked: number[] = [];
+  for (const req of reqs) {
+    for (const p of rc.dataProducers) p.produce(req, eps);
+    const r = loaded.scheduler.schedule(req, eps);
+    assert.ok(r.ok);
+    for (const p of rc.preRequest) p.preRequest(req, r);
+    picked.push(eps.indexOf(r.primary.endpoints[0]!));
+  }
+  // Each request goes to an endpoint with fewer tokens in flight: three distinct endpoints.
+  assert.equal(new Set(picked).size, 3);
+  assert.ok(Math.abs(loaded.saturationDetector.saturation(eps) - 700 / 3000) < 1e-9);
+  for (let i = 0; i < reqs.length; i++) for (const p of rc.responseComplete) p.responseComplete(reqs[i]!, new LLMResponse(), eps[picked[i]!]!);
+  assert.equal(loaded.saturationDetector.saturation(eps), 0);
+});
