@@ -18,6 +18,7 @@ import { dataKey, INFLIGHT_LOAD_KEY, PREFIX_CACHE_MATCH_INFO_KEY, UNCACHED_REQUE
 import { createInflightLoadProducer, INFLIGHT_LOAD_PRODUCER_TYPE } from './requestcontrol/data-producer/inflight-load/inflight-load.ts';
 import { ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer } from './scheduling/scorer/active-request/active-request.ts';
 import { createLoadAwareScorer, LOAD_AWARE_SCORER_TYPE } from './scheduling/scorer/load-aware/load-aware.ts';
+import { createNoHitLruScorer, NO_HIT_LRU_SCORER_TYPE } from './scheduling/scorer/no-hit-lru/no-hit-lru.ts';
 import { createTokenLoadScorer, TOKEN_LOAD_SCORER_TYPE } from './scheduling/scorer/token-load/token-load.ts';
 import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
 import { createRunningRequestsScorer, RUNNING_REQUESTS_SCORER_TYPE } from './scheduling/scorer/running-requests/running-requests.ts';
@@ -33,6 +34,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(TOKEN_LOAD_SCORER_TYPE, createTokenLoadScorer);
   registry.register(ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer);
   registry.register(LOAD_AWARE_SCORER_TYPE, createLoadAwareScorer);
+  registry.register(NO_HIT_LRU_SCORER_TYPE, createNoHitLruScorer);
   // Pickers
   registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
   registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
