@@ -29,7 +29,7 @@ export class LLMRequest {
   bodySize = 0;
   /**
    * Prompt tokens the primary pick is expected to hold in its prefix cache: written by the prefix-cache
-   * scorer in PreRequest (0 when no plugin estimates it), read by load estimators once the cycle is over.
+   * producer in PreRequest (0 when no plugin estimates it), read by load estimators once the cycle is over.
    */
   cachedPromptTokens = 0;
   /**
