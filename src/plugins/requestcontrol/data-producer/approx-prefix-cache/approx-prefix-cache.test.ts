@@ -280,3 +280,18 @@ test('approx-prefix-cache-producer: produce against a warm index retains no heap
   assert.ok(sum > 0);
   assert.ok(growth < 1_000_000, `retained ${growth} bytes`);
 });
+
+test('approx-prefix-cache-producer: matchBlocks answers in any order, for a filtered subset and for non-candidates', () => {
+  const p = make();
+  const eps = [0, 1, 2, 3, 4].map((i) => makeEndpoint(i));
+  route(p, makeRequest({ promptText: PROMPT }), eps, eps[1]!);
+  route(p, makeRequest({ promptText: PROMPT.slice(0, 128) + text(128, 3) }), eps, eps[3]!);
+  const i = info(p, makeRequest({ promptText: PROMPT }), eps);
+  const want = [0, 4, 0, 2, 0];
+  assert.deepEqual(eps.map((ep) => i.matchBlocks(ep)), want, 'in order');
+  assert.deepEqual([...eps].reverse().map((ep) => i.matchBlocks(ep)), [...want].reverse(), 'reversed');
+  assert.deepEqual([eps[3]!, eps[1]!, eps[4]!].map((ep) => i.matchBlocks(ep)), [2, 4, 0], 'a filtered, reordered subset');
+  assert.deepEqual([eps[1]!, eps[3]!].map((ep) => i.matchBlocks(ep)), [4, 2], 'a second consumer\'s pass');
+  assert.equal(i.matchBlocks(makeEndpoint(1)), 4, 'same key, another object: found by key');
+  assert.equal(i.matchBlocks(makeEndpoint(9)), 0, 'unknown endpoint');
+});

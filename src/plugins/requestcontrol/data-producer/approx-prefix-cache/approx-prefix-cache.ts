@@ -109,7 +109,11 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
   #lastSalt = '';
   readonly #seed = new Int32Array(2);
 
-  // Matches of the last produce(), by index slot; a slot's entry counts only when its stamp is current.
+  // Matches of the last produce(): by position in its candidate list (#matched, read through a cursor), and by
+  // index slot for endpoints looked up out of that order (a slot's entry counts only when its stamp is current).
+  #produced: readonly Endpoint[] = [];
+  #producedCount = 0;
+  #cursor = 0;
   #matchedBySlot = new Int32Array(16);
   #stampBySlot = new Int32Array(16);
   #stamp = 0;
@@ -140,6 +144,9 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
     const blocks = index.endpointCount > 0 ? this.#prepare(request, candidates, n, false) : 0;
     info.request = request;
     info.totalBlocks = blocks;
+    this.#produced = candidates;
+    this.#producedCount = 0;
+    this.#cursor = 0;
     info.blockSizeTokens = index.endpointCount > 0 ? this.#blockSizeTokens : this.blockSizeTokensFor(candidates, n);
     request.data.set(this.infoKey, info);
     if (blocks === 0) return info;
@@ -170,6 +177,7 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
       }
       live = kept;
     }
+    this.#producedCount = n;
     for (let c = 0; c < n; c++) {
       const slot = slots[c]!;
       if (slot < 0) continue;
@@ -182,6 +190,18 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
 
   /** Leading blocks of the last produced request that `endpoint` holds (0 when it was not a candidate). */
   matchBlocksOf(endpoint: Endpoint): number {
+    // Filters keep the candidates' order, so consumers mostly ask in produce()'s order: walk forward from the
+    // last hit before paying a key lookup (a string-keyed map lookup per candidate cost more than the scorer).
+    const produced = this.#produced;
+    const count = this.#producedCount;
+    const from = this.#cursor < count ? this.#cursor : 0; // past the end: another consumer's pass
+    for (let c = from; c < count; c++) {
+      if (produced[c] === endpoint) {
+        this.#cursor = c + 1;
+        return this.#matched[c]!;
+      }
+    }
+    this.#cursor = 0; // out of order: the next lookup scans from the start
     const slot = this.#index.slotOf(endpoint.key);
     return slot >= 0 && slot < this.#stampBySlot.length && this.#stampBySlot[slot] === this.#stamp ? this.#matchedBySlot[slot]! : 0;
   }
