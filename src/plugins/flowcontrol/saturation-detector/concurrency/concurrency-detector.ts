@@ -98,7 +98,7 @@ export class ConcurrencyDetector implements SaturationDetector, Filter {
 
 const PARAMS = ['concurrencyMode', 'maxConcurrency', 'maxTokenConcurrency', 'headroom', 'inFlightLoadProducerName'] as const;
 
-export function createConcurrencyDetector(name: string, params: unknown, _handle: PluginHandle): ConcurrencyDetector {
+export function createConcurrencyDetector(name: string, params: unknown, handle: PluginHandle): ConcurrencyDetector {
   const p = readParams(name, params, PARAMS);
   const d = DEFAULT_CONCURRENCY_DETECTOR_CONFIG;
   const mode = stringParam(name, p, 'concurrencyMode', d.mode);
@@ -111,5 +111,8 @@ export function createConcurrencyDetector(name: string, params: unknown, _handle
     maxTokenConcurrency: intParam(name, p, 'maxTokenConcurrency', d.maxTokenConcurrency, 1),
     headroom: numberParam(name, p, 'headroom', d.headroom, 0),
   };
+  if (config.headroom > 1) {
+    handle.logger.warn({ plugin: name, headroom: config.headroom }, 'concurrency-detector: unusually high headroom; it is a fraction (0.2 = 20%), not a percentage');
+  }
   return new ConcurrencyDetector(name, config, stringParam(name, p, 'inFlightLoadProducerName', '') || INFLIGHT_LOAD_PRODUCER_TYPE);
 }

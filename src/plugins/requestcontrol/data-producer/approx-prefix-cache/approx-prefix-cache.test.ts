@@ -247,7 +247,9 @@ const paramCases: { params: unknown; want?: Partial<ApproxPrefixCacheConfig>; ma
   { params: { autoTune: false, blockSize: 24 }, want: { blockSizeTokens: 24, autoTune: false } },
   { params: { hashBlockSize: 32 }, want: { blockSizeTokens: 32 } },
   { params: { blockSize: 24, blockSizeTokens: 48 }, want: { blockSizeTokens: 48 } },
-  { params: { blockSizeTokens: 0 }, match: /parameters\.blockSizeTokens: must be an integer/ },
+  { params: { blockSizeTokens: 0, autoTune: false }, match: /parameters\.blockSizeTokens: must be an integer/ },
+  { params: { blockSizeTokens: 0 }, want: { blockSizeTokens: 0 } }, // autoTune: the floor applies
+  { params: { lruCapacityPerServer: 0 }, want: { lruCapacityPerServer: 31_250 } },
   { params: { maxPrefixTokensToMatch: -1 }, match: /parameters\.maxPrefixTokensToMatch/ },
   { params: { lruCapacityPerServer: 'big' }, match: /parameters\.lruCapacityPerServer/ },
   { params: { autoTune: 'yes' }, match: /parameters\.autoTune: must be true or false/ },

@@ -335,7 +335,9 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
 /** Reads the producer's parameters (also from a prefix-cache-scorer's `parameters`, for older configs). */
 export function readApproxPrefixCacheConfig(name: string, p: Params): ApproxPrefixCacheConfig {
   const d = DEFAULT_APPROX_PREFIX_CACHE_CONFIG;
-  let blockSizeTokens = intParam(name, p, 'blockSizeTokens', d.blockSizeTokens, 1, 1 << 14);
+  const autoTune = boolParam(name, p, 'autoTune', d.autoTune);
+  // Upstream: blockSizeTokens must be > 0 only without autoTune (the 64-token floor applies either way).
+  let blockSizeTokens = intParam(name, p, 'blockSizeTokens', d.blockSizeTokens, autoTune ? 0 : 1, 1 << 14);
   // Deprecated `blockSize` (GIE's older `hashBlockSize` too): upstream maps it to blockSizeTokens when
   // blockSizeTokens is left at its default.
   const legacyKey = p['blockSize'] !== undefined ? 'blockSize' : p['hashBlockSize'] !== undefined ? 'hashBlockSize' : '';
@@ -343,12 +345,14 @@ export function readApproxPrefixCacheConfig(name: string, p: Params): ApproxPref
     const legacy = intParam(name, p, legacyKey, 0, 1, 1 << 16);
     if (blockSizeTokens === d.blockSizeTokens) blockSizeTokens = legacy;
   }
+  // Upstream: an lruCapacityPerServer of 0 means the default.
+  const lru = intParam(name, p, 'lruCapacityPerServer', d.lruCapacityPerServer, 0, 1 << 26);
   return {
-    autoTune: boolParam(name, p, 'autoTune', d.autoTune),
+    autoTune,
     blockSizeTokens,
     maxPrefixBlocksToMatch: intParam(name, p, 'maxPrefixBlocksToMatch', d.maxPrefixBlocksToMatch, 0, 1 << 30),
     maxPrefixTokensToMatch: intParam(name, p, 'maxPrefixTokensToMatch', d.maxPrefixTokensToMatch, 0, 1 << 30),
-    lruCapacityPerServer: intParam(name, p, 'lruCapacityPerServer', d.lruCapacityPerServer, 1, 1 << 26),
+    lruCapacityPerServer: lru > 0 ? lru : d.lruCapacityPerServer,
     minBlockSizeTokens: d.minBlockSizeTokens,
   };
 }

@@ -128,7 +128,8 @@ export function createPrefixCacheScorer(name: string, params: unknown, _handle: 
     throw new PluginConfigError(name, 'prefixMatchInfoProducerName', 'must be a string');
   }
   const matchLengthWeight = numberParam(name, p, 'matchLengthWeight', d.matchLengthWeight, 0, 1);
-  const matchLengthScaleTokens = intParam(name, p, 'matchLengthScaleTokens', d.matchLengthScaleTokens, matchLengthWeight > 0 ? 1 : 0);
+  // Upstream checks the scale only when the length term is used.
+  const matchLengthScaleTokens = intParam(name, p, 'matchLengthScaleTokens', d.matchLengthScaleTokens, matchLengthWeight > 0 ? 1 : Number.MIN_SAFE_INTEGER);
   const config = { prefixMatchInfoProducerName: producerName ?? '', matchLengthWeight, matchLengthScaleTokens };
   const legacy = APPROX_PREFIX_CACHE_PARAMS.find((k) => p[k] !== undefined);
   if (legacy === undefined) return new PrefixCacheScorer(name, config);
