@@ -347,3 +347,26 @@ test('config error: every problem is listed at once, in the message too', () => 
     for (const p of err.problems) assert.ok(err.message.includes(p));
   }
 });
+
+test('config: a required key no configured plugin produces gets its registered default producer, once', () => {
+  const types = (l: LoadedSchedulerConfig) => [...l.plugins.values()].map((p) => `${p.type}/${p.name}`).sort();
+  // Two consumers of the inflight load: one producer added, named after its type.
+  const both = load(`${HEAD}plugins:\n- type: token-load-scorer\n- type: active-request-scorer\n- type: prefix-cache-scorer\n`);
+  assert.deepEqual(types(both).filter((t) => t.includes('producer')), [
+    'approx-prefix-cache-producer/approx-prefix-cache-producer',
+    'inflight-load-producer/inflight-load-producer',
+  ]);
+  // The prefix producer first: the inflight producer discounts by its match.
+  assert.deepEqual(
+    both.requestControl.dataProducers.map((p) => p.type).filter((t) => t.endsWith('-producer')),
+    ['approx-prefix-cache-producer', 'inflight-load-producer'],
+  );
+  // A configured producer under the default name is used, not doubled.
+  const own = load(`${HEAD}plugins:\n- type: inflight-load-producer\n  parameters: {addEstimatedOutputTokens: true}\n- type: token-load-scorer\n`);
+  assert.equal(types(own).filter((t) => t.startsWith('inflight-load-producer/')).length, 1);
+  // A consumer naming a producer that does not exist is an error: only the default key has a default producer.
+  assert.throws(
+    () => load(`${HEAD}plugins:\n- type: token-load-scorer\n  parameters: {inFlightLoadProducerName: gone}\n`),
+    /consumes "inflight-load\/gone", which no configured plugin produces/,
+  );
+});
