@@ -181,12 +181,15 @@ for (const c of orderCases) {
   test(`config: hook order: ${c.name}`, () => assert.deepEqual(preRequestOrder(c.plugins), c.want));
 }
 
-test('config: prefix-cache-scorer\'s PreRequest runs before kv-estimate-scorer\'s, whatever the config order', () => {
+test('config: the prefix producer\'s PreRequest runs before kv-estimate-scorer\'s, whatever the config order', () => {
+  // prefix-cache-scorer needs prefix-cache-match-info/approx-prefix-cache-producer: the loader adds that producer.
   const loaded = load(`${HEAD}plugins:\n- type: kv-estimate-scorer\n- type: prefix-cache-scorer\n`);
   assert.deepEqual(
     loaded.requestControl.preRequest.map((p) => p.type),
-    ['prefix-cache-scorer', 'kv-estimate-scorer'],
+    ['approx-prefix-cache-producer', 'kv-estimate-scorer', 'prefix-cache-scorer'],
   );
+  const own = load(`${HEAD}plugins:\n- type: kv-estimate-scorer\n- type: prefix-cache-scorer\n  parameters: {autoTune: true}\n`);
+  assert.deepEqual(own.requestControl.preRequest.map((p) => p.type), ['prefix-cache-scorer', 'kv-estimate-scorer']);
   // The profile keeps the config's order: only hooks are reordered.
   assert.deepEqual(loaded.scheduler.profiles[0]!.scorers.map((s) => s.type), ['kv-estimate-scorer', 'prefix-cache-scorer']);
 });
@@ -343,4 +346,27 @@ test('config error: every problem is listed at once, in the message too', () => 
     assert.match(err.message, /4 problems/);
     for (const p of err.problems) assert.ok(err.message.includes(p));
   }
+});
+
+test('config: a required key no configured plugin produces gets its registered default producer, once', () => {
+  const types = (l: LoadedSchedulerConfig) => [...l.plugins.values()].map((p) => `${p.type}/${p.name}`).sort();
+  // Two consumers of the inflight load: one producer added, named after its type.
+  const both = load(`${HEAD}plugins:\n- type: token-load-scorer\n- type: active-request-scorer\n- type: prefix-cache-scorer\n`);
+  assert.deepEqual(types(both).filter((t) => t.includes('producer')), [
+    'approx-prefix-cache-producer/approx-prefix-cache-producer',
+    'inflight-load-producer/inflight-load-producer',
+  ]);
+  // The prefix producer first: the inflight producer discounts by its match.
+  assert.deepEqual(
+    both.requestControl.dataProducers.map((p) => p.type).filter((t) => t.endsWith('-producer')),
+    ['approx-prefix-cache-producer', 'inflight-load-producer'],
+  );
+  // A configured producer under the default name is used, not doubled.
+  const own = load(`${HEAD}plugins:\n- type: inflight-load-producer\n  parameters: {addEstimatedOutputTokens: true}\n- type: token-load-scorer\n`);
+  assert.equal(types(own).filter((t) => t.startsWith('inflight-load-producer/')).length, 1);
+  // A consumer naming a producer that does not exist is an error: only the default key has a default producer.
+  assert.throws(
+    () => load(`${HEAD}plugins:\n- type: token-load-scorer\n  parameters: {inFlightLoadProducerName: gone}\n`),
+    /consumes "inflight-load\/gone", which no configured plugin produces/,
+  );
 });

@@ -240,6 +240,7 @@ function compile(
   const all = new Map<string, Plugin>();
   for (const [name, inst] of instances) if (inst.plugin !== undefined) all.set(name, inst.plugin);
   for (const extra of [autoPicker, handler, detector]) if (extra !== undefined && !all.has(extra.name)) all.set(extra.name, extra);
+  addDefaultProducers(all, registry, create);
   const order = orderHooks([...all.values()]);
   problems.push(...order.problems);
   warnings.push(...order.warnings);
@@ -270,6 +271,34 @@ function compile(
     warnings,
     usedDefault,
   };
+}
+
+/**
+ * Upstream: a required data key no configured plugin produces gets its registered default producer (type as
+ * name, default parameters), e.g. approx-prefix-cache-producer for a prefix-cache-scorer. Repeats for the
+ * keys the added producers require themselves.
+ */
+function addDefaultProducers(
+  all: Map<string, Plugin>,
+  registry: PluginRegistry,
+  create: (type: string, name: string, params: unknown, path: string) => Plugin | undefined,
+): void {
+  for (let added = true; added; ) {
+    added = false;
+    const produced = new Set<string>();
+    for (const p of all.values()) for (const key of p.produces ?? []) produced.add(key);
+    for (const p of [...all.values()]) {
+      for (const key of p.consumes?.required ?? []) {
+        const type = produced.has(key) ? undefined : registry.defaultProducerOf(key);
+        if (type === undefined || all.has(type)) continue;
+        const made = create(type, type, undefined, `plugins (default producer of "${key}" for "${p.name}")`);
+        if (made === undefined) continue;
+        all.set(type, made);
+        for (const k of made.produces ?? []) produced.add(k);
+        added = true;
+      }
+    }
+  }
 }
 
 /**

@@ -2,11 +2,12 @@
  * Plugin type -> factory. The engines look types up here; only src/plugins/registry.ts fills it, so no engine
  * imports a concrete plugin.
  */
-import type { PluginFactory } from '../framework/plugin.ts';
+import type { DataKey, PluginFactory } from '../framework/plugin.ts';
 
 export class PluginRegistry {
   readonly #factories = new Map<string, PluginFactory>();
   readonly #ignored = new Map<string, string>();
+  readonly #defaultProducers = new Map<DataKey, string>();
 
   /** Registers a plugin type (kebab-case). Registering a type twice is a programming error. */
   register(type: string, factory: PluginFactory): this {
@@ -23,6 +24,19 @@ export class PluginRegistry {
     if (this.#factories.has(type) || this.#ignored.has(type)) throw new Error(`plugin type "${type}" registered twice`);
     this.#ignored.set(type, reason);
     return this;
+  }
+
+  /**
+   * Names the plugin type the loader adds, with default parameters and its type as its name, when a
+   * configured plugin requires `key` and none produces it (upstream auto-creates such producers).
+   */
+  defaultProducer(key: DataKey, type: string): this {
+    this.#defaultProducers.set(key, type);
+    return this;
+  }
+
+  defaultProducerOf(key: DataKey): string | undefined {
+    return this.#defaultProducers.get(key);
   }
 
   factory(type: string): PluginFactory | undefined {

@@ -1,14 +1,71 @@
 /**
- * Data keys in-tree plugins produce and consume (framework/plugin.ts DataKey). A key names a field of
- * LLMRequest, so a consumer reads it without a lookup; the key only tells the loader who must run first.
+ * Data keys in-tree plugins produce and consume (framework/plugin.ts DataKey), and the shapes stored under
+ * them. The key only tells the loader who must run first; the data itself lives in one of two places:
+ * - per request: `LLMRequest.data` (a Map by key) or a named LLMRequest field;
+ * - per endpoint, lasting across requests: `Endpoint.attributes` (a Map by key).
+ * A producer instance writes under `dataKey(base, its name)`; a consumer reads `dataKey(base, producer name)`,
+ * the producer name defaulting to the producer's type (upstream DataKey.WithNonEmptyProducerName).
  */
+import type { Endpoint } from './endpoint.ts';
+import type { LLMRequest } from './request.ts';
 
 /** LLMRequest.cachedPromptTokens: prompt tokens the primary pick is expected to hold in its prefix cache. */
 export const PREFIX_CACHE_MATCH_KEY = 'prefix-cache-match';
 
-/**
- * LLMRequest.prefixMatch: per-candidate prefix-cache match of this request's prompt (upstream
- * PrefixCacheMatchInfo, written by approx-prefix-cache-producer), set by a DataProducer before scheduling.
- * Read by prefix-cache-affinity-filter.
- */
+/** LLMRequest.data: a PrefixCacheMatchInfo for the candidates (upstream PrefixCacheMatchInfoDataKey). */
 export const PREFIX_CACHE_MATCH_INFO_KEY = 'prefix-cache-match-info';
+/** Upstream's default producer of PREFIX_CACHE_MATCH_INFO_KEY. */
+export const APPROX_PREFIX_CACHE_PRODUCER_TYPE = 'approx-prefix-cache-producer';
+
+/** Endpoint.attributes: an InflightLoad (upstream InFlightLoadDataKey). */
+export const INFLIGHT_LOAD_KEY = 'inflight-load';
+/** LLMRequest.data: an UncachedRequestTokens for the candidates (upstream UncachedRequestTokensDataKey). */
+export const UNCACHED_REQUEST_TOKENS_KEY = 'uncached-request-tokens';
+/** Upstream's default producer of INFLIGHT_LOAD_KEY and UNCACHED_REQUEST_TOKENS_KEY. */
+export const INFLIGHT_LOAD_PRODUCER_TYPE = 'inflight-load-producer';
+
+/** The key one producer instance writes `base` under. */
+export function dataKey(base: string, producerName: string): string {
+  return `${base}/${producerName}`;
+}
+
+/**
+ * Per-candidate prefix-cache match of one request, valid from the producer's DataProducer hook to the end
+ * of the request's PreRequest hooks (one synchronous cycle); `request` says which request it describes.
+ * The producer reuses one object, so hold no reference past the cycle.
+ */
+export interface PrefixCacheMatchInfo {
+  /** The request this describes; a consumer reading it for another request must treat it as absent. */
+  readonly request: LLMRequest | null;
+  /** Blocks of the request's prompt that were hashed (0 = too short to match). */
+  readonly totalBlocks: number;
+  /** Block length in tokens. */
+  readonly blockSizeTokens: number;
+  /** Leading blocks of the prompt the endpoint holds, 0..totalBlocks (0 for an unknown endpoint). */
+  matchBlocks(endpoint: Endpoint): number;
+  /** matchBlocks / totalBlocks, in [0,1]; 0 when totalBlocks is 0. What prefix-cache-scorer scores by default. */
+  matchRatio(endpoint: Endpoint): number;
+}
+
+/** Work the request would add to an endpoint: its prompt tokens not held in that endpoint's prefix cache. */
+export interface UncachedRequestTokens {
+  readonly request: LLMRequest | null;
+  tokens(endpoint: Endpoint): number;
+}
+
+/** Requests and tokens this picker routed to an endpoint and has not seen finish (upstream InFlightLoad). */
+export interface InflightLoad {
+  readonly requests: number;
+  readonly tokens: number;
+}
+
+/** The request's data under `key` when it was produced for this request, else null. */
+export function requestData<T extends { readonly request: LLMRequest | null }>(request: LLMRequest, key: string): T | null {
+  const v = request.data.get(key) as T | undefined;
+  return v !== undefined && v.request === request ? v : null;
+}
+
+/** The endpoint's attribute under `key`, or undefined. */
+export function endpointData<T>(endpoint: Endpoint, key: string): T | undefined {
+  return endpoint.attributes.get(key) as T | undefined;
+}

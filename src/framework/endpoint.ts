@@ -51,6 +51,12 @@ export class Endpoint {
   /** Requests this picker routed here that have not finished. */
   inflightRequests = 0;
 
+  /**
+   * Per-endpoint state plugins keep for others, by data key (framework/data-keys.ts), e.g. in-flight load.
+   * Lives as long as this Endpoint object: an endpoint that leaves and comes back starts empty.
+   */
+  readonly attributes: Map<string, unknown> = new Map();
+
   /** Set when the endpoint leaves the datastore, so late callbacks can tell. */
   removed = false;
 

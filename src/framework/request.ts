@@ -1,19 +1,3 @@
-import type { Endpoint } from './endpoint.ts';
-
-/**
- * How much of one request's prompt each candidate endpoint holds in its prefix cache (upstream
- * PrefixCacheMatchInfo, one per endpoint there; one object per request here). The producer owns the storage
- * and may reuse it across requests: it is valid from its produce() through the scheduling cycle and PreRequest.
- */
-export interface PrefixMatchInfo {
-  /** Blocks the prompt spans (upstream TotalBlocks); 0 when there is nothing to match. */
-  readonly totalBlocks: number;
-  /** Block length in tokens (upstream BlockSizeTokens). */
-  readonly blockSizeTokens: number;
-  /** Leading prompt blocks `endpoint` is believed to hold (upstream MatchBlocks); 0 for one not seen. No allocation. */
-  matchBlocks(endpoint: Endpoint): number;
-}
-
 /**
  * One LLM request as the scheduler sees it. Built by the ext_proc stream from headers and body, then
  * completed by the director (target model, priority). Fields are all assigned up front (stable shape).
@@ -51,14 +35,14 @@ export class LLMRequest {
   bodySize = 0;
   /**
    * Prompt tokens the primary pick is expected to hold in its prefix cache: written by the prefix-cache
-   * scorer in PreRequest (0 when no plugin estimates it), read by load estimators once the cycle is over.
+   * producer in PreRequest (0 when no plugin estimates it), read by load estimators once the cycle is over.
    */
   cachedPromptTokens = 0;
   /**
-   * Data key `prefix-cache-match-info` (framework/data-keys.ts): per-candidate prefix match, written by a
-   * DataProducer before scheduling (approx-prefix-cache-producer); null when no producer ran.
+   * Data plugins produce for others during this request, by data key (framework/data-keys.ts), e.g. the
+   * prefix-cache match of the candidates. Producers reuse their values; see each key for how long one lasts.
    */
-  prefixMatch: PrefixMatchInfo | null = null;
+  readonly data: Map<string, unknown> = new Map();
   /** Lower-cased request headers (values from raw_value, else value). */
   readonly headers: Map<string, string> = new Map();
 }

@@ -32,6 +32,13 @@ export function boolParam(pluginName: string, p: Params, key: string, def: boole
   return read(pluginName, () => optBool(p, key, '')) ?? def;
 }
 
+export function stringParam(pluginName: string, p: Params, key: string, def: string): string {
+  const v = p[key];
+  if (isAbsent(v)) return def;
+  if (typeof v !== 'string') throw new PluginConfigError(pluginName, key, `must be a string, got ${describe(v)}`);
+  return v;
+}
+
 /** A duration in ms: a Go duration string ("200ms", "1.5s", "1m30s") or a non-negative number of milliseconds. */
 export function durationMsParam(pluginName: string, p: Params, key: string, def: number): number {
   return read(pluginName, () => optDuration(p, key, '', { numbersAreMs: true })) ?? def;

@@ -3,6 +3,7 @@
  * import plus one `register(type, factory)` line here.
  */
 import { createUtilizationDetector, UTILIZATION_DETECTOR_TYPE } from './flowcontrol/saturation-detector/utilization/utilization-detector.ts';
+import { CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector } from './flowcontrol/saturation-detector/concurrency/concurrency-detector.ts';
 import { PluginRegistry } from '../config/plugin-registry.ts';
 import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
@@ -12,6 +13,13 @@ import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from
 import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/scorer/kv-estimate/kv-estimate.ts';
 import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
+import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer } from './requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
+import { dataKey, INFLIGHT_LOAD_KEY, PREFIX_CACHE_MATCH_INFO_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
+import { createInflightLoadProducer, INFLIGHT_LOAD_PRODUCER_TYPE } from './requestcontrol/data-producer/inflight-load/inflight-load.ts';
+import { ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer } from './scheduling/scorer/active-request/active-request.ts';
+import { createLoadAwareScorer, LOAD_AWARE_SCORER_TYPE } from './scheduling/scorer/load-aware/load-aware.ts';
+import { createNoHitLruScorer, NO_HIT_LRU_SCORER_TYPE } from './scheduling/scorer/no-hit-lru/no-hit-lru.ts';
+import { createTokenLoadScorer, TOKEN_LOAD_SCORER_TYPE } from './scheduling/scorer/token-load/token-load.ts';
 import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
 import { createRunningRequestsScorer, RUNNING_REQUESTS_SCORER_TYPE } from './scheduling/scorer/running-requests/running-requests.ts';
 import { createSessionAffinityScorer, SESSION_AFFINITY_SCORER_TYPE } from './scheduling/scorer/session-affinity/session-affinity.ts';
@@ -43,20 +51,30 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(PREFIX_CACHE_AFFINITY_FILTER_TYPE, createPrefixCacheAffinityFilter);
   registry.register(SESSION_AFFINITY_FILTER_TYPE, createSessionAffinityFilter);
   registry.register(HEADER_BASED_TESTING_FILTER_TYPE, createHeaderBasedTestingFilter); // conformance
+  registry.register(TOKEN_LOAD_SCORER_TYPE, createTokenLoadScorer);
+  registry.register(ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer);
+  registry.register(LOAD_AWARE_SCORER_TYPE, createLoadAwareScorer);
+  registry.register(NO_HIT_LRU_SCORER_TYPE, createNoHitLruScorer);
   // Pickers
   registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
   registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
   registry.register(WEIGHTED_RANDOM_PICKER_TYPE, createWeightedRandomPicker);
+  // Data producers, and the ones the loader adds when a configured plugin needs their data
+  registry.register(APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer);
+  registry.defaultProducer(dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE), APPROX_PREFIX_CACHE_PRODUCER_TYPE);
+  registry.register(INFLIGHT_LOAD_PRODUCER_TYPE, createInflightLoadProducer);
+  registry.defaultProducer(dataKey(INFLIGHT_LOAD_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
+  registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   // Profile handlers
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
-  // Saturation detector (also a Filter)
+  // Saturation detectors (also Filters)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
   // Request control
   registry.register(REQUEST_ATTRIBUTE_REPORTER_TYPE, createRequestAttributeReporter);
   registry.register(DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE, createDestinationEndpointServedVerifier); // conformance
+  registry.register(CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector);
 
   // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
-  registry.ignore('approx-prefix-cache-producer', 'prefix-cache-scorer hashes and indexes prompts itself; its parameters go on the scorer');
   registry.ignore('openai-parser', 'the OpenAI request parser is built in');
   registry.ignore('metrics-data-source', 'metrics scraping is configured by command-line flags');
   registry.ignore('core-metrics-extractor', 'metrics scraping is configured by command-line flags');

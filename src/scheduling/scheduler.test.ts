@@ -20,8 +20,9 @@ function picked(result: ReturnType<SchedulerEngine['schedule']>): Endpoint[] {
   return result.primary.endpoints.slice(0, result.primary.count);
 }
 
-/** A scheduling cycle followed by the config's PreRequest hooks, as the director runs them. */
+/** The config's DataProducers, a scheduling cycle, then its PreRequest hooks, as the director runs them. */
 function route(loaded: LoadedSchedulerConfig, req: LLMRequest, eps: readonly Endpoint[]): Endpoint[] {
+  for (const p of loaded.requestControl.dataProducers) p.produce(req, eps);
   const result = loaded.scheduler.schedule(req, eps);
   const out = picked(result);
   if (result.ok) for (const p of loaded.requestControl.preRequest) p.preRequest(req, result);

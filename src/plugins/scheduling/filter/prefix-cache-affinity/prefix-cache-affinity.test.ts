@@ -8,25 +8,30 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import { PluginConfigError } from '../../../../framework/plugin.ts';
-import type { PrefixMatchInfo } from '../../../../framework/request.ts';
+import type { LLMRequest } from '../../../../framework/request.ts';
 import { filterContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
 import { makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
-import { PREFIX_CACHE_MATCH_INFO_KEY } from '../../../../framework/data-keys.ts';
+import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, dataKey, PREFIX_CACHE_MATCH_INFO_KEY, type PrefixCacheMatchInfo } from '../../../../framework/data-keys.ts';
 import { createPrefixCacheAffinityFilter, DEFAULT_PREFIX_CACHE_AFFINITY_CONFIG, PrefixCacheAffinityFilter } from './prefix-cache-affinity.ts';
 
 filterContract('prefix-cache-affinity-filter', (h) => createPrefixCacheAffinityFilter('prefix-cache-affinity-filter', undefined, h));
 
 /** What approx-prefix-cache-producer leaves on the request: match blocks per endpoint out of `totalBlocks`. */
-class FakePrefixMatch implements PrefixMatchInfo {
+class FakePrefixMatch implements PrefixCacheMatchInfo {
+  readonly request: LLMRequest;
   readonly totalBlocks: number;
   readonly blockSizeTokens = 16;
   readonly #match: Map<Endpoint, number>;
-  constructor(totalBlocks: number, match: Map<Endpoint, number>) {
+  constructor(request: LLMRequest, totalBlocks: number, match: Map<Endpoint, number>) {
+    this.request = request;
     this.totalBlocks = totalBlocks;
     this.#match = match;
   }
   matchBlocks(ep: Endpoint): number {
     return this.#match.get(ep) ?? 0;
+  }
+  matchRatio(ep: Endpoint): number {
+    return this.totalBlocks > 0 ? this.matchBlocks(ep) / this.totalBlocks : 0;
   }
 }
 
@@ -34,7 +39,7 @@ class FakePrefixMatch implements PrefixMatchInfo {
 function setup(matches: number[]): { eps: Endpoint[]; req: ReturnType<typeof makeRequest> } {
   const eps = matches.map((_, i) => makeEndpoint(i));
   const req = makeRequest();
-  req.prefixMatch = new FakePrefixMatch(100, new Map(eps.map((ep, i) => [ep, matches[i]!])));
+  req.data.set(dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE), new FakePrefixMatch(req, 100, new Map(eps.map((ep, i) => [ep, matches[i]!]))));
   return { eps, req };
 }
 
@@ -83,9 +88,11 @@ test('prefix-cache-affinity-filter: exploration draws below the probability skip
   assert.equal(f.filter(req, [...eps], 2), 1);
 });
 
-test('prefix-cache-affinity-filter: consumes the prefix-match data key', () => {
+test('prefix-cache-affinity-filter: requires the named producer\'s prefix-match data key', () => {
   const f = createPrefixCacheAffinityFilter('f', undefined, testHandle());
-  assert.deepEqual(f.consumes.optional, [PREFIX_CACHE_MATCH_INFO_KEY]);
+  assert.deepEqual(f.consumes, { required: [dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE)] });
+  const named = createPrefixCacheAffinityFilter('f', { prefixMatchInfoProducerName: 'mine' }, testHandle());
+  assert.deepEqual(named.consumes, { required: [dataKey(PREFIX_CACHE_MATCH_INFO_KEY, 'mine')] });
 });
 
 test('prefix-cache-affinity-filter: defaults, and a partial config keeps the other defaults', () => {

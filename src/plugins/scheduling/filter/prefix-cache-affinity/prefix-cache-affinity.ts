@@ -1,6 +1,6 @@
 /**
  * prefix-cache-affinity-filter: narrows the candidates to the "sticky" ones, whose prefix-cache match ratio
- * (matchBlocks / totalBlocks from LLMRequest.prefixMatch) is >= affinityThreshold. No sticky candidate keeps all;
+ * (the approx-prefix-cache-producer's PrefixCacheMatchInfo.matchRatio for this request) is >= affinityThreshold. No sticky candidate keeps all;
  * with probability explorationProbability the gate is skipped; a TTFT load gate keeps all when the best sticky
  * endpoint's TTFT exceeds the best non-sticky one's by more than maxTTFTPenaltyMs (upstream
  * `filter/prefixcacheaffinity/plugin.go`).
@@ -10,7 +10,7 @@
  * tokens; no prediction): sticky and non-sticky TTFTs tie and the gate never breaks stickiness.
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
-import { PREFIX_CACHE_MATCH_INFO_KEY } from '../../../../framework/data-keys.ts';
+import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, dataKey, PREFIX_CACHE_MATCH_INFO_KEY, requestData, type PrefixCacheMatchInfo } from '../../../../framework/data-keys.ts';
 import { PluginConfigError, type DataDependencies, type PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Filter } from '../../../../framework/scheduling.ts';
@@ -40,38 +40,35 @@ export const DEFAULT_PREFIX_CACHE_AFFINITY_CONFIG: PrefixCacheAffinityConfig = {
   peakPrefillThroughput: 15928,
 };
 
-/**
- * Upstream declares the key required. Optional here until approx-prefix-cache-producer is registered: a config
- * naming this filter loads, and without the data the filter keeps every candidate (upstream's no-data behaviour).
- */
-const CONSUMES: DataDependencies = { optional: [PREFIX_CACHE_MATCH_INFO_KEY] };
-
 export class PrefixCacheAffinityFilter implements Filter {
   readonly type = PREFIX_CACHE_AFFINITY_FILTER_TYPE;
   readonly name: string;
   readonly config: PrefixCacheAffinityConfig;
-  readonly consumes = CONSUMES;
+  /** The producer's match info, required as upstream: the loader adds an approx-prefix-cache-producer if none is configured. */
+  readonly consumes: DataDependencies;
+  readonly #key: string;
   /** Draws in [0,1) for the exploration skip; tests replace it. */
   random: () => number = () => pickerRandom.next();
 
-  constructor(name: string, config: PrefixCacheAffinityConfig) {
+  constructor(name: string, config: PrefixCacheAffinityConfig, producerName = APPROX_PREFIX_CACHE_PRODUCER_TYPE) {
     this.name = name;
     this.config = config;
+    this.#key = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, producerName);
+    this.consumes = { required: [this.#key] };
   }
 
   filter(request: LLMRequest, candidates: Endpoint[], n: number): number {
     const { affinityThreshold, explorationProbability, maxTTFTPenaltyMs } = this.config;
     if (n <= 1 || affinityThreshold <= 0) return n;
     if (this.random() < explorationProbability) return n;
-    const info = request.prefixMatch;
+    const info = requestData<PrefixCacheMatchInfo>(request, this.#key);
     if (info === null || info.totalBlocks <= 0) return n; // every score 0: nothing is sticky
-    const total = info.totalBlocks;
     let sticky = 0;
     let bestSticky = Infinity;
     let bestNonSticky = Infinity;
     for (let i = 0; i < n; i++) {
       const ep = candidates[i]!;
-      if (info.matchBlocks(ep) / total >= affinityThreshold) {
+      if (info.matchRatio(ep) >= affinityThreshold) {
         sticky++;
         bestSticky = Math.min(bestSticky, this.#ttftMs(ep));
       } else {
@@ -84,7 +81,7 @@ export class PrefixCacheAffinityFilter implements Filter {
     let kept = 0;
     for (let i = 0; i < n; i++) {
       const ep = candidates[i]!;
-      if (info.matchBlocks(ep) / total >= affinityThreshold) candidates[kept++] = ep;
+      if (info.matchRatio(ep) >= affinityThreshold) candidates[kept++] = ep;
     }
     return kept;
   }
@@ -127,9 +124,10 @@ export function createPrefixCacheAffinityFilter(name: string, params: unknown, _
   if (ttftSource === 'prefillThroughput' && maxTTFTPenaltyMs > 0 && peakPrefillThroughput === 0) {
     throw new PluginConfigError(name, 'peakPrefillThroughput', 'peakPrefillThroughput must be > 0 when ttftSource is prefillThroughput');
   }
-  // Producer-name qualifiers of upstream data keys: one producer of each kind here, so they only need to be strings.
-  for (const key of ['prefixMatchInfoProducerName', 'latencyPredictionInfoProducerName', 'inFlightLoadProducerName']) {
+  // Producer-name qualifiers of upstream data keys; the prefix one names the producer whose match info is read.
+  const producerName = read(name, () => optString(p, 'prefixMatchInfoProducerName', '', Infinity, 0)) || APPROX_PREFIX_CACHE_PRODUCER_TYPE;
+  for (const key of ['latencyPredictionInfoProducerName', 'inFlightLoadProducerName']) {
     read(name, () => optString(p, key, '', Infinity, 0));
   }
-  return new PrefixCacheAffinityFilter(name, { affinityThreshold, explorationProbability, maxTTFTPenaltyMs, ttftSource, peakPrefillThroughput });
+  return new PrefixCacheAffinityFilter(name, { affinityThreshold, explorationProbability, maxTTFTPenaltyMs, ttftSource, peakPrefillThroughput }, producerName);
 }

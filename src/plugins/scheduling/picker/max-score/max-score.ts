@@ -1,7 +1,8 @@
 /**
- * max-score-picker: the endpoint with the highest total score; ties broken uniformly at random.
- * k = 1 is one pass with reservoir tie-break (no shuffle, sort or copy, unlike the upstream picker);
- * k > 1 is a partial selection that yields an ordered fallback list.
+ * max-score-picker: the endpoint with the highest total score; equal top scores take turns (round-robin over
+ * the tied candidates in candidate order, one step per pick, as upstream since #2515/#2709).
+ * k = 1 is two passes over the scores (no shuffle, sort or copy, unlike the upstream picker); k > 1 is a
+ * partial selection that yields an ordered fallback list, the tied top first in rotated order.
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
@@ -19,6 +20,8 @@ export class MaxScorePicker implements Picker {
   readonly name: string;
   readonly maxEndpoints: number;
   readonly #top: TopK;
+  /** Picks made with tied top scores; selects the next of the tied set (wraps). */
+  #turn = 0;
 
   constructor(name: string, maxEndpoints: number) {
     this.name = name;
@@ -30,28 +33,44 @@ export class MaxScorePicker implements Picker {
     if (n === 0) return 0;
     const k = out.length < this.maxEndpoints ? out.length : this.maxEndpoints;
     if (k === 0) return 0;
+    // The top score and how many candidates share it.
+    let best = scores[0]!;
+    let ties = 1;
+    for (let i = 1; i < n; i++) {
+      const s = scores[i]!;
+      if (s > best) {
+        best = s;
+        ties = 1;
+      } else if (s === best) {
+        ties++;
+      }
+    }
+    // Round-robin among the tied top candidates (upstream #2515/#2709): consecutive picks with the same
+    // scores walk the tied set instead of drawing from it, so a burst of identical requests spreads evenly.
+    const turn = ties === 1 ? 0 : this.#turn++ % ties;
     if (k === 1) {
-      let best = scores[0]!;
-      let bestIdx = 0;
-      let ties = 1;
-      for (let i = 1; i < n; i++) {
-        const s = scores[i]!;
-        if (s > best) {
-          best = s;
-          bestIdx = i;
-          ties = 1;
-        } else if (s === best) {
-          // Reservoir sampling over the tied set: the i-th tie replaces the choice with probability 1/ties.
-          ties++;
-          if (pickerRandom.next() * ties < 1) bestIdx = i;
+      let seen = 0;
+      for (let i = 0; i < n; i++) {
+        if (scores[i] === best && seen++ === turn) {
+          out[0] = candidates[i]!;
+          return 1;
         }
       }
-      out[0] = candidates[bestIdx]!;
-      return 1;
     }
+    // k > 1: the tied top candidates in rotated order (tie key: rank from `turn`), then the rest by score with
+    // random order among equal lower scores.
     const top = this.#top;
     top.reset();
-    for (let i = 0; i < n; i++) top.offer(i, scores[i]!, pickerRandom.next());
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      const s = scores[i]!;
+      if (s === best) {
+        const rank = (j++ - turn + ties) % ties;
+        top.offer(i, s, 2 + ties - rank); // above any random draw in [0,1)
+      } else {
+        top.offer(i, s, pickerRandom.next());
+      }
+    }
     return top.writeBest(candidates, k, out);
   }
 }

@@ -13,7 +13,7 @@
  * request's latency than their KV share. It decays with time rather than resetting at a scrape, because a
  * scrape taken right after a dispatch shows the request admitted, not its prefill done. waitingTokens covers
  * requests the server has queued (a full batch, not a full cache): they hold no KV yet but each is a prefill
- * ahead of a new request. Uncached = minus LLMRequest.cachedPromptTokens, the hit prefix-cache-scorer's
+ * ahead of a new request. Uncached = minus LLMRequest.cachedPromptTokens, the hit the prefix-cache producer's
  * PreRequest expects (it runs first: this plugin consumes the key that one produces).
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
@@ -110,7 +110,7 @@ export class KvEstimateScorer implements Scorer, PreRequest {
 
   /**
    * Adds the pick's uncached prompt tokens to its load. LLMRequest.cachedPromptTokens is the expected hit
-   * prefix-cache-scorer wrote in its own preRequest, which the loader runs before this one (`consumes`).
+   * the prefix-cache producer wrote in its own preRequest, which the loader runs before this one (`consumes`).
    */
   preRequest(request: LLMRequest, result: SchedulingResult): void {
     const { endpoints, count } = result.primary;

@@ -1,17 +1,34 @@
+/**
+ * prefix-cache-scorer. Cases follow upstream llm-d-router pkg/epp/framework/plugins/scheduling/scorer/prefix/
+ * plugin_test.go at ebab68792 (TestPrefixPluginScore, TestPrefixPluginScoreWithWeights,
+ * TestPrefixPluginFactoryValidation), plus this picker's compatibility with configs that put the
+ * producer's parameters on the scorer and with configs that name no producer.
+ */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { dataKey, PREFIX_CACHE_MATCH_INFO_KEY, type PrefixCacheMatchInfo } from '../../../../framework/data-keys.ts';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
+import { loadSchedulerConfig } from '../../../../config/loader.ts';
+import { inTreePluginRegistry } from '../../../registry.ts';
 import { scorerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
-import { makeEndpoint, makeRequest, retainedHeapGrowth, scheduledOn, testHandle, testText } from '../../../../../test/support/scheduling/testing.ts';
+import { makeEndpoint, makeRequest, scheduledOn, testHandle, testText } from '../../../../../test/support/scheduling/testing.ts';
 import { createPrefixCacheScorer, type PrefixCacheScorer } from './prefix-cache.ts';
 
-const text = (len: number, seed: number): string => testText(len, seed);
+const PROMPT = testText(256 * 4, 1); // 4 blocks of 64 tokens (256 chars)
+const DEFAULT_KEY = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, 'approx-prefix-cache-producer');
 
-const PROMPT = text(64 * 4, 1); // exactly 4 blocks of 64 chars
-
-function make(params?: unknown): PrefixCacheScorer {
-  return createPrefixCacheScorer('prefix', params, testHandle());
+/** Match info as a producer would publish it: matchBlocks per endpoint key. */
+function publish(req: LLMRequest, key: string, totalBlocks: number, blockSizeTokens: number, blocks: Record<string, number>): void {
+  const info: PrefixCacheMatchInfo = {
+    request: req,
+    totalBlocks,
+    blockSizeTokens,
+    matchBlocks: (ep) => blocks[ep.key] ?? 0,
+    matchRatio: (ep) => (totalBlocks === 0 ? 0 : (blocks[ep.key] ?? 0) / totalBlocks),
+  };
+  req.data.set(key, info);
 }
 
 function scores(s: PrefixCacheScorer, req: LLMRequest, eps: readonly Endpoint[]): number[] {
@@ -20,192 +37,136 @@ function scores(s: PrefixCacheScorer, req: LLMRequest, eps: readonly Endpoint[])
   return [...out];
 }
 
-/** Warm one endpoint: score (as the engine does) then record it as the pick. */
-function route(s: PrefixCacheScorer, req: LLMRequest, eps: readonly Endpoint[], to: Endpoint): void {
-  scores(s, req, eps);
-  s.preRequest(req, scheduledOn(to));
-}
-
-scorerContract('prefix-cache-scorer', (h) => {
-  const s = createPrefixCacheScorer('prefix-cache-scorer', undefined, h);
-  // Warm the index (on an endpoint outside the suite's sets) so the suite runs hashing and lookup, not
-  // only the empty-index shortcut.
+// Producer parameters on the scorer: the scorer runs its own producer (and so hashes and matches here).
+scorerContract('prefix-cache-scorer (own producer)', (h) => {
+  const s = createPrefixCacheScorer('prefix-cache-scorer', { lruCapacityPerServer: 1000 }, h);
+  // Warm the index (on an endpoint outside the suite's sets) so the suite runs hashing and lookup.
   s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(makeEndpoint(999)));
   return s;
 }, { request: () => makeRequest({ promptText: PROMPT }) });
+scorerContract('prefix-cache-scorer', (h) => createPrefixCacheScorer('prefix-cache-scorer', undefined, h));
 
-test('prefix-cache-scorer: empty index scores 0', () => {
-  const eps = [makeEndpoint(0), makeEndpoint(1)];
-  assert.deepEqual(scores(make(), makeRequest({ promptText: PROMPT }), eps), [0, 0]);
-});
-
-test('prefix-cache-scorer: the endpoint that served the prompt scores 1, others 0', () => {
-  const s = make();
-  const eps = [makeEndpoint(0), makeEndpoint(1), makeEndpoint(2)];
-  route(s, makeRequest({ promptText: PROMPT }), eps, eps[1]!);
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [0, 1, 0]);
-  assert.equal(s.indexEntries(), 4);
-});
-
-const partialCases: { name: string; prompt: string; want: number }[] = [
-  { name: 'first 2 of 4 blocks shared', prompt: PROMPT.slice(0, 128) + text(128, 9), want: 2 / 4 },
-  { name: 'longer prompt extending the cached one', prompt: PROMPT + text(128, 8), want: 4 / 6 },
-  { name: 'cached prompt plus a partial block', prompt: PROMPT + 'tail', want: 4 / 5 },
-  { name: 'first block differs', prompt: 'X' + PROMPT.slice(1), want: 0 },
-  { name: 'prompt shorter than a block', prompt: PROMPT.slice(0, 63), want: 0 },
+const scoreCases: { name: string; params?: unknown; total: number; bs: number; blocks: number[]; want: number[] }[] = [
+  { name: 'match ratio (TestPrefixPluginScore)', total: 10, bs: 1, blocks: [5, 2], want: [0.5, 0.2] },
+  // TestPrefixPluginScoreWithWeights: 0.5*(5/100)^2 + 0.5*0.5 and 0.5*(50/100)^2 + 0.5*0.5
+  { name: 'match length weighted', params: { matchLengthWeight: 0.5, matchLengthScaleTokens: 100 }, total: 10, bs: 1, blocks: [5, 5], want: [0.25125, 0.25125] },
+  { name: 'match length saturates at the scale', params: { matchLengthWeight: 1, matchLengthScaleTokens: 100 }, total: 10, bs: 64, blocks: [2, 1, 0], want: [1, 0.4096, 0] },
+  { name: 'no blocks hashed scores 0', total: 0, bs: 64, blocks: [0, 0], want: [0, 0] },
 ];
-for (const c of partialCases) {
+for (const c of scoreCases) {
   test(`prefix-cache-scorer: ${c.name}`, () => {
-    const s = make();
-    const eps = [makeEndpoint(0), makeEndpoint(1)];
-    route(s, makeRequest({ promptText: PROMPT }), eps, eps[0]!);
-    assert.deepEqual(scores(s, makeRequest({ promptText: c.prompt }), eps), [c.want, 0]);
+    const s = createPrefixCacheScorer('prefix-cache-scorer', c.params, testHandle());
+    const eps = c.blocks.map((_, i) => makeEndpoint(i));
+    const req = makeRequest({ promptText: PROMPT });
+    publish(req, DEFAULT_KEY, c.total, c.bs, Object.fromEntries(eps.map((ep, i) => [ep.key, c.blocks[i]!])));
+    const got = scores(s, req, eps);
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - c.want[i]!) < 1e-9, `${got} vs ${c.want}`);
   });
 }
 
-test('prefix-cache-scorer: model and cache_salt are part of the key', () => {
-  const s = make();
-  const eps = [makeEndpoint(0)];
-  route(s, makeRequest({ promptText: PROMPT, targetModel: 'm1', cacheSalt: 'alice' }), eps, eps[0]!);
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT, targetModel: 'm1', cacheSalt: 'alice' }), eps), [1]);
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT, targetModel: 'm2', cacheSalt: 'alice' }), eps), [0]);
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT, targetModel: 'm1', cacheSalt: 'bob' }), eps), [0]);
+test('prefix-cache-scorer: longer match at the same ratio scores higher with matchLengthWeight (upstream endpoint 2)', () => {
+  const s = createPrefixCacheScorer('s', { matchLengthWeight: 0.5, matchLengthScaleTokens: 100 }, testHandle());
+  const ep = makeEndpoint(0);
+  const req = makeRequest();
+  publish(req, DEFAULT_KEY, 100, 1, { [ep.key]: 50 });
+  assert.ok(Math.abs(scores(s, req, [ep])[0]! - 0.375) < 1e-9);
 });
 
-test('prefix-cache-scorer: short prompts are not indexed', () => {
-  const s = make();
-  const ep = makeEndpoint(0);
-  s.preRequest(makeRequest({ promptText: 'short' }), scheduledOn(ep));
+test('prefix-cache-scorer: reads only its producer\'s key, and only for the same request', () => {
+  const eps = [makeEndpoint(0)];
+  const named = createPrefixCacheScorer('s', { prefixMatchInfoProducerName: 'gpu' }, testHandle());
+  assert.deepEqual(named.consumes.required, ['prefix-cache-match-info/gpu']);
+  const req = makeRequest();
+  publish(req, DEFAULT_KEY, 4, 64, { [eps[0]!.key]: 4 });
+  assert.deepEqual(scores(named, req, eps), [0]);
+  publish(req, dataKey(PREFIX_CACHE_MATCH_INFO_KEY, 'gpu'), 4, 64, { [eps[0]!.key]: 2 });
+  assert.deepEqual(scores(named, req, eps), [0.5]);
+  assert.deepEqual(scores(named, makeRequest(), eps), [0], 'another request');
+});
+
+const factoryCases: { params: unknown; want?: [number, number]; match?: RegExp }[] = [
+  { params: undefined, want: [0, 8192] },
+  { params: { matchLengthWeight: 0.5, matchLengthScaleTokens: 100 }, want: [0.5, 100] },
+  { params: { matchLengthWeight: -0.1, matchLengthScaleTokens: 100 }, match: /matchLengthWeight/ },
+  { params: { matchLengthWeight: 1.1, matchLengthScaleTokens: 100 }, match: /matchLengthWeight/ },
+  { params: { matchLengthWeight: 0.5, matchLengthScaleTokens: 0 }, match: /matchLengthScaleTokens/ },
+  { params: { matchLengthWeight: 0.5 }, want: [0.5, 8192] },
+  { params: { matchLengthWeight: 0 }, want: [0, 8192] },
+  { params: { prefixMatchInfoProducerName: 7 }, match: /prefixMatchInfoProducerName: must be a string/ },
+  { params: { prefixMatchInfoProducerName: 'gpu', blockSizeTokens: 64 }, match: /blockSizeTokens: a producer parameter; set it on the producer "gpu"/ },
+  { params: { nope: 1 }, match: /parameters\.nope: unknown parameter/ },
+];
+for (const c of factoryCases) {
+  test(`prefix-cache-scorer: parameters ${JSON.stringify(c.params)}`, () => {
+    if (c.match) {
+      assert.throws(() => createPrefixCacheScorer('s', c.params, testHandle()), c.match);
+      return;
+    }
+    const s = createPrefixCacheScorer('s', c.params, testHandle());
+    assert.deepEqual([s.config.matchLengthWeight, s.config.matchLengthScaleTokens], c.want);
+    assert.equal(s.ownProducer, null);
+  });
+}
+
+test('prefix-cache-scorer: producer parameters on the scorer give it its own producer (configs before the split)', () => {
+  const s = createPrefixCacheScorer('pc', { blockSizeTokens: 16, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 100 }, testHandle());
+  assert.ok(s.ownProducer !== null);
+  assert.equal(s.ownProducer.config.lruCapacityPerServer, 100);
+  assert.deepEqual(s.produces, ['prefix-cache-match-info/pc', 'prefix-cache-match']);
+  assert.equal(s.consumes.required, undefined);
+  const eps = [makeEndpoint(0), makeEndpoint(1)];
+  const first = makeRequest({ promptText: PROMPT });
+  s.produce(first, eps);
+  s.preRequest(first, scheduledOn(eps[1]!));
+  assert.equal(s.indexEntries(), 4);
+  const again = makeRequest({ promptText: PROMPT });
+  s.produce(again, eps);
+  assert.deepEqual(scores(s, again, eps), [0, 1]);
+  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [0, 1], 'no produce(): produced on demand');
+  s.removeEndpoint(eps[1]!.key);
   assert.equal(s.indexEntries(), 0);
 });
 
-test('prefix-cache-scorer: preRequest without a prior score() still indexes the request', () => {
-  const s = make();
-  const eps = [makeEndpoint(0), makeEndpoint(1)];
-  s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(eps[1]!));
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [0, 1]);
-});
-
-test('prefix-cache-scorer: only the primary pick is indexed', () => {
-  const s = make();
-  const eps = [makeEndpoint(0), makeEndpoint(1)];
-  s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(eps[0]!, eps[1]!));
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [1, 0]);
-});
-
-test('prefix-cache-scorer: maxPrefixBlocksToMatch bounds the blocks hashed', () => {
-  const s = make({ maxPrefixBlocksToMatch: 2 });
-  const eps = [makeEndpoint(0)];
-  route(s, makeRequest({ promptText: PROMPT }), eps, eps[0]!);
-  assert.equal(s.indexEntries(), 2);
-  // Differs only after block 2: invisible to a 2-block window.
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT.slice(0, 128) + text(300, 5) }), eps), [1]);
-});
-
-test('prefix-cache-scorer: maxPrefixTokensToMatch overrides the block count', () => {
-  const s = make({ maxPrefixTokensToMatch: 48, blockSizeTokens: 16 });
-  route(s, makeRequest({ promptText: PROMPT }), [makeEndpoint(0)], makeEndpoint(0));
-  assert.equal(s.indexEntries(), 3);
-});
-
-test('prefix-cache-scorer: auto-tunes the block size from cacheBlockSize', () => {
-  const s = make();
-  // 32 tokens x 4 chars = 128-char blocks: the 256-char prompt is 2 blocks.
-  const eps = [makeEndpoint(0, { cacheBlockSize: 32 })];
-  route(s, makeRequest({ promptText: PROMPT }), eps, eps[0]!);
-  assert.equal(s.indexEntries(), 2);
-  const fixed = make({ autoTune: false });
-  route(fixed, makeRequest({ promptText: PROMPT }), eps, eps[0]!);
-  assert.equal(fixed.indexEntries(), 4);
-});
-
-test('prefix-cache-scorer: auto-tuned LRU capacity keeps the leading blocks', () => {
-  const s = make();
-  const eps = [makeEndpoint(0, { cacheNumBlocks: 3 }), makeEndpoint(1)];
-  const long = text(64 * 10, 6);
-  route(s, makeRequest({ promptText: long }), eps, eps[0]!);
-  assert.equal(s.indexEntries(), 3);
-  // Blocks are added last-first, so eviction dropped the tail and blocks 0-2 still match.
-  assert.deepEqual(scores(s, makeRequest({ promptText: long }), eps), [3 / 10, 0]);
-});
-
-test('prefix-cache-scorer: lruCapacityPerServer bounds entries per endpoint', () => {
-  const s = make({ lruCapacityPerServer: 5, autoTune: false });
-  const ep = makeEndpoint(0);
-  for (let i = 0; i < 20; i++) s.preRequest(makeRequest({ promptText: text(64 * 3, 100 + i) }), scheduledOn(ep));
-  // Generational recency (prefix-index.ts): between capacity - capacity/4 and capacity.
-  assert.ok(s.indexEntries() >= 3 && s.indexEntries() <= 5, `${s.indexEntries()} entries`);
-});
-
-test('prefix-cache-scorer: removeEndpoint purges the endpoint', () => {
-  const s = make();
-  const eps = [makeEndpoint(0), makeEndpoint(1)];
-  route(s, makeRequest({ promptText: PROMPT }), eps, eps[0]!);
-  route(s, makeRequest({ promptText: text(300, 3) }), eps, eps[1]!);
-  s.removeEndpoint(eps[0]!.key);
-  assert.equal(s.indexEntries(), 5);
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), eps), [0, 0]);
-});
-
-test('prefix-cache-scorer: preRequest reports the pick\'s expected cached tokens on the request', () => {
-  const s = make();
-  const eps = [makeEndpoint(0), makeEndpoint(1)];
-  const first = makeRequest({ promptText: PROMPT });
-  route(s, first, eps, eps[0]!);
-  assert.equal(first.cachedPromptTokens, 0, 'nothing cached before the first dispatch');
-  const cases: { prompt: string; to: number; want: number }[] = [
-    { prompt: PROMPT + text(128, 4), to: 0, want: 64 }, // 4 of 6 blocks x 16 tokens
-    { prompt: PROMPT + text(128, 5), to: 1, want: 0 }, // the other endpoint holds nothing
-    { prompt: PROMPT.slice(0, 128) + text(200, 6), to: 0, want: 32 },
-    { prompt: PROMPT + 'tail', to: 0, want: 64 },
-    { prompt: PROMPT + 'tail', to: 0, want: 65 }, // all 5 blocks, capped at the prompt's 65 tokens
-  ];
-  for (const c of cases) {
-    const req = makeRequest({ promptText: c.prompt });
-    route(s, req, eps, eps[c.to]!);
-    assert.equal(req.cachedPromptTokens, c.want, c.prompt.length + ' chars to endpoint ' + c.to);
+/** What the director does around a pick: DataProducers, schedule, PreRequest. */
+function cycle(text: string, eps: readonly Endpoint[], config: string): { picked: Endpoint[]; plugins: string[] } {
+  const loaded = loadSchedulerConfig(config, testHandle(), { registry: inTreePluginRegistry() });
+  const picked: Endpoint[] = [];
+  for (let round = 0; round < 3; round++) {
+    const req = makeRequest({ promptText: text });
+    for (const p of loaded.requestControl.dataProducers) p.produce(req, eps);
+    const r = loaded.scheduler.schedule(req, eps);
+    assert.ok(r.ok);
+    for (const p of loaded.requestControl.preRequest) p.preRequest(req, r);
+    picked.push(r.primary.endpoints[0]!);
   }
-});
+  return { picked, plugins: [...loaded.plugins.values()].map((p) => `${p.type}/${p.name}`) };
+}
 
-const paramErrors: { params: unknown; match: RegExp }[] = [
-  { params: { blockSize: 64, blockSizeTokens: 16 }, match: /parameters\.blockSize: deprecated/ },
-  { params: { blockSizeTokens: 0 }, match: /parameters\.blockSizeTokens: must be an integer/ },
-  { params: { lruCapacityPerServer: 'big' }, match: /parameters\.lruCapacityPerServer/ },
-  { params: { autoTune: 'yes' }, match: /parameters\.autoTune: must be true or false/ },
-  { params: { hashBlockSizee: 64 }, match: /parameters\.hashBlockSizee: unknown parameter/ },
+const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
+const configCases: { name: string; config: string; producer: string }[] = [
+  { name: 'naming only prefix-cache-scorer adds the default producer', config: `${HEAD}plugins:\n- type: prefix-cache-scorer\n`, producer: 'approx-prefix-cache-producer/approx-prefix-cache-producer' },
+  {
+    name: 'a named producer read through prefixMatchInfoProducerName',
+    config: `${HEAD}plugins:\n- type: approx-prefix-cache-producer\n  name: gpu\n  parameters: {maxPrefixTokensToMatch: 40960}\n- type: prefix-cache-scorer\n  parameters: {prefixMatchInfoProducerName: gpu}\n`,
+    producer: 'approx-prefix-cache-producer/gpu',
+  },
+  { name: 'the default config', config: '', producer: 'approx-prefix-cache-producer/approx-prefix-cache-producer' },
 ];
-for (const c of paramErrors) {
-  test(`prefix-cache-scorer: rejects ${JSON.stringify(c.params)}`, () => {
-    assert.throws(() => make(c.params), c.match);
+for (const c of configCases) {
+  test(`prefix-cache-scorer: loaded config: ${c.name}; a repeated prompt sticks to its first endpoint`, () => {
+    const eps = [0, 1, 2, 3].map((i) => makeEndpoint(i));
+    const { picked, plugins } = cycle(PROMPT, eps, c.config);
+    assert.ok(plugins.includes(c.producer), plugins.join(', '));
+    assert.equal(plugins.filter((p) => p.startsWith('approx-prefix-cache-producer/')).length, 1);
+    assert.equal(picked[1], picked[0]);
+    assert.equal(picked[2], picked[0]);
   });
 }
 
-test('prefix-cache-scorer: legacy blockSize in characters is a fixed block size', () => {
-  const s = make({ blockSize: 128 });
-  const eps = [makeEndpoint(0, { cacheBlockSize: 16 })];
-  route(s, makeRequest({ promptText: PROMPT }), eps, eps[0]!);
-  assert.equal(s.indexEntries(), 2);
-  assert.equal(s.config.fixedBlockChars, 128);
-});
-
-test('prefix-cache-scorer: matching against a warm index retains no heap', (t) => {
-  const s = make();
-  const eps = Array.from({ length: 50 }, (_, i) => makeEndpoint(i));
-  for (let i = 0; i < 50; i++) s.preRequest(makeRequest({ promptText: PROMPT }), scheduledOn(eps[i]!));
-  const req = makeRequest({ promptText: PROMPT });
-  const out = new Float64Array(eps.length);
-  const growth = retainedHeapGrowth(() => s.score(req, eps, eps.length, out), 100_000);
-  if (growth === undefined) return t.skip('cannot force GC');
-  assert.deepEqual([...out], eps.map(() => 1));
-  assert.ok(growth < 1_000_000, `retained ${growth} bytes`);
-});
-
-test('prefix-cache-scorer: preRequest indexes the blocks scored, even if the pick reports another block size', () => {
-  const s = make();
-  const warm = [makeEndpoint(0), makeEndpoint(1, { cacheBlockSize: 32 })];
-  s.preRequest(makeRequest({ promptText: 'w'.repeat(200) }), scheduledOn(makeEndpoint(7))); // non-empty index
-  const req = makeRequest({ promptText: PROMPT });
-  scores(s, req, warm); // first reporting candidate: 32 tokens -> 128-char blocks -> 2 blocks
-  s.preRequest(req, scheduledOn(warm[0]!));
-  assert.deepEqual(scores(s, makeRequest({ promptText: PROMPT }), warm), [1, 0]);
+test('prefix-cache-scorer: examples/standalone/scheduler.yaml (producer parameters on the scorer) loads and sticks', () => {
+  const text = readFileSync(new URL('../../../../../examples/standalone/scheduler.yaml', import.meta.url), 'utf8');
+  const eps = [0, 1, 2, 3].map((i) => makeEndpoint(i));
+  const { picked, plugins } = cycle(PROMPT, eps, text);
+  assert.ok(!plugins.some((p) => p.startsWith('approx-prefix-cache-producer/')), plugins.join(', '));
+  assert.equal(picked[2], picked[0]);
 });
