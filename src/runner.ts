@@ -119,6 +119,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     scheduler,
     saturation: loaded.saturationDetector,
     plugins: loaded.requestControl,
+    parsers: loaded.parsers,
     onPluginDuration,
     metrics,
     logger,

@@ -5,7 +5,7 @@ import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { ConfigError, loadSchedulerConfig, type LoadedSchedulerConfig } from './loader.ts';
 import { testHandle } from '../../test/support/scheduling/testing.ts';
 
-const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
+const HEAD = 'apiVersion: llm-d.ai/v1alpha1\nkind: EndpointPickerConfig\n';
 
 function registry() {
   // A plugin type that implements no scheduling extension point, to test the "not a filter..." error.
@@ -61,7 +61,7 @@ test('config: no text -> upstream default profile (queue 2, kv 2, prefix 3, max-
   }
 });
 
-test('config: upstream-style YAML with ignored sections and types', () => {
+test('config: upstream-style YAML with feature gates, data layer, parser and the deprecated fields', () => {
   const loaded = load(`${HEAD}featureGates: [flowControl]
 dataLayer:
   sources: []
@@ -100,8 +100,11 @@ saturationDetector:
   assert.equal(loaded.scheduler.handler, loaded.plugins.get('single-profile-handler'), 'the configured handler is the one that runs');
   assert.deepEqual(
     loaded.warnings.map((w) => w.split(':')[0]),
-    ['featureGates', 'dataLayer', 'parser', 'plugins[0]'],
+    ['saturationDetector', 'parser'],
   );
+  assert.equal(loaded.featureGates.get('flowControl'), true);
+  assert.deepEqual(loaded.parsers.map((p) => p.name), ['openai-parser']);
+  assert.equal(loaded.dataLayer.scrape?.path, '/metrics', 'a default metrics source is injected');
 });
 
 test('config: JSON works too', () => {
@@ -219,7 +222,7 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
   { name: 'YAML syntax', text: `${HEAD}plugins: [`, want: /^YAML: / },
   { name: 'duplicate YAML key', text: `${HEAD}kind: EndpointPickerConfig\n`, want: /^YAML: .*unique/i },
   { name: 'not a mapping', text: '- a\n- b\n', want: 'the config must be a mapping' },
-  { name: 'wrong apiVersion', text: 'apiVersion: v1\nkind: EndpointPickerConfig\n', want: /^apiVersion: must be "inference.networking.x-k8s.io\/v1alpha1", got "v1"/ },
+  { name: 'wrong apiVersion', text: 'apiVersion: v1\nkind: EndpointPickerConfig\n', want: /^apiVersion: must be "llm-d.ai\/v1alpha1" \(or the deprecated "inference.networking.x-k8s.io\/v1alpha1"\), got "v1"/ },
   { name: 'missing kind', text: 'apiVersion: inference.networking.x-k8s.io/v1alpha1\n', want: /^kind: must be "EndpointPickerConfig", got undefined/ },
   { name: 'unknown top-level field', text: `${HEAD}schedulingProfile: []\n`, want: /^schedulingProfile: unknown field/ },
   { name: 'unknown plugin field', text: `${HEAD}plugins:\n- type: queue-scorer\n  params: {}\n`, want: /^plugins\[0\]\.params: unknown field/ },
@@ -268,8 +271,8 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
   },
   {
     name: 'profile references a compatibility-only type',
-    text: `${HEAD}plugins:\n- type: openai-parser\n${PROFILE('  - pluginRef: openai-parser\n')}`,
-    want: /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef: plugin "openai-parser" has type "openai-parser", which is accepted only for compatibility/,
+    text: `${HEAD}plugins:\n- type: approx-prefix-cache-producer\n${PROFILE('  - pluginRef: approx-prefix-cache-producer\n')}`,
+    want: /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef: plugin "approx-prefix-cache-producer" has type "approx-prefix-cache-producer", which is accepted only for compatibility/,
   },
   {
     name: 'profile references the profile handler',

@@ -7,6 +7,7 @@ import type { PluginFactory } from '../framework/plugin.ts';
 export class PluginRegistry {
   readonly #factories = new Map<string, PluginFactory>();
   readonly #ignored = new Map<string, string>();
+  readonly #gates = new Map<string, boolean>();
 
   /** Registers a plugin type (kebab-case). Registering a type twice is a programming error. */
   register(type: string, factory: PluginFactory): this {
@@ -23,6 +24,17 @@ export class PluginRegistry {
     if (this.#factories.has(type) || this.#ignored.has(type)) throw new Error(`plugin type "${type}" registered twice`);
     this.#ignored.set(type, reason);
     return this;
+  }
+
+  /** Registers a feature gate `featureGates` may name, with its value when not named. */
+  featureGate(name: string, enabledByDefault: boolean): this {
+    this.#gates.set(name, enabledByDefault);
+    return this;
+  }
+
+  /** Every registered feature gate with its default. */
+  featureGates(): ReadonlyMap<string, boolean> {
+    return this.#gates;
   }
 
   factory(type: string): PluginFactory | undefined {

@@ -14,6 +14,13 @@ import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './schedulin
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { createQueueScorer, QUEUE_SCORER_TYPE } from './scheduling/scorer/queue/queue.ts';
 import { createRunningRequestsScorer, RUNNING_REQUESTS_SCORER_TYPE } from './scheduling/scorer/running-requests/running-requests.ts';
+import { ANTHROPIC_PARSER_TYPE, createAnthropicParser } from './requesthandling/parsers/anthropic/anthropic.ts';
+import { createOpenAIParser, OPENAI_PARSER_TYPE } from './requesthandling/parsers/openai/openai.ts';
+import { createPassthroughParser, PASSTHROUGH_PARSER_TYPE } from './requesthandling/parsers/passthrough/passthrough.ts';
+import { createSglangHttpParser, SGLANG_HTTP_PARSER_TYPE } from './requesthandling/parsers/sglanghttp/sglanghttp.ts';
+import { createVllmHttpParser, VLLM_HTTP_PARSER_TYPE } from './requesthandling/parsers/vllmhttp/vllmhttp.ts';
+import { createMetricsDataSource, METRICS_DATA_SOURCE_TYPE } from './datalayer/source/metrics/metrics-source.ts';
+import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor } from './datalayer/extractor/core-metrics/core-metrics.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -31,12 +38,25 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   // Saturation detector (also a Filter)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
+  // Request parsers (requestHandler.parsers)
+  registry.register(OPENAI_PARSER_TYPE, createOpenAIParser);
+  registry.register(ANTHROPIC_PARSER_TYPE, createAnthropicParser);
+  registry.register(VLLM_HTTP_PARSER_TYPE, createVllmHttpParser);
+  registry.register(SGLANG_HTTP_PARSER_TYPE, createSglangHttpParser);
+  registry.register(PASSTHROUGH_PARSER_TYPE, createPassthroughParser);
+  // Data layer (dataLayer.sources)
+  registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);
+  registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
+
+  // Feature gates upstream registers (llm-d Router) or accepted (GIE v1.x), with their default.
+  registry.featureGate('flowControl', false);
+  registry.featureGate('haPopulateNonLeaderDatastore', true);
+  registry.featureGate('dataLayer', true);
+  registry.featureGate('prepareDataPlugins', false);
+  registry.featureGate('enableLegacyMetrics', false);
 
   // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
   registry.ignore('approx-prefix-cache-producer', 'prefix-cache-scorer hashes and indexes prompts itself; its parameters go on the scorer');
-  registry.ignore('openai-parser', 'the OpenAI request parser is built in');
-  registry.ignore('metrics-data-source', 'metrics scraping is configured by command-line flags');
-  registry.ignore('core-metrics-extractor', 'metrics scraping is configured by command-line flags');
   return registry;
 }
 

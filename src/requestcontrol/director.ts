@@ -13,20 +13,22 @@ import type { Logger } from 'pino';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
+import { RequestParseError, type Parser } from '../framework/parser.ts';
 import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
 import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics } from '../observability/metrics.ts';
-import { bodyText, restoreModelName } from './body.ts';
+import { bodyText, restoreModelName, rewriteModel } from './body.ts';
 import { locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { EppError } from './errors.ts';
-import { DESTINATION_HEADER, HEADER_REQUEST_ID } from './headers.ts';
+import { DESTINATION_HEADER, HEADER_MODEL_REWRITE, HEADER_REQUEST_ID } from './headers.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
-import { parseOpenAIBody, rewriteModel } from './openai-body.ts';
+import { ParserTable, requestPath } from './parser-table.ts';
 import type { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
+export const REQUEST_PARSING_POINT = 'RequestParsing';
 export const DATA_PRODUCER_POINT = 'DataProducer';
 export const ADMISSION_POINT = 'Admission';
 export const PRE_REQUEST_POINT = 'PreRequest';
@@ -50,6 +52,8 @@ export interface DirectorOptions {
   saturation: SaturationDetector;
   /** Request-control hooks in run order (the config loader's requestControl). */
   plugins: RequestControlPlugins;
+  /** Request parsers in config order (the config loader's parsers): chosen per request by path. */
+  parsers: readonly Parser[];
   metrics: PickerMetrics | undefined;
   logger: Logger;
   /** Reject models that no InferenceModel or rewrite names (404) instead of routing them as sheddable. */
@@ -67,6 +71,7 @@ export class Director {
   readonly #o: DirectorOptions;
   readonly #ds: DirectorDatastore;
   readonly #plugins: RequestControlPlugins;
+  readonly #parsers: ParserTable;
   readonly #hook: PluginDurationHook | null;
   readonly #random: () => number;
   readonly #now: () => number;
@@ -77,6 +82,7 @@ export class Director {
     this.#o = options;
     this.#ds = options.datastore;
     this.#plugins = options.plugins;
+    this.#parsers = new ParserTable(options.parsers);
     this.#hook = options.onPluginDuration ?? null;
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? (() => performance.now());
@@ -117,8 +123,8 @@ export class Director {
     let parsed: Record<string, unknown> | null = null;
     if (body !== null) {
       req.bodySize = body.bytes;
-      parsed = parseOpenAIBody(bodyText(body.chunks, body.bytes), req);
-      const model = resolveModel(req, this.#ds, this.#o.strictModels, this.#random);
+      parsed = this.#parse(req, body);
+      const model = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
       if (req.targetModel !== req.model) this.#o.metrics?.rewriteDecisions.labels(model?.name ?? '', req.model, req.targetModel).inc();
     }
     const t0 = this.#debug ? performance.now() : 0;
@@ -155,6 +161,29 @@ export class Director {
       );
     }
     return { ok: true, destination, endpoints, headers, body: newBody };
+  }
+
+  /**
+   * Runs the parser the path selects. Returns the body's JSON object when its model may be rewritten (a
+   * model is then required, unless the rewrite header names one), else null. Throws EppError(BAD_REQUEST).
+   */
+  #parse(req: LLMRequest, body: RequestBody): Record<string, unknown> | null {
+    const path = requestPath(req.headers);
+    const parser = this.#parsers.resolve(path);
+    if (parser === null) throw new EppError('BAD_REQUEST', `no parser registered matching path suffix for: ${path}`);
+    const t0 = this.#hook === null ? 0 : performance.now();
+    let parsed: Record<string, unknown> | null;
+    try {
+      parsed = parser.parseRequest(bodyText(body.chunks, body.bytes), path, req);
+    } catch (e) {
+      if (e instanceof RequestParseError) throw new EppError('BAD_REQUEST', e.message, e.field || null);
+      throw e;
+    }
+    if (this.#hook !== null) this.#hook(REQUEST_PARSING_POINT, parser.type, parser.name, (performance.now() - t0) / 1000);
+    if (parsed !== null && req.model === '' && !req.headers.get(HEADER_MODEL_REWRITE)) {
+      throw new EppError('BAD_REQUEST', 'model not found in request body', 'model');
+    }
+    return parsed;
   }
 
   /** Candidates, data producers, admission and the scheduling cycle. Throws EppError. */

@@ -77,6 +77,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     scheduler: loaded.scheduler,
     saturation: loaded.saturationDetector,
     plugins: { ...loaded.requestControl, responseReceived: [recorder], responseComplete: [...loaded.requestControl.responseComplete, recorder] },
+    parsers: loaded.parsers,
     metrics,
     logger,
     strictModels: o.strictModels ?? false,
