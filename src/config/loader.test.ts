@@ -270,16 +270,6 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
     want: 'schedulingProfiles[1].name: duplicate profile name "a" (also schedulingProfiles[0])',
   },
   {
-    name: 'profile references a compatibility-only type',
-    text: `${HEAD}plugins:\n- type: approx-prefix-cache-producer\n${PROFILE('  - pluginRef: approx-prefix-cache-producer\n')}`,
-    want: /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef: plugin "approx-prefix-cache-producer" has type "approx-prefix-cache-producer", which is accepted only for compatibility/,
-  },
-  {
-    name: 'profile references the profile handler',
-    text: `${HEAD}plugins:\n- type: single-profile-handler\n${PROFILE('  - pluginRef: single-profile-handler\n')}`,
-    want: 'schedulingProfiles[0].plugins[0].pluginRef: plugin "single-profile-handler" (type "single-profile-handler") is not a filter, scorer or picker',
-  },
-  {
     name: 'several profiles and no profile handler (upstream: a handler is required)',
     text: `${HEAD}schedulingProfiles:\n- name: prefill\n- name: decode\n`,
     want: 'plugins: no profile handler configured; 2 scheduling profiles need one (a single-profile-handler runs one profile)',
@@ -303,11 +293,6 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
     name: 'plugins that consume each other\'s data',
     text: `${HEAD}plugins:\n- type: test-x-needs-y\n- type: test-y-needs-x\n`,
     want: `plugins "test-x-needs-y", "test-y-needs-x" produce and consume each other's data (a cycle): no order runs each producer first`,
-  },
-  {
-    name: 'profile references a non-scheduling plugin',
-    text: `${HEAD}plugins:\n- type: test-noop\n${PROFILE('  - pluginRef: test-noop\n')}`,
-    want: 'schedulingProfiles[0].plugins[0].pluginRef: plugin "test-noop" (type "test-noop") is not a filter, scorer or picker',
   },
   {
     name: 'dangling saturationDetector',
@@ -346,4 +331,11 @@ test('config error: every problem is listed at once, in the message too', () => 
     assert.match(err.message, /4 problems/);
     for (const p of err.problems) assert.ok(err.message.includes(p));
   }
+});
+
+test('config: a profile reference to a plugin that is not a filter, scorer or picker is ignored with a warning, as upstream', () => {
+  const loaded = load(`${HEAD}plugins:\n- type: single-profile-handler\n- type: approx-prefix-cache-producer\n- type: queue-scorer\n${PROFILE('  - pluginRef: single-profile-handler\n  - pluginRef: approx-prefix-cache-producer\n  - pluginRef: queue-scorer\n')}`);
+  assert.deepEqual(describeProfile(loaded).scorers, ['queue-scorer*1']);
+  assert.ok(loaded.warnings.some((w) => w.startsWith('schedulingProfiles[0].plugins[0].pluginRef: plugin "single-profile-handler" (type "single-profile-handler") is not a filter, scorer or picker; ignored')));
+  assert.ok(loaded.warnings.some((w) => w.startsWith('schedulingProfiles[0].plugins[1].pluginRef: plugin "approx-prefix-cache-producer"')));
 });

@@ -33,6 +33,7 @@ import {
 } from '../framework/scheduling.ts';
 import { isDataExtractor, isDataSource, type EngineSettings, type MetricsScrapeSettings } from '../framework/datalayer.ts';
 import { isParser, type Parser } from '../framework/parser.ts';
+import { flowControlRole, type FlowControlRole } from '../framework/flowcontrol.ts';
 import { CONFIG_API_VERSION, parseEndpointPickerConfig, type FlowControlEntry, type ParsedConfig, type ProfileEntry, type Ref } from './parse.ts';
 import { orderHooks } from './hook-order.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
@@ -172,6 +173,7 @@ function compile(
     instances.set(entry.name, { index: i, type: entry.type, plugin, ignored: false });
   });
 
+  checkDependencies(config, registry, instances, problems);
   const profiles = config.profiles ?? defaultProfile(instances);
   const referenced = new Set<string>();
   let autoPicker: Picker | undefined;
@@ -203,7 +205,7 @@ function compile(
         return;
       }
       if (inst.ignored) {
-        problems.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" has type "${inst.type}", which is accepted only for compatibility and cannot be used in a profile`);
+        warnings.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" has type "${inst.type}", which is accepted only for compatibility; ignored in the profile`);
         return;
       }
       const p = inst.plugin;
@@ -224,7 +226,8 @@ function compile(
         pickers.push(p);
         role = true;
       }
-      if (!role) problems.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" (type "${inst.type}") is not a filter, scorer or picker`);
+      // upstream SchedulerProfile.AddPlugins takes any plugin and keeps the filters, scorers and picker.
+      if (!role) warnings.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" (type "${inst.type}") is not a filter, scorer or picker; ignored in the profile`);
     });
 
     if (pickers.length > 1) {
@@ -298,6 +301,37 @@ function compile(
 }
 
 type Create = (type: string, name: string, params: unknown, path: string) => Plugin | undefined;
+
+/** upstream buildPluginDAG: plugin references in parameters name configured plugins and form no cycle. */
+function checkDependencies(config: ParsedConfig, registry: PluginRegistry, instances: ReadonlyMap<string, Instance>, problems: string[]): void {
+  const graph = new Map<string, readonly string[]>();
+  config.plugins.forEach((entry, i) => {
+    const deps = registry.dependencies(entry.type);
+    if (deps === undefined) return;
+    let names: readonly string[];
+    try {
+      names = deps(entry.parameters);
+    } catch (err) {
+      problems.push(`plugins[${i}]: failed to parse plugin parameters for ${entry.name} (type: ${entry.type}): ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const d of names) if (!instances.has(d)) problems.push(`plugins[${i}]: plugin "${entry.name}" has a dependency on the unregistered plugin ${d}`);
+    graph.set(entry.name, names);
+  });
+  const state = new Map<string, 1 | 2>(); // 1 = on the current path, 2 = done
+  const visit = (name: string, path: string[]): void => {
+    const s = state.get(name);
+    if (s === 2) return;
+    if (s === 1) {
+      problems.push(`plugins: dependency cycle ${[...path.slice(path.indexOf(name)), name].join(' -> ')}`);
+      return;
+    }
+    state.set(name, 1);
+    for (const d of graph.get(name) ?? []) visit(d, [...path, name]);
+    state.set(name, 2);
+  };
+  for (const name of graph.keys()) visit(name, []);
+}
 
 /** upstream validateFeatureGates / loadFeatureConfig: only registered gates; `name=bool` sets the value. */
 function resolveFeatureGates(config: ParsedConfig, registry: PluginRegistry, problems: string[]): Map<string, boolean> {
@@ -407,7 +441,7 @@ function resolveDataLayer(
 
 /**
  * `flowControl`: with the flowControl gate on, every policy reference must name a configured plugin of that
- * role (no flow-control policy type is implemented yet, so any other configured plugin is the wrong type).
+ * role (src/framework/flowcontrol.ts).
  * With the gate off its settings are ignored, as upstream, with a warning.
  */
 function checkFlowControl(config: ParsedConfig, instances: ReadonlyMap<string, Instance>, gateOn: boolean, problems: string[], warnings: string[]): void {
@@ -418,16 +452,18 @@ function checkFlowControl(config: ParsedConfig, instances: ReadonlyMap<string, I
     return;
   }
   warnings.push('flowControl: parsed and validated; queueing is not implemented yet (admission sheds sheddable requests on saturation)');
-  const refs: [Ref | undefined, string][] = [[fc.usageLimitPolicy, 'usage limit policy']];
+  const refs: [Ref | undefined, FlowControlRole][] = [[fc.usageLimitPolicy, 'usage-limit-policy']];
   for (const band of [fc.defaultPriorityBand, fc.defaultNegativePriorityBand, ...fc.priorityBands]) {
     if (band === undefined) continue;
-    refs.push([band.fairnessPolicy, 'fairness policy'], [band.orderingPolicy, 'ordering policy']);
+    refs.push([band.fairnessPolicy, 'fairness-policy'], [band.orderingPolicy, 'ordering-policy']);
   }
   for (const [ref, role] of refs) {
     if (ref === undefined) continue;
     const inst = instances.get(ref.pluginRef);
     if (inst === undefined) problems.push(`${ref.path}: no plugin named "${ref.pluginRef}"`);
-    else if (inst.plugin !== undefined) problems.push(`${ref.path}: plugin "${ref.pluginRef}" (type "${inst.type}") is not a ${role}`);
+    else if (inst.plugin !== undefined && flowControlRole(inst.plugin) !== role) {
+      problems.push(`${ref.path}: plugin "${ref.pluginRef}" (type "${inst.type}") is not a ${role.replaceAll('-', ' ')}`);
+    }
   }
 }
 
@@ -492,15 +528,20 @@ function resolveSaturationDetector(
   }
   const inst = instances.get(entry.pluginRef);
   if (inst === undefined) {
-    problems.push(`saturationDetector.pluginRef: no plugin named "${entry.pluginRef}"`);
+    // upstream ensureSaturationDetector: a reference to the default type by name instantiates it.
+    if (entry.pluginRef === DEFAULT_SATURATION_DETECTOR_TYPE) {
+      const made = create(DEFAULT_SATURATION_DETECTOR_TYPE, DEFAULT_SATURATION_DETECTOR_TYPE, undefined, entry.path);
+      if (made !== undefined && isSaturationDetector(made)) return made;
+    }
+    problems.push(`${entry.path}: no plugin named "${entry.pluginRef}"`);
     return undefined;
   }
   if (inst.plugin === undefined) {
-    if (inst.ignored) problems.push(`saturationDetector.pluginRef: plugin "${entry.pluginRef}" has type "${inst.type}", which is accepted only for compatibility`);
+    if (inst.ignored) problems.push(`${entry.path}: plugin "${entry.pluginRef}" has type "${inst.type}", which is accepted only for compatibility`);
     return undefined;
   }
   if (!isSaturationDetector(inst.plugin)) {
-    problems.push(`saturationDetector.pluginRef: plugin "${entry.pluginRef}" (type "${inst.type}") is not a saturation detector`);
+    problems.push(`${entry.path}: plugin "${entry.pluginRef}" (type "${inst.type}") is not a saturation detector`);
     return undefined;
   }
   return inst.plugin;
