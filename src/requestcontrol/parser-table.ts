@@ -21,18 +21,19 @@ export class ParserTable {
     let fallback: Parser | null = null;
     for (let i = 0; i < parsers.length; i++) {
       const p = parsers[i]!;
-      if (types.has(p.type)) {
-        warnings.push(`parser "${p.name}" skipped: a parser of type "${p.type}" is already in use`);
-        if (p.paths.length === 0) break;
-        continue;
+      const duplicate = types.has(p.type);
+      if (duplicate) warnings.push(`parser "${p.name}" skipped: a parser of type "${p.type}" is already in use`);
+      else {
+        types.add(p.type);
+        used.push(p);
       }
-      types.add(p.type);
-      used.push(p);
       if (p.paths.length === 0) {
+        // upstream takes the first path-less parser as the fallback even when its type is a duplicate.
         fallback = p;
         for (const s of parsers.slice(i + 1)) warnings.push(`parser "${s.name}" skipped: it comes after the fallback parser "${p.name}"`);
         break;
       }
+      if (duplicate) continue;
       for (const path of p.paths) {
         this.#suffixes.push(path.trim().replace(/^\/+|\/+$/g, ''));
         this.#owners.push(p);

@@ -30,6 +30,8 @@ export interface DirectorFixtureOptions {
   pods?: number;
   /** Fixed draw for weighted choices. */
   random?: number;
+  /** EndpointPickerConfig text; the default config when absent. */
+  configText?: string;
 }
 
 export const NOW = 1_000_000;
@@ -62,7 +64,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     ep.waitingQueue = o.queue ?? 0;
   }
   const logger = pino({ level: 'silent' });
-  const loaded = loadSchedulerConfig(undefined, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
+  const loaded = loadSchedulerConfig(o.configText, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
   const completed: DirectorFixture['completed'] = [];
   const received: string[] = [];
   const recorder: ResponseComplete & ResponseReceived = {
