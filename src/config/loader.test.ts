@@ -104,7 +104,7 @@ saturationDetector:
   );
   assert.equal(loaded.featureGates.get('flowControl'), true);
   assert.deepEqual(loaded.parsers.map((p) => p.name), ['openai-parser']);
-  assert.equal(loaded.dataLayer.scrape?.path, '/metrics', 'a default metrics source is injected');
+  assert.equal(loaded.dataLayer.scrape?.scheme, 'http', 'a default metrics source is injected');
 });
 
 test('config: JSON works too', () => {

@@ -8,9 +8,9 @@ import type { Plugin } from './plugin.ts';
 /** How a metrics source scrapes each endpoint (upstream metrics-data-source parameters). */
 export interface MetricsScrapeSettings {
   readonly scheme: 'http' | 'https';
-  /** URL path of the page; '' = each engine's default (/metrics). */
+  /** URL path of the page; '' = not configured (the --model-server-metrics-path flag, else each engine's default). */
   readonly path: string;
-  /** Port instead of each endpoint's own; 0 = the endpoint's. */
+  /** Port instead of each endpoint's own; 0 = not configured (the --model-server-metrics-port flag, else the endpoint's). */
   readonly port: number;
   /** Scrape period in ms; 0 = the --refresh-metrics-interval tick. */
   readonly intervalMs: number;

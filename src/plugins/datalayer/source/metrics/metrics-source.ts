@@ -1,7 +1,7 @@
 /**
  * metrics-data-source: how the collector scrapes each endpoint's Prometheus page (upstream
  * datalayer/source/metrics). Parameters: `scheme` (http; https is parsed and refused until the page client
- * speaks TLS), `path` (/metrics), `port` (the endpoint's own), `interval` (the --refresh-metrics-interval
+ * speaks TLS), `path` (each engine's: /metrics), `port` (the endpoint's own), `interval` (the --refresh-metrics-interval
  * tick), `insecureSkipVerify` (true), `caCertPath`, `clientCertPath` + `clientKeyPath` (mTLS, both or none).
  */
 import type { DataSource, MetricsScrapeSettings } from '../../../../framework/datalayer.ts';
@@ -31,7 +31,8 @@ export function createMetricsDataSource(name: string, params: unknown, _handle: 
   if (scheme !== 'http' && scheme !== 'https') throw new PluginConfigError(name, 'scheme', `unsupported scheme: ${scheme} (http or https)`);
   const settings: MetricsScrapeSettings = {
     scheme,
-    path: stringParam(name, p, 'path', '/metrics'),
+    // '' = the engine's own path (/metrics; /prometheus/metrics for trtllm-serve), which upstream spells /metrics.
+    path: stringParam(name, p, 'path', ''),
     port: intParam(name, p, 'port', 0, 1, 65535),
     intervalMs: durationMsParam(name, p, 'interval', 0),
     insecureSkipVerify: boolParam(name, p, 'insecureSkipVerify', true),
@@ -42,7 +43,7 @@ export function createMetricsDataSource(name: string, params: unknown, _handle: 
   if ((settings.clientCertPath === '') !== (settings.clientKeyPath === '')) {
     throw new PluginConfigError(name, settings.clientCertPath ? 'clientKeyPath' : 'clientCertPath', 'clientCertPath and clientKeyPath must be set together');
   }
-  if (!settings.path.startsWith('/')) throw new PluginConfigError(name, 'path', `must start with "/", got ${JSON.stringify(settings.path)}`);
+  if (settings.path !== '' && !settings.path.startsWith('/')) throw new PluginConfigError(name, 'path', `must start with "/", got ${JSON.stringify(settings.path)}`);
   // The page client (src/datalayer/page-client.ts) speaks plain HTTP/1.1 only.
   if (scheme === 'https') throw new PluginConfigError(name, 'scheme', 'https is not supported yet: metrics are scraped over plain HTTP');
   return new MetricsDataSource(name, settings);
