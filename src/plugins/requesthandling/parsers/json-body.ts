@@ -15,10 +15,10 @@ export function parseJsonObject(text: string, what: string): JsonObject {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new RequestParseError(`error unmarshaling ${what} body: ${(e as Error).message}`);
+    throw new RequestParseError(`${what} body is not valid JSON: ${(e as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new RequestParseError(`error unmarshaling ${what} body: the body must be a JSON object`);
+    throw new RequestParseError(`${what} body must be a JSON object`);
   }
   return parsed as JsonObject;
 }

@@ -35,7 +35,7 @@ test('count_tokens is forwarded as is: no parse, no model, as upstream', () => {
 
 test('bad messages requests are 400', () => {
   const bad: [string, unknown, RegExp][] = [
-    ['/v1/messages', '{', /unmarshaling/],
+    ['/v1/messages', '{', /not valid JSON/],
     ['/v1/messages', { model: 'm', messages: [] }, /at least one message/],
     ['/v1/messages', { model: 'm' }, /at least one message/],
     ['/v1/messages', { model: 'm', messages: 'x' }, /messages/],

@@ -50,7 +50,7 @@ test('a model that is absent or not a string reads as "" (the director answers 4
 
 test('bad bodies are RequestParseError (400) with the field named', () => {
   const cases: [string, unknown, RegExp, string][] = [
-    ['/v1/completions', '{"model": "m", ', /unmarshaling/, ''],
+    ['/v1/completions', '{"model": "m", ', /request body is not valid JSON/, ''],
     ['/v1/completions', '[1,2]', /JSON object/, ''],
     ['/v1/completions', { model: 'm' }, /must have prompt field/, 'prompt'],
     ['/v1/completions', { model: 'm', prompt: '' }, /must have prompt field/, 'prompt'],
