@@ -54,18 +54,18 @@ export function checkFields(obj: JsonObject, checks: Readonly<Record<string, (v:
  * upstream `parseArrayInput` (prompt, embeddings input): an array of strings or of token ids, judged by the
  * first element. Returns the number of elements; throws on mixed or other types.
  */
-export function checkArrayInput(v: readonly unknown[], what: string): number {
+export function checkArrayInput(v: readonly unknown[], what: string, field = what): number {
   if (v.length === 0) return 0;
   const first = v[0];
   if (typeof first === 'string') {
-    for (const x of v) if (typeof x !== 'string') throw new RequestParseError(`${what}: mixed types in array`, what);
+    for (const x of v) if (typeof x !== 'string') throw new RequestParseError(`${what}: mixed types in array`, field);
   } else if (typeof first === 'number') {
     for (const x of v) {
-      if (typeof x !== 'number') throw new RequestParseError(`${what}: mixed types in array`, what);
-      if (!isTokenId(x)) throw new RequestParseError(`${what}: floating-point number ${x} is not a valid token ID`, what);
+      if (typeof x !== 'number') throw new RequestParseError(`${what}: mixed types in array`, field);
+      if (!isTokenId(x)) throw new RequestParseError(`${what}: floating-point number ${x} is not a valid token ID`, field);
     }
   } else {
-    throw new RequestParseError(`${what}: unsupported array element type`, what);
+    throw new RequestParseError(`${what}: unsupported array element type`, field);
   }
   return v.length;
 }

@@ -71,18 +71,9 @@ function promptOf(api: Api, obj: JsonObject, text: string): string {
       // re-serialisation does. JSON.stringify(messages) took 8% of the picker's CPU on 32 KB bodies (bench/README.md).
       return topLevelMemberText(text, 'messages') ?? JSON.stringify(messages);
     }
-    case Api.Completions: {
+    case Api.Completions:
       checkFields(obj, SALT_FIELD, 'invalid completions request');
-      const prompt = obj['prompt'];
-      if (typeof prompt === 'string' && prompt !== '') return prompt;
-      if (Array.isArray(prompt) && checkArrayInput(prompt, 'prompt') > 0) {
-        return typeof prompt[0] === 'string' ? prompt.join('') : JSON.stringify(prompt);
-      }
-      if (prompt !== undefined && prompt !== null && typeof prompt !== 'string' && !Array.isArray(prompt)) {
-        throw new RequestParseError('prompt: must be a string or an array', 'prompt');
-      }
-      throw new RequestParseError('invalid completions request: must have prompt field', 'prompt');
-    }
+      return arrayInputText(obj, 'prompt', 'prompt', 'completions');
     case Api.Responses: {
       checkFields(obj, SALT_FIELD, 'invalid responses request');
       const input = obj['input'];
@@ -100,18 +91,9 @@ function promptOf(api: Api, obj: JsonObject, text: string): string {
       }
       return topLevelMemberText(text, 'items') ?? JSON.stringify(items);
     }
-    case Api.Embeddings: {
+    case Api.Embeddings:
       checkFields(obj, SALT_FIELD, 'invalid embeddings request');
-      const input = obj['input'];
-      if (typeof input === 'string' && input !== '') return input;
-      if (Array.isArray(input) && checkArrayInput(input, 'embeddings input') > 0) {
-        return typeof input[0] === 'string' ? input.join(' ') : JSON.stringify(input);
-      }
-      if (input !== undefined && input !== null && typeof input !== 'string' && !Array.isArray(input)) {
-        throw new RequestParseError('embeddings input: must be a string or an array', 'input');
-      }
-      throw new RequestParseError('invalid embeddings request: must have input field', 'input');
-    }
+      return arrayInputText(obj, 'input', 'embeddings input', 'embeddings');
     case Api.Images: {
       checkFields(obj, IMAGES_FIELDS, 'invalid images generations request');
       const prompt = obj['prompt'];
@@ -119,6 +101,18 @@ function promptOf(api: Api, obj: JsonObject, text: string): string {
       return prompt;
     }
   }
+}
+
+/**
+ * upstream `Prompt` / `EmbeddingsInput`: a non-empty string, or a non-empty array of strings (joined) or of
+ * token ids (their JSON text).
+ */
+function arrayInputText(obj: JsonObject, field: string, what: string, api: string): string {
+  const v = obj[field];
+  if (typeof v === 'string' && v !== '') return v;
+  if (Array.isArray(v) && checkArrayInput(v, what, field) > 0) return typeof v[0] === 'string' ? v.join('') : JSON.stringify(v);
+  if (v !== undefined && v !== null && typeof v !== 'string' && !Array.isArray(v)) throw new RequestParseError(`${what}: must be a string or an array`, field);
+  throw new RequestParseError(`invalid ${api} request: must have ${field} field`, field);
 }
 
 const SALT_FIELD = { cache_salt: isString };
