@@ -12,6 +12,7 @@ import { topLevelMemberText } from '../json-span.ts';
 import {
   checkArrayInput,
   checkFields,
+  fieldChecks,
   isArray,
   isBool,
   isInt,
@@ -115,8 +116,8 @@ function arrayInputText(obj: JsonObject, field: string, what: string, api: strin
   throw new RequestParseError(`invalid ${api} request: must have ${field} field`, field);
 }
 
-const SALT_FIELD = { cache_salt: isString };
-const CHAT_FIELDS = {
+const SALT_FIELD = fieldChecks({ cache_salt: isString });
+const CHAT_FIELDS = fieldChecks({
   messages: isArray,
   tools: isArray,
   documents: isArray,
@@ -126,9 +127,9 @@ const CHAT_FIELDS = {
   add_generation_prompt: isBool,
   chat_template_kwargs: isObject,
   cache_salt: isString,
-};
-const CONVERSATIONS_FIELDS = { items: isArray, metadata: isObject, cache_salt: isString };
-const IMAGES_FIELDS = { prompt: isString, n: isInt, size: isString, num_inference_steps: isInt };
+});
+const CONVERSATIONS_FIELDS = fieldChecks({ items: isArray, metadata: isObject, cache_salt: isString });
+const IMAGES_FIELDS = fieldChecks({ prompt: isString, n: isInt, size: isString, num_inference_steps: isInt });
 
 /** upstream `Message`: role a string, content a string or an array of content blocks, tool_calls an array. */
 function checkChatMessage(m: unknown): void {
