@@ -36,6 +36,7 @@ import { isParser, type Parser } from '../framework/parser.ts';
 import { flowControlRole, type FlowControlRole } from '../framework/flowcontrol.ts';
 import { CONFIG_API_VERSION, parseEndpointPickerConfig, type FlowControlEntry, type ParsedConfig, type ProfileEntry, type Ref } from './parse.ts';
 import { orderHooks } from './hook-order.ts';
+import { ParserTable } from '../requestcontrol/parser-table.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
 import type { ProfileSpec } from '../scheduling/profile.ts';
 import { SchedulerEngine, type SchedulerObserver } from '../scheduling/scheduler.ts';
@@ -257,7 +258,8 @@ function compile(
   const detector = resolveSaturationDetector(config, instances, create, problems);
   const featureGates = resolveFeatureGates(config, registry, problems);
   const added: Plugin[] = [];
-  const parsers = resolveParsers(config, instances, registry, create, problems, added);
+  const parserTable = new ParserTable(resolveParsers(config, instances, registry, create, problems, added));
+  for (const w of parserTable.warnings) warnings.push(`requestHandler.parsers: ${w}`);
   const dataLayer = resolveDataLayer(config, instances, create, problems, added);
   checkFlowControl(config, instances, featureGates.get(FLOW_CONTROL_GATE) === true, problems, warnings);
 
@@ -290,7 +292,7 @@ function compile(
       for (const p of indexReporters) total += p.indexEntries();
       return total;
     },
-    parsers,
+    parsers: parserTable.parsers,
     featureGates,
     dataLayer,
     flowControl: config.flowControl,

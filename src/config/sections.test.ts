@@ -126,3 +126,20 @@ saturationDetector:
   const off = load(`${HEAD}flowControl:\n  maxRequests: 5\n  usageLimitPolicyPluginRef: nope\n`);
   assert.ok(off.warnings.some((w) => /flowControl feature gate is disabled/.test(w)), 'gate off: ignored with a warning, as upstream');
 });
+
+test('requestHandler.parsers: a second parser of one type and parsers after the fallback are dropped with a warning', () => {
+  const loaded = load(`${HEAD}plugins:
+- type: openai-parser
+- name: again
+  type: openai-parser
+- type: passthrough-parser
+- type: anthropic-parser
+requestHandler:
+  parsers: [{ pluginRef: openai-parser }, { pluginRef: again }, { pluginRef: passthrough-parser }, { pluginRef: anthropic-parser }]
+`);
+  assert.deepEqual(loaded.parsers.map((p) => p.name), ['openai-parser', 'passthrough-parser']);
+  assert.deepEqual(loaded.warnings, [
+    'requestHandler.parsers: parser "again" skipped: a parser of type "openai-parser" is already in use',
+    'requestHandler.parsers: parser "anthropic-parser" skipped: it comes after the fallback parser "passthrough-parser"',
+  ]);
+});

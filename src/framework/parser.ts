@@ -23,6 +23,8 @@ export interface Parser extends Plugin {
    * "chat/completions"). Empty: the parser takes every path no other parser claims.
    */
   readonly paths: readonly string[];
+  /** false: the parser never looks at the body, which is then not decoded to text ('' is passed). */
+  readonly readsBody?: boolean;
   /**
    * Reads the body `text` of a request to `path` (query stripped) into `req`: model, stream, cacheSalt and
    * promptText (what prefix affinity hashes). Returns the body's JSON object when the forwarded body carries

@@ -174,7 +174,7 @@ export class Director {
     const t0 = this.#hook === null ? 0 : performance.now();
     let parsed: Record<string, unknown> | null;
     try {
-      parsed = parser.parseRequest(bodyText(body.chunks, body.bytes), path, req);
+      parsed = parser.parseRequest(parser.readsBody === false ? '' : bodyText(body.chunks, body.bytes), path, req);
     } catch (e) {
       if (e instanceof RequestParseError) throw new EppError('BAD_REQUEST', e.message, e.field || null);
       throw e;

@@ -13,6 +13,7 @@ export class PassthroughParser implements Parser {
   readonly type = PASSTHROUGH_PARSER_TYPE;
   readonly name: string;
   readonly paths: readonly string[] = [];
+  readonly readsBody = false;
 
   constructor(name: string) {
     this.name = name;
