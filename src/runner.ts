@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
+import type { PageTls } from './datalayer/page-client.ts';
+import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
 import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
@@ -110,10 +112,12 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const scrape = loaded.dataLayer.scrape;
   const metricsPort = scrape?.port || flags.modelServerMetricsPort;
   const metricsPath = scrape?.path || flags.modelServerMetricsPath;
+  const tls = scrape?.scheme === 'https' ? scrapeTls(scrape) : undefined;
   const collector =
     scrape === undefined
       ? undefined
       : new MetricsCollector({
+          ...(tls ? { tls } : {}),
           datastore: ds,
           clock,
           logger,
@@ -188,6 +192,22 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         health.stop();
         logger.info('endpoint picker stopped');
       })()),
+  };
+}
+
+/** TLS of an https metrics source: the files are read once, at startup (a missing one stops it). */
+function scrapeTls(s: MetricsScrapeSettings): PageTls {
+  const read = (field: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new StartupError(`metrics-data-source parameters.${field} ${path}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    rejectUnauthorized: !s.insecureSkipVerify,
+    ...(s.caCertPath ? { ca: read('caCertPath', s.caCertPath) } : {}),
+    ...(s.clientCertPath ? { cert: read('clientCertPath', s.clientCertPath), key: read('clientKeyPath', s.clientKeyPath) } : {}),
   };
 }
 

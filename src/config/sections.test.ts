@@ -71,7 +71,6 @@ dataLayer:
   assert.deepEqual([defaults.scrape?.path, defaults.scrape?.port, defaults.scrape?.intervalMs], ['', 0, 0], 'flags and engine defaults apply');
   assert.equal(load(`${HEAD}dataLayer:\n  injectDefaults: false\n`).dataLayer.scrape, undefined, 'no source: collection off');
   const bad: [string, RegExp][] = [
-    ['{ scheme: https }', /parameters\.scheme: https is not supported yet/],
     ['{ scheme: ftp }', /parameters\.scheme: unsupported scheme: ftp/],
     ['{ port: 0 }', /parameters\.port: must be an integer 1-65535/],
     ['{ interval: soon }', /parameters\.interval: must be a duration/],
@@ -80,6 +79,8 @@ dataLayer:
   ];
   for (const [params, re] of bad) assert.match(problems(`${HEAD}plugins:\n- type: metrics-data-source\n  parameters: ${params}\n`)[0]!, re, params);
   assert.match(problems(`${HEAD}plugins:\n- type: core-metrics-extractor\n  parameters: { defaultEngine: tgi }\n`)[0]!, /defaultEngine: unknown engine "tgi"/);
+  const https = load(`${HEAD}plugins:\n- type: metrics-data-source\n  parameters: { scheme: https, insecureSkipVerify: false, caCertPath: /ca.pem }\n`).dataLayer.scrape;
+  assert.deepEqual([https?.scheme, https?.insecureSkipVerify, https?.caCertPath], ['https', false, '/ca.pem']);
 });
 
 test('dataLayer: sources must be data sources, extractors configured plugins; data is the old name', () => {

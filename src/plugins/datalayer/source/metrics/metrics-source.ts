@@ -1,7 +1,6 @@
 /**
  * metrics-data-source: how the collector scrapes each endpoint's Prometheus page (upstream
- * datalayer/source/metrics). Parameters: `scheme` (http; https is parsed and refused until the page client
- * speaks TLS), `path` (each engine's: /metrics), `port` (the endpoint's own), `interval` (the --refresh-metrics-interval
+ * datalayer/source/metrics). Parameters: `scheme` (http or https), `path` (each engine's: /metrics), `port` (the endpoint's own), `interval` (the --refresh-metrics-interval
  * tick), `insecureSkipVerify` (true), `caCertPath`, `clientCertPath` + `clientKeyPath` (mTLS, both or none).
  */
 import type { DataSource, MetricsScrapeSettings } from '../../../../framework/datalayer.ts';
@@ -44,7 +43,5 @@ export function createMetricsDataSource(name: string, params: unknown, _handle: 
     throw new PluginConfigError(name, settings.clientCertPath ? 'clientKeyPath' : 'clientCertPath', 'clientCertPath and clientKeyPath must be set together');
   }
   if (settings.path !== '' && !settings.path.startsWith('/')) throw new PluginConfigError(name, 'path', `must start with "/", got ${JSON.stringify(settings.path)}`);
-  // The page client (src/datalayer/page-client.ts) speaks plain HTTP/1.1 only.
-  if (scheme === 'https') throw new PluginConfigError(name, 'scheme', 'https is not supported yet: metrics are scraped over plain HTTP');
   return new MetricsDataSource(name, settings);
 }
