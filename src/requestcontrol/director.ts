@@ -141,8 +141,9 @@ export class Director {
 
     let destination = primary.key;
     for (let i = 1; i < endpoints.length; i++) destination += `,${endpoints[i]!.key}`;
-    ctx.rewritten = parsed !== null && req.targetModel !== req.model;
-    const newBody = ctx.rewritten ? rewriteModel(parsed!, req.targetModel) : null;
+    const newBody = parsed !== null && req.targetModel !== req.model ? rewriteModel(parsed, req.targetModel) : null;
+    // The client's model name goes back into the response only when the client sent one.
+    ctx.rewritten = newBody !== null && req.model !== '';
     const headers: HeaderMutation[] = [{ name: DESTINATION_HEADER, value: destination }];
     if (ctx.requestIdGenerated) headers.push({ name: HEADER_REQUEST_ID, value: req.requestId });
     if (newBody) headers.push({ name: 'content-length', value: String(newBody.length) });
