@@ -6,10 +6,12 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
+import type { PageTls } from './datalayer/page-client.ts';
+import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
 import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
-import type { PluginDurationHook, PluginHandle } from './framework/plugin.ts';
+import type { EndpointLookup, PluginDurationHook, PluginHandle } from './framework/plugin.ts';
 import { HealthServer } from './observability/health.ts';
 import { PickerMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
@@ -45,15 +47,12 @@ interface Source {
 }
 
 export async function startPicker(flags: Flags, logger: Logger, clock: Clock = systemClock): Promise<PickerHandle> {
-  const datastore = new Datastore({
-    poolName: flags.poolName,
-    poolNamespace: flags.poolNamespace,
-    endpointSelector: flags.endpointSelector,
-    endpointTargetPorts: flags.endpointTargetPorts,
-  });
-
   // Scheduler first: a bad config must stop startup before any port opens.
-  const handle: PluginHandle = { endpoints: datastore, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
+  // The config says how endpoints map to engines (core-metrics-extractor), so the datastore comes after it;
+  // plugins reach the endpoints through this lookup, which no factory calls.
+  let datastore: Datastore | undefined;
+  const endpoints: EndpointLookup = { endpoints: () => datastore?.endpoints() ?? [], endpoint: (key) => datastore?.endpoint(key) };
+  const handle: PluginHandle = { endpoints, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
   const configText = flags.configFile ? readConfigFile(flags.configFile) : flags.configText || undefined;
   let metrics: PickerMetrics | undefined;
   // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/overhead/pick.bench.ts): only on request.
@@ -65,6 +64,15 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     observer: { onScheduleDuration: (seconds, ok) => metrics?.schedulingDone(ok, seconds), onPluginDuration },
   });
   for (const w of loaded.warnings) logger.warn({ config: flags.configFile || '(inline)' }, `scheduler config: ${w}`);
+  const engines = loaded.dataLayer.engines;
+  const ds = (datastore = new Datastore({
+    poolName: flags.poolName,
+    poolNamespace: flags.poolNamespace,
+    endpointSelector: flags.endpointSelector,
+    endpointTargetPorts: flags.endpointTargetPorts,
+    ...(engines?.engineLabelKey ? { engineLabel: engines.engineLabelKey } : {}),
+    ...(engines?.defaultEngine ? { defaultEngine: engines.defaultEngine } : {}),
+  }));
   const scheduler = loaded.scheduler;
   metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries() });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
@@ -101,27 +109,39 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   if (resources) compact();
   else void source.synced.then(compact, () => {});
 
-  const collector = new MetricsCollector({
-    datastore,
-    clock,
-    logger,
-    intervalMs: flags.refreshMetricsIntervalMs,
-    timeoutMs: flags.metricsScrapeTimeoutMs,
-    ...(flags.modelServerMetricsPort ? { metricsPort: flags.modelServerMetricsPort } : {}),
-    ...(flags.modelServerMetricsPath ? { metricsPath: flags.modelServerMetricsPath } : {}),
-    onScrape: (_ep, ok, durationMs) => {
-      metrics?.scrapes.labels(ok ? 'success' : 'failure').inc();
-      if (!ok) metrics?.pollError();
-      metrics?.scrapeDuration.observe(durationMs / 1000);
-    },
-  });
-  collector.start();
+  // dataLayer: the metrics source's settings win over the flags; without a metrics source (injectDefaults:
+  // false and none configured) nothing is scraped, as upstream.
+  const scrape = loaded.dataLayer.scrape;
+  const metricsPort = scrape?.port || flags.modelServerMetricsPort;
+  const metricsPath = scrape?.path || flags.modelServerMetricsPath;
+  const tls = scrape?.scheme === 'https' ? scrapeTls(scrape) : undefined;
+  const collector =
+    scrape === undefined
+      ? undefined
+      : new MetricsCollector({
+          ...(tls ? { tls } : {}),
+          datastore: ds,
+          clock,
+          logger,
+          intervalMs: scrape.intervalMs || flags.refreshMetricsIntervalMs,
+          timeoutMs: flags.metricsScrapeTimeoutMs,
+          ...(metricsPort ? { metricsPort } : {}),
+          ...(metricsPath ? { metricsPath } : {}),
+          onScrape: (_ep, ok, durationMs) => {
+            metrics?.scrapes.labels(ok ? 'success' : 'failure').inc();
+            if (!ok) metrics?.pollError();
+            metrics?.scrapeDuration.observe(durationMs / 1000);
+          },
+        });
+  if (collector) collector.start();
+  else logger.warn('no metrics data source configured (dataLayer.injectDefaults: false): metrics collection is disabled');
 
   const director = new Director({
     datastore,
     scheduler,
     saturation: loaded.saturationDetector,
     plugins: loaded.requestControl,
+    parsers: loaded.parsers,
     onPluginDuration,
     metrics,
     logger,
@@ -169,13 +189,29 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         health.setShuttingDown();
         clearInterval(readinessTimer);
         await extProc.shutdown(flags.shutdownGracePeriodMs);
-        await collector.stop();
+        await collector?.stop();
         await source.stop();
         metricsServer.close();
         metricsServer.closeAllConnections();
         health.stop();
         logger.info('endpoint picker stopped');
       })()),
+  };
+}
+
+/** TLS of an https metrics source: the files are read once, at startup (a missing one stops it). */
+function scrapeTls(s: MetricsScrapeSettings): PageTls {
+  const read = (field: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new StartupError(`metrics-data-source parameters.${field} ${path}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    rejectUnauthorized: !s.insecureSkipVerify,
+    ...(s.caCertPath ? { ca: read('caCertPath', s.caCertPath) } : {}),
+    ...(s.clientCertPath ? { cert: read('clientCertPath', s.clientCertPath), key: read('clientKeyPath', s.clientKeyPath) } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ for (const ep of datastore.endpoints()) ep.metricsUpdatedAt = handle.clock.now()
 const logger = pino({ level: 'silent' });
 const loaded = loadSchedulerConfig(undefined, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
 const metrics = new PickerMetrics(datastore, { stalenessMs: 60_000, now: () => handle.clock.now() });
-const director = new Director({ datastore, scheduler: loaded.scheduler, saturation: loaded.saturationDetector, plugins: loaded.requestControl, metrics, logger, strictModels: false, disableSubsetFilter: false });
+const director = new Director({ datastore, scheduler: loaded.scheduler, saturation: loaded.saturationDetector, plugins: loaded.requestControl, parsers: loaded.parsers, metrics, logger, strictModels: false, disableSubsetFilter: false });
 const call = { write() {}, writeStreamedBody() {}, end() {}, fail() {} };
 const hb = (h: Record<string, string>) => ({ headers: Object.entries(h).map(([key, v]) => ({ key, raw_value: Buffer.from(v) })) });
 const body = Buffer.from(JSON.stringify({ model: 'm', prompt: 'x'.repeat(160) }));

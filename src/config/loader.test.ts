@@ -5,7 +5,7 @@ import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { ConfigError, loadSchedulerConfig, type LoadedSchedulerConfig } from './loader.ts';
 import { testHandle } from '../../test/support/scheduling/testing.ts';
 
-const HEAD = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n';
+const HEAD = 'apiVersion: llm-d.ai/v1alpha1\nkind: EndpointPickerConfig\n';
 
 function registry() {
   // A plugin type that implements no scheduling extension point, to test the "not a filter..." error.
@@ -61,7 +61,7 @@ test('config: no text -> upstream default profile (queue 2, kv 2, prefix 3, max-
   }
 });
 
-test('config: upstream-style YAML with ignored sections and types', () => {
+test('config: upstream-style YAML with feature gates, data layer, parser and the deprecated fields', () => {
   const loaded = load(`${HEAD}featureGates: [flowControl]
 dataLayer:
   sources: []
@@ -100,8 +100,11 @@ saturationDetector:
   assert.equal(loaded.scheduler.handler, loaded.plugins.get('single-profile-handler'), 'the configured handler is the one that runs');
   assert.deepEqual(
     loaded.warnings.map((w) => w.split(':')[0]),
-    ['featureGates', 'dataLayer', 'parser', 'plugins[0]'],
+    ['saturationDetector', 'parser'],
   );
+  assert.equal(loaded.featureGates.get('flowControl'), true);
+  assert.deepEqual(loaded.parsers.map((p) => p.name), ['openai-parser']);
+  assert.equal(loaded.dataLayer.scrape?.scheme, 'http', 'a default metrics source is injected');
 });
 
 test('config: JSON works too', () => {
@@ -222,7 +225,7 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
   { name: 'YAML syntax', text: `${HEAD}plugins: [`, want: /^YAML: / },
   { name: 'duplicate YAML key', text: `${HEAD}kind: EndpointPickerConfig\n`, want: /^YAML: .*unique/i },
   { name: 'not a mapping', text: '- a\n- b\n', want: 'the config must be a mapping' },
-  { name: 'wrong apiVersion', text: 'apiVersion: v1\nkind: EndpointPickerConfig\n', want: /^apiVersion: must be "inference.networking.x-k8s.io\/v1alpha1", got "v1"/ },
+  { name: 'wrong apiVersion', text: 'apiVersion: v1\nkind: EndpointPickerConfig\n', want: /^apiVersion: must be "llm-d.ai\/v1alpha1" \(or the deprecated "inference.networking.x-k8s.io\/v1alpha1"\), got "v1"/ },
   { name: 'missing kind', text: 'apiVersion: inference.networking.x-k8s.io/v1alpha1\n', want: /^kind: must be "EndpointPickerConfig", got undefined/ },
   { name: 'unknown top-level field', text: `${HEAD}schedulingProfile: []\n`, want: /^schedulingProfile: unknown field/ },
   { name: 'unknown plugin field', text: `${HEAD}plugins:\n- type: queue-scorer\n  params: {}\n`, want: /^plugins\[0\]\.params: unknown field/ },
@@ -270,16 +273,6 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
     want: 'schedulingProfiles[1].name: duplicate profile name "a" (also schedulingProfiles[0])',
   },
   {
-    name: 'profile references a compatibility-only type',
-    text: `${HEAD}plugins:\n- type: openai-parser\n${PROFILE('  - pluginRef: openai-parser\n')}`,
-    want: /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef: plugin "openai-parser" has type "openai-parser", which is accepted only for compatibility/,
-  },
-  {
-    name: 'profile references the profile handler',
-    text: `${HEAD}plugins:\n- type: single-profile-handler\n${PROFILE('  - pluginRef: single-profile-handler\n')}`,
-    want: 'schedulingProfiles[0].plugins[0].pluginRef: plugin "single-profile-handler" (type "single-profile-handler") is not a filter, scorer or picker',
-  },
-  {
     name: 'several profiles and no profile handler (upstream: a handler is required)',
     text: `${HEAD}schedulingProfiles:\n- name: prefill\n- name: decode\n`,
     want: 'plugins: no profile handler configured; 2 scheduling profiles need one (a single-profile-handler runs one profile)',
@@ -303,11 +296,6 @@ const errorCases: { name: string; text: string; want: string | RegExp }[] = [
     name: 'plugins that consume each other\'s data',
     text: `${HEAD}plugins:\n- type: test-x-needs-y\n- type: test-y-needs-x\n`,
     want: `plugins "test-x-needs-y", "test-y-needs-x" produce and consume each other's data (a cycle): no order runs each producer first`,
-  },
-  {
-    name: 'profile references a non-scheduling plugin',
-    text: `${HEAD}plugins:\n- type: test-noop\n${PROFILE('  - pluginRef: test-noop\n')}`,
-    want: 'schedulingProfiles[0].plugins[0].pluginRef: plugin "test-noop" (type "test-noop") is not a filter, scorer or picker',
   },
   {
     name: 'dangling saturationDetector',
@@ -369,4 +357,11 @@ test('config: a required key no configured plugin produces gets its registered d
     () => load(`${HEAD}plugins:\n- type: token-load-scorer\n  parameters: {inFlightLoadProducerName: gone}\n`),
     /consumes "inflight-load\/gone", which no configured plugin produces/,
   );
+});
+
+test('config: a profile reference to a plugin that is not a filter, scorer or picker is ignored with a warning, as upstream', () => {
+  const loaded = load(`${HEAD}plugins:\n- type: single-profile-handler\n- type: approx-prefix-cache-producer\n- type: queue-scorer\n${PROFILE('  - pluginRef: single-profile-handler\n  - pluginRef: approx-prefix-cache-producer\n  - pluginRef: queue-scorer\n')}`);
+  assert.deepEqual(describeProfile(loaded).scorers, ['queue-scorer*1']);
+  assert.ok(loaded.warnings.some((w) => w.startsWith('schedulingProfiles[0].plugins[0].pluginRef: plugin "single-profile-handler" (type "single-profile-handler") is not a filter, scorer or picker; ignored')));
+  assert.ok(loaded.warnings.some((w) => w.startsWith('schedulingProfiles[0].plugins[1].pluginRef: plugin "approx-prefix-cache-producer"')));
 });

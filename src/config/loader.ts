@@ -31,8 +31,11 @@ import {
   type ProfileHandler,
   type Scorer,
 } from '../framework/scheduling.ts';
-import { parseEndpointPickerConfig, type ParsedConfig, type ProfileEntry } from './parse.ts';
+import type { Parser } from '../framework/parser.ts';
+import { CONFIG_API_VERSION, parseEndpointPickerConfig, type FlowControlEntry, type ParsedConfig, type ProfileEntry } from './parse.ts';
 import { orderHooks } from './hook-order.ts';
+import { checkDependencies, checkFlowControl, FLOW_CONTROL_GATE, resolveDataLayer, resolveFeatureGates, resolveParsers, type Create, type DataLayerSettings, type Instance } from './sections.ts';
+import { ParserTable } from '../requestcontrol/parser-table.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
 import type { ProfileSpec } from '../scheduling/profile.ts';
 import { SchedulerEngine, type SchedulerObserver } from '../scheduling/scheduler.ts';
@@ -40,9 +43,10 @@ import { SchedulerEngine, type SchedulerObserver } from '../scheduling/scheduler
 export const DEFAULT_PICKER_TYPE = 'max-score-picker';
 export const DEFAULT_SATURATION_DETECTOR_TYPE = 'utilization-detector';
 export const DEFAULT_PROFILE_HANDLER_TYPE = 'single-profile-handler';
+export { DEFAULT_PARSER_TYPES, DEFAULT_METRICS_SOURCE_TYPE, DEFAULT_METRICS_EXTRACTOR_TYPE, FLOW_CONTROL_GATE } from './sections.ts';
 
 /** Used when no config is given: upstream's code default (weights 2/2/3 since PR #1827). */
-export const DEFAULT_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+export const DEFAULT_CONFIG_YAML = `apiVersion: ${CONFIG_API_VERSION}
 kind: EndpointPickerConfig
 plugins:
 - type: queue-scorer
@@ -60,8 +64,9 @@ schedulingProfiles:
   - pluginRef: prefix-cache-scorer
     weight: 3
   - pluginRef: max-score-picker
-saturationDetector:
-  pluginRef: utilization-detector
+flowControl:
+  saturationDetector:
+    pluginRef: utilization-detector
 `;
 
 export class ConfigError extends Error {
@@ -87,6 +92,14 @@ export interface LoadedSchedulerConfig {
   removeEndpoint(key: string): void;
   /** Sum of plugin index entries (prefix index size metric). */
   indexEntries(): number;
+  /** Request parsers in config order (upstream's four when none are configured). */
+  readonly parsers: readonly Parser[];
+  /** Every registered feature gate, with the config's value or its default. */
+  readonly featureGates: ReadonlyMap<string, boolean>;
+  /** What the metric collector runs: the metrics source's scrape settings (undefined = no metrics source, collection off) and the extractor's engine settings. */
+  readonly dataLayer: DataLayerSettings;
+  /** `flowControl`, parsed and validated (behaviour not implemented yet); undefined when absent. */
+  readonly flowControl: FlowControlEntry | undefined;
   /** Every plugin instance by name, including defaults the loader added. */
   readonly plugins: ReadonlyMap<string, Plugin>;
   /** Accepted-but-ignored sections and types, ignored weights, unreferenced plugins. */
@@ -102,13 +115,6 @@ export function loadSchedulerConfig(text: string | undefined, handle: PluginHand
   return compile(config, handle, options, usedDefault, problems);
 }
 
-interface Instance {
-  readonly index: number;
-  readonly type: string;
-  /** undefined when the type is ignored or the factory failed (already reported). */
-  readonly plugin: Plugin | undefined;
-  readonly ignored: boolean;
-}
 
 function compile(
   config: ParsedConfig,
@@ -121,7 +127,7 @@ function compile(
   const warnings = [...config.warnings];
   const instances = new Map<string, Instance>();
 
-  const create = (type: string, name: string, params: unknown, path: string): Plugin | undefined => {
+  const create: Create = (type, name, params, path) => {
     const factory = registry.factory(type);
     if (factory === undefined) {
       problems.push(`${path}: plugin type "${type}" is not registered`);
@@ -156,6 +162,7 @@ function compile(
     instances.set(entry.name, { index: i, type: entry.type, plugin, ignored: false });
   });
 
+  checkDependencies(config, registry, instances, problems);
   const profiles = config.profiles ?? defaultProfile(instances);
   const referenced = new Set<string>();
   let autoPicker: Picker | undefined;
@@ -187,7 +194,7 @@ function compile(
         return;
       }
       if (inst.ignored) {
-        problems.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" has type "${inst.type}", which is accepted only for compatibility and cannot be used in a profile`);
+        warnings.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" has type "${inst.type}", which is accepted only for compatibility; ignored in the profile`);
         return;
       }
       const p = inst.plugin;
@@ -208,7 +215,8 @@ function compile(
         pickers.push(p);
         role = true;
       }
-      if (!role) problems.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" (type "${inst.type}") is not a filter, scorer or picker`);
+      // upstream SchedulerProfile.AddPlugins takes any plugin and keeps the filters, scorers and picker.
+      if (!role) warnings.push(`${rpath}.pluginRef: plugin "${ref.pluginRef}" (type "${inst.type}") is not a filter, scorer or picker; ignored in the profile`);
     });
 
     if (pickers.length > 1) {
@@ -236,10 +244,16 @@ function compile(
   }
   const handler = resolveProfileHandler(instances, profiles.length, create, problems);
   const detector = resolveSaturationDetector(config, instances, create, problems);
+  const featureGates = resolveFeatureGates(config, registry, problems);
+  const added: Plugin[] = [];
+  const parserTable = new ParserTable(resolveParsers(config, instances, registry, create, problems, added));
+  for (const w of parserTable.warnings) warnings.push(`requestHandler.parsers: ${w}`);
+  const dataLayer = resolveDataLayer(config, instances, create, problems, added);
+  checkFlowControl(config, instances, featureGates.get(FLOW_CONTROL_GATE) === true, problems, warnings);
 
   const all = new Map<string, Plugin>();
   for (const [name, inst] of instances) if (inst.plugin !== undefined) all.set(name, inst.plugin);
-  for (const extra of [autoPicker, handler, detector]) if (extra !== undefined && !all.has(extra.name)) all.set(extra.name, extra);
+  for (const extra of [autoPicker, handler, detector, ...added]) if (extra !== undefined && !all.has(extra.name)) all.set(extra.name, extra);
   addDefaultProducers(all, registry, create);
   const order = orderHooks([...all.values()]);
   problems.push(...order.problems);
@@ -267,6 +281,10 @@ function compile(
       for (const p of indexReporters) total += p.indexEntries();
       return total;
     },
+    parsers: parserTable.parsers,
+    featureGates,
+    dataLayer,
+    flowControl: config.flowControl,
     plugins: all,
     warnings,
     usedDefault,
@@ -362,15 +380,20 @@ function resolveSaturationDetector(
   }
   const inst = instances.get(entry.pluginRef);
   if (inst === undefined) {
-    problems.push(`saturationDetector.pluginRef: no plugin named "${entry.pluginRef}"`);
+    // upstream ensureSaturationDetector: a reference to the default type by name instantiates it.
+    if (entry.pluginRef === DEFAULT_SATURATION_DETECTOR_TYPE) {
+      const made = create(DEFAULT_SATURATION_DETECTOR_TYPE, DEFAULT_SATURATION_DETECTOR_TYPE, undefined, entry.path);
+      if (made !== undefined && isSaturationDetector(made)) return made;
+    }
+    problems.push(`${entry.path}: no plugin named "${entry.pluginRef}"`);
     return undefined;
   }
   if (inst.plugin === undefined) {
-    if (inst.ignored) problems.push(`saturationDetector.pluginRef: plugin "${entry.pluginRef}" has type "${inst.type}", which is accepted only for compatibility`);
+    if (inst.ignored) problems.push(`${entry.path}: plugin "${entry.pluginRef}" has type "${inst.type}", which is accepted only for compatibility`);
     return undefined;
   }
   if (!isSaturationDetector(inst.plugin)) {
-    problems.push(`saturationDetector.pluginRef: plugin "${entry.pluginRef}" (type "${inst.type}") is not a saturation detector`);
+    problems.push(`${entry.path}: plugin "${entry.pluginRef}" (type "${inst.type}") is not a saturation detector`);
     return undefined;
   }
   return inst.plugin;

@@ -4,16 +4,36 @@
  */
 import type { DataKey, PluginFactory } from '../framework/plugin.ts';
 
+/** The plugin names a plugin's raw `parameters` refer to; throws on parameters it cannot read. */
+export type PluginDependencies = (params: unknown) => readonly string[];
+
 export class PluginRegistry {
   readonly #factories = new Map<string, PluginFactory>();
   readonly #ignored = new Map<string, string>();
   readonly #defaultProducers = new Map<DataKey, string>();
+  readonly #gates = new Map<string, boolean>();
+  readonly #dependencies = new Map<string, PluginDependencies>();
 
   /** Registers a plugin type (kebab-case). Registering a type twice is a programming error. */
   register(type: string, factory: PluginFactory): this {
     if (this.#factories.has(type) || this.#ignored.has(type)) throw new Error(`plugin type "${type}" registered twice`);
     this.#factories.set(type, factory);
     return this;
+  }
+
+  /**
+   * Registers a type whose parameters name other plugins (upstream RegisterWithPluginDependencies): the
+   * loader checks that every name is a configured plugin and that the references have no cycle.
+   */
+  registerWithDependencies(type: string, factory: PluginFactory, dependencies: PluginDependencies): this {
+    this.register(type, factory);
+    this.#dependencies.set(type, dependencies);
+    return this;
+  }
+
+  /** The dependency reader of a type, when it has one. */
+  dependencies(type: string): PluginDependencies | undefined {
+    return this.#dependencies.get(type);
   }
 
   /**
@@ -37,6 +57,17 @@ export class PluginRegistry {
 
   defaultProducerOf(key: DataKey): string | undefined {
     return this.#defaultProducers.get(key);
+  }
+
+  /** Registers a feature gate `featureGates` may name, with its value when not named. */
+  featureGate(name: string, enabledByDefault: boolean): this {
+    this.#gates.set(name, enabledByDefault);
+    return this;
+  }
+
+  /** Every registered feature gate with its default. */
+  featureGates(): ReadonlyMap<string, boolean> {
+    return this.#gates;
   }
 
   factory(type: string): PluginFactory | undefined {

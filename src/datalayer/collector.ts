@@ -9,6 +9,7 @@ import type { Endpoint } from '../framework/endpoint.ts';
 import type { DatastoreEvents } from '../datastore/datastore.ts';
 import type { Clock } from '../framework/clock.ts';
 import { EndpointScraper, type ScraperConfig } from './scraper.ts';
+import type { PageTls } from './page-client.ts';
 
 /** Called after every scrape; `error` is the failure reason. */
 export type ScrapeHook = (endpoint: Endpoint, ok: boolean, durationMs: number, error?: string) => void;
@@ -32,6 +33,8 @@ export interface MetricsCollectorOptions {
   metricsPort?: number;
   /** Scrape this path instead of the engine's default. */
   metricsPath?: string;
+  /** Scrape over https with these TLS settings (metrics-data-source scheme https); absent = plain HTTP. */
+  tls?: PageTls;
   /** At most one failure log line per endpoint per this period; the rest are counted. Default 10 s. */
   failureLogIntervalMs?: number;
   onScrape?: ScrapeHook;
@@ -79,6 +82,7 @@ export class MetricsCollector {
       clock: options.clock,
       metricsPort,
       metricsPath: options.metricsPath ?? '',
+      tls: options.tls ?? null,
       onResult: this.#onResult.bind(this),
     };
     this.#onAdded = (ep) => this.#add(ep);

@@ -134,3 +134,27 @@ test('pages over the limit fail; refused connections fail; close() ends a get in
   assert.match(String((await get(client)).err), /closed/, 'a closed client stays closed');
   await hang.close();
 });
+
+test('https: pages over TLS; the server certificate is verified against the CA unless verification is off', async (t) => {
+  const { generate } = await import('selfsigned');
+  const pems = await generate([{ name: 'commonName', value: 'model-server' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+  });
+  const { createServer: createHttpsServer } = await import('node:https');
+  let connections = 0;
+  const server = createHttpsServer({ cert: pems.cert, key: pems.private }, (_req, res) => res.writeHead(200, { 'content-length': Buffer.byteLength(PAGE) }).end(PAGE));
+  server.on('secureConnection', () => connections++);
+  const port = await listen(server);
+  const https = (tls: ConstructorParameters<typeof PageClient>[5]) => new PageClient('127.0.0.1', port, `127.0.0.1:${port}`, '/metrics', 1 << 20, tls);
+  const verified = https({ ca: pems.cert, rejectUnauthorized: true });
+  const unverified = https({ rejectUnauthorized: false });
+  const refused = https({ rejectUnauthorized: true }); // no CA: the self-signed certificate is not trusted
+  t.after(() => Promise.all([verified.close(), unverified.close(), refused.close()]).then(() => server.close()));
+  for (let i = 0; i < 3; i++) assert.deepEqual(await get(verified), { err: null, status: 200, page: PAGE });
+  assert.equal(connections, 1, 'one keep-alive TLS connection');
+  assert.deepEqual(await get(unverified), { err: null, status: 200, page: PAGE });
+  const r = await get(refused);
+  assert.match(String(r.err), /self[- ]signed|unable to verify/i);
+});

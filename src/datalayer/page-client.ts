@@ -1,6 +1,6 @@
 /**
  * A minimal HTTP/1.1 client for one job: GET a metrics page, one request at a time, over one keep-alive
- * connection to one model server. Handles Content-Length, chunked and read-until-close bodies, interim 1xx
+ * connection (plain TCP, or TLS for https) to one model server. Handles Content-Length, chunked and read-until-close bodies, interim 1xx
  * responses and `connection: close`; asks for no compression.
  *
  * Why not undici: at 4,000 pages of 60 KB per second (200 endpoints every 50 ms) the picker spent most of its
@@ -11,6 +11,7 @@
  * scrape (figures in bench/overhead/README.md, "scrape").
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { NO_BODY, ResponseParser } from './response-parser.ts';
 
 /**
@@ -27,25 +28,38 @@ export type PageCallback = (err: Error | null, status: number, body: Buffer, sta
  */
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
+/**
+ * TLS for an https page (metrics-data-source scheme https): CA, client certificate and key (mTLS), and
+ * whether the server certificate is verified. null = plain HTTP.
+ */
+export type PageTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
+
 export class PageClient {
   readonly #host: string;
   readonly #port: number;
   readonly #request: Buffer;
   readonly #parser: ResponseParser;
   readonly #onRead: (n: number) => boolean;
+  readonly #tls: PageTls | null;
+  /** TLS reads: node:tls has no `onread`, so each decrypted chunk is pushed as it comes. */
+  readonly #onData: (chunk: Buffer) => void;
   #socket: Socket | null = null;
   #callback: PageCallback | null = null;
   #closed = false;
 
   /** `host` is an IP (v4 or v6, no brackets); `hostHeader` the authority ("ip:port", IPv6 in brackets). */
-  constructor(host: string, port: number, hostHeader: string, path: string, maxBytes: number) {
+  constructor(host: string, port: number, hostHeader: string, path: string, maxBytes: number, tls: PageTls | null = null) {
     this.#host = host;
+    this.#tls = tls;
     this.#port = port;
     this.#request = Buffer.from(`GET ${path} HTTP/1.1\r\nhost: ${hostHeader}\r\naccept: text/plain;version=0.0.4;q=1,*/*;q=0.1\r\nuser-agent: epp\r\n\r\n`, 'latin1');
     this.#parser = new ResponseParser(maxBytes, (status, body, start, end, keepAlive) => this.#complete(status, body, start, end, keepAlive));
     this.#onRead = (n) => {
       if (!this.#parser.push(READ_BUFFER, 0, n)) this.#fail(this.#parser.error ?? new Error('unexpected bytes'));
       return true;
+    };
+    this.#onData = (chunk) => {
+      if (!this.#parser.push(chunk, 0, chunk.length)) this.#fail(this.#parser.error ?? new Error('unexpected bytes'));
     };
   }
 
@@ -81,7 +95,15 @@ export class PageClient {
   }
 
   #open(): Socket {
-    const socket = connect({ host: this.#host, port: this.#port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.#onRead } });
+    let socket: Socket;
+    if (this.#tls === null) {
+      socket = connect({ host: this.#host, port: this.#port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.#onRead } });
+    } else {
+      // Writes before the handshake completes are queued by the TLS socket.
+      socket = connectTls({ host: this.#host, port: this.#port, ...this.#tls, ALPNProtocols: ['http/1.1'] });
+      socket.setNoDelay(true);
+      socket.on('data', this.#onData);
+    }
     socket.unref(); // like the scrape timers: an idle scrape loop does not keep the process alive
     socket.on('error', (err) => {
       if (this.#socket === socket && this.#callback) this.#fail(err);

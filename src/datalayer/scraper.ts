@@ -13,7 +13,7 @@ import { ENGINE_SPECS, extractorFor } from './engines.ts';
 import { detached, type MetricsExtractor } from './extractor.ts';
 import { FamilyLocator } from './family-locator.ts';
 import { MetricsWriter, ScrapedMetrics } from './scraped-metrics.ts';
-import { PageClient } from './page-client.ts';
+import { PageClient, type PageTls } from './page-client.ts';
 
 export interface ScraperConfig {
   readonly intervalMs: number;
@@ -23,6 +23,8 @@ export interface ScraperConfig {
   readonly metricsPort: number;
   /** Path instead of the engine's default; '' = the engine's. */
   readonly metricsPath: string;
+  /** TLS settings for https scraping; absent or null = plain HTTP. */
+  readonly tls?: PageTls | null;
   /** Told about every finished scrape; `reason` is '' on success. Not called after stop(). Must not throw. */
   readonly onResult: (scraper: EndpointScraper, ok: boolean, durationMs: number, reason: string) => void;
 }
@@ -69,8 +71,9 @@ export class EndpointScraper {
     this.#extractor = extractorFor(endpoint.engine);
     this.#locator = new FamilyLocator(this.#extractor.names);
     const host = config.metricsPort > 0 ? endpointKey(endpoint.address, config.metricsPort) : endpoint.key;
-    this.url = `http://${host}${path}`;
-    this.#client = new PageClient(endpoint.address, config.metricsPort > 0 ? config.metricsPort : endpoint.port, host, path, MAX_PAGE_BYTES);
+    const tls = config.tls ?? null;
+    this.url = `${tls === null ? 'http' : 'https'}://${host}${path}`;
+    this.#client = new PageClient(endpoint.address, config.metricsPort > 0 ? config.metricsPort : endpoint.port, host, path, MAX_PAGE_BYTES, tls);
     // The body bytes are only valid during this call: the wanted lines are cut out and decoded here.
     this.#onPage = (err, status, body, start, end) => this.#finish(status, err === null && status === 200 ? this.#locator.excerpt(body, start, end) : '', err);
   }

@@ -31,6 +31,13 @@ import { createPrefixCacheAffinityFilter, PREFIX_CACHE_AFFINITY_FILTER_TYPE } fr
 import { createSessionAffinityFilter, SESSION_AFFINITY_FILTER_TYPE } from './scheduling/filter/session-affinity/session-affinity.ts';
 import { createDestinationEndpointServedVerifier, DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE } from './requestcontrol/destination-endpoint-served-verifier/destination-endpoint-served-verifier.ts';
 import { createRequestAttributeReporter, REQUEST_ATTRIBUTE_REPORTER_TYPE } from './requestcontrol/request-attribute-reporter/request-attribute-reporter.ts';
+import { ANTHROPIC_PARSER_TYPE, createAnthropicParser } from './requesthandling/parsers/anthropic/anthropic.ts';
+import { createOpenAIParser, OPENAI_PARSER_TYPE } from './requesthandling/parsers/openai/openai.ts';
+import { createPassthroughParser, PASSTHROUGH_PARSER_TYPE } from './requesthandling/parsers/passthrough/passthrough.ts';
+import { createSglangHttpParser, SGLANG_HTTP_PARSER_TYPE } from './requesthandling/parsers/sglanghttp/sglanghttp.ts';
+import { createVllmHttpParser, VLLM_HTTP_PARSER_TYPE } from './requesthandling/parsers/vllmhttp/vllmhttp.ts';
+import { createMetricsDataSource, METRICS_DATA_SOURCE_TYPE } from './datalayer/source/metrics/metrics-source.ts';
+import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor } from './datalayer/extractor/core-metrics/core-metrics.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -74,10 +81,22 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE, createDestinationEndpointServedVerifier); // conformance
   registry.register(CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector);
 
-  // Upstream types accepted in `plugins` so upstream configs load; none can be referenced by a profile.
-  registry.ignore('openai-parser', 'the OpenAI request parser is built in');
-  registry.ignore('metrics-data-source', 'metrics scraping is configured by command-line flags');
-  registry.ignore('core-metrics-extractor', 'metrics scraping is configured by command-line flags');
+  // Request parsers (requestHandler.parsers)
+  registry.register(OPENAI_PARSER_TYPE, createOpenAIParser);
+  registry.register(ANTHROPIC_PARSER_TYPE, createAnthropicParser);
+  registry.register(VLLM_HTTP_PARSER_TYPE, createVllmHttpParser);
+  registry.register(SGLANG_HTTP_PARSER_TYPE, createSglangHttpParser);
+  registry.register(PASSTHROUGH_PARSER_TYPE, createPassthroughParser);
+  // Data layer (dataLayer.sources)
+  registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);
+  registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
+
+  // Feature gates upstream registers (llm-d Router) or accepted (GIE v1.x), with their default.
+  registry.featureGate('flowControl', false);
+  registry.featureGate('haPopulateNonLeaderDatastore', true);
+  registry.featureGate('dataLayer', true);
+  registry.featureGate('prepareDataPlugins', false);
+  registry.featureGate('enableLegacyMetrics', false);
   return registry;
 }
 

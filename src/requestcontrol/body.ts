@@ -23,3 +23,9 @@ export function restoreModelName(chunk: Buffer, target: string, original: string
   const replaced = text.split(`"model":"${target}"`).join(`"model":"${original}"`).split(`"model": "${target}"`).join(`"model": "${original}"`);
   return replaced === text ? chunk : Buffer.from(replaced);
 }
+
+/** Serialises a parsed body with a new model name (model rewrite; upstream re-marshals the payload map). */
+export function rewriteModel(obj: Record<string, unknown>, model: string): Buffer {
+  obj.model = model;
+  return Buffer.from(JSON.stringify(obj));
+}

@@ -13,11 +13,12 @@ import type { Logger } from 'pino';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
+import { RequestParseError, type Parser } from '../framework/parser.ts';
 import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
 import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
-import { bodyText, restoreModelName } from './body.ts';
+import { bodyText, restoreModelName, rewriteModel } from './body.ts';
 import { locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
@@ -27,6 +28,8 @@ import {
   DESTINATION_HEADER,
   HEADER_FAIRNESS_ID,
   HEADER_FAIRNESS_ID_OLD,
+  HEADER_MODEL_REWRITE,
+  HEADER_MODEL_REWRITE_OLD,
   HEADER_REQUEST_ID,
   HEADER_SLO_TPOT,
   HEADER_SLO_TPOT_OLD,
@@ -34,10 +37,11 @@ import {
   HEADER_SLO_TTFT_OLD,
 } from './headers.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
-import { parseOpenAIBody, rewriteModel } from './openai-body.ts';
+import { ParserTable, requestPath } from './parser-table.ts';
 import type { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
+export const REQUEST_PARSING_POINT = 'RequestParsing';
 export const DATA_PRODUCER_POINT = 'DataProducer';
 export const ADMISSION_POINT = 'Admission';
 export const PRE_REQUEST_POINT = 'PreRequest';
@@ -61,6 +65,8 @@ export interface DirectorOptions {
   saturation: SaturationDetector;
   /** Request-control hooks in run order (the config loader's requestControl). */
   plugins: RequestControlPlugins;
+  /** Request parsers in config order (the config loader's parsers): chosen per request by path. */
+  parsers: readonly Parser[];
   metrics: PickerMetrics | undefined;
   logger: Logger;
   /** Reject models that no InferenceModel or rewrite names (404) instead of routing them as sheddable. */
@@ -80,6 +86,7 @@ export class Director {
   readonly #o: DirectorOptions;
   readonly #ds: DirectorDatastore;
   readonly #plugins: RequestControlPlugins;
+  readonly #parsers: ParserTable;
   readonly #hook: PluginDurationHook | null;
   readonly #random: () => number;
   readonly #now: () => number;
@@ -90,6 +97,7 @@ export class Director {
     this.#o = options;
     this.#ds = options.datastore;
     this.#plugins = options.plugins;
+    this.#parsers = new ParserTable(options.parsers);
     this.#hook = options.onPluginDuration ?? null;
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? (() => performance.now());
@@ -138,8 +146,8 @@ export class Director {
     let parsed: Record<string, unknown> | null = null;
     if (body !== null) {
       req.bodySize = body.bytes;
-      parsed = parseOpenAIBody(bodyText(body.chunks, body.bytes), req);
-      const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels, this.#random);
+      parsed = this.#parse(req, body);
+      const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
       // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
       if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
     }
@@ -157,8 +165,9 @@ export class Director {
 
     let destination = primary.key;
     for (let i = 1; i < endpoints.length; i++) destination += `,${endpoints[i]!.key}`;
-    ctx.rewritten = parsed !== null && req.targetModel !== req.model;
-    const newBody = ctx.rewritten ? rewriteModel(parsed!, req.targetModel) : null;
+    const newBody = parsed !== null && req.targetModel !== req.model ? rewriteModel(parsed, req.targetModel) : null;
+    // The client's model name goes back into the response only when the client sent one.
+    ctx.rewritten = newBody !== null && req.model !== '';
     const headers: HeaderMutation[] = [{ name: DESTINATION_HEADER, value: destination }];
     if (ctx.requestIdGenerated) headers.push({ name: HEADER_REQUEST_ID, value: req.requestId });
     if (newBody) headers.push({ name: 'content-length', value: String(newBody.length) });
@@ -177,6 +186,29 @@ export class Director {
     }
     const endpointScores = this.#o.emitEndpointScores ? scoresOf(result) : null;
     return { ok: true, destination, endpoints, headers, body: newBody, endpointScores };
+  }
+
+  /**
+   * Runs the parser the path selects. Returns the body's JSON object when its model may be rewritten (a
+   * model is then required, unless the rewrite header names one), else null. Throws EppError(BAD_REQUEST).
+   */
+  #parse(req: LLMRequest, body: RequestBody): Record<string, unknown> | null {
+    const path = requestPath(req.headers);
+    const parser = this.#parsers.resolve(path);
+    if (parser === null) throw new EppError('BAD_REQUEST', `no parser registered matching path suffix for: ${path}`);
+    const t0 = this.#hook === null ? 0 : performance.now();
+    let parsed: Record<string, unknown> | null;
+    try {
+      parsed = parser.parseRequest(parser.readsBody === false ? '' : bodyText(body.chunks, body.bytes), path, req);
+    } catch (e) {
+      if (e instanceof RequestParseError) throw new EppError('BAD_REQUEST', e.message, e.field || null);
+      throw e;
+    }
+    if (this.#hook !== null) this.#hook(REQUEST_PARSING_POINT, parser.type, parser.name, (performance.now() - t0) / 1000);
+    if (parsed !== null && req.model === '' && !aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD)) {
+      throw new EppError('BAD_REQUEST', 'model not found in request body', 'model');
+    }
+    return parsed;
   }
 
   /** Candidates, data producers, admission and the scheduling cycle. Throws EppError. */

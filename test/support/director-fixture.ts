@@ -39,6 +39,8 @@ export interface DirectorFixtureOptions {
   scheduler?: Scheduler;
   /** --emit-endpoint-scores. */
   emitEndpointScores?: boolean;
+  /** EndpointPickerConfig text; the default config when absent. */
+  configText?: string;
 }
 
 export const NOW = 1_000_000;
@@ -72,7 +74,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     ep.waitingQueue = o.queue ?? 0;
   }
   const logger = pino({ level: 'silent' });
-  const loaded = loadSchedulerConfig(undefined, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
+  const loaded = loadSchedulerConfig(o.configText, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
   const completed: DirectorFixture['completed'] = [];
   const received: string[] = [];
   const recorder: ResponseComplete & ResponseReceived = {
@@ -91,6 +93,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
       responseReceived: [recorder, ...(o.hooks ?? []).filter(isResponseReceived)],
       responseComplete: [...loaded.requestControl.responseComplete, recorder, ...(o.hooks ?? []).filter(isResponseComplete)],
     },
+    parsers: loaded.parsers,
     metrics,
     logger,
     strictModels: o.strictModels ?? false,

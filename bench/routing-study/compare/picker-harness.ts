@@ -71,6 +71,7 @@ export function createPickerHarness(
     scheduler: loaded.scheduler,
     saturation: loaded.saturationDetector,
     plugins: loaded.requestControl,
+    parsers: loaded.parsers,
     metrics: undefined,
     logger,
     strictModels: false,

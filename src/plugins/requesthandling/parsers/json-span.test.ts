@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testRandom } from '../../test/support/scheduling/testing.ts';
+import { testRandom } from '../../../../test/support/scheduling/testing.ts';
 import { topLevelMemberText } from './json-span.ts';
 
 test('json-span: the raw text of a top-level member, whitespace and nesting kept', () => {

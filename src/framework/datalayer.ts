@@ -1,0 +1,50 @@
+/**
+ * Data-layer plugin contracts (upstream `fwkdl.DataSource`, extractors): what `dataLayer.sources` may name.
+ * The metric collector (src/datalayer/) runs the scraping; these plugins carry its configuration.
+ */
+import type { EngineType } from './endpoint.ts';
+import type { Plugin } from './plugin.ts';
+
+/** How a metrics source scrapes each endpoint (upstream metrics-data-source parameters). */
+export interface MetricsScrapeSettings {
+  readonly scheme: 'http' | 'https';
+  /** URL path of the page; '' = not configured (the --model-server-metrics-path flag, else each engine's default). */
+  readonly path: string;
+  /** Port instead of each endpoint's own; 0 = not configured (the --model-server-metrics-port flag, else the endpoint's). */
+  readonly port: number;
+  /** Scrape period in ms; 0 = the --refresh-metrics-interval tick. */
+  readonly intervalMs: number;
+  readonly insecureSkipVerify: boolean;
+  readonly caCertPath: string;
+  readonly clientCertPath: string;
+  readonly clientKeyPath: string;
+}
+
+/** A plugin `dataLayer.sources[].pluginRef` may name. */
+export interface DataSource extends Plugin {
+  readonly dataSource: true;
+  /** Set for a model-server metrics source; undefined for sources the collector does not run. */
+  readonly scrape: MetricsScrapeSettings | undefined;
+}
+
+/** How endpoints map to an engine's metric names (upstream core-metrics-extractor parameters). */
+export interface EngineSettings {
+  /** Pod label naming the engine; '' = the built-in label. */
+  readonly engineLabelKey: string;
+  /** Engine of pods without the label; undefined = the built-in default (vllm). */
+  readonly defaultEngine: EngineType | undefined;
+}
+
+/** A plugin `dataLayer.sources[].extractors[].pluginRef` may name. */
+export interface DataExtractor extends Plugin {
+  readonly dataExtractor: true;
+  readonly engines: EngineSettings | undefined;
+}
+
+export function isDataSource(p: Plugin): p is DataSource {
+  return (p as Partial<DataSource>).dataSource === true;
+}
+
+export function isDataExtractor(p: Plugin): p is DataExtractor {
+  return (p as Partial<DataExtractor>).dataExtractor === true;
+}

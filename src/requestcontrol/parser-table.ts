@@ -1,0 +1,71 @@
+/**
+ * Which parser reads a request (upstream handlers.ParserRegistry): the longest claimed path suffix wins,
+ * whatever the order; a path no parser claims goes to the fallback (the first parser that claims no path),
+ * else it is refused with 400. Built once at config load; resolve() is a loop over a few suffixes.
+ */
+import type { Parser } from '../framework/parser.ts';
+
+export class ParserTable {
+  readonly #suffixes: string[] = [];
+  readonly #owners: Parser[] = [];
+  readonly #fallback: Parser | null;
+  /** Parsers in use, one per type, in config order. */
+  readonly parsers: readonly Parser[];
+  /** Duplicate types and parsers listed after the fallback (both skipped, as upstream). */
+  readonly warnings: readonly string[];
+
+  constructor(parsers: readonly Parser[]) {
+    const used: Parser[] = [];
+    const warnings: string[] = [];
+    const types = new Set<string>();
+    let fallback: Parser | null = null;
+    for (let i = 0; i < parsers.length; i++) {
+      const p = parsers[i]!;
+      const duplicate = types.has(p.type);
+      if (duplicate) warnings.push(`parser "${p.name}" skipped: a parser of type "${p.type}" is already in use`);
+      else {
+        types.add(p.type);
+        used.push(p);
+      }
+      if (p.paths.length === 0) {
+        // upstream takes the first path-less parser as the fallback even when its type is a duplicate.
+        fallback = p;
+        for (const s of parsers.slice(i + 1)) warnings.push(`parser "${s.name}" skipped: it comes after the fallback parser "${p.name}"`);
+        break;
+      }
+      if (duplicate) continue;
+      for (const path of p.paths) {
+        this.#suffixes.push(path.trim().replace(/^\/+|\/+$/g, ''));
+        this.#owners.push(p);
+      }
+    }
+    this.#fallback = fallback;
+    this.parsers = used;
+    this.warnings = warnings;
+  }
+
+  /** The parser for `path` (query stripped), or null when none claims it and there is no fallback. */
+  resolve(path: string): Parser | null {
+    const end = path.charCodeAt(path.length - 1) === 0x2f /* / */ ? path.length - 1 : path.length;
+    let best: Parser | null = null;
+    let bestLen = 0;
+    for (let i = 0; i < this.#suffixes.length; i++) {
+      const s = this.#suffixes[i]!;
+      if (s.length > bestLen && end >= s.length && path.startsWith(s, end - s.length)) {
+        best = this.#owners[i]!;
+        bestLen = s.length;
+      }
+    }
+    return best ?? this.#fallback;
+  }
+}
+
+/**
+ * The path parsers route on (upstream request.GetRequestPath): `:path`, else `x-original-path`, else
+ * `x-forwarded-path`, else "/v1/completions"; the query is stripped.
+ */
+export function requestPath(headers: ReadonlyMap<string, string>): string {
+  const p = headers.get(':path') || headers.get('x-original-path') || headers.get('x-forwarded-path') || '/v1/completions';
+  const q = p.indexOf('?');
+  return q >= 0 ? p.slice(0, q) : p;
+}
