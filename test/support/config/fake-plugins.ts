@@ -5,6 +5,7 @@
  * for want of them. Each fake has the role its type name says (filter, scorer, picker, profile handler,
  * data source, extractor) and does nothing.
  */
+import { dataKey, INFLIGHT_LOAD_KEY, PREFIX_CACHE_MATCH_INFO_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../../../src/framework/data-keys.ts';
 import type { DataExtractor, DataSource } from '../../../src/framework/datalayer.ts';
 import type { FlowControlPolicy, FlowControlRole } from '../../../src/framework/flowcontrol.ts';
 import type { Parser } from '../../../src/framework/parser.ts';
@@ -15,6 +16,9 @@ import type { PluginRegistry } from '../../../src/config/plugin-registry.ts';
 import { intParam, readParams } from '../../../src/input/plugin-params.ts';
 
 export type Role = 'filter' | 'scorer' | 'picker' | 'profile-handler' | 'data-source' | 'extractor' | 'parser' | 'saturation-detector' | FlowControlRole | 'plain';
+
+/** Keys a fake producer publishes under its own name. */
+const PRODUCED_KEYS = [PREFIX_CACHE_MATCH_INFO_KEY, INFLIGHT_LOAD_KEY, UNCACHED_REQUEST_TOKENS_KEY];
 
 export function fakePlugin(role: Role, type: string, name: string): Plugin {
   switch (role) {
@@ -44,6 +48,9 @@ export function fakePlugin(role: Role, type: string, name: string): Plugin {
     case 'usage-limit-policy':
       return { type, name, flowControlRole: role } satisfies FlowControlPolicy as Plugin;
     case 'plain':
+      // A producer another issue brings (precise-prefix-cache-producer, ...) publishes the data its consumers
+      // name it for (e.g. prefix-cache-scorer's prefixMatchInfoProducerName).
+      if (type.endsWith('-producer')) return { type, name, produces: PRODUCED_KEYS.map((k) => dataKey(k, name)) };
       return { type, name };
   }
 }
