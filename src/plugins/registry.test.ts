@@ -56,7 +56,8 @@ test('catalogue config loads: filters in the profile, hooks in their lists', () 
     loaded.requestControl.responseReceived.map((p) => p.name),
     ['session-affinity-filter', 'session-affinity-scorer', 'destination-endpoint-served-verifier'],
   );
-  assert.deepEqual(loaded.requestControl.responseComplete.map((p) => p.name), ['request-attribute-reporter']);
+  // The affinity filter's TTFT gate needs in-flight tokens: the loader added their producer.
+  assert.deepEqual(loaded.requestControl.responseComplete.map((p) => p.name), ['request-attribute-reporter', 'inflight-load-producer']);
   assert.equal(loaded.plugins.get('old-selector')?.type, 'by-label-selector');
 });
 

@@ -1,8 +1,8 @@
 /**
  * prefix-cache-affinity-filter. Cases from upstream llm-d-router
  * `pkg/epp/framework/plugins/scheduling/filter/prefixcacheaffinity/plugin_test.go` (mirror commit ebab68792).
- * Upstream's TTFT-gate cases that feed in-flight tokens or predicted TTFT have no equivalent here (no producer of
- * either); the gate's no-attribute behaviour is tested instead.
+ * The TTFT gate reads in-flight tokens as an inflight-load-producer leaves them on the endpoint; predicted TTFT
+ * has no producer here, and only its no-prediction behaviour is tested.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -88,12 +88,34 @@ test('prefix-cache-affinity-filter: exploration draws below the probability skip
   assert.equal(f.filter(req, [...eps], 2), 1);
 });
 
-test('prefix-cache-affinity-filter: requires the named producer\'s prefix-match data key', () => {
+test('prefix-cache-affinity-filter: requires the named producers\' data, the TTFT input only when the gate is on (upstream Consumes)', () => {
   const f = createPrefixCacheAffinityFilter('f', undefined, testHandle());
-  assert.deepEqual(f.consumes, { required: [dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE)] });
-  const named = createPrefixCacheAffinityFilter('f', { prefixMatchInfoProducerName: 'mine' }, testHandle());
-  assert.deepEqual(named.consumes, { required: [dataKey(PREFIX_CACHE_MATCH_INFO_KEY, 'mine')] });
+  assert.deepEqual(f.consumes, { required: [dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE), 'inflight-load/inflight-load-producer'] });
+  const named = createPrefixCacheAffinityFilter('f', { prefixMatchInfoProducerName: 'mine', inFlightLoadProducerName: 'load' }, testHandle());
+  assert.deepEqual(named.consumes, { required: [dataKey(PREFIX_CACHE_MATCH_INFO_KEY, 'mine'), 'inflight-load/load'] });
+  const gateOff = createPrefixCacheAffinityFilter('f', { maxTTFTPenaltyMs: 0 }, testHandle());
+  assert.deepEqual(gateOff.consumes, { required: [dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE)] });
+  const predictor = createPrefixCacheAffinityFilter('f', { ttftSource: 'latencyPredictor' }, testHandle());
+  assert.deepEqual(predictor.consumes.required?.[1], 'latency-prediction-info/predicted-latency-producer');
 });
+
+const gateCases: { name: string; penalty: number; inflight: number[]; want: number[] }[] = [
+  // peakPrefillThroughput 1000 tokens/s: TTFT ms = in-flight tokens.
+  { name: 'the sticky endpoint 5 s behind, penalty 1 s: keep all', penalty: 1000, inflight: [5000, 0], want: [0, 1] },
+  { name: 'the sticky endpoint 5 s behind, penalty 6 s: stick', penalty: 6000, inflight: [5000, 0], want: [0] },
+  { name: 'the best sticky endpoint counts: one sticky endpoint is idle', penalty: 1000, inflight: [5000, 0, 0], want: [0, 1] },
+];
+for (const c of gateCases) {
+  test(`prefix-cache-affinity-filter: TTFT gate from in-flight tokens: ${c.name}`, () => {
+    const matches = c.inflight.length === 3 ? [90, 95, 10] : [90, 10];
+    const { eps, req } = setup(matches);
+    eps.forEach((ep, i) => ep.attributes.set('inflight-load/inflight-load-producer', { requests: 1, tokens: c.inflight[i]! }));
+    const f = createPrefixCacheAffinityFilter('f', { maxTTFTPenaltyMs: c.penalty, peakPrefillThroughput: 1000 }, testHandle());
+    const work = [...eps];
+    const kept = f.filter(req, work, work.length);
+    assert.deepEqual(work.slice(0, kept).map((e) => eps.indexOf(e)), c.want);
+  });
+}
 
 test('prefix-cache-affinity-filter: defaults, and a partial config keeps the other defaults', () => {
   assert.deepEqual(createPrefixCacheAffinityFilter('f', undefined, testHandle()).config, {

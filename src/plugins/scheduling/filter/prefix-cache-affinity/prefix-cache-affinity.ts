@@ -5,12 +5,22 @@
  * endpoint's TTFT exceeds the best non-sticky one's by more than maxTTFTPenaltyMs (upstream
  * `filter/prefixcacheaffinity/plugin.go`).
  *
- * TTFT sources: upstream reads in-flight tokens (in-flight-load-producer) or predicted TTFT (latency predictor).
- * Neither producer exists here, so every endpoint reads as upstream reads one without the attribute (0 in-flight
- * tokens; no prediction): sticky and non-sticky TTFTs tie and the gate never breaks stickiness.
+ * TTFT sources, as upstream: in-flight tokens from an inflight-load-producer (the loader adds one when none is
+ * configured) over peakPrefillThroughput, or the TTFT a latency predictor publishes (no such producer exists
+ * here yet: a config asking for it fails to load naming the missing data, as upstream's does).
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
-import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, dataKey, PREFIX_CACHE_MATCH_INFO_KEY, requestData, type PrefixCacheMatchInfo } from '../../../../framework/data-keys.ts';
+import {
+  APPROX_PREFIX_CACHE_PRODUCER_TYPE,
+  dataKey,
+  endpointData,
+  INFLIGHT_LOAD_KEY,
+  INFLIGHT_LOAD_PRODUCER_TYPE,
+  PREFIX_CACHE_MATCH_INFO_KEY,
+  requestData,
+  type InflightLoad,
+  type PrefixCacheMatchInfo,
+} from '../../../../framework/data-keys.ts';
 import { PluginConfigError, type DataDependencies, type PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Filter } from '../../../../framework/scheduling.ts';
@@ -19,6 +29,10 @@ import { numberParam, read, readParams } from '../../../../input/plugin-params.t
 import { pickerRandom } from '../../picker/picker-random.ts';
 
 export const PREFIX_CACHE_AFFINITY_FILTER_TYPE = 'prefix-cache-affinity-filter';
+
+/** Upstream's latency prediction data (LatencyPredictionInfoDataKey) and its producer; none is implemented here. */
+const LATENCY_PREDICTION_INFO_KEY = 'latency-prediction-info';
+const LATENCY_PREDICTION_PRODUCER = 'predicted-latency-producer';
 
 export type TtftSource = 'prefillThroughput' | 'latencyPredictor';
 const TTFT_SOURCES: readonly TtftSource[] = ['prefillThroughput', 'latencyPredictor'];
@@ -44,17 +58,34 @@ export class PrefixCacheAffinityFilter implements Filter {
   readonly type = PREFIX_CACHE_AFFINITY_FILTER_TYPE;
   readonly name: string;
   readonly config: PrefixCacheAffinityConfig;
-  /** The producer's match info, required as upstream: the loader adds an approx-prefix-cache-producer if none is configured. */
+  /**
+   * The producer's match info, and the TTFT gate's input when the gate is on, required as upstream: the loader
+   * adds an approx-prefix-cache-producer and an inflight-load-producer when none is configured.
+   */
   readonly consumes: DataDependencies;
   readonly #key: string;
+  readonly #loadKey: string;
+  readonly #tokensToMs: number;
   /** Draws in [0,1) for the exploration skip; tests replace it. */
   random: () => number = () => pickerRandom.next();
 
-  constructor(name: string, config: PrefixCacheAffinityConfig, producerName = APPROX_PREFIX_CACHE_PRODUCER_TYPE) {
+  constructor(
+    name: string,
+    config: PrefixCacheAffinityConfig,
+    producerName = APPROX_PREFIX_CACHE_PRODUCER_TYPE,
+    loadProducerName = INFLIGHT_LOAD_PRODUCER_TYPE,
+    latencyProducerName = LATENCY_PREDICTION_PRODUCER,
+  ) {
     this.name = name;
     this.config = config;
     this.#key = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, producerName);
-    this.consumes = { required: [this.#key] };
+    this.#loadKey = dataKey(INFLIGHT_LOAD_KEY, loadProducerName);
+    this.#tokensToMs = config.peakPrefillThroughput > 0 ? 1000 / config.peakPrefillThroughput : 0;
+    const required = [this.#key];
+    if (config.maxTTFTPenaltyMs > 0) {
+      required.push(config.ttftSource === 'latencyPredictor' ? dataKey(LATENCY_PREDICTION_INFO_KEY, latencyProducerName) : this.#loadKey);
+    }
+    this.consumes = { required };
   }
 
   filter(request: LLMRequest, candidates: Endpoint[], n: number): number {
@@ -87,12 +118,13 @@ export class PrefixCacheAffinityFilter implements Filter {
   }
 
   /**
-   * Upstream: inFlightTokens / peakPrefillThroughput * 1000, or the predicted TTFT. With no in-flight-load or
-   * latency-prediction producer here, every endpoint reads as one without the attribute (0 tokens -> 0 ms;
-   * no prediction -> Number.MAX_VALUE), as upstream does.
+   * Upstream: inFlightTokens / peakPrefillThroughput * 1000 (an endpoint without the attribute: 0 ms), or the
+   * predicted TTFT (none here: Number.MAX_VALUE, as upstream reads an endpoint without a prediction).
    */
-  #ttftMs(_ep: Endpoint): number {
-    return this.config.ttftSource === 'latencyPredictor' ? Number.MAX_VALUE : 0;
+  #ttftMs(ep: Endpoint): number {
+    if (this.config.ttftSource === 'latencyPredictor') return Number.MAX_VALUE;
+    const load = endpointData<InflightLoad>(ep, this.#loadKey);
+    return load === undefined ? 0 : load.tokens * this.#tokensToMs;
   }
 }
 
@@ -124,10 +156,13 @@ export function createPrefixCacheAffinityFilter(name: string, params: unknown, _
   if (ttftSource === 'prefillThroughput' && maxTTFTPenaltyMs > 0 && peakPrefillThroughput === 0) {
     throw new PluginConfigError(name, 'peakPrefillThroughput', 'peakPrefillThroughput must be > 0 when ttftSource is prefillThroughput');
   }
-  // Producer-name qualifiers of upstream data keys; the prefix one names the producer whose match info is read.
-  const producerName = read(name, () => optString(p, 'prefixMatchInfoProducerName', '', Infinity, 0)) || APPROX_PREFIX_CACHE_PRODUCER_TYPE;
-  for (const key of ['latencyPredictionInfoProducerName', 'inFlightLoadProducerName']) {
-    read(name, () => optString(p, key, '', Infinity, 0));
-  }
-  return new PrefixCacheAffinityFilter(name, { affinityThreshold, explorationProbability, maxTTFTPenaltyMs, ttftSource, peakPrefillThroughput }, producerName);
+  // Producer-name qualifiers of upstream data keys: which producer's data each input is read from.
+  const producer = (key: string, def: string) => read(name, () => optString(p, key, '', Infinity, 0)) || def;
+  return new PrefixCacheAffinityFilter(
+    name,
+    { affinityThreshold, explorationProbability, maxTTFTPenaltyMs, ttftSource, peakPrefillThroughput },
+    producer('prefixMatchInfoProducerName', APPROX_PREFIX_CACHE_PRODUCER_TYPE),
+    producer('inFlightLoadProducerName', INFLIGHT_LOAD_PRODUCER_TYPE),
+    producer('latencyPredictionInfoProducerName', LATENCY_PREDICTION_PRODUCER),
+  );
 }
