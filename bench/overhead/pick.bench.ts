@@ -1,6 +1,7 @@
 /**
  * Scheduler micro-benchmark.
- *   1. ns per pick (schedule() and the PreRequest hooks) with the default plugins (queue 2, kv 2, prefix 3, max-score-picker) at 10, 100 and
+ *   1. ns per pick (DataProducer hooks, schedule(), PreRequest and ResponseComplete hooks: what the director runs
+ *      around a pick) with the default plugins (queue 2, kv 2, prefix 3, max-score-picker) at 10, 100 and
  *      1,000 endpoints, empty prompt (no prefix hashing);
  *   2. prefix hashing alone (hashPromptBlocks over the whole prompt) for a 2 KB and a 32 KB prompt: ns, MB/s;
  *   3. schedule() at 100 endpoints with a 2 KB / 32 KB prompt (hash, match, index update; the default
@@ -10,6 +11,8 @@
  *   6. the prefix index at 100 endpoints filled to the default 31,250 blocks each: prefix-cache score() +
  *      preRequest() of a new 2 KB prompt (32 new blocks: lookups, inserts and the evictions they cause),
  *      against the same on an empty index, and the index's bytes per entry.
+ *   7. configs: the chart default and llm-d's optimized baseline (prefix-cache-affinity-filter + token-load-scorer)
+ *      at 100 endpoints with 2 KB prompts over 40 prompt groups: ns per cycle and GCs over 200,000 cycles.
  * Medians over batches; bounded to a few seconds.
  * Run: npm exec -- node --expose-gc bench/overhead/pick.bench.ts
  */
@@ -21,6 +24,7 @@ import { hashPromptBlocks } from '../../src/plugins/scheduling/scorer/prefix-cac
 import { loadSchedulerConfig } from '../../src/config/loader.ts';
 import type { SchedulerObserver } from '../../src/scheduling/scheduler.ts';
 import type { LLMRequest } from '../../src/framework/request.ts';
+import { LLMResponse } from '../../src/framework/requestcontrol.ts';
 import type { ScheduleOutcome } from '../../src/framework/scheduling.ts';
 import { forcedGc, makeRequest, scheduledOn, testHandle, testText, variedEndpoints } from '../../test/support/scheduling/testing.ts';
 
@@ -43,19 +47,44 @@ function nsPerCall(fn: () => void, perBatch: number): number {
   return median(samples);
 }
 
-/** A scheduling cycle plus the PreRequest hooks the director runs right after it: what one pick costs. */
-function newScheduler(observer?: SchedulerObserver): { schedule(req: LLMRequest, eps: readonly Endpoint[]): ScheduleOutcome } {
-  const loaded = loadSchedulerConfig(undefined, testHandle(), { registry: inTreePluginRegistry(), ...(observer ? { observer } : {}) });
+const RESPONSE = new LLMResponse();
+
+/**
+ * What the director runs around one pick, parsing aside: the DataProducer hooks, the scheduling cycle, the
+ * PreRequest hooks, and the ResponseComplete hooks when the request ends (in-flight load released).
+ */
+function newScheduler(observer?: SchedulerObserver, configText?: string): { schedule(req: LLMRequest, eps: readonly Endpoint[]): ScheduleOutcome } {
+  const loaded = loadSchedulerConfig(configText, testHandle(), { registry: inTreePluginRegistry(), ...(observer ? { observer } : {}) });
   const scheduler = loaded.scheduler;
-  const pre = loaded.requestControl.preRequest;
+  const { dataProducers: produce, preRequest: pre, responseComplete: done } = loaded.requestControl;
   return {
     schedule(req, eps) {
+      for (let i = 0; i < produce.length; i++) produce[i]!.produce(req, eps);
       const r = scheduler.schedule(req, eps);
-      if (r.ok) for (let i = 0; i < pre.length; i++) pre[i]!.preRequest(req, r);
+      if (!r.ok) return r;
+      for (let i = 0; i < pre.length; i++) pre[i]!.preRequest(req, r);
+      const ep = r.primary.endpoints[0]!;
+      for (let i = 0; i < done.length; i++) done[i]!.responseComplete(req, RESPONSE, ep);
       return r;
     },
   };
 }
+
+/** llm-d's 2026 optimized-baseline / prefill profile: prefix-cache-affinity-filter then token-load-scorer. */
+const OPTIMIZED_BASELINE = `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: approx-prefix-cache-producer
+- type: prefix-cache-affinity-filter
+- type: token-load-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: prefix-cache-affinity-filter
+  - pluginRef: token-load-scorer
+  - pluginRef: max-score-picker
+`;
 
 const randomText = (len: number, seed: number): string => testText(len, seed, true);
 
@@ -169,6 +198,31 @@ const churn = (() => {
   return { emptyNs, fullNs, entries, fillSeconds: fillS, bytesPerEntry: scorer.indexBytes() / entries };
 })();
 
+// 7. configs: chart default and optimized baseline, 2 KB prompts from 40 groups (affinity has something to find).
+const configs: Record<string, { ns: number; gcs: number }> = {};
+for (const [label, text] of [['chartDefault', undefined], ['optimizedBaseline', OPTIMIZED_BASELINE]] as const) {
+  const scheduler = newScheduler(undefined, text);
+  const eps = variedEndpoints(100);
+  const reqs = Array.from({ length: 40 }, (_, g) => makeRequest({ promptText: randomText(2048, 100 + g) }));
+  let i = 0;
+  const one = () => {
+    const r = scheduler.schedule(reqs[i++ % reqs.length]!, eps);
+    if (r.ok) sink += r.primary.count;
+  };
+  const ns = nsPerCall(one, 400);
+  gc?.();
+  await new Promise((r) => setImmediate(r));
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => {
+    gcs += list.getEntries().length;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  for (let k = 0; k < 200_000; k++) one();
+  await new Promise((r) => setImmediate(r));
+  obs.disconnect();
+  configs[label] = { ns, gcs };
+}
+
 const result = {
   node: process.version,
   pickNsMedian: pick,
@@ -176,6 +230,7 @@ const result = {
   schedule100WithPromptNsMedian: withPrompt,
   pick100WithPluginTimingNsMedian: timedNs,
   prefixIndexChurn100: churn,
+  configs100With2KBPrompts: configs,
   million: {
     endpoints: 100,
     picks: 1_000_000,
@@ -196,6 +251,7 @@ console.log(
     `pick at 100 eps with per-plugin timing hook: ${us(timedNs)}`,
     `schedule at 100 eps with prompt: 2 KB ${us(withPrompt['2KB']!)}, 32 KB ${us(withPrompt['32KB']!)}`,
     `prefix score + preRequest, new 2 KB prompt, 100 eps: empty index ${us(churn.emptyNs)}, full index (${churn.entries.toLocaleString('en-US')} entries, ${churn.bytesPerEntry.toFixed(1)} B/entry) ${us(churn.fullNs)}`,
+    `configs at 100 eps, 2 KB prompts: chart default ${us(configs.chartDefault!.ns)} (${configs.chartDefault!.gcs} GCs / 200k), optimized baseline ${us(configs.optimizedBaseline!.ns)} (${configs.optimizedBaseline!.gcs} GCs / 200k)`,
     `1M picks at 100 eps: ${result.million.meanNsPerPick.toFixed(0)} ns/pick, ${gcDuringLoop} GCs, heap +${result.million.heapDeltaBytesNoGc} B before GC, ${gc ? `+${result.million.heapDeltaBytesAfterGc} B after GC` : 'GC not exposed'}`,
   ].join('\n'),
 );

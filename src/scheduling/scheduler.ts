@@ -14,6 +14,7 @@ import type {
   SchedulingFailure,
 } from '../framework/scheduling.ts';
 import { SchedulerProfile, type ProfileSpec } from './profile.ts';
+import { ProfileResultsMap } from './profile-results.ts';
 
 export const PROFILE_PICKER_POINT = 'ProfilePicker';
 export const PROCESS_PROFILES_RESULTS_POINT = 'ProcessProfilesResults';
@@ -31,7 +32,7 @@ const MAX_PICK_ROUNDS = 64;
 
 interface MutableSchedulingResult {
   readonly ok: true;
-  readonly profileResults: Map<string, ProfileRunResult | null>;
+  readonly profileResults: ProfileResultsMap;
   primaryProfileName: string;
   primary: ProfileRunResult;
 }
@@ -50,7 +51,7 @@ export class SchedulerEngine implements Scheduler {
     this.#onScheduleDuration = observer.onScheduleDuration ?? null;
     this.profiles = profiles.map((p) => new SchedulerProfile(p, this.#onPluginDuration));
     this.handler = handler;
-    this.#result = { ok: true, profileResults: new Map(), primaryProfileName: '', primary: { endpoints: [], count: 0 } };
+    this.#result = { ok: true, profileResults: new ProfileResultsMap(this.profiles.map((p) => p.name)), primaryProfileName: '', primary: { endpoints: [], count: 0 } };
   }
 
   profile(name: string): SchedulerProfile | undefined {
