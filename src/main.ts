@@ -11,7 +11,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof FlagError) {
       process.stderr.write(`epp: ${e.message}\n`);
-      return 2;
+      return e.exitCode;
     }
     throw e;
   }
@@ -19,7 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText() + '\n');
     return 0;
   }
-  const logger = createLogger(flags.v);
+  const logger = createLogger(flags.log);
   let picker;
   try {
     picker = await startPicker(flags, logger);
