@@ -33,13 +33,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const p = picker;
+  // First SIGTERM/SIGINT: drain as upstream (--drain-timeout), then stop; a second signal stops at once.
   await new Promise<void>((resolve) => {
+    let signals = 0;
     const onSignal = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      p.stop().then(resolve, resolve);
+      signals++;
+      logger.info({ signal }, signals === 1 ? 'shutting down' : 'second signal: stopping now');
+      (signals === 1 ? p.drain() : p.stop()).then(resolve, resolve);
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   return 0;
 }

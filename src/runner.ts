@@ -11,6 +11,7 @@ import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
 import type { PluginDurationHook, PluginHandle } from './framework/plugin.ts';
 import { HealthServer } from './observability/health.ts';
+import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
@@ -41,6 +42,8 @@ export interface PickerHandle {
 export interface StartOptions {
   /** Waits out the drain window; tests resolve it themselves. */
   wait?: (ms: number) => Promise<void>;
+  /** The OTEL_* environment --tracing reads (process.env by default). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class StartupError extends Error {
@@ -128,7 +131,10 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   });
   collector.start();
 
+  // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
+  const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
   const director = new Director({
+    tracer: tracing?.tracer,
     datastore,
     scheduler,
     saturation: loaded.saturationDetector,
@@ -179,6 +185,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       metricsServer.close();
       metricsServer.closeAllConnections();
       health.stop();
+      await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export shutdown failed'));
       logger.info('endpoint picker stopped');
     })());
   const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));

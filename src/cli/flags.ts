@@ -46,7 +46,7 @@ export const FLAGS = {
   'endpoint-selector': { kind: 'string', default: '', help: 'pool-less mode: Kubernetes label selector choosing the model-server pods (k=v, k!=v, k in (a,b), k notin (a,b), k, !k; comma = and)' },
   'endpoint-target-ports': { kind: 'ports', default: '', help: 'pool-less mode: comma-separated target ports (1-8)' },
   'ha-enable-leader-election': { kind: 'bool', default: 'false', help: 'Kubernetes mode: elect a leader through the Lease epp-<namespace>-<pool>.llm-d.ai; only the leader reports ready' },
-  'drain-timeout': { kind: 'duration', default: '30s', help: 'on SIGTERM: health NOT_SERVING and the Lease released at once, ext_proc kept serving this long, then stopped' },
+  'drain-timeout': { kind: 'duration', default: '30s', help: 'on SIGTERM: health NOT_SERVING and the Lease released at once, ext_proc kept serving this long, then stopped (with --resources: 0 unless set); a second signal stops at once' },
   'disable-endpoint-subset-filter': { kind: 'bool', default: 'false', help: 'ignore the gateway subset hint (envoy.lb.subset_hint metadata)' },
   'refresh-metrics-interval': { kind: 'duration', default: '50ms', help: 'interval between model-server metric scrapes, per endpoint' },
   'refresh-prometheus-metrics-interval': { kind: 'duration', default: '5s', help: 'upstream flushes pool gauges this often; here they are computed when /metrics is scraped', now: 'no-effect' },
@@ -147,7 +147,8 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     endpointSelector: selector(get('endpoint-selector')),
     endpointTargetPorts: ports(get('endpoint-target-ports')),
     haEnableLeaderElection: bool(get('ha-enable-leader-election'), 'ha-enable-leader-election'),
-    drainTimeoutMs: duration(get('drain-timeout'), 'drain-timeout', false),
+    // Standalone mode has no Service endpoints to drain from: no window unless asked for.
+    drainTimeoutMs: flagsResourcesOnly(raw) ? 0 : duration(get('drain-timeout'), 'drain-timeout', false),
     disableEndpointSubsetFilter: bool(get('disable-endpoint-subset-filter'), 'disable-endpoint-subset-filter'),
     refreshMetricsIntervalMs: duration(get('refresh-metrics-interval'), 'refresh-metrics-interval'),
     metricsScrapeTimeoutMs: duration(get('metrics-scrape-timeout'), 'metrics-scrape-timeout'),
@@ -176,6 +177,10 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (flags.refreshMetricsIntervalMs <= 0) throw new FlagError('--refresh-metrics-interval must be positive', 1);
   if (flags.endpointSelector && flags.endpointTargetPorts.length === 0) throw new FlagError('--endpoint-selector needs --endpoint-target-ports', 1);
   return flags;
+}
+
+function flagsResourcesOnly(raw: ReadonlyMap<FlagName, string>): boolean {
+  return !!raw.get('resources') && !raw.has('drain-timeout');
 }
 
 /** argv to name -> raw value; the last occurrence wins, as with pflag. */

@@ -10,8 +10,10 @@ export interface RequestTracer {
 }
 
 export interface RequestSpan {
-  /** The scheduling decision: model, priority, how many candidates, the endpoints picked. */
-  routed(req: LLMRequest, candidates: number, destination: string): void;
+  /** How many endpoints the scheduler chose among. */
+  candidates(count: number): void;
+  /** The scheduling decision: model, priority, the endpoints picked ("ip:port" list). */
+  routed(req: LLMRequest, destination: string): void;
   /** Answered with an error (ImmediateResponse): status ERROR with the code and message. */
   failed(code: string, httpStatus: number, message: string): void;
   /** The request is over (response complete, cancelled or failed). */

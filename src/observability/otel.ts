@@ -11,7 +11,7 @@
  */
 import { context, SpanKind, SpanStatusCode, type Span, type TextMapGetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -45,7 +45,10 @@ class OtelRequestSpan implements RequestSpan {
   constructor(span: Span) {
     this.#span = span;
   }
-  routed(req: LLMRequest, candidates: number, destination: string): void {
+  candidates(count: number): void {
+    if (this.#span.isRecording()) this.#span.setAttribute('llm_d.epp.picker.candidate_endpoints', count);
+  }
+  routed(req: LLMRequest, destination: string): void {
     const s = this.#span;
     if (!s.isRecording()) return;
     s.setAttributes({
@@ -53,7 +56,6 @@ class OtelRequestSpan implements RequestSpan {
       'gen_ai.request.id': req.requestId,
       target_model: req.targetModel || req.model,
       request_prio: req.priority,
-      'llm_d.epp.picker.candidate_endpoints': candidates,
       'llm_d.epp.destination_endpoints': destination.split(','),
     });
   }
@@ -111,26 +113,40 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv, logger?: Logger): Sampler
 export interface OtelOptions {
   exporter: SpanExporter;
   sampler: Sampler;
+  /** OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (k=v,k=v) come from here. */
+  env?: NodeJS.ProcessEnv;
   /** Export each span as it ends (tests); batched otherwise. */
   simple?: boolean;
 }
 
 /** A tracer over `exporter`; resource from OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES over the defaults. */
 export function createOtelTracing(options: OtelOptions): Tracing {
-  const resource = resourceFromAttributes({ 'service.name': SERVICE_NAME }).merge(detectResources({ detectors: [envDetector] }));
+  const resource = resourceFromAttributes(resourceAttributes(options.env ?? {}));
   const processor = options.simple ? new SimpleSpanProcessor({ exporter: options.exporter }) : new BatchSpanProcessor({ exporter: options.exporter });
   const provider = new TracerProvider({ resource, sampler: options.sampler, spanProcessors: [processor] });
   return { tracer: new OtelRequestTracer(provider.getTracer(SCOPE)), shutdown: () => provider.shutdown() };
+}
+
+/** service.name llm-d-epp, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME (later wins, as the SDK). */
+export function resourceAttributes(env: NodeJS.ProcessEnv): Record<string, string> {
+  const attrs: Record<string, string> = { 'service.name': SERVICE_NAME };
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) attrs[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  if (env.OTEL_SERVICE_NAME) attrs['service.name'] = env.OTEL_SERVICE_NAME;
+  return attrs;
 }
 
 export async function startOtel(kind: TraceExporterKind, env: NodeJS.ProcessEnv, logger: Logger): Promise<Tracing> {
   let exporter: SpanExporter;
   if (kind === 'otlp') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
-    exporter = new OTLPTraceExporter();
+    const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    exporter = new OTLPTraceExporter(url ? { url } : {});
   } else {
     exporter = new ConsoleSpanExporter();
   }
   logger.info({ exporter: kind, endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? null }, 'init OTel trace exporter');
-  return createOtelTracing({ exporter, sampler: samplerFromEnv(env, logger) });
+  return createOtelTracing({ exporter, sampler: samplerFromEnv(env, logger), env });
 }

@@ -8,6 +8,7 @@ import type { LLMResponse, ResponseComplete, ResponseReceived } from '../../src/
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { Director } from '../../src/requestcontrol/director.ts';
+import type { RequestTracer } from '../../src/framework/tracing.ts';
 import { loadSchedulerConfig } from '../../src/config/loader.ts';
 import { testHandle } from './scheduling/testing.ts';
 
@@ -30,6 +31,7 @@ export interface DirectorFixtureOptions {
   pods?: number;
   /** Fixed draw for weighted choices. */
   random?: number;
+  tracer?: RequestTracer;
 }
 
 export const NOW = 1_000_000;
@@ -83,6 +85,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     disableSubsetFilter: false,
     random: () => o.random ?? 0,
     now: () => handle.clock.now(),
+    tracer: o.tracer,
   });
   return { director, datastore, metrics, completed, received, clock: handle.clock };
 }
