@@ -7,7 +7,8 @@
  *   `liveness` is always SERVING (a standby, or a draining pod, must not be restarted); any other name is
  *   SERVICE_UNKNOWN.
  *
- * Watch is unimplemented, as upstream. The ext_proc port answers Check with the same `status()`.
+ * Watch streams the same status on every change (upstream leaves it unimplemented). The ext_proc port answers
+ * Check with the same `status()`.
  */
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
@@ -26,6 +27,7 @@ export class HealthServer {
   #synced = false;
   #leader = false;
   #draining = false;
+  readonly #watchers = new Set<{ service: string; last: HealthStatus; send(s: HealthStatus): void }>();
   port = 0;
 
   constructor(options: HealthOptions = { leaderElection: false }) {
@@ -36,7 +38,13 @@ export class HealthServer {
     this.#server.addService(healthService, {
       check: (call: grpc.ServerUnaryCall<{ service?: string }, { status: HealthStatus }>, cb: grpc.sendUnaryData<{ status: HealthStatus }>) =>
         cb(null, { status: this.status(call.request.service ?? '') }),
-      watch: (call: grpc.ServerWritableStream<unknown, unknown>) => call.destroy(Object.assign(new Error('Watch is not implemented'), { code: grpc.status.UNIMPLEMENTED })),
+      watch: (call: grpc.ServerWritableStream<{ service?: string }, { status: HealthStatus }>) => {
+        const service = call.request.service ?? '';
+        const w = { service, last: this.status(service), send: (status: HealthStatus) => call.write({ status }) };
+        this.#watchers.add(w);
+        call.on('cancelled', () => this.#watchers.delete(w));
+        w.send(w.last);
+      },
     });
     this.port = await new Promise<number>((resolve, reject) =>
       this.#server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
@@ -46,16 +54,26 @@ export class HealthServer {
   /** The initial state is loaded (pool and pods known): upstream's `PoolHasSynced`. Cheap; idempotent. */
   setSynced(synced: boolean): void {
     this.#synced = synced;
+    this.#notify();
   }
 
   /** This replica holds the Lease (only read with leader election). */
   setLeader(leader: boolean): void {
     this.#leader = leader;
+    this.#notify();
   }
 
   /** SIGTERM: readiness goes NOT_SERVING for good; liveness stays SERVING with leader election. */
   setDraining(): void {
     this.#draining = true;
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const w of this.#watchers) {
+      const now = this.status(w.service);
+      if (now !== w.last) w.send((w.last = now));
+    }
   }
 
   /** The status of one service name, as the health service reports it. */
