@@ -172,7 +172,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   };
   duration(get('refresh-prometheus-metrics-interval'), 'refresh-prometheus-metrics-interval', false);
   for (const n of ['enable-pprof', 'health-checking', 'enable-grpc-stream-metrics', 'allow-experimental-plugins', 'model-server-metrics-https-insecure-skip-verify'] as const) bool(get(n), n);
-  if (flags.configFile && flags.configText) throw new FlagError('--config-file and --config-text are mutually exclusive', 1);
+  if (flags.configFile && flags.configText) throw new FlagError('both the "config-file" and "config-text" flags cannot be set at the same time', 1); // upstream's text
   if (flags.endpointSelector && flags.poolName && !flags.resources) throw new FlagError('--pool-name and --endpoint-selector are mutually exclusive', 1);
   if (flags.refreshMetricsIntervalMs <= 0) throw new FlagError('--refresh-metrics-interval must be positive', 1);
   if (flags.endpointSelector && flags.endpointTargetPorts.length === 0) throw new FlagError('--endpoint-selector needs --endpoint-target-ports', 1);
