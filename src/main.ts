@@ -11,7 +11,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof FlagError) {
       process.stderr.write(`epp: ${e.message}\n`);
-      return 2;
+      return e.exitCode;
     }
     throw e;
   }
@@ -19,7 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText() + '\n');
     return 0;
   }
-  const logger = createLogger(flags.v);
+  const logger = createLogger(flags.log);
   let picker;
   try {
     picker = await startPicker(flags, logger);
@@ -33,13 +33,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const p = picker;
+  // First SIGTERM/SIGINT: drain as upstream (--drain-timeout), then stop; a second signal stops at once.
   await new Promise<void>((resolve) => {
+    let signals = 0;
     const onSignal = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      p.stop().then(resolve, resolve);
+      signals++;
+      logger.info({ signal }, signals === 1 ? 'shutting down' : 'second signal: stopping now');
+      (signals === 1 ? p.drain() : p.stop()).then(resolve, resolve);
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   return 0;
 }

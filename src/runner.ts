@@ -13,6 +13,7 @@ import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
 import type { EndpointLookup, PluginDurationHook, PluginHandle } from './framework/plugin.ts';
 import { HealthServer } from './observability/health.ts';
+import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
@@ -33,6 +34,18 @@ export interface PickerHandle {
   readonly extProc: ExtProcServer;
   /** Graceful stop: not ready, stop accepting streams, let in-flight ones finish (up to the grace period). */
   stop(): Promise<void>;
+  /**
+   * SIGTERM as upstream: health NOT_SERVING and the Lease released at once, ext_proc kept serving new and
+   * in-flight requests for --drain-timeout, then stop().
+   */
+  drain(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Waits out the drain window; tests resolve it themselves. */
+  wait?: (ms: number) => Promise<void>;
+  /** The OTEL_* environment --tracing reads (process.env by default). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class StartupError extends Error {
@@ -42,11 +55,15 @@ export class StartupError extends Error {
 interface Source {
   stop(): Promise<void> | void;
   ready(): boolean;
+  /** Holds the Lease (always true without leader election). */
+  leader(): boolean;
+  /** Stops campaigning and releases the Lease when held (SIGTERM); the state keeps flowing. */
+  releaseLeadership(): Promise<void>;
   /** Resolves once the initial state is loaded (the first list of every watch). */
   readonly synced: Promise<void>;
 }
 
-export async function startPicker(flags: Flags, logger: Logger, clock: Clock = systemClock): Promise<PickerHandle> {
+export async function startPicker(flags: Flags, logger: Logger, clock: Clock = systemClock, options: StartOptions = {}): Promise<PickerHandle> {
   // Scheduler first: a bad config must stop startup before any port opens.
   // The config says how endpoints map to engines (core-metrics-extractor), so the datastore comes after it;
   // plugins reach the endpoints through this lookup, which no factory calls.
@@ -92,7 +109,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       throw new StartupError(first.error.message);
     }
     const r = resources;
-    source = { stop: () => r.close(), ready: () => true, synced: Promise.resolve() };
+    source = { stop: () => r.close(), ready: () => true, leader: () => true, releaseLeadership: async () => {}, synced: Promise.resolve() };
   } else {
     source = await startKubernetes(flags, datastore, logger);
   }
@@ -136,7 +153,10 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   if (collector) collector.start();
   else logger.warn('no metrics data source configured (dataLayer.injectDefaults: false): metrics collection is disabled');
 
+  // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
+  const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
   const director = new Director({
+    tracer: tracing?.tracer,
     datastore,
     scheduler,
     saturation: loaded.saturationDetector,
@@ -150,9 +170,12 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     emitEndpointScores: flags.emitEndpointScores,
   });
 
-  const health = new HealthServer();
+  const health = new HealthServer({ leaderElection: flags.haEnableLeaderElection && !flags.resources });
   await health.start(flags.bindAddress, flags.grpcHealthPort);
-  const updateReadiness = () => health.setReady(datastore.synced() && source.ready());
+  const updateReadiness = () => {
+    health.setSynced(datastore.synced());
+    health.setLeader(source.leader());
+  };
   datastore.on('changed', updateReadiness);
   source.onLeadershipChange?.(updateReadiness);
   // Informer sync completes without a datastore change when a namespace is empty: re-check now and then too.
@@ -174,6 +197,22 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   );
 
   let stopping: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      stopped = true;
+      health.setDraining();
+      clearInterval(readinessTimer);
+      await extProc.shutdown(flags.shutdownGracePeriodMs);
+      await collector?.stop();
+      await source.stop();
+      metricsServer.close();
+      metricsServer.closeAllConnections();
+      health.stop();
+      await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export shutdown failed'));
+      logger.info('endpoint picker stopped');
+    })());
+  const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return {
     grpcPort: extProc.port,
     healthPort: health.port,
@@ -183,18 +222,15 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     metrics,
     resources,
     extProc,
-    stop: () =>
-      (stopping ??= (async () => {
-        stopped = true;
-        health.setShuttingDown();
-        clearInterval(readinessTimer);
-        await extProc.shutdown(flags.shutdownGracePeriodMs);
-        await collector?.stop();
-        await source.stop();
-        metricsServer.close();
-        metricsServer.closeAllConnections();
-        health.stop();
-        logger.info('endpoint picker stopped');
+    stop,
+    drain: () =>
+      (draining ??= (async () => {
+        health.setDraining();
+        logger.info({ drainTimeoutMs: flags.drainTimeoutMs }, 'shutdown signal received: draining (NOT_SERVING) while serving requests');
+        await source.releaseLeadership();
+        if (flags.drainTimeoutMs > 0 && !stopping) await wait(flags.drainTimeoutMs);
+        logger.info('drain window elapsed, stopping');
+        await stop();
       })()),
   };
 }
@@ -248,6 +284,10 @@ async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logge
   const m = mode;
   return {
     ready: () => m.ready(),
+    leader: () => m.elector?.isLeader() ?? true,
+    releaseLeadership: async () => {
+      await m.elector?.stop();
+    },
     synced: m.synced,
     stop: () => m.stop(),
     onLeadershipChange: (f) => {

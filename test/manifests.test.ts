@@ -14,6 +14,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { PICKER_ENV, PICKER_NODE_FLAGS } from '../bench/dev-stack/procs.ts';
 import { parseObject } from '../src/resources/validate.ts';
 import { MODEL_RESOURCE, OBJECTIVE_RESOURCES, poolResource, REWRITE_RESOURCES, POOL_GROUP_V1, X_GROUP } from '../src/k8s/api-resources.ts';
+import { leaseNameForPool } from '../src/k8s/leader-election.ts';
 import { leafPaths, undefinedRefs, undocumentedValues, unusedValues, valueRefs } from './support/k8s/chart-values.ts';
 import { chartFiles, chartMeta, defaults, find, one, render as renderWith, valuesText } from './support/k8s/chart.ts';
 import { type Schema, structuralProblems, validate } from './support/k8s/openapi-schema.ts';
@@ -227,14 +228,14 @@ test('chart: default render: Deployment hardened and probed on the gRPC health p
   assert.match(files['templates/NOTES.txt'] ?? '', /failure_mode_allow=true/);
 });
 
+
 test('chart: replicas > 1 turns on leader election and grants exactly this pool\'s Lease', () => {
   const { objects, files } = render({ replicas: 3 });
   const c = find(objects, 'Deployment')[0]!.spec.template.spec.containers[0];
   assert.ok(c.args.includes('--ha-enable-leader-election'));
   const leaseRules = find(objects, 'Role')[0]!.rules.filter((r: Doc) => r.resources.includes('leases'));
   assert.deepEqual(leaseRules.map((r: Doc) => r.verbs), [['create'], ['get', 'update']]);
-  // Upstream's Lease name (llm-d Router controller_manager.go), which the picker uses from issue 12 on.
-  assert.deepEqual(leaseRules[1].resourceNames, ['epp-inference-llama.llm-d.ai']);
+  assert.deepEqual(leaseRules[1].resourceNames, [leaseNameForPool('inference', 'llama')], 'chart and picker agree on the Lease name');
   assert.match(files['templates/NOTES.txt'] ?? '', /leader/);
 });
 

@@ -34,7 +34,7 @@ test('bad flags fail with the flag named', () => {
     [['--grpc-port=abc'], /--grpc-port: expected an integer/],
     [['--secure-serving=maybe'], /--secure-serving: expected true or false/],
     [['--refresh-metrics-interval=fast'], /--refresh-metrics-interval: must be a duration such as "50ms", "1.5s" or "2m30s" or a number of milliseconds, got "fast"/],
-    [['--config-file=a', '--config-text=b'], /mutually exclusive/],
+    [['--config-file=a', '--config-text=b'], /both the "config-file" and "config-text" flags cannot be set at the same time/],
     [['--endpoint-selector=app=x'], /needs --endpoint-target-ports/],
     [['--endpoint-selector=app=x', '--endpoint-target-ports=1,2,3,4,5,6,7,8,9'], /at most 8/],
     [['--grpc-port'], /needs a value/],

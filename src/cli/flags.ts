@@ -1,18 +1,31 @@
 /**
- * Command-line flags, with the upstream names and defaults. Accepts --name=value, --name value, -name=value
- * (Go style) and bare --bool. One table drives parsing, defaults and --help.
+ * Command-line flags, with the upstream names and defaults (GIE v1.5.0 and llm-d Router `pkg/epp/server/
+ * options.go`, plus the controller-runtime zap flags). Accepts --name=value, --name value, -name=value (Go
+ * style) and bare --bool. One table drives parsing, defaults and --help; `now` says what each flag does here.
  */
-import { parseDuration } from '../input/duration.ts';
-import { FieldError } from '../input/fields.ts';
-import { parseLabelSelector, type LabelSelector } from '../input/label-selector.ts';
+import type { LabelSelector } from '../input/label-selector.ts';
+import { bool, byteSize, duration, FlagError, int, list, oneOf, port, ports, selector } from './flag-values.ts';
+import type { LogOptions } from '../observability/logger.ts';
 
-type Kind = 'string' | 'bool' | 'int' | 'duration' | 'ports';
+export { FlagError } from './flag-values.ts';
+
+type Kind = 'string' | 'bool' | 'int' | 'duration' | 'ports' | 'size' | 'list';
+
+/**
+ * What a flag does here. `acts`: as upstream (or our own flag). `no-effect`: accepted and validated, nothing
+ * here for it to change. `not-supported-yet`: accepted at values that need nothing new, a startup error at
+ * the others. `rejected`: upstream rejects it when set, and so do we, with upstream's message.
+ */
+export type FlagStatus = 'acts' | 'no-effect' | 'not-supported-yet' | 'rejected';
 
 interface FlagSpec {
   kind: Kind;
   default: string;
   help: string;
+  now?: FlagStatus;
 }
+
+const DEPRECATED_METRIC = 'deprecated upstream (use engineConfigs in EndpointPickerConfig); an error when set';
 
 export const FLAGS = {
   'grpc-port': { kind: 'int', default: '9002', help: 'gRPC port of the ext_proc server' },
@@ -21,29 +34,56 @@ export const FLAGS = {
   'bind-address': { kind: 'string', default: '0.0.0.0', help: 'address the servers listen on' },
   'secure-serving': { kind: 'bool', default: 'true', help: 'serve ext_proc over TLS (self-signed unless --cert-path); false = plaintext h2c' },
   'cert-path': { kind: 'string', default: '', help: 'directory holding tls.crt and tls.key for the ext_proc server' },
+  'enable-cert-reload': { kind: 'bool', default: 'false', help: 'reload the --cert-path certificate when it changes (not supported yet: true is a startup error)', now: 'not-supported-yet' },
+  'tls-min-version': { kind: 'string', default: '', help: 'minimum TLS version, VersionTLS10-VersionTLS13 (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
+  'tls-cipher-suites': { kind: 'list', default: '', help: 'comma-separated Go TLS cipher suite names (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
+  'grpc-max-recv-msg-size': { kind: 'size', default: '', help: 'largest gRPC message received, e.g. 10MiB (validated; request bodies are bounded by --max-request-body-bytes)', now: 'no-effect' },
+  'grpc-max-send-msg-size': { kind: 'size', default: '', help: 'largest gRPC message sent, e.g. 10MiB (validated; no effect)', now: 'no-effect' },
   resources: { kind: 'string', default: '', help: 'standalone mode: multi-document YAML of InferencePool/InferenceModel/InferenceObjective/InferenceModelRewrite/Pod objects, watched for changes (no cluster needed)' },
   'pool-name': { kind: 'string', default: '', help: 'name of the InferencePool to serve (standalone: optional when the file holds one pool)' },
   'pool-namespace': { kind: 'string', default: '', help: 'namespace of the pool (default: env NAMESPACE, then "default")' },
   'pool-group': { kind: 'string', default: 'inference.networking.k8s.io', help: 'API group of the pool (inference.networking.x-k8s.io for v1alpha2 pools)' },
   'endpoint-selector': { kind: 'string', default: '', help: 'pool-less mode: Kubernetes label selector choosing the model-server pods (k=v, k!=v, k in (a,b), k notin (a,b), k, !k; comma = and)' },
   'endpoint-target-ports': { kind: 'ports', default: '', help: 'pool-less mode: comma-separated target ports (1-8)' },
-  'ha-enable-leader-election': { kind: 'bool', default: 'false', help: 'Kubernetes mode: elect a leader through a Lease; only the leader reports ready' },
+  'ha-enable-leader-election': { kind: 'bool', default: 'false', help: 'Kubernetes mode: elect a leader through the Lease epp-<namespace>-<pool>.llm-d.ai; only the leader reports ready' },
+  'drain-timeout': { kind: 'duration', default: '30s', help: 'on SIGTERM: health NOT_SERVING and the Lease released at once, ext_proc kept serving this long, then stopped (with --resources: 0 unless set); a second signal stops at once' },
   'disable-endpoint-subset-filter': { kind: 'bool', default: 'false', help: 'ignore the gateway subset hint (envoy.lb.subset_hint metadata)' },
   'emit-endpoint-scores': { kind: 'bool', default: 'false', help: "emit the scheduler's per-endpoint scores in the request-path dynamic metadata under the 'x-gateway-destination-endpoint-scores' key of the 'envoy.lb' namespace" },
   'refresh-metrics-interval': { kind: 'duration', default: '50ms', help: 'interval between model-server metric scrapes, per endpoint' },
+  'refresh-prometheus-metrics-interval': { kind: 'duration', default: '5s', help: 'upstream flushes pool gauges this often; here they are computed when /metrics is scraped', now: 'no-effect' },
   'metrics-scrape-timeout': { kind: 'duration', default: '1s', help: 'timeout of one model-server metric scrape' },
   'metrics-staleness-threshold': { kind: 'duration', default: '2s', help: 'metrics older than this are stale: the endpoint counts as saturated' },
+  'model-server-metrics-scheme': { kind: 'string', default: 'http', help: 'scheme of model-server metric scrapes (GIE, deprecated there): http (https not supported yet)', now: 'not-supported-yet' },
+  'model-server-metrics-https-insecure-skip-verify': { kind: 'bool', default: 'true', help: 'skip certificate checks of https scrapes (GIE, deprecated there; no https scrapes yet)', now: 'no-effect' },
   'model-server-metrics-path': { kind: 'string', default: '', help: 'metrics path override (default per engine: /metrics, trtllm-serve /prometheus/metrics)' },
   'model-server-metrics-port': { kind: 'int', default: '0', help: 'metrics port override (0 = the endpoint\'s target port)' },
+  'total-queued-requests-metric': { kind: 'string', default: 'vllm:num_requests_waiting', help: DEPRECATED_METRIC, now: 'rejected' },
+  'total-running-requests-metric': { kind: 'string', default: 'vllm:num_requests_running', help: DEPRECATED_METRIC, now: 'rejected' },
+  'kv-cache-usage-percentage-metric': { kind: 'string', default: 'vllm:kv_cache_usage_perc', help: DEPRECATED_METRIC, now: 'rejected' },
+  'lora-info-metric': { kind: 'string', default: 'vllm:lora_requests_info', help: DEPRECATED_METRIC, now: 'rejected' },
+  'cache-info-metric': { kind: 'string', default: 'vllm:cache_config_info', help: DEPRECATED_METRIC, now: 'rejected' },
   'config-file': { kind: 'string', default: '', help: 'scheduler config file (EndpointPickerConfig YAML)' },
   'config-text': { kind: 'string', default: '', help: 'scheduler config as inline text (exclusive with --config-file)' },
+  'allow-experimental-plugins': { kind: 'bool', default: 'false', help: 'allow Alpha plugins (every plugin here loads without it)', now: 'no-effect' },
   'max-request-body-bytes': { kind: 'int', default: String(32 * 1024 * 1024), help: 'larger request bodies are rejected with 413' },
   'request-body-mode': { kind: 'string', default: 'FULL_DUPLEX_STREAMED', help: 'request body mode assumed when Envoy sends no protocol_config (Envoy < 1.34): FULL_DUPLEX_STREAMED or BUFFERED' },
   'response-body-mode': { kind: 'string', default: 'FULL_DUPLEX_STREAMED', help: 'response body mode assumed when Envoy sends no protocol_config' },
   'strict-models': { kind: 'bool', default: 'false', help: 'reject (404) models no InferenceModel or InferenceModelRewrite names, instead of routing them as sheddable' },
   'plugin-duration-metrics': { kind: 'bool', default: 'false', help: 'record inference_extension_plugin_duration_seconds per plugin call (costs ~0.3 us per pick)' },
-  'shutdown-grace-period': { kind: 'duration', default: '30s', help: 'on SIGTERM, how long in-flight streams may take to finish' },
+  'enable-grpc-stream-metrics': { kind: 'bool', default: 'false', help: 'upstream ext_proc stream metrics (accepted; not exported here)', now: 'no-effect' },
+  'metrics-endpoint-auth': { kind: 'bool', default: 'false', help: 'Kubernetes token auth on /metrics (upstream default true; not supported yet: true is a startup error)', now: 'not-supported-yet' },
+  'metrics-cert-dir': { kind: 'string', default: '', help: 'TLS for /metrics from tls.crt/tls.key here (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
+  'metrics-client-ca-file': { kind: 'string', default: '', help: 'mTLS for /metrics with this CA (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
+  'enable-pprof': { kind: 'bool', default: 'true', help: 'Go pprof handlers upstream; none in Node (use --inspect)', now: 'no-effect' },
+  'health-checking': { kind: 'bool', default: 'false', help: 'upstream: grpc.health on the ext_proc port too; here it is always answered there', now: 'no-effect' },
+  tracing: { kind: 'bool', default: 'true', help: 'OpenTelemetry span per request, exported when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set (sampler: OTEL_TRACES_SAMPLER[_ARG], default parentbased_traceidratio 0.1)' },
+  'shutdown-grace-period': { kind: 'duration', default: '30s', help: 'after the drain window, how long in-flight streams may take to finish before they are cut' },
   v: { kind: 'int', default: '0', help: 'log verbosity: 0-1 info, 2-3 debug (per-request lines), 4+ trace' },
+  'zap-encoder': { kind: 'string', default: 'json', help: 'log encoding: json or console' },
+  'zap-log-level': { kind: 'string', default: '', help: 'log level: debug, info, error, panic or an integer verbosity (default from --v)' },
+  'zap-devel': { kind: 'bool', default: 'false', help: 'development logging: console encoding, debug level, stack traces from warn' },
+  'zap-stacktrace-level': { kind: 'string', default: 'error', help: 'records at or above this level carry a stacktrace: info, error or panic' },
+  'zap-time-encoding': { kind: 'string', default: 'epoch', help: 'time field: epoch (s), millis, nano, iso8601, rfc3339 or rfc3339nano' },
 } satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -62,6 +102,7 @@ export interface Flags {
   endpointSelector: LabelSelector | undefined;
   endpointTargetPorts: number[];
   haEnableLeaderElection: boolean;
+  drainTimeoutMs: number;
   disableEndpointSubsetFilter: boolean;
   emitEndpointScores: boolean;
   refreshMetricsIntervalMs: number;
@@ -72,21 +113,81 @@ export interface Flags {
   configFile: string;
   configText: string;
   maxRequestBodyBytes: number;
+  grpcMaxRecvMsgSize: number;
+  grpcMaxSendMsgSize: number;
   requestBodyMode: string;
   responseBodyMode: string;
   strictModels: boolean;
   pluginDurationMetrics: boolean;
+  tracing: boolean;
   shutdownGracePeriodMs: number;
   v: number;
+  log: LogOptions;
   help: boolean;
 }
 
-export class FlagError extends Error {
-  override name = 'FlagError';
-}
+const ZAP_LEVELS = ['debug', 'info', 'error', 'panic'] as const;
+const TLS_VERSIONS = ['VersionTLS10', 'VersionTLS11', 'VersionTLS12', 'VersionTLS13'] as const;
 
 /** Parses argv (without node and script). Throws FlagError naming the flag. */
 export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Flags {
+  const { raw, help } = scan(argv);
+  const get = (n: FlagName) => raw.get(n) ?? FLAGS[n].default;
+  checkSupported(raw);
+  const v = int(get('v'), 'v', 0, 10);
+  const flags: Flags = {
+    grpcPort: port(get('grpc-port'), 'grpc-port'),
+    grpcHealthPort: port(get('grpc-health-port'), 'grpc-health-port'),
+    metricsPort: port(get('metrics-port'), 'metrics-port'),
+    bindAddress: get('bind-address'),
+    secureServing: bool(get('secure-serving'), 'secure-serving'),
+    certPath: get('cert-path'),
+    resources: get('resources'),
+    poolName: get('pool-name'),
+    poolNamespace: get('pool-namespace') || env.NAMESPACE || 'default',
+    poolGroup: get('pool-group'),
+    endpointSelector: selector(get('endpoint-selector')),
+    endpointTargetPorts: ports(get('endpoint-target-ports')),
+    haEnableLeaderElection: bool(get('ha-enable-leader-election'), 'ha-enable-leader-election'),
+    // Standalone mode has no Service endpoints to drain from: no window unless asked for.
+    drainTimeoutMs: flagsResourcesOnly(raw) ? 0 : duration(get('drain-timeout'), 'drain-timeout', false),
+    disableEndpointSubsetFilter: bool(get('disable-endpoint-subset-filter'), 'disable-endpoint-subset-filter'),
+    emitEndpointScores: bool(get('emit-endpoint-scores'), 'emit-endpoint-scores'),
+    refreshMetricsIntervalMs: duration(get('refresh-metrics-interval'), 'refresh-metrics-interval'),
+    metricsScrapeTimeoutMs: duration(get('metrics-scrape-timeout'), 'metrics-scrape-timeout'),
+    metricsStalenessThresholdMs: duration(get('metrics-staleness-threshold'), 'metrics-staleness-threshold'),
+    modelServerMetricsPath: get('model-server-metrics-path'),
+    modelServerMetricsPort: int(get('model-server-metrics-port'), 'model-server-metrics-port', 0, 65535),
+    configFile: get('config-file'),
+    configText: get('config-text'),
+    maxRequestBodyBytes: int(get('max-request-body-bytes'), 'max-request-body-bytes', 1, 2 ** 31),
+    grpcMaxRecvMsgSize: byteSize(get('grpc-max-recv-msg-size'), 'grpc-max-recv-msg-size'),
+    grpcMaxSendMsgSize: byteSize(get('grpc-max-send-msg-size'), 'grpc-max-send-msg-size'),
+    requestBodyMode: bodyMode(get('request-body-mode'), 'request-body-mode'),
+    responseBodyMode: bodyMode(get('response-body-mode'), 'response-body-mode'),
+    strictModels: bool(get('strict-models'), 'strict-models'),
+    pluginDurationMetrics: bool(get('plugin-duration-metrics'), 'plugin-duration-metrics'),
+    tracing: bool(get('tracing'), 'tracing'),
+    shutdownGracePeriodMs: duration(get('shutdown-grace-period'), 'shutdown-grace-period'),
+    v,
+    log: logOptions(raw, v),
+    help,
+  };
+  duration(get('refresh-prometheus-metrics-interval'), 'refresh-prometheus-metrics-interval', false);
+  for (const n of ['enable-pprof', 'health-checking', 'enable-grpc-stream-metrics', 'allow-experimental-plugins', 'model-server-metrics-https-insecure-skip-verify'] as const) bool(get(n), n);
+  if (flags.configFile && flags.configText) throw new FlagError('both the "config-file" and "config-text" flags cannot be set at the same time', 1); // upstream's text
+  if (flags.endpointSelector && flags.poolName && !flags.resources) throw new FlagError('--pool-name and --endpoint-selector are mutually exclusive', 1);
+  if (flags.refreshMetricsIntervalMs <= 0) throw new FlagError('--refresh-metrics-interval must be positive', 1);
+  if (flags.endpointSelector && flags.endpointTargetPorts.length === 0) throw new FlagError('--endpoint-selector needs --endpoint-target-ports', 1);
+  return flags;
+}
+
+function flagsResourcesOnly(raw: ReadonlyMap<FlagName, string>): boolean {
+  return !!raw.get('resources') && !raw.has('drain-timeout');
+}
+
+/** argv to name -> raw value; the last occurrence wins, as with pflag. */
+function scan(argv: readonly string[]): { raw: Map<FlagName, string>; help: boolean } {
   const raw = new Map<FlagName, string>();
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -112,44 +213,51 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     raw.set(name, value);
   }
-  const get = (n: FlagName) => raw.get(n) ?? FLAGS[n].default;
-  const flags: Flags = {
-    grpcPort: port(get('grpc-port'), 'grpc-port'),
-    grpcHealthPort: port(get('grpc-health-port'), 'grpc-health-port'),
-    metricsPort: port(get('metrics-port'), 'metrics-port'),
-    bindAddress: get('bind-address'),
-    secureServing: bool(get('secure-serving'), 'secure-serving'),
-    certPath: get('cert-path'),
-    resources: get('resources'),
-    poolName: get('pool-name'),
-    poolNamespace: get('pool-namespace') || env.NAMESPACE || 'default',
-    poolGroup: get('pool-group'),
-    endpointSelector: selector(get('endpoint-selector')),
-    endpointTargetPorts: ports(get('endpoint-target-ports')),
-    haEnableLeaderElection: bool(get('ha-enable-leader-election'), 'ha-enable-leader-election'),
-    disableEndpointSubsetFilter: bool(get('disable-endpoint-subset-filter'), 'disable-endpoint-subset-filter'),
-    emitEndpointScores: bool(get('emit-endpoint-scores'), 'emit-endpoint-scores'),
-    refreshMetricsIntervalMs: duration(get('refresh-metrics-interval'), 'refresh-metrics-interval'),
-    metricsScrapeTimeoutMs: duration(get('metrics-scrape-timeout'), 'metrics-scrape-timeout'),
-    metricsStalenessThresholdMs: duration(get('metrics-staleness-threshold'), 'metrics-staleness-threshold'),
-    modelServerMetricsPath: get('model-server-metrics-path'),
-    modelServerMetricsPort: int(get('model-server-metrics-port'), 'model-server-metrics-port', 0, 65535),
-    configFile: get('config-file'),
-    configText: get('config-text'),
-    maxRequestBodyBytes: int(get('max-request-body-bytes'), 'max-request-body-bytes', 1, 2 ** 31),
-    requestBodyMode: bodyMode(get('request-body-mode'), 'request-body-mode'),
-    responseBodyMode: bodyMode(get('response-body-mode'), 'response-body-mode'),
-    strictModels: bool(get('strict-models'), 'strict-models'),
-    pluginDurationMetrics: bool(get('plugin-duration-metrics'), 'plugin-duration-metrics'),
-    shutdownGracePeriodMs: duration(get('shutdown-grace-period'), 'shutdown-grace-period'),
-    v: int(get('v'), 'v', 0, 10),
-    help,
-  };
-  if (flags.configFile && flags.configText) throw new FlagError('--config-file and --config-text are mutually exclusive');
-  if (flags.endpointSelector && flags.poolName && !flags.resources) throw new FlagError('--pool-name and --endpoint-selector are mutually exclusive');
-  if (flags.refreshMetricsIntervalMs <= 0) throw new FlagError('--refresh-metrics-interval must be positive');
-  if (flags.endpointSelector && flags.endpointTargetPorts.length === 0) throw new FlagError('--endpoint-selector needs --endpoint-target-ports');
-  return flags;
+  return { raw, help };
+}
+
+/** Rejected flags (upstream's message) and values of flags whose feature is not here yet. */
+function checkSupported(raw: ReadonlyMap<FlagName, string>): void {
+  for (const name of raw.keys()) {
+    if ((FLAGS[name] as FlagSpec).now === 'rejected') {
+      throw new FlagError(`flag "${name}" is deprecated and cannot be used; configure metrics via engineConfigs in EndpointPickerConfig instead`, 1);
+    }
+  }
+  const tls = raw.get('tls-min-version');
+  if (tls) oneOf(tls, 'tls-min-version', TLS_VERSIONS);
+  const needs: [FlagName, (v: string) => boolean, string][] = [
+    ['enable-cert-reload', (v) => bool(v, 'enable-cert-reload'), 'certificate reloading'],
+    ['tls-min-version', (v) => v !== '', 'a TLS minimum version'],
+    ['tls-cipher-suites', (v) => list(v).length > 0, 'TLS cipher suite selection'],
+    ['metrics-endpoint-auth', (v) => bool(v, 'metrics-endpoint-auth'), 'authentication of the metrics endpoint'],
+    ['metrics-cert-dir', (v) => v !== '', 'TLS on the metrics endpoint'],
+    ['metrics-client-ca-file', (v) => v !== '', 'mTLS on the metrics endpoint'],
+    ['model-server-metrics-scheme', (v) => scheme(v) === 'https', 'https metric scrapes'],
+  ];
+  for (const [name, needsFeature, feature] of needs) {
+    const value = raw.get(name);
+    if (value !== undefined && needsFeature(value)) throw new FlagError(`--${name}=${value}: ${feature} is not supported yet`, 1);
+  }
+}
+
+/** The zap flags as pino options; --zap-log-level, when given, overrides --v (as upstream's Complete does). */
+function logOptions(raw: ReadonlyMap<FlagName, string>, v: number): LogOptions {
+  const devel = bool(raw.get('zap-devel') ?? 'false', 'zap-devel');
+  const encoder = oneOf(raw.get('zap-encoder') ?? (devel ? 'console' : 'json'), 'zap-encoder', ['json', 'console']);
+  let level: LogOptions['level'] = { verbosity: v };
+  const lv = raw.get('zap-log-level');
+  if (lv !== undefined) {
+    if (/^\d+$/.test(lv)) level = { verbosity: int(lv, 'zap-log-level', 1, 127) };
+    else level = { named: oneOf(lv, 'zap-log-level', ZAP_LEVELS, (s) => s.toLowerCase()) };
+  } else if (devel && v === 0) level = { named: 'debug' };
+  const stacktraceLevel = oneOf(raw.get('zap-stacktrace-level') ?? (devel ? 'warn' : 'error'), 'zap-stacktrace-level', ['debug', 'info', 'warn', 'error', 'panic'], (s) => s.toLowerCase());
+  const timeEncoding = oneOf(raw.get('zap-time-encoding') ?? 'default', 'zap-time-encoding', ['default', 'epoch', 'millis', 'nano', 'iso8601', 'rfc3339', 'rfc3339nano']);
+  return { encoder, level, stacktraceLevel, timeEncoding };
+}
+
+/** What each flag does here, for the docs and the compatibility table. */
+export function flagStatus(name: FlagName): FlagStatus {
+  return (FLAGS[name] as FlagSpec).now ?? 'acts';
 }
 
 export function helpText(): string {
@@ -162,46 +270,11 @@ export function helpText(): string {
   return lines.join('\n');
 }
 
-function int(s: string, name: string, min: number, max: number): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(`--${name}: expected an integer ${min}-${max}, got "${s}"`);
-  return n;
+function scheme(v: string): string {
+  if (v !== 'http' && v !== 'https') throw new FlagError(`unexpected "${v}" value for "model-server-metrics-scheme" flag, it can only be set to 'http' or 'https'`, 1);
+  return v;
 }
-function port(s: string, name: string): number {
-  return int(s, name, 0, 65535);
-}
-function bool(s: string, name: string): boolean {
-  if (/^(true|1|t|yes)$/i.test(s)) return true;
-  if (/^(false|0|f|no)$/i.test(s)) return false;
-  throw new FlagError(`--${name}: expected true or false, got "${s}"`);
-}
-/** Go durations; a bare number is milliseconds, as these flags have always accepted. */
-function duration(s: string, name: string): number {
-  return fieldToFlag(() => parseDuration(s, `--${name}`, { bareNumberMs: true }));
-}
-function ports(s: string): number[] {
-  if (s.trim() === '') return [];
-  const list = s.split(',').map((p) => int(p.trim(), 'endpoint-target-ports', 1, 65535));
-  if (list.length > 8) throw new FlagError('--endpoint-target-ports: at most 8 ports');
-  if (new Set(list).size !== list.length) throw new FlagError('--endpoint-target-ports: ports must be unique');
-  return list;
-}
-function selector(s: string): LabelSelector | undefined {
-  if (s.trim() === '') return undefined;
-  return fieldToFlag(() => parseLabelSelector(s, '--endpoint-selector'));
-}
-function fieldToFlag<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof FieldError) throw new FlagError(e.text());
-    throw e;
-  }
-}
+
 function bodyMode(s: string, name: string): string {
-  const m = s.toUpperCase();
-  if (!['FULL_DUPLEX_STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL', 'STREAMED', 'NONE'].includes(m)) {
-    throw new FlagError(`--${name}: expected FULL_DUPLEX_STREAMED, BUFFERED, BUFFERED_PARTIAL, STREAMED or NONE, got "${s}"`);
-  }
-  return m;
+  return oneOf(s, name, ['FULL_DUPLEX_STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL', 'STREAMED', 'NONE'], (v) => v.toUpperCase());
 }

@@ -52,15 +52,24 @@ export interface LeaderElectorEvents {
   stopped: [];
 }
 
-/** The Lease for a pool: one per pool per namespace, whatever the Deployment is called. */
-export function leaseNameForPool(poolName: string): string {
-  const name = `${poolName}-epp-leader`;
+/**
+ * The Lease for a pool, named as upstream names it (llm-d Router `pkg/epp/server/controller_manager.go`:
+ * `epp-<namespace>-<name>.llm-d.ai`), so upstream and this picker elect one leader in a mixed fleet.
+ */
+export function leaseNameForPool(namespace: string, poolName: string): string {
+  const name = `epp-${namespace}-${poolName}.llm-d.ai`;
   if (name.length > 253) throw new Error(`lease name too long: ${name}`);
   return name;
 }
 
-/** Pool-less mode: pickers of the same pods (same selector) share a Lease; others do not. */
-export function leaseNameForSelector(selector: LabelSelector): string {
+/**
+ * Pool-less mode. Upstream names the Lease after this picker's Deployment, read from POD_NAME
+ * (`<deployment>-<replicaset hash>-<suffix>`): `epp-<namespace>-<deployment>.llm-d.ai`. Without a POD_NAME of
+ * that form (upstream refuses to start) pickers of the same pods (same selector) share a Lease named after it.
+ */
+export function leaseNameForSelector(namespace: string, selector: LabelSelector, podName = process.env.POD_NAME ?? ''): string {
+  const deployment = /^(.+)-[a-z0-9]+-[a-z0-9]+$/.exec(podName)?.[1];
+  if (deployment) return leaseNameForPool(namespace, deployment);
   return `epp-${createHash('sha256').update(labelSelectorString(selector)).digest('hex').slice(0, 16)}-leader`;
 }
 

@@ -34,7 +34,7 @@ export function startKubernetesMode(options: KubernetesModeOptions): KubernetesM
       ...tuning,
       client: source.client,
       namespace: options.poolNamespace,
-      name: selector ? leaseNameForSelector(selector) : leaseNameForPool(options.poolName),
+      name: selector ? leaseNameForSelector(options.poolNamespace, selector) : leaseNameForPool(options.poolNamespace, options.poolName),
       logger: options.logger,
     });
     elector.start();

@@ -16,6 +16,7 @@ import type { LLMRequest } from '../framework/request.ts';
 import { RequestParseError, type Parser } from '../framework/parser.ts';
 import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
 import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
+import type { RequestTracer } from '../framework/tracing.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
 import { bodyText, restoreModelName, rewriteModel } from './body.ts';
@@ -80,6 +81,8 @@ export interface DirectorOptions {
   random?: () => number;
   /** Time source for request timings (ms); performance.now by default. */
   now?: () => number;
+  /** One span per request (--tracing with an exporter); absent = no tracing work at all. */
+  tracer?: RequestTracer | undefined;
 }
 
 export class Director {
@@ -92,6 +95,7 @@ export class Director {
   readonly #now: () => number;
   readonly #subsetScratch: Endpoint[] = [];
   readonly #debug: boolean;
+  readonly #tracer: RequestTracer | null;
 
   constructor(options: DirectorOptions) {
     this.#o = options;
@@ -102,6 +106,7 @@ export class Director {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? (() => performance.now());
     this.#debug = options.logger.isLevelEnabled('debug');
+    this.#tracer = options.tracer ?? null;
   }
 
   // ------------------------------------------------------------ request path
@@ -122,6 +127,7 @@ export class Director {
       req.requestId = randomUUID();
       ctx.requestIdGenerated = true;
     }
+    if (this.#tracer !== null) ctx.span = this.#tracer.start(req.headers);
   }
 
   /**
@@ -171,6 +177,7 @@ export class Director {
     const headers: HeaderMutation[] = [{ name: DESTINATION_HEADER, value: destination }];
     if (ctx.requestIdGenerated) headers.push({ name: HEADER_REQUEST_ID, value: req.requestId });
     if (newBody) headers.push({ name: 'content-length', value: String(newBody.length) });
+    if (ctx.span !== null) ctx.span.routed(req, destination);
 
     const metrics = this.#o.metrics;
     if (metrics) {
@@ -228,6 +235,7 @@ export class Director {
     }
     this.#runAdmitters(req, candidates);
     const outcome = this.#o.scheduler.schedule(req, candidates);
+    if (ctx.span !== null) ctx.span.candidates(candidates.length);
     if (!outcome.ok) this.#o.metrics?.schedulingAttempt(req.targetModel, null);
     if (!outcome.ok) throw new EppError(outcome.filteredOut ? 'ALL_FILTERED' : 'SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
     if (outcome.primary.count === 0) throw new EppError('INTERNAL', 'scheduler returned no endpoint');
@@ -240,6 +248,7 @@ export class Director {
     this.#o.metrics?.requestError(req.model, req.targetModel, req.fairnessId, req.priority, err.upstreamCode);
     if (err.status >= 500) this.#o.logger.warn({ requestId: req.requestId, code: err.code }, err.message);
     else if (this.#debug) this.#o.logger.debug({ requestId: req.requestId, code: err.code }, err.message);
+    if (ctx.span !== null) ctx.span.failed(err.code, err.status, err.message);
     return { ok: false, status: err.status, error: err, dropReason: err.dropReason };
   }
 
@@ -292,6 +301,7 @@ export class Director {
   handleResponseComplete(ctx: RequestContext, cause: TerminationCause): void {
     if (ctx.completed) return;
     ctx.completed = true;
+    if (ctx.span !== null) ctx.span.end(cause, ctx.response.status);
     const ep = ctx.endpoint;
     if (ep === null) return; // never routed (rejected, or ended before a decision)
     if (ep.inflightRequests > 0) ep.inflightRequests--;

@@ -5,6 +5,7 @@
 import type { Endpoint } from '../framework/endpoint.ts';
 import { LLMRequest } from '../framework/request.ts';
 import { LLMResponse } from '../framework/requestcontrol.ts';
+import type { RequestSpan } from '../framework/tracing.ts';
 import type { RequestMetrics } from '../observability/metrics.ts';
 import type { TailBuffer } from './usage.ts';
 
@@ -28,4 +29,6 @@ export class RequestContext {
   tail: TailBuffer | null = null;
   /** handleResponseComplete ran. */
   completed = false;
+  /** The request's trace span; null when tracing is off. */
+  span: RequestSpan | null = null;
 }

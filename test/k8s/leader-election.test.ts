@@ -12,7 +12,7 @@ import { silentLogger } from '../support/k8s/helpers.ts';
 import { NS, pod, pool } from '../support/k8s/objects.ts';
 import { selectorFromLabels } from '../../src/input/label-selector.ts';
 
-const LEASE = leaseNameForPool('pool');
+const LEASE = leaseNameForPool(NS, 'pool');
 const LEASE_PATH = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${LEASE}`;
 
 interface LeaseView {
@@ -136,9 +136,10 @@ test('two replicas against one pool: only the leader is ready; the standby takes
 });
 
 test('lease names: per pool, and per selector in pool-less mode', () => {
-  assert.equal(leaseNameForPool('llama'), 'llama-epp-leader');
-  const a = leaseNameForSelector(selectorFromLabels({ app: 'x', tier: 'gpu' }));
-  assert.equal(a, leaseNameForSelector(selectorFromLabels({ tier: 'gpu', app: 'x' })), 'key order does not matter');
-  assert.notEqual(a, leaseNameForSelector(selectorFromLabels({ app: 'y' })));
+  assert.equal(leaseNameForPool('ml', 'llama'), 'epp-ml-llama.llm-d.ai', 'upstream controller_manager.go LeaderElectionID');
+  assert.equal(leaseNameForSelector('ml', selectorFromLabels({ app: 'x' }), 'my-epp-7d9f8c6b5-x2x4z'), 'epp-ml-my-epp.llm-d.ai', 'pool-less: the Deployment from POD_NAME, as upstream');
+  const a = leaseNameForSelector('ml', selectorFromLabels({ app: 'x', tier: 'gpu' }), '');
+  assert.equal(a, leaseNameForSelector('ml', selectorFromLabels({ tier: 'gpu', app: 'x' }), ''), 'key order does not matter');
+  assert.notEqual(a, leaseNameForSelector('ml', selectorFromLabels({ app: 'y' }), ''));
   assert.match(a, /^epp-[0-9a-f]{16}-leader$/);
 });

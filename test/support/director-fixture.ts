@@ -9,6 +9,7 @@ import { isResponseComplete, isResponseReceived, type LLMResponse, type Response
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { Director } from '../../src/requestcontrol/director.ts';
+import type { RequestTracer } from '../../src/framework/tracing.ts';
 import { loadSchedulerConfig } from '../../src/config/loader.ts';
 import { testHandle } from './scheduling/testing.ts';
 
@@ -41,6 +42,7 @@ export interface DirectorFixtureOptions {
   emitEndpointScores?: boolean;
   /** EndpointPickerConfig text; the default config when absent. */
   configText?: string;
+  tracer?: RequestTracer;
 }
 
 export const NOW = 1_000_000;
@@ -101,6 +103,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     emitEndpointScores: o.emitEndpointScores ?? false,
     random: () => o.random ?? 0,
     now: () => handle.clock.now(),
+    tracer: o.tracer,
   });
   return { director, datastore, metrics, completed, received, clock: handle.clock };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Clock } from '../../src/framework/clock.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
-import { startPicker, type PickerHandle } from '../../src/runner.ts';
+import { startPicker, type PickerHandle, type StartOptions } from '../../src/runner.ts';
 import { EnvoyDriver } from './envoy-driver.ts';
 import { FakeVllm } from './fake-vllm.ts';
 
@@ -48,7 +48,7 @@ spec:
 ${pods}${extra}`;
 }
 
-export async function startFixture(opts: { servers?: number; extraResources?: string; config?: string; flags?: string[]; clock?: Clock } = {}): Promise<Fixture> {
+export async function startFixture(opts: { servers?: number; extraResources?: string; config?: string; flags?: string[]; clock?: Clock; start?: StartOptions } = {}): Promise<Fixture> {
   const n = opts.servers ?? 3;
   const first = await FakeVllm.start('127.0.0.2', 0);
   const port = first.port;
@@ -63,7 +63,7 @@ export async function startFixture(opts: { servers?: number; extraResources?: st
     writeFileSync(cfg, opts.config);
     args.push('--config-file', cfg);
   }
-  const picker = await startPicker(parseFlags(args, {}), pino({ level: process.env.EPP_TEST_LOG ?? 'silent' }), opts.clock);
+  const picker = await startPicker(parseFlags(args, {}), pino({ level: process.env.EPP_TEST_LOG ?? 'silent' }), opts.clock, { env: {}, ...opts.start });
   const envoy = new EnvoyDriver(`127.0.0.1:${picker.grpcPort}`);
   const fx: Fixture = {
     picker,
