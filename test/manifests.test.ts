@@ -228,7 +228,6 @@ test('chart: default render: Deployment hardened and probed on the gRPC health p
   assert.match(files['templates/NOTES.txt'] ?? '', /failure_mode_allow=true/);
 });
 
-
 test('chart: replicas > 1 turns on leader election and grants exactly this pool\'s Lease', () => {
   const { objects, files } = render({ replicas: 3 });
   const c = find(objects, 'Deployment')[0]!.spec.template.spec.containers[0];
