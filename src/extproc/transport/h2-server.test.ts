@@ -129,9 +129,9 @@ test('shutdown: open streams finish, new ones are refused, the promise resolves 
   );
 });
 
-test('streams reset before their first message past the budget: GOAWAY ENHANCE_YOUR_CALM', async (t) => {
-  const abuse: string[] = [];
-  const { server } = echoServer({ earlyResetsPerSecond: 20 }, abuse);
+/** A server with these abuse limits and a client connected to it, both closed when the test ends. */
+async function connected(t: { after(fn: () => Promise<void>): void }, limits: Partial<AbuseLimits>, abuse: string[] = []) {
+  const { server, closed } = echoServer(limits, abuse);
   const port = await server.listen('127.0.0.1', 0);
   const client = http2.connect(`http://127.0.0.1:${port}`);
   client.on('error', () => {});
@@ -139,6 +139,12 @@ test('streams reset before their first message past the budget: GOAWAY ENHANCE_Y
     client.destroy();
     await server.shutdown(1000);
   });
+  return { client, closed };
+}
+
+test('streams reset before their first message past the budget: GOAWAY ENHANCE_YOUR_CALM', async (t) => {
+  const abuse: string[] = [];
+  const { client } = await connected(t, { earlyResetsPerSecond: 20 }, abuse);
   const goaway = new Promise<number>((resolve) => client.once('goaway', (code: number) => resolve(code)));
   // Rapid reset: open and cancel at once, never a message. The budget is 40 (2 x 20/s); 200 go out in a burst.
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
@@ -156,14 +162,7 @@ test('streams reset before their first message past the budget: GOAWAY ENHANCE_Y
 
 test('a stream with no message for the idle limit is ended; a busy one on the same connection is not', async (t) => {
   const abuse: string[] = [];
-  const { server, closed } = echoServer({ streamIdleMs: 60 }, abuse);
-  const port = await server.listen('127.0.0.1', 0);
-  const client = http2.connect(`http://127.0.0.1:${port}`);
-  client.on('error', () => {});
-  t.after(async () => {
-    client.destroy();
-    await server.shutdown(1000);
-  });
+  const { client, closed } = await connected(t, { streamIdleMs: 60 }, abuse);
   const idle = client.request(GRPC);
   idle.on('error', () => {});
   idle.write(REQUEST);
@@ -191,14 +190,7 @@ test('a stream with no message for the idle limit is ended; a busy one on the sa
 });
 
 test('the connection advertises the concurrent-stream cap', async (t) => {
-  const { server } = echoServer({ maxConcurrentStreams: 7 });
-  const port = await server.listen('127.0.0.1', 0);
-  const client = http2.connect(`http://127.0.0.1:${port}`);
-  client.on('error', () => {});
-  t.after(async () => {
-    client.destroy();
-    await server.shutdown(1000);
-  });
+  const { client } = await connected(t, { maxConcurrentStreams: 7 });
   const settings = await new Promise<http2.Settings>((resolve) => client.once('remoteSettings', resolve));
   assert.equal(settings.maxConcurrentStreams, 7);
 });
