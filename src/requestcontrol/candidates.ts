@@ -18,3 +18,21 @@ export function locateCandidates(all: readonly Endpoint[], subset: readonly stri
   for (const ep of all) if (hosts.has(ep.address)) out.push(ep);
   return out;
 }
+
+/**
+ * The candidates whose metrics server answers (Endpoint.isAnswering), written into `out`; `candidates` itself
+ * (no copy) when all answer, or when none does: failing open, as upstream's saturation filter, since routing
+ * to an unknown endpoint beats refusing the request. A SIGKILLed or SIGSTOPped pod keeps its last metrics,
+ * which look idle: without this it drew 40-75% of the traffic until they went stale (issue 14, finding 2).
+ */
+export function answeringCandidates(candidates: readonly Endpoint[], now: number, out: Endpoint[]): readonly Endpoint[] {
+  let answering = 0;
+  for (let i = 0; i < candidates.length; i++) if (candidates[i]!.isAnswering(now)) answering++;
+  if (answering === candidates.length || answering === 0) return candidates;
+  out.length = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const ep = candidates[i]!;
+    if (ep.isAnswering(now)) out.push(ep);
+  }
+  return out;
+}
