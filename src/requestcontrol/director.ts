@@ -3,7 +3,7 @@
  * byte to completion (upstream Director.HandleRequest / HandleResponse*). Synchronous: nothing here waits on
  * I/O. The ext_proc stream only speaks the protocol and calls in here.
  *
- *   handleRequest:  parse body -> resolve model -> candidates (subset hint) -> DataProducer -> admission
+ *   handleRequest:  parse body -> resolve model -> candidates (subset hint, answering) -> DataProducer -> admission
  *                   (saturation, Admitter) -> scheduler -> in-flight +1 -> PreRequest -> body rewrite
  *   handleResponse: headers (served endpoint, status, ResponseReceived) -> body chunks (TTFT, usage tail,
  *                   model name restored) -> complete (in-flight -1, ResponseComplete, metrics), exactly once
