@@ -1,9 +1,12 @@
 /**
  * Fault matrix (issue 14): the real picker (startPicker, resources file, default 50 ms scrapes) routes an open-loop
  * stream of requests (40/s) over three model servers behind FaultProxy; each case breaks one thing mid-stream.
- * A client sends each request where the picker said, gives up after 300 ms (a lost request), then ends the
- * ext_proc stream as Envoy does. Per case: requests lost, recovery (fault to the last lost request), leaks (the
- * picker's in-flight count not back to 0, proxied connections left). The table is printed at the end.
+ * The servers are simulated vLLM engines (bench/sim SimServer: 20-token completions, ~120 ms each, so the
+ * scraped load is real) or, where a case sets the metrics page itself, FakeVllm. A client sends each request
+ * where the picker said, gives up when no byte comes back within 300 ms (a lost request), then ends the ext_proc
+ * stream as Envoy does. Per case: requests lost, recovery (fault to the last lost request), time until a healed
+ * pod gets traffic again, leaks (the picker's in-flight count not back to 0, proxied connections left). The table
+ * is printed at the end.
  *
  * Covered elsewhere, not repeated here: Envoy cancel at every phase (src/extproc/stream.test.ts), API watch cut,
  * 410 Gone and API down at start (test/k8s/informer.test.ts, test/k8s/source.test.ts,
@@ -23,12 +26,18 @@ import { EnvoyDriver, mutatedHeader } from './support/envoy-driver.ts';
 import { FakeVllm } from './support/fake-vllm.ts';
 import { FaultProxy } from './support/fault-proxy.ts';
 import { resourcesYaml } from './support/picker-fixture.ts';
+import { SimServer } from '../bench/sim/server.ts';
+import { LLAMA3_8B_H100 } from '../bench/sim/profile.ts';
 
 const DEST = 'x-gateway-destination-endpoint';
 const RATE_GAP_MS = 25; // 40 requests/s
 const REQUESTS = 40;
 const FAULT_AT = 12; // the fault happens before the 13th request
 const ANSWER_TIMEOUT_MS = 300;
+/** A served request's whole answer (20 tokens at ~6 ms a step) is read, bounded by this. */
+const ANSWER_END_MS = 2000;
+const SIM_CONFIG = { ...LLAMA3_8B_H100, modelName: 'm' };
+const BODY = JSON.stringify({ model: 'm', prompt: 'hello there', max_tokens: 20, ignore_eos: true, stream: true });
 const TUNED = readFileSync(new URL('../examples/standalone/scheduler.yaml', import.meta.url), 'utf8');
 
 interface Row {
@@ -38,17 +47,19 @@ interface Row {
   toFaulty: number;
   lost: number;
   recoveryMs: number;
+  backMs: string;
   leaks: string;
 }
 const rows: Row[] = [];
 after(() => {
-  const head = 'case | config | routed | to the faulty pod after the fault | lost | recovery ms | leaks';
-  const lines = rows.map((r) => [r.case, r.config, r.routed, r.toFaulty, r.lost, r.recoveryMs, r.leaks].join(' | '));
+  const head = 'case | config | routed | to the faulty pod after the fault | lost | recovery ms | traffic back ms | leaks';
+  const lines = rows.map((r) => [r.case, r.config, r.routed, r.toFaulty, r.lost, r.recoveryMs, r.backMs, r.leaks].join(' | '));
   console.log(['', 'fault matrix', head, ...lines].join('\n'));
 });
 
 interface Stack {
   picker: PickerHandle;
+  /** FakeVllm servers (empty with the simulated engines). */
   servers: FakeVllm[];
   proxies: FaultProxy[];
   envoy: EnvoyDriver;
@@ -56,13 +67,23 @@ interface Stack {
   close(): Promise<void>;
 }
 
-async function startStack(config: string | null): Promise<Stack> {
+async function startStack(config: string | null, backend: 'sim' | 'fake'): Promise<Stack> {
   const servers: FakeVllm[] = [];
+  const sims: SimServer[] = [];
   const proxies: FaultProxy[] = [];
   for (let i = 0; i < 3; i++) {
-    const s = await FakeVllm.start(`127.0.1.${2 + i}`, 0);
-    servers.push(s);
-    proxies.push(await FaultProxy.start(`127.0.0.${2 + i}`, proxies[0]?.port ?? 0, { host: s.host, port: s.port }));
+    const host = `127.0.1.${2 + i}`;
+    let port: number;
+    if (backend === 'fake') {
+      const s = await FakeVllm.start(host, 0);
+      servers.push(s);
+      port = s.port;
+    } else {
+      const s = new SimServer({ config: SIM_CONFIG, timeScale: 1, podName: `sim-${i}` });
+      sims.push(s);
+      port = (await s.listen(0, host)).port;
+    }
+    proxies.push(await FaultProxy.start(`127.0.0.${2 + i}`, proxies[0]?.port ?? 0, { host, port }));
   }
   const dir = mkdtempSync(join(tmpdir(), 'epp-faults-'));
   const resourcesFile = join(dir, 'resources.yaml');
@@ -75,6 +96,8 @@ async function startStack(config: string | null): Promise<Stack> {
   const picker = await startPicker(parseFlags(args, {}), pino({ level: process.env.EPP_TEST_LOG ?? 'silent' }));
   const envoy = new EnvoyDriver(`127.0.0.1:${picker.grpcPort}`);
   await Promise.all(servers.map((s) => s.scraped(2)));
+  const scraped = await until(() => picker.datastore.endpoints().every((e) => e.metricsUpdatedAt >= 0), 5000);
+  assert.ok(scraped, 'every server scraped');
   return {
     picker,
     servers,
@@ -86,26 +109,36 @@ async function startStack(config: string | null): Promise<Stack> {
       await picker.stop();
       await Promise.all(proxies.map((p) => p.kill()));
       await Promise.all(servers.map((s) => s.close()));
+      await Promise.all(sims.map((s) => s.close()));
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** One request to `dest` as a gateway would send it: true once the server answers anything, false on error or timeout. */
+/**
+ * One completion to `dest` as a gateway would send it: false when no byte comes back within ANSWER_TIMEOUT_MS
+ * (refused, reset, hung); else true once the answer ends (or ANSWER_END_MS passed).
+ */
 function answered(dest: string): Promise<boolean> {
   const colon = dest.lastIndexOf(':');
   return new Promise((resolve) => {
     const s = connect(Number(dest.slice(colon + 1)), dest.slice(0, colon));
-    const done = (ok: boolean) => {
+    let ok = false;
+    const done = () => {
       clearTimeout(timer);
       s.destroy();
       resolve(ok);
     };
-    const timer = setTimeout(done, ANSWER_TIMEOUT_MS, false);
-    s.on('connect', () => s.write('GET /ping HTTP/1.1\r\nhost: pod\r\nconnection: close\r\n\r\n'));
-    s.once('data', () => done(true));
-    s.on('error', () => done(false));
-    s.on('close', () => done(false));
+    let timer = setTimeout(done, ANSWER_TIMEOUT_MS);
+    s.on('connect', () => s.write(`POST /v1/completions HTTP/1.1\r\nhost: pod\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\nconnection: close\r\n\r\n${BODY}`));
+    s.once('data', () => {
+      ok = true;
+      clearTimeout(timer);
+      timer = setTimeout(done, ANSWER_END_MS);
+    });
+    s.resume();
+    s.on('error', done);
+    s.on('close', done);
   });
 }
 
@@ -133,19 +166,29 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
+/** Time from `healAt` to the first request routed to `dest` after it, or 'never'. */
+function backAfter(log: Sent[], dest: string, healAt: number): string {
+  const first = log.find((s) => s.at >= healAt && s.dest === dest);
+  return first ? String(Math.round(first.at - healAt)) : 'never';
+}
+
 /** Runs the open-loop stream with `fault` before request FAULT_AT and `heal` (if any) 500 ms later; records a row. */
-async function runCase(name: string, config: string | null, fault: (st: Stack) => unknown, heal?: (st: Stack) => unknown): Promise<Row> {
-  const st = await startStack(config);
+async function runCase(name: string, config: string | null, backend: 'sim' | 'fake', fault: (st: Stack) => unknown, heal?: (st: Stack) => unknown): Promise<Row> {
+  const st = await startStack(config, backend);
   try {
     const log: Sent[] = [];
     const pending: Promise<void>[] = [];
     let faultAt = Infinity;
+    let healAt = Infinity;
     for (let i = 0; i < REQUESTS; i++) {
       if (i === FAULT_AT) {
         faultAt = performance.now();
         await fault(st);
       }
-      if (heal && i === FAULT_AT + 20) await heal(st);
+      if (heal && i === FAULT_AT + 20) {
+        await heal(st);
+        healAt = performance.now();
+      }
       pending.push(send(st, i, log));
       await delay(RATE_GAP_MS);
     }
@@ -162,6 +205,7 @@ async function runCase(name: string, config: string | null, fault: (st: Stack) =
       toFaulty: log.filter((s) => s.at >= faultAt && s.dest === faulty).length,
       lost: lost.length,
       recoveryMs: lost.length === 0 ? 0 : Math.round(Math.max(...lost.map((s) => s.at)) - faultAt),
+      backMs: heal ? backAfter(log, faulty, healAt) : '-',
       // The scrape loops keep one keep-alive connection per pod (3); anything beyond is a leaked client socket.
       leaks: settled && conns <= 3 ? 'none' : `in-flight ${inflight}, connections ${conns}`,
     };
@@ -176,20 +220,27 @@ for (const config of [null, TUNED]) {
   const label = config === null ? 'default config' : 'examples/standalone/scheduler.yaml';
 
   test(`pod killed (${label}): at most a handful of requests reach it, then none`, async () => {
-    const r = await runCase('pod killed', config, (st) => st.proxies[0]!.kill());
+    const r = await runCase('pod killed', config, 'sim', (st) => st.proxies[0]!.kill());
     assert.ok(r.toFaulty <= 5, `${r.toFaulty} requests routed to the killed pod`);
     assert.equal(r.leaks, 'none');
   });
 
   test(`pod hung (${label}): at most a handful of requests reach it, then none`, async () => {
-    const r = await runCase('pod hung', config, (st) => st.proxies[0]!.hang());
+    const r = await runCase('pod hung', config, 'sim', (st) => st.proxies[0]!.hang());
     assert.ok(r.toFaulty <= 5, `${r.toFaulty} requests routed to the hung pod`);
     assert.equal(r.leaks, 'none');
   });
 }
 
 test('pod killed and restarted: traffic comes back', async () => {
-  const r = await runCase('pod killed, back after 500 ms', null, (st) => st.proxies[0]!.kill(), (st) => st.proxies[0]!.revive());
+  const r = await runCase('pod killed, back after 500 ms', null, 'sim', (st) => st.proxies[0]!.kill(), (st) => st.proxies[0]!.revive());
+  assert.ok(r.lost <= 5, `${r.lost} lost`);
+  assert.equal(r.leaks, 'none');
+});
+
+test('pod hung, resumed after 500 ms: traffic comes back once its scrapes answer', async () => {
+  const r = await runCase('pod hung, resumed after 500 ms', null, 'sim', (st) => st.proxies[0]!.hang(), (st) => st.proxies[0]!.resume());
+  assert.ok(r.toFaulty - r.lost >= 1, 'served again after the resume');
   assert.ok(r.lost <= 5, `${r.lost} lost`);
   assert.equal(r.leaks, 'none');
 });
@@ -208,6 +259,7 @@ test('pod flapping (killed and back every 80 ms): a handful lost per flap at mos
   const r = await runCase(
     'pod flapping',
     null,
+    'sim',
     (st) => {
       flapping = flap(st.proxies[0]!);
     },
@@ -218,7 +270,7 @@ test('pod flapping (killed and back every 80 ms): a handful lost per flap at mos
 });
 
 test('pod slow (100 ms per chunk each way): nothing lost', async () => {
-  const r = await runCase('pod slow', null, (st) => {
+  const r = await runCase('pod slow', null, 'sim', (st) => {
     st.proxies[0]!.delayMs = 100;
   });
   assert.equal(r.lost, 0);
@@ -226,7 +278,7 @@ test('pod slow (100 ms per chunk each way): nothing lost', async () => {
 });
 
 test('pod returning garbage metrics: no traffic while it does, nothing lost', async () => {
-  const r = await runCase('pod garbage metrics', null, (st) => {
+  const r = await runCase('pod garbage metrics', null, 'fake', (st) => {
     st.servers[0]!.page = () => 'vllm:num_requests_waiting{garbage\n';
   });
   assert.ok(r.toFaulty <= 2, `${r.toFaulty} routed to the pod without metrics`);
@@ -235,7 +287,7 @@ test('pod returning garbage metrics: no traffic while it does, nothing lost', as
 });
 
 test('all pods saturated: requests still routed (fail open), nothing lost', async () => {
-  const r = await runCase('all pods saturated', null, async (st) => {
+  const r = await runCase('all pods saturated', null, 'fake', async (st) => {
     for (const s of st.servers) s.load = { ...s.load, waiting: 500, running: 256, kv: 1 };
     await Promise.all(st.servers.map((s) => s.scraped(2)));
   });
@@ -247,6 +299,7 @@ test('resources file broken mid-run: the last good state keeps routing', async (
   const r = await runCase(
     'resources file broken',
     null,
+    'sim',
     (st) => writeFileSync(st.resourcesFile, 'apiVersion: v1\nkind: Pod\nmetadata: {name: [unclosed\n'),
     (st) => writeFileSync(st.resourcesFile, resourcesYaml(st.proxies.map((p) => p.host), st.proxies[0]!.port)),
   );
