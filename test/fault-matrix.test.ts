@@ -8,9 +8,9 @@
  * pod gets traffic again, leaks (the picker's in-flight count not back to 0, proxied connections left). The table
  * is printed at the end.
  *
- * Covered elsewhere, not repeated here: Envoy cancel at every phase (src/extproc/stream.test.ts), API watch cut,
- * 410 Gone and API down at start (test/k8s/informer.test.ts, test/k8s/source.test.ts,
- * test/k8s/picker-kubernetes.test.ts).
+ * The API cases run the picker in Kubernetes mode against the loopback fake API server (test/support/k8s), found
+ * through KUBECONFIG; their reconnect and relist logic is tested in test/k8s/informer.test.ts and source.test.ts.
+ * Covered elsewhere, not repeated here: Envoy cancel at every phase (src/extproc/stream.test.ts).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +28,8 @@ import { FaultProxy } from './support/fault-proxy.ts';
 import { resourcesYaml } from './support/picker-fixture.ts';
 import { SimServer } from '../bench/sim/server.ts';
 import { LLAMA3_8B_H100 } from '../bench/sim/profile.ts';
+import { FakeApiServer, type RequestRecord } from './support/k8s/fake-apiserver.ts';
+import { NS, pod, pool } from './support/k8s/objects.ts';
 
 const DEST = 'x-gateway-destination-endpoint';
 const RATE_GAP_MS = 25; // 40 requests/s
@@ -65,10 +67,34 @@ interface Stack {
   proxies: FaultProxy[];
   envoy: EnvoyDriver;
   resourcesFile: string;
+  /** The fake API server, in Kubernetes mode. */
+  api: FakeApiServer | null;
+  /** Ends the outage of a stack started with the API down. */
+  apiUp(): void;
   close(): Promise<void>;
 }
 
-async function startStack(config: string | null, backend: 'sim' | 'fake'): Promise<Stack> {
+type Backend = 'sim' | 'fake' | 'k8s';
+
+/** A kubeconfig for `api`, set as KUBECONFIG (this file's process only); returns its path. */
+function useKubeconfig(dir: string, api: FakeApiServer): void {
+  const file = join(dir, 'kubeconfig');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: fake, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
+      'users: [{name: tester, user: {token: fake-token}}]',
+      `contexts: [{name: fake, context: {cluster: fake, user: tester, namespace: ${NS}}}]`,
+      'current-context: fake',
+      '',
+    ].join('\n'),
+  );
+  process.env.KUBECONFIG = file;
+}
+
+async function startStack(config: string | null, backend: Backend, apiDown = false): Promise<Stack> {
   const servers: FakeVllm[] = [];
   const sims: SimServer[] = [];
   const proxies: FaultProxy[] = [];
@@ -88,8 +114,22 @@ async function startStack(config: string | null, backend: 'sim' | 'fake'): Promi
   }
   const dir = mkdtempSync(join(tmpdir(), 'epp-faults-'));
   const resourcesFile = join(dir, 'resources.yaml');
-  writeFileSync(resourcesFile, resourcesYaml(proxies.map((p) => p.host), proxies[0]!.port));
-  const args = ['--resources', resourcesFile, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--secure-serving=false', '--shutdown-grace-period=1s'];
+  let api: FakeApiServer | null = null;
+  let apiUp = false;
+  const source: string[] = [];
+  if (backend === 'k8s') {
+    api = await FakeApiServer.start();
+    api.apply(pool('pool', { app: 'vllm' }, [proxies[0]!.port]));
+    proxies.forEach((p, i) => api!.apply(pod(`vllm-${i}`, { ip: p.host })));
+    // Down at start: every request fails until the case heals it (st.apiUp()).
+    if (apiDown) api.failNext(() => !apiUp, 503, 1_000_000);
+    useKubeconfig(dir, api);
+    source.push('--pool-name=pool', `--pool-namespace=${NS}`);
+  } else {
+    writeFileSync(resourcesFile, resourcesYaml(proxies.map((p) => p.host), proxies[0]!.port));
+    source.push('--resources', resourcesFile);
+  }
+  const args = [...source, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--secure-serving=false', '--shutdown-grace-period=1s'];
   if (config !== null) {
     writeFileSync(join(dir, 'config.yaml'), config);
     args.push('--config-file', join(dir, 'config.yaml'));
@@ -97,20 +137,27 @@ async function startStack(config: string | null, backend: 'sim' | 'fake'): Promi
   const picker = await startPicker(parseFlags(args, {}), pino({ level: process.env.EPP_TEST_LOG ?? 'silent' }));
   const envoy = new EnvoyDriver(`127.0.0.1:${picker.grpcPort}`);
   await Promise.all(servers.map((s) => s.scraped(2)));
-  const scraped = await until(() => picker.datastore.endpoints().every((e) => e.metricsUpdatedAt >= 0), 5000);
-  assert.ok(scraped, 'every server scraped');
+  if (!apiDown) {
+    const scraped = await until(() => picker.datastore.endpoints().length === 3 && picker.datastore.endpoints().every((e) => e.metricsUpdatedAt >= 0), 5000);
+    assert.ok(scraped, 'every server scraped');
+  }
   return {
     picker,
     servers,
     proxies,
     envoy,
     resourcesFile,
+    api,
+    apiUp: () => {
+      apiUp = true;
+    },
     close: async () => {
       envoy.close();
       await picker.stop();
       await Promise.all(proxies.map((p) => p.kill()));
       await Promise.all(servers.map((s) => s.close()));
       await Promise.all(sims.map((s) => s.close()));
+      await api?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -167,15 +214,15 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-/** Time from `healAt` to the first request routed to `dest` after it, or 'never'. */
+/** Time from `healAt` to the first request routed to `dest` ('' = anywhere) after it, or 'never'. */
 function backAfter(log: Sent[], dest: string, healAt: number): string {
-  const first = log.find((s) => s.at >= healAt && s.dest === dest);
+  const first = log.find((s) => s.at >= healAt && (dest === '' ? s.dest !== '' : s.dest === dest));
   return first ? String(Math.round(first.at - healAt)) : 'never';
 }
 
 /** Runs the open-loop stream with `fault` before request FAULT_AT and `heal` (if any) HEAL_AFTER requests later; records a row. */
-async function runCase(name: string, config: string | null, backend: 'sim' | 'fake', fault: (st: Stack) => unknown, heal?: (st: Stack) => unknown): Promise<Row> {
-  const st = await startStack(config, backend);
+async function runCase(name: string, config: string | null, backend: Backend, fault: (st: Stack) => unknown, heal?: (st: Stack) => unknown, apiDown = false): Promise<Row> {
+  const st = await startStack(config, backend, apiDown);
   try {
     const log: Sent[] = [];
     const pending: Promise<void>[] = [];
@@ -206,7 +253,7 @@ async function runCase(name: string, config: string | null, backend: 'sim' | 'fa
       toFaulty: log.filter((s) => s.at >= faultAt && s.dest === faulty).length,
       lost: lost.length,
       recoveryMs: lost.length === 0 ? 0 : Math.round(Math.max(...lost.map((s) => s.at)) - faultAt),
-      backMs: heal ? backAfter(log, faulty, healAt) : '-',
+      backMs: heal ? backAfter(log, apiDown ? '' : faulty, healAt) : '-',
       // The scrape loops keep one keep-alive connection per pod (3); anything beyond is a leaked client socket.
       leaks: settled && conns <= 3 ? 'none' : `in-flight ${inflight}, connections ${conns}`,
     };
@@ -308,4 +355,52 @@ test('resources file broken mid-run: the last good state keeps routing', async (
   assert.equal(r.lost, 0);
   assert.equal(r.routed, REQUESTS);
   assert.equal(r.leaks, 'none');
+});
+
+const isWatch = (r: RequestRecord) => r.watch;
+
+test('API watch cut: routing goes on from what the picker holds, nothing lost', async () => {
+  const r = await runCase('API watch cut', null, 'k8s', (st) => st.api!.dropConnections());
+  assert.equal(r.lost, 0);
+  assert.equal(r.routed, REQUESTS);
+  assert.equal(r.leaks, 'none');
+});
+
+test('API 410 Gone on the rewatch: relisted, nothing lost', async () => {
+  const r = await runCase('API 410 Gone', null, 'k8s', (st) => {
+    st.api!.failNext(isWatch, 410, 3);
+    st.api!.dropConnections();
+  });
+  assert.equal(r.lost, 0);
+  assert.equal(r.routed, REQUESTS);
+  assert.equal(r.leaks, 'none');
+});
+
+test('API down at start: requests are refused (503) until it answers, then routed', async () => {
+  const st = await startStack(null, 'k8s', true);
+  try {
+    const log: Sent[] = [];
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < FAULT_AT; i++) {
+      pending.push(send(st, i, log));
+      await delay(RATE_GAP_MS);
+    }
+    st.apiUp();
+    const upAt = performance.now();
+    // The informer retries with backoff: at most 400 more requests (10 s) until one is routed.
+    for (let i = FAULT_AT; i < FAULT_AT + 400 && !log.some((s) => s.at >= upAt && s.dest !== ''); i++) {
+      pending.push(send(st, i, log));
+      await delay(RATE_GAP_MS);
+    }
+    await Promise.all(pending);
+    const settled = await until(() => st.picker.datastore.endpoints().every((e) => e.inflightRequests === 0), 2000);
+    const lost = log.filter((s) => !s.ok).length;
+    const back = backAfter(log, '', upAt);
+    rows.push({ case: 'API down at start', config: 'default', routed: log.length, toFaulty: 0, lost, recoveryMs: back === 'never' ? -1 : Number(back), backMs: back, leaks: settled ? 'none' : 'in-flight' });
+    assert.notEqual(back, 'never', 'routed once the API answers');
+    assert.ok(lost >= FAULT_AT, 'refused (503) while the pool is unknown');
+    assert.equal(settled, true);
+  } finally {
+    await st.close();
+  }
 });
