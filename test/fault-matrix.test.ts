@@ -252,7 +252,8 @@ async function runCase(name: string, config: string | null, backend: Backend, fa
       routed: log.length,
       toFaulty: log.filter((s) => s.at >= faultAt && s.dest === faulty).length,
       lost: lost.length,
-      recoveryMs: lost.length === 0 ? 0 : Math.round(Math.max(...lost.map((s) => s.at)) - faultAt),
+      // A request in flight when the fault hit is lost too (negative time: clamped to 0).
+      recoveryMs: lost.length === 0 ? 0 : Math.max(0, Math.round(Math.max(...lost.map((s) => s.at)) - faultAt)),
       backMs: heal ? backAfter(log, apiDown ? '' : faulty, healAt) : '-',
       // The scrape loops keep one keep-alive connection per pod (3); anything beyond is a leaked client socket.
       leaks: settled && conns <= 3 ? 'none' : `in-flight ${inflight}, connections ${conns}`,
@@ -332,6 +333,15 @@ test('pod returning garbage metrics: no traffic while it does, nothing lost', as
   });
   assert.ok(r.toFaulty <= 5, `${r.toFaulty} routed to the pod without metrics`);
   assert.equal(r.lost, 0);
+  assert.equal(r.leaks, 'none');
+});
+
+test('every pod returning garbage metrics: fail open (fewest in flight), nothing lost', async () => {
+  const r = await runCase('all pods garbage metrics', null, 'fake', (st) => {
+    for (const s of st.servers) s.page = () => 'vllm:num_requests_waiting{garbage\n';
+  });
+  assert.equal(r.lost, 0);
+  assert.equal(r.routed, REQUESTS);
   assert.equal(r.leaks, 'none');
 });
 

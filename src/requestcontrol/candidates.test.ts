@@ -18,8 +18,14 @@ test('answeringCandidates: endpoints whose last scrape failed or whose scrape is
   eps[2]!.scrapeStallAt = Infinity;
 });
 
-test('answeringCandidates: when none answers, all of them (fail open)', () => {
+test('answeringCandidates: when none answers, it fails open to those with the fewest requests in flight', () => {
   for (const ep of eps) ep.consecutiveScrapeFailures = 3;
-  assert.equal(answeringCandidates(eps, 0, []), eps);
-  for (const ep of eps) ep.consecutiveScrapeFailures = 0;
+  assert.equal(answeringCandidates(eps, 0, []), eps, 'all equal: all of them, no copy');
+  eps[0]!.inflightRequests = 4; // a hung server: its requests never finish
+  eps[2]!.inflightRequests = 1;
+  assert.deepEqual(answeringCandidates(eps, 0, []), [eps[1]]);
+  for (const ep of eps) {
+    ep.consecutiveScrapeFailures = 0;
+    ep.inflightRequests = 0;
+  }
 });
