@@ -168,6 +168,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     strictModels: flags.strictModels,
     disableSubsetFilter: flags.disableEndpointSubsetFilter,
     emitEndpointScores: flags.emitEndpointScores,
+    metricsClock: clock,
   });
 
   const health = new HealthServer({ leaderElection: flags.haEnableLeaderElection && !flags.resources });

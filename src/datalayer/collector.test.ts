@@ -259,3 +259,37 @@ test('options are validated', () => {
   assert.throws(() => new MetricsCollector({ datastore: ds, clock, logger, timeoutMs: -1 }), RangeError);
   assert.throws(() => new MetricsCollector({ datastore: ds, clock, logger, metricsPort: 70000 }), RangeError);
 });
+
+test('a scrape in flight past max(interval, 4x its usual duration, 50 ms) marks the endpoint as not answering until it ends', T, async (t) => {
+  const server = await FakeModelServer.start(BUSY_PAGE);
+  server.mode = 'hang';
+  t.after(() => server.close());
+  const ds = datastore([server.port]);
+  const { clock, collector } = setup(ds, { timeoutMs: 60_000 });
+  const arrived = server.nextRequest();
+  ds.upsertPod(pod('127.0.0.1', 'vllm'));
+  collector.start();
+  await arrived;
+  const ep = ds.endpoints()[0]!;
+  assert.equal(ep.scrapeStallAt, clock.now() + 50);
+  assert.equal(ep.isAnswering(clock.now() + 50), true);
+  assert.equal(ep.isAnswering(clock.now() + 51), false, 'hung: out of the candidates long before the 60 s timeout');
+  await collector.stop();
+  assert.equal(ep.scrapeStallAt, Infinity);
+});
+
+test('a server closing the idle scrape connection (killed) is scraped at once, not at the next interval', T, async (t) => {
+  const server = await FakeModelServer.start(BUSY_PAGE);
+  t.after(() => server.close());
+  const ds = datastore([server.port]);
+  const { scrapes, collector } = setup(ds, { intervalMs: 60_000 });
+  t.after(() => collector.stop());
+  ds.upsertPod(pod('127.0.0.1', 'vllm'));
+  collector.start();
+  await scrapes.next((r) => r.ok);
+  const failed = scrapes.next((r) => !r.ok);
+  await server.close(); // connections reset, port closed: the immediate rescrape is refused
+  const r = await failed;
+  assert.match(r.error ?? '', /ECONNREFUSED|connect/);
+  assert.equal(ds.endpoints()[0]!.isAnswering(0), false);
+});

@@ -46,6 +46,8 @@ export class PageClient {
   #socket: Socket | null = null;
   #callback: PageCallback | null = null;
   #closed = false;
+  /** Told when the server closes the idle keep-alive connection (a killed server's kernel does at once). */
+  onIdleClose: (() => void) | null = null;
 
   /** `host` is an IP (v4 or v6, no brackets); `hostHeader` the authority ("ip:port", IPv6 in brackets). */
   constructor(host: string, port: number, hostHeader: string, path: string, maxBytes: number, tls: PageTls | null = null) {
@@ -113,6 +115,7 @@ export class PageClient {
       this.#socket = null;
       // A body without length ends with the connection; anything else cut short is a failure.
       if (this.#callback && !this.#parser.endOfInput()) this.#fail(this.#parser.error ?? new Error('connection closed before the response ended'));
+      else if (this.#callback === null && !this.#closed) this.onIdleClose?.();
     });
     this.#socket = socket;
     return socket;

@@ -34,6 +34,14 @@ const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
 class ScrapeTimeout extends Error {}
 
+/**
+ * A scrape in flight longer than max(interval, STALL_DURATIONS x its usual duration, STALL_FLOOR_MS) (at most the
+ * timeout) marks the endpoint as not answering until it ends (Endpoint.scrapeStallAt). The floor keeps a busy
+ * event loop from taking healthy endpoints out; a hung server is out within interval + 50 ms.
+ */
+const STALL_DURATIONS = 4;
+const STALL_FLOOR_MS = 50;
+
 export class EndpointScraper {
   readonly endpoint: Endpoint;
   /** For logs: where this endpoint is scraped. */
@@ -63,6 +71,8 @@ export class EndpointScraper {
   #closed: Promise<void> | undefined = undefined;
   #runningCopy = '';
   #waitingCopy = '';
+  /** Moving average of successful scrape durations (ms). */
+  #usualMs = 0;
 
   constructor(endpoint: Endpoint, config: ScraperConfig) {
     this.endpoint = endpoint;
@@ -76,6 +86,14 @@ export class EndpointScraper {
     this.#client = new PageClient(endpoint.address, config.metricsPort > 0 ? config.metricsPort : endpoint.port, host, path, MAX_PAGE_BYTES, tls);
     // The body bytes are only valid during this call: the wanted lines are cut out and decoded here.
     this.#onPage = (err, status, body, start, end) => this.#finish(status, err === null && status === 200 ? this.#locator.excerpt(body, start, end) : '', err);
+    // A server that closes its idle connection is often gone (SIGKILL, crash): scrape now rather than at the next
+    // tick, so a refused connection takes it out of the candidates within a millisecond instead of an interval.
+    this.#client.onIdleClose = () => {
+      if (this.#stopped || this.#scraping || this.#timer === undefined) return;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#scrape();
+    };
   }
 
   /** Starts the loop with an immediate first scrape. */
@@ -114,6 +132,8 @@ export class EndpointScraper {
   #scrape(): void {
     this.#startedAt = this.#config.clock.now();
     this.#scraping = true;
+    const { intervalMs, timeoutMs } = this.#config;
+    this.endpoint.scrapeStallAt = this.#startedAt + Math.min(timeoutMs, Math.max(intervalMs, STALL_DURATIONS * this.#usualMs, STALL_FLOOR_MS));
     // One timeout timer per endpoint, re-armed by refresh() at each scrape and never cleared in between: it
     // only fires when a scrape outlives timeoutMs (or, harmlessly, when idle longer than that). Saves a
     // setTimeout + clearTimeout pair per scrape.
@@ -152,6 +172,7 @@ export class EndpointScraper {
   /** The end of one scrape, whatever ended it (called once per #scrape). */
   #finish(status: number, page: string, err: Error | null): void {
     this.#scraping = false;
+    this.endpoint.scrapeStallAt = Infinity;
     if (this.#stopped) {
       this.#onSettled?.();
       return;
@@ -163,6 +184,8 @@ export class EndpointScraper {
     else reason = this.#extract(page);
     const now = clock.now();
     if (reason === '') {
+      const ms = now - this.#startedAt;
+      this.#usualMs = this.#usualMs === 0 ? ms : this.#usualMs + (ms - this.#usualMs) / 8;
       this.#detachAdapterLists();
       this.#writer.write(this.endpoint, this.#scraped, now);
     } else {

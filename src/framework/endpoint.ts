@@ -45,7 +45,14 @@ export class Endpoint {
   /** Clock time (ms) of the last successful scrape; -1 = never scraped. */
   metricsUpdatedAt = -1;
   scrapeFailures = 0;
+  /** Failed scrapes since the last good one: > 0 takes the endpoint out of the candidates (isAnswering). */
   consecutiveScrapeFailures = 0;
+  /**
+   * Clock time (ms) past which the scrape in flight counts as failed (a hung server accepts and never answers);
+   * Infinity while no scrape is in flight. Set by the scrape loop from its recent durations, well before the
+   * scrape timeout.
+   */
+  scrapeStallAt = Infinity;
 
   // ---- picker-side accounting (written by src/requestcontrol) ----
   /** Requests this picker routed here that have not finished. */
@@ -77,6 +84,14 @@ export class Endpoint {
     this.rank = rank;
     this.engine = engine;
     this.labels = labels;
+  }
+
+  /**
+   * Whether the endpoint's metrics server answers: its last scrape succeeded and the one in flight (if any)
+   * is not overdue. Frozen metrics of a killed or hung server look idle, so routing skips it (director).
+   */
+  isAnswering(now: number): boolean {
+    return this.consecutiveScrapeFailures === 0 && now <= this.scrapeStallAt;
   }
 
   /** Age of the metrics in ms at `now`; Infinity when never scraped. */

@@ -3,13 +3,14 @@
  * byte to completion (upstream Director.HandleRequest / HandleResponse*). Synchronous: nothing here waits on
  * I/O. The ext_proc stream only speaks the protocol and calls in here.
  *
- *   handleRequest:  parse body -> resolve model -> candidates (subset hint) -> DataProducer -> admission
+ *   handleRequest:  parse body -> resolve model -> candidates (subset hint, answering) -> DataProducer -> admission
  *                   (saturation, Admitter) -> scheduler -> in-flight +1 -> PreRequest -> body rewrite
  *   handleResponse: headers (served endpoint, status, ResponseReceived) -> body chunks (TTFT, usage tail,
  *                   model name restored) -> complete (in-flight -1, ResponseComplete, metrics), exactly once
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../framework/clock.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
@@ -20,7 +21,7 @@ import type { RequestTracer } from '../framework/tracing.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
 import { bodyText, restoreModelName, rewriteModel } from './body.ts';
-import { locateCandidates } from './candidates.ts';
+import { answeringCandidates, locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
@@ -79,6 +80,8 @@ export interface DirectorOptions {
   /** Per-plugin timing of the hooks; off when absent. */
   onPluginDuration?: PluginDurationHook | undefined;
   random?: () => number;
+  /** The scrape loop's clock: endpoints' scrape deadlines are in its time. systemClock by default. */
+  metricsClock?: Clock;
   /** Time source for request timings (ms); performance.now by default. */
   now?: () => number;
   /** One span per request (--tracing with an exporter); absent = no tracing work at all. */
@@ -94,6 +97,8 @@ export class Director {
   readonly #random: () => number;
   readonly #now: () => number;
   readonly #subsetScratch: Endpoint[] = [];
+  readonly #answeringScratch: Endpoint[] = [];
+  readonly #metricsClock: Clock;
   readonly #debug: boolean;
   readonly #tracer: RequestTracer | null;
 
@@ -105,6 +110,7 @@ export class Director {
     this.#hook = options.onPluginDuration ?? null;
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? (() => performance.now());
+    this.#metricsClock = options.metricsClock ?? systemClock;
     this.#debug = options.logger.isLevelEnabled('debug');
     this.#tracer = options.tracer ?? null;
   }
@@ -223,11 +229,13 @@ export class Director {
     const req = ctx.request;
     const ds = this.#ds;
     const all = ds.endpoints();
-    const candidates = locateCandidates(all, this.#o.disableSubsetFilter ? null : ctx.subset, this.#subsetScratch);
-    if (candidates.length === 0) {
+    const located = locateCandidates(all, this.#o.disableSubsetFilter ? null : ctx.subset, this.#subsetScratch);
+    if (located.length === 0) {
       const why = all.length === 0 ? (ds.pool() ? 'the pool has no ready endpoints' : 'the pool is not known yet') : 'no endpoint matches the gateway subset hint';
       throw new EppError('NO_ENDPOINT', `failed to find endpoint candidates for serving the request: ${why}`);
     }
+    // Before every plugin, so that no configuration can route to a server that stopped answering.
+    const candidates = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
     this.#runDataProducers(req, candidates);
     if (req.sheddable && this.#o.saturation.saturation(candidates) >= 1) {
       this.#o.metrics?.shed.labels(req.model).inc();
