@@ -11,11 +11,14 @@ import { hostOf, type Endpoint } from '../framework/endpoint.ts';
  */
 export function locateCandidates(all: readonly Endpoint[], subset: readonly string[] | null, out: Endpoint[]): readonly Endpoint[] {
   if (subset === null) return all;
-  out.length = 0;
-  if (subset.length === 0) return out;
-  const hosts = new Set<string>();
-  for (const s of subset) hosts.add(hostOf(s.trim()));
-  for (const ep of all) if (hosts.has(ep.address)) out.push(ep);
+  let k = 0;
+  if (subset.length > 0) {
+    const hosts = new Set<string>();
+    for (const s of subset) hosts.add(hostOf(s.trim()));
+    // Written by index and cut at the end, as answeringCandidates does: `out.length = 0` first drops the store.
+    for (const ep of all) if (hosts.has(ep.address)) out[k++] = ep;
+  }
+  out.length = k;
   return out;
 }
 
