@@ -16,6 +16,7 @@
  * Seeded: EPP_FUZZ_SEED (printed) reproduces a run; a failure names the seed and the sequence.
  */
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import pino from 'pino';
@@ -25,6 +26,8 @@ import { REQUEST_BODY_FIELD, RESPONSE_BODY_FIELD } from '../src/extproc/codec/st
 import { extProcService, type BodySendMode, type ProcessingRequest, type ProcessingResponse } from '../src/extproc/codec/proto.ts';
 import { ExtProcStream, type ExtProcCall } from '../src/extproc/stream.ts';
 import { framedResponse } from '../src/extproc/transport/grpc-call.ts';
+import { PROCESS_PATH, startExtProcServer } from '../src/extproc/server.ts';
+import { EnvoyDriver, mutatedHeader } from './support/envoy-driver.ts';
 import { bodyCorpus, FUZZ_SEED, pick, randomBytes } from './support/fuzz.ts';
 
 const SEQUENCES = Number(process.env.EPP_FUZZ_SEQUENCES ?? 10_000);
@@ -233,4 +236,118 @@ test(`protocol fuzz: ${SEQUENCES} generated ext_proc sequences through the strea
   assert.equal(inflight(), 1);
   stream.onEnd();
   assert.equal(inflight(), 0);
+});
+
+// ---- byte level: the real server over node:http2
+
+const BYTE_CASES = Number(process.env.EPP_FUZZ_BYTE_CASES ?? 600);
+const encode = extProcService().Process!.requestSerialize as (m: ProcessingRequest) => Buffer;
+const GRPC_HEADERS = { ':method': 'POST', ':path': PROCESS_PATH, 'content-type': 'application/grpc', te: 'trailers' };
+
+function frame(payload: Buffer, flag = 0, length = payload.length): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = flag;
+  head.writeUInt32BE(length >>> 0, 1);
+  return Buffer.concat([head, payload]);
+}
+
+const BYTE_KINDS = ['valid', 'bit-flipped', 'truncated', 'oversized length', 'compressed', 'random bytes', 'split frames'] as const;
+
+function byteCase(rnd: () => number, kind: (typeof BYTE_KINDS)[number], corpus: Buffer[]): Buffer[] {
+  const messages = sequence(rnd, pick(rnd, KINDS), corpus).map((m) => encode(m));
+  switch (kind) {
+    case 'valid':
+      return messages.map((m) => frame(m));
+    case 'bit-flipped':
+      return messages.map((m) => {
+        const b = Buffer.from(m);
+        for (let k = 1 + Math.floor(rnd() * 3); k > 0 && b.length > 0; k--) b[Math.floor(rnd() * b.length)]! ^= 1 << Math.floor(rnd() * 8);
+        return frame(b);
+      });
+    case 'truncated': {
+      const all = Buffer.concat(messages.map((m) => frame(m)));
+      return [all.subarray(0, Math.floor(rnd() * all.length))];
+    }
+    case 'oversized length':
+      return [frame(randomBytes(rnd, 16), 0, pick(rnd, [0xffffffff, 64 * 1024 * 1024 + 1, 0x7fffffff]))];
+    case 'compressed':
+      return [frame(messages[0] ?? Buffer.alloc(0), 1)];
+    case 'random bytes':
+      return [randomBytes(rnd, 1 + Math.floor(rnd() * 300))];
+    case 'split frames': {
+      const all = Buffer.concat(messages.map((m) => frame(m)));
+      const out: Buffer[] = [];
+      for (let off = 0; off < all.length; ) {
+        const n = 1 + Math.floor(rnd() * 40);
+        out.push(all.subarray(off, off + n));
+        off += n;
+      }
+      return out;
+    }
+  }
+}
+
+/** Sends `chunks` on a new stream, then half-closes or resets; resolves with the grpc-status seen ('' after a reset). */
+function sendRaw(client: http2.ClientHttp2Session, chunks: Buffer[], reset: boolean): Promise<string> {
+  return new Promise((resolve) => {
+    const s = client.request(GRPC_HEADERS);
+    let status = '';
+    s.on('response', (h) => {
+      if (h['grpc-status'] !== undefined) status = String(h['grpc-status']);
+    });
+    s.on('trailers', (tr) => {
+      if (tr['grpc-status'] !== undefined) status = String(tr['grpc-status']);
+    });
+    s.on('data', () => {});
+    s.on('error', () => {});
+    s.on('close', () => resolve(status));
+    for (const c of chunks) s.write(c);
+    if (reset) s.close(http2.constants.NGHTTP2_CANCEL);
+    else s.end();
+  });
+}
+
+test(`protocol fuzz: ${BYTE_CASES} streams of raw gRPC frames against the real server (seed ${FUZZ_SEED})`, async (t) => {
+  t.diagnostic(`EPP_FUZZ_SEED=${FUZZ_SEED}`);
+  const rnd = testRandom(FUZZ_SEED + 1);
+  const f = directorFixture();
+  const inflight = () => f.datastore.endpoints().reduce((s, e) => s + e.inflightRequests, 0);
+  const { logger, errors } = errorCounter();
+  const server = await startExtProcServer('127.0.0.1', 0, null, { director: f.director, logger, maxBodyBytes: MAX_BODY, requestBodyMode: 'FULL_DUPLEX_STREAMED', responseBodyMode: 'FULL_DUPLEX_STREAMED' });
+  const client = http2.connect(`http://127.0.0.1:${server.port}`);
+  const envoy = new EnvoyDriver(`127.0.0.1:${server.port}`);
+  t.after(async () => {
+    client.close();
+    envoy.close();
+    await server.shutdown(1000);
+  });
+  const corpus = bodyCorpus(rnd, MAX_BODY);
+  const statuses: Record<string, number> = {};
+  const BATCH = 8;
+  for (let n = 0; n < BYTE_CASES; n += BATCH) {
+    const batch: Promise<string>[] = [];
+    const names: string[] = [];
+    for (let k = n; k < Math.min(n + BATCH, BYTE_CASES); k++) {
+      const kind = pick(rnd, BYTE_KINDS);
+      const reset = rnd() < 0.2;
+      names.push(`seed ${FUZZ_SEED}, byte case ${k} (${kind}${reset ? ', reset' : ''})`);
+      batch.push(sendRaw(client, byteCase(rnd, kind, corpus), reset));
+    }
+    const got = await Promise.all(batch);
+    got.forEach((status, i) => {
+      // OK, INVALID_ARGUMENT (order), RESOURCE_EXHAUSTED (size), UNIMPLEMENTED (compressed), INTERNAL (undecodable
+      // message), or nothing after our own reset.
+      assert.ok(['0', '3', '8', '12', '13', ''].includes(status), `${names[i]}: grpc-status ${status}`);
+      statuses[status || 'reset by the client'] = (statuses[status || 'reset by the client'] ?? 0) + 1;
+    });
+  }
+  await server.idle();
+  assert.equal(server.activeStreams(), 0, 'no stream left open');
+  assert.equal(inflight(), 0, 'in-flight released');
+  assert.equal(errors.length, 0, `logged at error level: ${errors[0]}`);
+  t.diagnostic(`grpc-status counts: ${JSON.stringify(statuses)}`);
+
+  const { session, responses } = await envoy.request({ body: { model: 'm', prompt: 'hello' } });
+  assert.ok(mutatedHeader(responses[0]!, 'x-gateway-destination-endpoint'), 'a normal request is routed after the fuzz');
+  session.close();
 });
