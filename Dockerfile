@@ -32,7 +32,8 @@ ENV NODE_ENV=production
 # ext_proc CPU per request measured the same (bench/overhead/README.md, Memory). A fixed trim threshold: glibc
 # otherwise raises it to twice the largest freed mmapped block (60 MB after a 30 MB body) and keeps the freed
 # top of the arena after large bodies (bench/overhead/README.md, Large bodies).
-ENV MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=131072
+ENV MALLOC_ARENA_MAX=1
+ENV MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
