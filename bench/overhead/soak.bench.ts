@@ -6,7 +6,8 @@
  * names plus a stream of new ones (the label cap folds them). Heap used and RSS are sampled every 10,000
  * requests; the goal is flat memory: the last quarter's mean within 5% of the second quarter's.
  *
- * Run: npm exec -- node --max-semi-space-size=8 bench/overhead/soak.bench.ts [--requests 1000000] [--every 10000]
+ * Run: npm exec -- node --max-semi-space-size=8 [--expose-gc] bench/overhead/soak.bench.ts [--requests 1000000] [--every 10000] [--churn 10] [--unknown-every 97]
+ * (--expose-gc: a full GC before each sample, so the heap figure is what is live)
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -19,7 +20,9 @@ import { loadSchedulerConfig } from '../../src/config/loader.ts';
 import { testHandle } from '../../test/support/scheduling/testing.ts';
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 
-const { values: opt } = parseArgs({ options: { requests: { type: 'string', default: '1000000' }, every: { type: 'string', default: '10000' } } });
+const { values: opt } = parseArgs({ options: { requests: { type: 'string', default: '1000000' }, every: { type: 'string', default: '10000' }, churn: { type: 'string', default: '10' }, 'unknown-every': { type: 'string', default: '97' } } });
+const CHURN = Number(opt.churn);
+const UNKNOWN_EVERY = Number(opt['unknown-every']);
 const N = Number(opt.requests);
 const EVERY = Number(opt.every);
 const MB = 2 ** 20;
@@ -57,7 +60,7 @@ const samples: { n: number; heap: number; rss: number }[] = [];
 let routed = 0;
 const t0 = performance.now();
 for (let i = 0; i < N; i++) {
-  const model = i % 97 === 0 ? `unknown-${i}` : `model-${i % 50}`;
+  const model = UNKNOWN_EVERY > 0 && i % UNKNOWN_EVERY === 0 ? `unknown-${i}` : `model-${i % 50}`;
   // A shared system prompt, then a distinct user turn: prefix hits on the first blocks, new blocks after.
   const body = Buffer.from(`{"model":"${model}","messages":[{"role":"system","content":"${system}"},{"role":"user","content":"question ${i} ${'q'.repeat(i % 300)}"}]}`);
   const s = new ExtProcStream(call as never, opts as never);
@@ -68,9 +71,10 @@ for (let i = 0; i < N; i++) {
   s.onMessage(respBody as never);
   s.onEnd();
   if ((i + 1) % EVERY === 0) {
-    pods = [...pods.slice(10), ...Array.from({ length: 10 }, pod)];
+    pods = [...pods.slice(CHURN), ...Array.from({ length: CHURN }, pod)];
     load();
     handle.clock.advance(50);
+    (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc: live heap, not where the GC cycle happens to be
     const m = process.memoryUsage();
     samples.push({ n: i + 1, heap: m.heapUsed / MB, rss: m.rss / MB });
   }
