@@ -47,6 +47,8 @@ load();
 datastore.markSynced();
 const logger = pino({ level: 'silent' });
 const loaded = loadSchedulerConfig(undefined, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
+// As src/runner.ts wires it: plugins drop the state of endpoints that leave.
+datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
 const metrics = new PickerMetrics(datastore, { stalenessMs: 60_000, now: () => handle.clock.now() });
 const director = new Director({ datastore, scheduler: loaded.scheduler, saturation: loaded.saturationDetector, plugins: loaded.requestControl, parsers: loaded.parsers, metrics, logger, strictModels: false, disableSubsetFilter: false });
 const call = { write() {}, writeStreamedBody() {}, end() {}, fail() {} };
@@ -56,7 +58,7 @@ const respHeaders = { request: 'response_headers', response_headers: { headers: 
 const respBody = { request: 'response_body', response_body: { body: Buffer.from('{"usage":{"prompt_tokens":40,"completion_tokens":10}}'), end_of_stream: true } };
 const system = 'You are a helpful assistant. '.repeat(20);
 
-const samples: { n: number; heap: number; rss: number }[] = [];
+const samples: { n: number; heap: number; rss: number; external: number }[] = [];
 let routed = 0;
 const t0 = performance.now();
 for (let i = 0; i < N; i++) {
@@ -76,7 +78,7 @@ for (let i = 0; i < N; i++) {
     handle.clock.advance(50);
     (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc: live heap, not where the GC cycle happens to be
     const m = process.memoryUsage();
-    samples.push({ n: i + 1, heap: m.heapUsed / MB, rss: m.rss / MB });
+    samples.push({ n: i + 1, heap: m.heapUsed / MB, rss: m.rss / MB, external: m.external / MB });
   }
 }
 const seconds = (performance.now() - t0) / 1000;
@@ -88,4 +90,5 @@ const drift = (f: (s: (typeof samples)[number]) => number) => (100 * (quarter(3,
 console.log(`${N} requests in ${seconds.toFixed(1)} s (${((seconds * 1e6) / N).toFixed(1)} us/request), ${routed} routed, ${nextPod} pods seen, ${datastore.endpoints().length} at the end`);
 console.log(rows.join('\n'));
 console.log(`last quarter vs second: heap ${drift((s) => s.heap).toFixed(1)}%, RSS ${drift((s) => s.rss).toFixed(1)}% (goal: within 5%)`);
+console.log(`external (buffers outside the heap): Q2 ${quarter(1, (s) => s.external).toFixed(1)} MB, Q4 ${quarter(3, (s) => s.external).toFixed(1)} MB; V8 heap committed at the end ${(process.memoryUsage().heapTotal / MB).toFixed(1)} MB`);
 console.log(`samples (every ${EVERY}): heap ${samples.filter((_, k) => k % 10 === 9).map((s) => s.heap.toFixed(0)).join(' ')}; RSS ${samples.filter((_, k) => k % 10 === 9).map((s) => s.rss.toFixed(0)).join(' ')}`);
