@@ -29,8 +29,11 @@ ENV NODE_ENV=production
 # One malloc arena instead of 8 per core: V8's helper threads (compiler, GC) otherwise grow arenas of their
 # own that keep 8-11 MB resident after startup; with one, the main thread reuses that memory. With a full prefix
 # index at 1,000 endpoints: 10-13 MB less RSS than glibc's default with 2 arenas, 8-9 MB less again with 1, and
-# ext_proc CPU per request measured the same (bench/overhead/README.md, Memory).
+# ext_proc CPU per request measured the same (bench/overhead/README.md, Memory). A fixed trim threshold: glibc
+# otherwise raises it to twice the largest freed mmapped block (60 MB after a 30 MB body) and keeps the freed
+# top of the arena after large bodies (bench/overhead/README.md, Large bodies).
 ENV MALLOC_ARENA_MAX=1
+ENV MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src

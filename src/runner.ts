@@ -20,7 +20,11 @@ import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
 import { ResourceFileSource } from './resources/file-source.ts';
 import { compactHeap } from './runtime/heap-compaction.ts';
+import { LargeBodyReclaimer } from './runtime/large-body-reclaim.ts';
 import { loadSchedulerConfig } from './config/loader.ts';
+
+/** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
+const LARGE_BODY_BYTES = 4 * 1024 * 1024;
 import type { Flags } from './cli/flags.ts';
 
 export interface PickerHandle {
@@ -183,9 +187,17 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const readinessTimer = setInterval(updateReadiness, 1000).unref();
   updateReadiness();
 
+  // Memory a burst of large bodies took goes back to the OS once the burst is over (runtime/large-body-reclaim.ts).
+  const reclaimer = new LargeBodyReclaimer({
+    thresholdBytes: LARGE_BODY_BYTES,
+    delayMs: 1000,
+    minIntervalMs: 10_000,
+    onCompacted: (ms) => logger.debug({ ms: ms === null ? null : Math.round(ms), rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) }, 'heap compacted after large request bodies'),
+  });
   const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath }), {
     director,
     logger,
+    onBodyDone: reclaimer.noteBody,
     maxBodyBytes: flags.maxRequestBodyBytes,
     requestBodyMode: flags.requestBodyMode as BodySendMode,
     responseBodyMode: flags.responseBodyMode as BodySendMode,
@@ -204,6 +216,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       stopped = true;
       health.setDraining();
       clearInterval(readinessTimer);
+      reclaimer.stop();
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
       await source.stop();

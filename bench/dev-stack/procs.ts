@@ -16,7 +16,7 @@ export interface Child {
 /** Node flags the picker runs with, as in the Dockerfile's ENTRYPOINT and `npm run start:picker`. */
 export const PICKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 /** Environment the Dockerfile gives the picker. */
-export const PICKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
+export const PICKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072' };
 
 export function spawnNode(name: string, script: string, args: readonly string[], onLine?: (line: string) => void, nodeFlags: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Child {
   const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -426,6 +426,9 @@ const orderCases: { name: string; messages: ProcessingRequest[]; want: string; r
   { name: 'request_trailers twice', messages: [reqHeaders({ mode: FD }), reqBody(BODY, false), reqTrailers(), reqTrailers()], want: 'request_trailers received twice on one stream)', routedFirst: true },
   { name: 'response_headers twice', messages: [reqHeaders({ mode: FD }), reqBody(BODY), respHeaders(), respHeaders()], want: 'response_headers received twice on one stream)', routedFirst: true },
   { name: 'response_body after response_trailers', messages: [reqHeaders({ mode: FD }), reqBody(BODY), respHeaders(), respTrailers(), respBody('x')], want: 'response_body after response_trailers)', routedFirst: true },
+  // Found by test/protocol-fuzz.test.ts: a late response_headers naming another served endpoint moved a
+  // completed request's in-flight count there, for good.
+  { name: 'response_headers after response_body', messages: [reqHeaders({ mode: FD }), reqBody(BODY), respBody('x', true), respHeaders()], want: 'response_headers after response_body)', routedFirst: true },
 ];
 
 describe('stream: messages out of order', () => {
@@ -455,6 +458,18 @@ test('stream: a STREAMED request body still flowing after the response started i
   r.stream.onMessage(respBody('x', true));
   assert.ok(!r.call.out.some((o) => o.startsWith('fail:')), r.call.out.join(' '));
   assert.equal(r.inflight(), 0);
+});
+
+test('stream: a body gathered after the response already ended the request is not routed (nothing left in flight)', () => {
+  // Found by test/protocol-fuzz.test.ts: routing after completion counted an in-flight request nobody released.
+  const r = open();
+  r.stream.onMessage(reqHeaders({ mode: FD }));
+  r.stream.onMessage(respHeaders('200', true));
+  r.stream.onMessage(reqBody(BODY));
+  assert.equal(r.inflight(), 0);
+  r.stream.onEnd();
+  assert.equal(r.inflight(), 0);
+  assert.equal(r.f.completed.length, 0, 'never routed, so no ResponseComplete');
 });
 
 test('stream: response_body without response_headers (headers phase skipped) is in order', () => {

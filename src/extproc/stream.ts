@@ -40,6 +40,8 @@ export interface StreamOptions {
   responseBodyMode: BodySendMode;
   /** Called once when the stream ends, however it ends. */
   onClose?: () => void;
+  /** Called once when the stream ends with the request body bytes it received (0 when none). */
+  onBodyDone?: (bytes: number) => void;
 }
 
 /** What a stream needs from its transport (transport/grpc-call.ts). */
@@ -91,6 +93,7 @@ export class ExtProcStream implements CallHandler {
   #phase = AWAIT_REQUEST_HEADERS;
   /** response_headers arrived (response_body may come without them when Envoy skips the headers phase). */
   #responseHeadersSeen = false;
+  #responseBodySeen = false;
   #requestTrailersSeen = false;
 
   constructor(call: ExtProcCall, options: StreamOptions) {
@@ -121,7 +124,9 @@ export class ExtProcStream implements CallHandler {
   #notifyClosed(): void {
     if (this.#notified) return;
     this.#notified = true;
+    this.#bodyChunks = [];
     this.#o.onClose?.();
+    this.#o.onBodyDone?.(this.#bodyBytes);
   }
 
   #write(m: ProcessingResponse | Buffer): void {
@@ -190,12 +195,16 @@ export class ExtProcStream implements CallHandler {
         if (phase === AWAIT_REQUEST_HEADERS) return 'response_headers before request_headers';
         if (this.#responseHeadersSeen) return 'response_headers received twice on one stream';
         if (phase === RESPONSE_TRAILERS_SEEN) return 'response_headers after response_trailers';
+        // A body without headers means Envoy skipped the headers phase: they never follow (a late one moved the
+        // in-flight count of a completed request, found by test/protocol-fuzz.test.ts).
+        if (this.#responseBodySeen) return 'response_headers after response_body';
         this.#responseHeadersSeen = true;
         this.#phase = RESPONSE;
         return null;
       case 'response_body':
         if (phase === AWAIT_REQUEST_HEADERS) return 'response_body before request_headers';
         if (phase === RESPONSE_TRAILERS_SEEN) return 'response_body after response_trailers';
+        this.#responseBodySeen = true;
         this.#phase = RESPONSE;
         return null;
       case 'response_trailers':
@@ -276,6 +285,10 @@ export class ExtProcStream implements CallHandler {
     this.#decided = true;
     const chunks = this.#bodyChunks;
     this.#bodyChunks = [];
+    // The response phase already ended the request (messages out of Envoy's order that no rule above refuses,
+    // e.g. request_headers, response_headers with end_of_stream, then the body): routing now would count an
+    // in-flight request that nothing ever releases (found by test/protocol-fuzz.test.ts).
+    if (this.#completed) return;
     const decision = this.#o.director.handleRequest(this.#ctx, { chunks, bytes: this.#bodyBytes });
     if (!decision.ok) return this.#answerError(decision);
     this.#rewritesResponse = decision.body !== null;

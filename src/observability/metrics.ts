@@ -10,7 +10,7 @@
 import client from 'prom-client';
 import type { DatastoreReader } from '../datastore/datastore.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
-import { BoundedLabel } from './bounded-label.ts';
+import { BoundedLabel, OVERFLOW_VALUE } from './bounded-label.ts';
 import { LeanHistogram, type LeanHistogramChild } from './lean-histogram.ts';
 import { LeanScalar, type LeanScalarChild } from './lean-scalar.ts';
 import { registerPoolGauges } from './pool-gauges.ts';
@@ -290,9 +290,13 @@ export class PickerMetrics {
   forRequest(model: string, target: string, fairnessId: string, priority: number): RequestMetrics {
     const s = this.#series.get(model)?.get(target)?.get(fairnessId)?.get(priority);
     if (s !== undefined) return s;
-    const made = new RequestMetrics(this, [this.models.bound(model), this.models.bound(target), this.fairnessIds.bound(fairnessId), String(priority)]);
-    // Past the cap nothing is kept (not even the path): a flood of new names cannot grow the cache.
-    if (this.#cachedSeries < MAX_CACHED_SERIES) {
+    const labels = [this.models.bound(model), this.models.bound(target), this.fairnessIds.bound(fairnessId), String(priority)] as const;
+    const made = new RequestMetrics(this, labels);
+    // Past the cap nothing is kept (not even the path): a flood of new names cannot grow the cache. Nor is the path
+    // of a name folded into "other": each new name of a flood kept 1.3 KB until the cap, so a picker's heap grew
+    // for its first 10,000 such names (bench/overhead/soak.bench.ts: 25 to 37 MB over 1,000,000 requests).
+    const folded = labels[0] === OVERFLOW_VALUE || labels[1] === OVERFLOW_VALUE || labels[2] === OVERFLOW_VALUE;
+    if (!folded && this.#cachedSeries < MAX_CACHED_SERIES) {
       let byTarget = this.#series.get(model);
       if (byTarget === undefined) this.#series.set(model, (byTarget = new Map()));
       let byFairness = byTarget.get(target);
@@ -361,15 +365,17 @@ export class PickerMetrics {
     if (endpoint === null) {
       c = this.#attemptFailure.get(targetModel);
       if (c === undefined) {
-        c = this.#attemptSeries(['failure', this.models.bound(targetModel), '', '', '']);
-        if (this.#attemptFailure.size < MAX_CACHED_SERIES) this.#attemptFailure.set(targetModel, c);
+        const model = this.models.bound(targetModel);
+        c = this.#attemptSeries(['failure', model, '', '', '']);
+        // A name folded into "other" keeps no entry (see forRequest).
+        if (model !== OVERFLOW_VALUE && this.#attemptFailure.size < MAX_CACHED_SERIES) this.#attemptFailure.set(targetModel, c);
       }
     } else {
       // Keyed by the Endpoint object, not a string: no key building per request (bench/request-metrics.bench.ts).
       let byEndpoint = this.#attemptSuccess.get(targetModel);
       if (byEndpoint === undefined) {
         byEndpoint = new WeakMap();
-        if (this.#attemptSuccess.size < MAX_CACHED_SERIES) this.#attemptSuccess.set(targetModel, byEndpoint);
+        if (this.models.bound(targetModel) !== OVERFLOW_VALUE && this.#attemptSuccess.size < MAX_CACHED_SERIES) this.#attemptSuccess.set(targetModel, byEndpoint);
       }
       c = byEndpoint.get(endpoint);
       if (c === undefined) {

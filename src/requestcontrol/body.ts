@@ -1,6 +1,11 @@
 /** Request and response body bytes as the director reads and rewrites them. */
 
-/** Scratch space to join a body that came in several chunks, for decoding: grown, never shrunk. */
+/**
+ * Scratch space to join a body that came in several chunks, for decoding: grown up to JOIN_BUFFER_MAX, never
+ * shrunk. A larger body is joined in a buffer of its own, dropped after decoding: grown to fit, eight 30 MB
+ * bodies left a 30 MB scratch buffer held for good (bench/overhead/large-bodies.bench.ts).
+ */
+const JOIN_BUFFER_MAX = 1024 * 1024;
 let joinBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /**
@@ -10,6 +15,7 @@ let joinBuffer = Buffer.allocUnsafe(64 * 1024);
 export function bodyText(chunks: readonly Buffer[], bytes: number): string {
   if (chunks.length === 0) return '';
   if (chunks.length === 1) return chunks[0]!.toString('utf8');
+  if (bytes > JOIN_BUFFER_MAX) return Buffer.concat(chunks as Buffer[], bytes).toString('utf8');
   if (joinBuffer.length < bytes) joinBuffer = Buffer.allocUnsafe(Math.ceil(bytes / 65_536) * 65_536);
   let off = 0;
   for (const c of chunks) off += c.copy(joinBuffer, off);

@@ -171,6 +171,13 @@ test('metrics: at most 10,000 label sets are cached; past that a series is made 
   assert.notEqual(f.metrics.forRequest('m', 'm', 'late', 0), f.metrics.forRequest('m', 'm', 'late', 0), 'not kept');
 });
 
+test('metrics: a name folded into "other" keeps no cache path (a flood of new names cannot grow the heap)', () => {
+  const f = fixture();
+  for (let i = 0; i < 1000; i++) f.metrics.forRequest(`m${i}`, `m${i}`, 't', 0);
+  assert.equal(f.metrics.forRequest('m5', 'm5', 't', 0), f.metrics.forRequest('m5', 'm5', 't', 0), 'admitted: cached');
+  assert.notEqual(f.metrics.forRequest('flood-1', 'flood-1', 't', 0), f.metrics.forRequest('flood-1', 'flood-1', 't', 0), 'folded: not kept');
+});
+
 test('metrics: a rejected request counts an error under upstream codes on both names', async () => {
   const f = fixture({ pods: 0 });
   send(f, 'm', { 'x-gateway-inference-fairness-id': 'tenant-z' });

@@ -6,11 +6,15 @@
  */
 import type { LLMRequest } from '../../../framework/request.ts';
 import { RequestParseError } from '../../../framework/parser.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-span.ts';
 
 export type JsonObject = Record<string, unknown>;
 
-/** The body as a JSON object; 400 when it is not JSON or not an object. */
+/** The body as a JSON object; 400 when it is not JSON, not an object, or nested deeper than MAX_JSON_DEPTH. */
 export function parseJsonObject(text: string, what: string): JsonObject {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new RequestParseError(`${what} body is nested deeper than ${MAX_JSON_DEPTH} levels (the limit for JSON objects and arrays)`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testRandom } from '../../../../test/support/scheduling/testing.ts';
-import { topLevelMemberText } from './json-span.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan, topLevelMemberText } from './json-span.ts';
 
 test('json-span: the raw text of a top-level member, whitespace and nesting kept', () => {
   const body = '{ "model" : "m",\n  "messages": [ {"role":"user", "content":"a [b] {c}"} ] ,"stream":true}';
@@ -59,4 +59,17 @@ test('json-span: agrees with JSON.parse on random documents', () => {
       assert.deepEqual(JSON.parse(raw), doc[key]);
     }
   }
+});
+
+test('json-span: nesting depth counts objects and arrays outside strings, the top level as 1', () => {
+  assert.equal(nestsDeeperThan('{"a":[1]}', 2), false);
+  assert.equal(nestsDeeperThan('{"a":[[1]]}', 2), true);
+  assert.equal(nestsDeeperThan('[{}, {}, [], {"b": {}}]', 3), false, 'siblings do not add up');
+  assert.equal(nestsDeeperThan('{"a":"[[[[{{{{"}', 2), false, 'brackets in strings');
+  assert.equal(nestsDeeperThan('{"a":"\\"[[[[", "b":[1]}', 2), false, 'an escaped quote does not end the string');
+  assert.equal(nestsDeeperThan('{"a":"\\\\", "b":[[1]]}', 2), true, 'an escaped backslash does');
+  assert.equal(nestsDeeperThan('"unterminated [[[[', 2), false, 'not JSON: left to JSON.parse');
+  assert.equal(nestsDeeperThan('['.repeat(1_000_000), MAX_JSON_DEPTH), true);
+  const wide = JSON.stringify({ messages: Array.from({ length: 3000 }, (_, i) => ({ role: 'user', content: `m${i}` })) });
+  assert.equal(nestsDeeperThan(wide, MAX_JSON_DEPTH), false, 'many brackets, shallow');
 });
