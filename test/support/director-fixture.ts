@@ -92,7 +92,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     saturation: loaded.saturationDetector,
     plugins: {
       ...loaded.requestControl,
-      responseReceived: [recorder, ...(o.hooks ?? []).filter(isResponseReceived)],
+      responseReceived: [...loaded.requestControl.responseReceived, recorder, ...(o.hooks ?? []).filter(isResponseReceived)],
       responseComplete: [...loaded.requestControl.responseComplete, recorder, ...(o.hooks ?? []).filter(isResponseComplete)],
     },
     parsers: loaded.parsers,

@@ -7,7 +7,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadSchedulerConfig, ConfigError } from '../../../../config/loader.ts';
-import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, dataKey, PREFIX_CACHE_MATCH_INFO_KEY, type PrefixCacheMatchInfo } from '../../../../framework/data-keys.ts';
+import {
+  APPROX_PREFIX_CACHE_PRODUCER_TYPE,
+  dataKey,
+  INFLIGHT_LOAD_KEY,
+  INFLIGHT_LOAD_PRODUCER_TYPE,
+  PREFIX_CACHE_MATCH_INFO_KEY,
+  type InflightLoad,
+  type PrefixCacheMatchInfo,
+} from '../../../../framework/data-keys.ts';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { ProfileRunResult, SchedulerProfile, SchedulingResult } from '../../../../framework/scheduling.ts';
@@ -169,10 +177,11 @@ test('headers: x-prefiller-host-port from the prefill pick, x-encoder-hosts-port
   setDisaggHeaders(r, res([['decode', { endpoints: [D], count: 1 }]]), 'prefill', 'encode');
   assert.equal(r.outHeaders, null, 'decode-only allocates nothing');
   setDisaggHeaders(r, res([['decode', { endpoints: [D], count: 1 }], ['prefill', { endpoints: [P], count: 1 }], ['encode', { endpoints: [makeEndpoint(3), makeEndpoint(4)], count: 2 }]]), 'prefill', 'encode');
-  assert.equal(r.outHeaders?.get(PREFILL_ENDPOINT_HEADER), '10.0.0.2:8000');
-  assert.equal(r.outHeaders?.get(ENCODER_ENDPOINTS_HEADER), '10.0.0.3:8000,10.0.0.4:8000');
+  const out = (): Map<string, string> | null => r.outHeaders;
+  assert.equal(out()?.get(PREFILL_ENDPOINT_HEADER), '10.0.0.2:8000');
+  assert.equal(out()?.get(ENCODER_ENDPOINTS_HEADER), '10.0.0.3:8000,10.0.0.4:8000');
   setDisaggHeaders(r, res([['decode', { endpoints: [D], count: 1 }], ['prefill', null]]), 'prefill', 'encode');
-  assert.equal(r.outHeaders?.has(PREFILL_ENDPOINT_HEADER), false, 'a previous value is cleared');
+  assert.equal(out()?.has(PREFILL_ENDPOINT_HEADER), false, 'a previous value is cleared');
 });
 
 test('Prefer: if-available parsing as upstream IsConditionalDecode', () => {
@@ -258,6 +267,20 @@ describe('director end to end with a P/D config (upstream sample shape)', () => 
     assert.deepEqual([miss.status, miss.error.code], [412, 'PRECONDITION_FAILED']);
     routed(send(f, long).decision);
     routed(send(f, long, { prefer: 'if-available' }).decision);
+  });
+  test('in-flight load on both endpoints: the prefill pod is charged until the decode response starts', () => {
+    const text = PD_CONFIG('type: always-disagg-pd-decider\n  name: pd-decider').replace('- type: max-score-picker\n', '- type: max-score-picker\n- type: inflight-load-producer\n');
+    const f = directorFixture({ pods: 4, podLabels: ROLES, configText: text });
+    const long = 'prefill me once, decode me twice. '.repeat(80);
+    const { ctx, decision } = send(f, long);
+    const d = routed(decision);
+    const prefillKey = header(d, PREFILL_ENDPOINT_HEADER)!;
+    const prefillEp = f.datastore.endpoints().find((e) => e.key === prefillKey)!;
+    const load = () => prefillEp.attributes.get(dataKey(INFLIGHT_LOAD_KEY, INFLIGHT_LOAD_PRODUCER_TYPE)) as InflightLoad | undefined;
+    assert.equal(load()?.requests, 1, 'prefill endpoint charged');
+    assert.ok((load()?.tokens ?? 0) > 0);
+    f.director.handleResponseHeaders(ctx, new Map([[':status', '200']]), d.destination.split(',')[0]!);
+    assert.deepEqual([load()?.requests, load()?.tokens], [0, 0], 'released when the decode response starts');
   });
   test('pd-profile-handler (deprecated) with its default decider name and the old threshold parameter', () => {
     const text = PD_CONFIG('type: queue-scorer\n  name: unused-scorer').replace(
