@@ -303,3 +303,23 @@ test('loaded through the scheduler: both profiles in the result, decode primary'
   assert.deepEqual([...out.profileResults.keys()].sort(), ['decode', 'prefill']);
   assert.equal(out.profileResults.get('prefill')?.endpoints[0]?.labels['llm-d.ai/role'], 'prefill');
 });
+
+test('metrics: llm_d_epp_disagg_decision_total counts each cycle by model and decision', async () => {
+  const { PickerMetrics } = await import('../../../../observability/metrics.ts');
+  const { Datastore } = await import('../../../../datastore/datastore.ts');
+  const h = new DisaggProfileHandler('disagg-profile-handler', 'h', parseDisaggParams('h', undefined, null)).setDeciders(yes);
+  const req = makeRequest({ model: 'llama' });
+  cycle(h, [fakeProfile('decode', makeEndpoint(1)), fakeProfile('prefill', makeEndpoint(2))], req);
+  cycle(h, [fakeProfile('decode', makeEndpoint(1))], req);
+  const m = new PickerMetrics(new Datastore({ poolName: 'p', poolNamespace: 'd' }), {
+    stalenessMs: 1000,
+    now: () => 0,
+    disaggDecisions: function* () {
+      for (const [model, d, n] of h.disaggDecisionCounts()) yield [h.name, h.type, model, d, n] as const;
+    },
+  });
+  const text = await m.registry.metrics();
+  assert.match(text, /llm_d_epp_disagg_decision_total\{plugin_name="h",plugin_type="disagg-profile-handler",model_name="llama",decision_type="prefill-decode"\} 1/);
+  assert.match(text, /llm_d_epp_disagg_decision_total\{[^}]*decision_type="decode-only"\} 1/);
+  assert.match(text, /llm_d_inference_scheduler_disagg_decision_total\{model_name="llama",decision_type="prefill-decode"\} 1/);
+});

@@ -80,6 +80,7 @@ export function disaggDecision(encodeUsed: boolean, prefillUsed: boolean): Disag
 }
 
 const NONE: readonly SchedulerProfile[] = [];
+const MAX_MODEL_SERIES = 1000;
 const NO_DECODE: ProfileHandlerOutcome = { ok: false, reason: 'failed to find available decode workers' };
 
 function find(profiles: readonly SchedulerProfile[], name: string): SchedulerProfile | undefined {
@@ -139,6 +140,24 @@ export class DisaggProfileHandler implements ProfileHandler, PreRequest {
   /** The last cycle's decision. */
   lastDecision: DisaggDecision = 'decode-only';
   readonly #one: SchedulerProfile[] = [];
+  /** Decisions by model and decision type (model\0decision), for llm_d_epp_disagg_decision_total. */
+  readonly #byModel = new Map<string, number>();
+
+  #count(model: string, d: DisaggDecision): void {
+    let key = `${model}\u0000${d}`;
+    // Model names come from requests: past MAX_MODEL_SERIES keys new ones share one series.
+    if (!this.#byModel.has(key) && this.#byModel.size >= MAX_MODEL_SERIES) key = `other\u0000${d}`;
+    this.#byModel.set(key, (this.#byModel.get(key) ?? 0) + 1);
+  }
+
+  /** [model, decision, count] for every series so far (upstream RecordDisaggDecision / RecordPDDecision). */
+  *disaggDecisionCounts(): Iterable<readonly [string, string, number]> {
+    for (const [k, v] of this.#byModel) {
+      const cut = k.indexOf('\u0000');
+      yield [k.slice(0, cut), k.slice(cut + 1), v];
+    }
+  }
+
   /** pd-profile-handler without deciderPluginName: used when no plugin is named prefix-based-pd-decider. */
   fallbackPrefillDecider: Decider | null = null;
 
@@ -224,6 +243,7 @@ export class DisaggProfileHandler implements ProfileHandler, PreRequest {
     const d = disaggDecision(firstOf(results, this.params.encode) !== null, firstOf(results, this.params.prefill) !== null);
     this.decisions[d]++;
     this.lastDecision = d;
+    this.#count(request.targetModel, d);
     if (d !== 'decode-only' && this.#logger !== null && this.#logger.isLevelEnabled('debug')) {
       this.#logger.debug(
         {
