@@ -323,3 +323,39 @@ test('metrics: llm_d_epp_disagg_decision_total counts each cycle by model and de
   assert.match(text, /llm_d_epp_disagg_decision_total\{[^}]*decision_type="decode-only"\} 1/);
   assert.match(text, /llm_d_inference_scheduler_disagg_decision_total\{model_name="llama",decision_type="prefill-decode"\} 1/);
 });
+
+// Upstream's own P/D sample configs (test/data/upstream/configs/, sources in SOURCES.md there): every one that
+// loads with in-tree plugins routes a long uncached prompt to a decode pod with a prefill pod in the header.
+describe('upstream P/D sample configs route as upstream', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(import.meta.dirname, '../../../../../test/data/upstream/configs');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && /(disagg|pd)-profile-handler/.test(readFileSync(join(dir, f), 'utf8')));
+  let routedCount = 0;
+  for (const file of files) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    let loads = true;
+    try {
+      loadSchedulerConfig(text, testHandle(), { registry: inTreePluginRegistry() });
+    } catch {
+      loads = false; // names plugins of other issues, or a sketch: test/upstream-configs.test.ts classifies it
+    }
+    if (!loads) continue;
+    routedCount++;
+    test(file, () => {
+      // Roles as upstream's P/D deployments label them; an encode pod for the E/P/D samples.
+      const roles = [...ROLES, { 'llm-d.ai/role': 'encode' }].map((l) => ({ ...l, role: l['llm-d.ai/role']! })); // some samples select on `role`
+      const f = directorFixture({ pods: 5, podLabels: roles, configText: text });
+      const d = routed(send(f, 'an uncached prompt long enough for any threshold '.repeat(200)).decision);
+      assert.match(d.destination, /^10\.0\.0\.[34]:8000/, 'a decode pod');
+      const positive = (re: RegExp) => [...text.matchAll(re)].some((m) => Number(m[1]) > 0);
+      const wantPD =
+        /- name: "?prefill"?\s/.test(text) &&
+        (/always-disagg-pd-decider/.test(text) || positive(/nonCachedTokens:\s*(\d+)/g) || (/pd-profile-handler/.test(text) && positive(/threshold:\s*(\d+)/g)));
+      const got = header(d, PREFILL_ENDPOINT_HEADER);
+      if (wantPD) assert.match(got ?? '', /^10\.0\.0\.[12]:8000$/, 'a prefill pod in x-prefiller-host-port');
+      else assert.equal(got, undefined, 'decode only');
+    });
+  }
+  test('most samples load', () => assert.ok(routedCount >= 15, `${routedCount} of ${files.length}`));
+});

@@ -158,6 +158,7 @@ export class DisaggProfileHandler implements ProfileHandler, PreRequest {
     }
   }
 
+  consumes: { readonly required: readonly string[] } | undefined = undefined;
   /** pd-profile-handler without deciderPluginName: used when no plugin is named prefix-based-pd-decider. */
   fallbackPrefillDecider: Decider | null = null;
 
@@ -388,7 +389,13 @@ export function createPdProfileHandler(name: string, params: unknown, handle: Pl
     },
     handle.logger,
   );
-  if (!explicit) h.fallbackPrefillDecider = new PrefixBasedPDDecider(`${name}/threshold`, (threshold as number | undefined) ?? 0, 0);
+  if (!explicit) {
+    const fallback = new PrefixBasedPDDecider(`${name}/threshold`, (threshold as number | undefined) ?? 0, 0);
+    h.fallbackPrefillDecider = fallback;
+    // The stand-in is no configured plugin: the handler asks for the prefix match it reads (upstream's
+    // handler requires it too), so the loader adds the default producer.
+    h.consumes = fallback.consumes;
+  }
   return h;
 }
 
