@@ -1,8 +1,10 @@
 /**
- * disagg-profile-handler, pd-profile-handler and the deciders. Tables derived from upstream's tests
- * (llm-d-router pkg/epp/framework/plugins/scheduling/profilehandler/disagg/{prefix_based_pd_decider_test.go,
- * disagg_profile_handler_test.go, disagg_headers_handler_test.go}, mirror commit ebab68792), then the
- * handler loaded from config, through the scheduler and the director.
+ * disagg-profile-handler, pd-profile-handler and the deciders (llm-d-router
+ * pkg/epp/framework/plugins/scheduling/profilehandler/disagg/, mirror commit ebab68792): the decider table is
+ * upstream's prefix_based_pd_decider_test.go TestPrefixBasedPDDecider_disaggregate row for row; the handler
+ * and header tables follow the paths of disagg_profile_handler.go (Pick, ProcessResults, PreRequest) and
+ * disagg_headers_handler.go; then the handler loaded from config, through the scheduler and the director,
+ * and upstream's P/D sample configs.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -135,7 +137,7 @@ function cycle(h: DisaggProfileHandler, profiles: SchedulerProfile[], req: LLMRe
 const yes: Decider = { type: 't', name: 'yes', disaggregate: () => true };
 const no: Decider = { type: 't', name: 'no', disaggregate: () => false };
 
-describe('disagg-profile-handler rounds (upstream TestDisaggProfileHandler_Pick tables)', () => {
+describe('disagg-profile-handler rounds (the paths of upstream Handler.Pick / ProcessResults)', () => {
   const D = makeEndpoint(1);
   const P = makeEndpoint(2);
   const E = makeEndpoint(3);
