@@ -11,7 +11,7 @@ import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
 import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
-import type { EndpointLookup, PluginDurationHook, PluginHandle } from './framework/plugin.ts';
+import type { EndpointLookup, Plugin, PluginDurationHook, PluginHandle } from './framework/plugin.ts';
 import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics } from './observability/metrics.ts';
@@ -95,7 +95,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     ...(engines?.defaultEngine ? { defaultEngine: engines.defaultEngine } : {}),
   }));
   const scheduler = loaded.scheduler;
-  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries() });
+  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()) });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   // Model names configured in InferenceModelRewrite keep their metric label past the 1000-name cap (upstream #2119).
   datastore.on('changed', () => metrics?.pinModels(datastore.rewriteModelNames()));
@@ -309,4 +309,13 @@ async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logge
       m.elector?.on('stopped', f);
     },
   };
+}
+
+/** The decision counts of the disaggregated profile handlers among `plugins` (duck-typed: runner imports no plugin). */
+function* disaggDecisions(plugins: Iterable<Plugin>): Iterable<readonly [string, string, string, string, number]> {
+  for (const p of plugins) {
+    const counts = (p as { disaggDecisionCounts?: () => Iterable<readonly [string, string, number]> }).disaggDecisionCounts;
+    if (typeof counts !== 'function') continue;
+    for (const [model, d, n] of counts.call(p)) yield [p.name, p.type, model, d, n];
+  }
 }

@@ -8,6 +8,7 @@
 import {
   holdsEndpointState,
   reportsIndexSize,
+  usesPluginRefs,
   type Plugin,
   type PluginHandle,
 } from '../framework/plugin.ts';
@@ -254,6 +255,11 @@ function compile(
   const all = new Map<string, Plugin>();
   for (const [name, inst] of instances) if (inst.plugin !== undefined) all.set(name, inst.plugin);
   for (const extra of [autoPicker, handler, detector, ...added]) if (extra !== undefined && !all.has(extra.name)) all.set(extra.name, extra);
+  for (const [name, inst] of instances) {
+    const p = inst.plugin;
+    if (p === undefined || !usesPluginRefs(p)) continue;
+    for (const problem of p.bindPluginRefs((ref) => instances.get(ref)?.plugin)) problems.push(`plugins[${inst.index}]: plugin "${name}": ${problem}`);
+  }
   addDefaultProducers(all, registry, create);
   const order = orderHooks([...all.values()]);
   problems.push(...order.problems);

@@ -61,6 +61,19 @@ export interface IndexSizeReporter {
   indexEntries(): number;
 }
 
+/**
+ * A plugin that names other plugins in its parameters (upstream `pluginRef` fields, e.g. a profile handler's
+ * deciders): the loader calls bindPluginRefs once every configured plugin exists. Returns the problems
+ * (an unknown name, a plugin of the wrong kind), [] when every reference resolved.
+ */
+export interface PluginRefUser {
+  bindPluginRefs(lookup: (name: string) => Plugin | undefined): string[];
+}
+
+export function usesPluginRefs(p: Plugin): p is Plugin & PluginRefUser {
+  return typeof (p as Partial<PluginRefUser>).bindPluginRefs === 'function';
+}
+
 export function holdsEndpointState(p: Plugin): p is Plugin & EndpointStateHolder {
   return typeof (p as Partial<EndpointStateHolder>).removeEndpoint === 'function';
 }

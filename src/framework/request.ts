@@ -45,4 +45,10 @@ export class LLMRequest {
   readonly data: Map<string, unknown> = new Map();
   /** Lower-cased request headers (values from raw_value, else value). */
   readonly headers: Map<string, string> = new Map();
+  /**
+   * Headers a PreRequest hook asks the director to set on the forwarded request (e.g. the disaggregated
+   * handler's x-prefiller-host-port), by lower-cased name. null until a hook sets one: the common path
+   * allocates nothing.
+   */
+  outHeaders: Map<string, string> | null = null;
 }

@@ -175,6 +175,8 @@ export interface PickerMetricsOptions {
   now: () => number;
   /** Entries in the prefix-cache index (the prefix_indexer_size gauges); absent = no index. */
   prefixIndexSize?: () => number;
+  /** Disaggregated scheduling decisions so far: [plugin name, plugin type, model, decision, count]. */
+  disaggDecisions?: () => Iterable<readonly [string, string, string, string, number]>;
 }
 
 /** How many label sets of per-request series are cached (each is a handful of children). */
@@ -269,6 +271,31 @@ export class PickerMetrics {
     if (size) {
       new LeanScalar('gauge', { name: 'llm_d_epp_prefix_indexer_size', help: 'Size of the prefix indexer.', labelNames: ['plugin_name', 'plugin_type'], registers, collect() { this.labels('prefix-cache-scorer', 'prefix-cache-scorer').set(size()); } });
       new LeanScalar('gauge', { name: 'inference_extension_prefix_indexer_size', help: `${DEPRECATED('llm_d_epp_prefix_indexer_size')}Size of the prefix indexer.`, registers, collect() { this.plain.set(size()); } });
+    }
+    const decisions = opts.disaggDecisions;
+    if (decisions) {
+      // llm-d Router disagg/metrics.go: which stages each request ran (decode-only, prefill-decode, encode-decode, encode-prefill-decode).
+      const help = 'Total number of disaggregation decisions made by the disagg profile handler, by decision type.';
+      new client.Counter({
+        name: 'llm_d_epp_disagg_decision_total',
+        help,
+        labelNames: ['plugin_name', 'plugin_type', 'model_name', 'decision_type'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [name, type, model, d, n] of decisions()) this.labels(name, type, model, d).inc(n);
+        },
+      });
+      new client.Counter({
+        name: 'llm_d_inference_scheduler_disagg_decision_total',
+        help: DEPRECATED('llm_d_epp_disagg_decision_total') + help,
+        labelNames: ['model_name', 'decision_type'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [, , model, d, n] of decisions()) this.labels(model, d).inc(n);
+        },
+      });
     }
     const infoHelp = 'General information of the current build of Inference Extension.';
     for (const name of ['llm_d_epp_info', 'inference_extension_info']) {

@@ -8,6 +8,22 @@ import { PluginRegistry } from '../config/plugin-registry.ts';
 import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
 import { createSingleProfileHandler, SINGLE_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/single/single.ts';
+import {
+  ALWAYS_DISAGG_MULTIMODAL_DECIDER_TYPE,
+  ALWAYS_DISAGG_PD_DECIDER_TYPE,
+  createAlwaysDisaggMultimodalDecider,
+  createAlwaysDisaggPDDecider,
+  createDisaggHeadersHandler,
+  createDisaggProfileHandler,
+  createPdProfileHandler,
+  createPrefillHeaderHandler,
+  createPrefixBasedPDDecider,
+  DISAGG_HEADERS_HANDLER_TYPE,
+  DISAGG_PROFILE_HANDLER_TYPE,
+  PD_PROFILE_HANDLER_TYPE,
+  PREFILL_HEADER_HANDLER_TYPE,
+  PREFIX_BASED_PD_DECIDER_TYPE,
+} from './scheduling/profile-handler/disagg/disagg.ts';
 import { createWeightedRandomPicker, WEIGHTED_RANDOM_PICKER_TYPE } from './scheduling/picker/weighted-random/weighted-random.ts';
 import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/kv-cache-utilization/kv-cache-utilization.ts';
 import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/scorer/kv-estimate/kv-estimate.ts';
@@ -74,6 +90,13 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   // Profile handlers
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
+  registry.register(DISAGG_PROFILE_HANDLER_TYPE, createDisaggProfileHandler);
+  registry.register(PD_PROFILE_HANDLER_TYPE, createPdProfileHandler);
+  registry.register(PREFIX_BASED_PD_DECIDER_TYPE, createPrefixBasedPDDecider);
+  registry.register(ALWAYS_DISAGG_PD_DECIDER_TYPE, createAlwaysDisaggPDDecider);
+  registry.register(ALWAYS_DISAGG_MULTIMODAL_DECIDER_TYPE, createAlwaysDisaggMultimodalDecider);
+  registry.register(DISAGG_HEADERS_HANDLER_TYPE, createDisaggHeadersHandler);
+  registry.register(PREFILL_HEADER_HANDLER_TYPE, createPrefillHeaderHandler);
   // Saturation detectors (also Filters)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
   // Request control

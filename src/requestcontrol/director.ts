@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../framework/clock.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
+import { PREFIX_CACHE_MATCH_INFO_KEY, type PrefixCacheMatchInfo } from '../framework/data-keys.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
 import { RequestParseError, type Parser } from '../framework/parser.ts';
@@ -183,6 +184,8 @@ export class Director {
     const headers: HeaderMutation[] = [{ name: DESTINATION_HEADER, value: destination }];
     if (ctx.requestIdGenerated) headers.push({ name: HEADER_REQUEST_ID, value: req.requestId });
     if (newBody) headers.push({ name: 'content-length', value: String(newBody.length) });
+    // Headers PreRequest hooks asked for (e.g. x-prefiller-host-port for the decode pod's sidecar).
+    if (req.outHeaders !== null) for (const [name, value] of req.outHeaders) headers.push({ name, value });
     if (ctx.span !== null) ctx.span.routed(req, destination);
 
     const metrics = this.#o.metrics;
@@ -247,6 +250,11 @@ export class Director {
     if (!outcome.ok) this.#o.metrics?.schedulingAttempt(req.targetModel, null);
     if (!outcome.ok) throw new EppError(outcome.filteredOut ? 'ALL_FILTERED' : 'SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
     if (outcome.primary.count === 0) throw new EppError('INTERNAL', 'scheduler returned no endpoint');
+    // Conditional decode (RFC 7240 `Prefer: if-available`, upstream director): forward only when the chosen
+    // (decode) endpoint already holds part of the prompt's KV cache, else 412 so the coordinator prefills.
+    if (isConditionalDecode(req.headers.get('prefer')) && !holdsCachedPrefix(req, outcome.primary.endpoints[0]!)) {
+      throw new EppError('PRECONDITION_FAILED', 'no decode worker has the requested KV cache');
+    }
     return outcome;
   }
 
@@ -378,6 +386,26 @@ export class Director {
       if (this.#hook !== null) this.#hook(PRE_REQUEST_POINT, p.type, p.name, (performance.now() - t0) / 1000);
     }
   }
+}
+
+/** Upstream routing.IsConditionalDecode: the Prefer header lists the `if-available` token (any case, any parameters). */
+export function isConditionalDecode(prefer: string | undefined): boolean {
+  if (prefer === undefined || prefer === '') return false;
+  for (const pref of prefer.split(',')) {
+    const semi = pref.indexOf(';');
+    if ((semi < 0 ? pref : pref.slice(0, semi)).trim().toLowerCase() === 'if-available') return true;
+  }
+  return false;
+}
+
+/** Upstream primaryEndpointHasCachedPrefix: a prefix-cache producer's match for this request has >= 1 block. */
+function holdsCachedPrefix(req: LLMRequest, endpoint: Endpoint): boolean {
+  for (const [key, v] of req.data) {
+    if (!key.startsWith(`${PREFIX_CACHE_MATCH_INFO_KEY}/`)) continue;
+    const info = v as PrefixCacheMatchInfo;
+    if (info.request === req && info.totalBlocks > 0 && info.matchBlocks(endpoint) > 0) return true;
+  }
+  return false;
 }
 
 /** "ip:port" -> score over the primary profile's scored candidates (upstream prepareRequest TargetEndpointScores). */

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'NO_ENDPOINT'
   | 'ALL_FILTERED'
   | 'SCHEDULING_FAILED'
+  | 'PRECONDITION_FAILED'
   | 'INTERNAL';
 
 interface CodeInfo {
@@ -38,6 +39,9 @@ const CODES: Record<ErrorCode, CodeInfo> = {
   ALL_FILTERED: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-saturated', upstream: 'ResourceExhausted' },
   // Any other scheduler failure: 429 ResourceExhausted, no drop reason.
   SCHEDULING_FAILED: { status: 429, type: 'rate_limit_exceeded', upstream: 'ResourceExhausted' },
+  // `Prefer: if-available` and the chosen decode endpoint holds none of the prompt (upstream director's
+  // conditional-decode gate, errcommon.PreconditionFailed): the coordinator restarts at prefill.
+  PRECONDITION_FAILED: { status: 412, type: 'precondition_failed', upstream: 'PreconditionFailed' },
   // No candidates (empty pool, or nothing matches the gateway's subset hint).
   NO_ENDPOINT: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints', upstream: 'ServiceUnavailable' },
   INTERNAL: { status: 500, type: 'internal_error', upstream: 'Internal' },

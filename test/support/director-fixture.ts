@@ -40,6 +40,8 @@ export interface DirectorFixtureOptions {
   scheduler?: Scheduler;
   /** --emit-endpoint-scores. */
   emitEndpointScores?: boolean;
+  /** Extra pod labels by pod index (e.g. llm-d.ai/role for P/D configs). */
+  podLabels?: readonly Record<string, string>[];
   /** EndpointPickerConfig text; the default config when absent. */
   configText?: string;
   tracer?: RequestTracer;
@@ -54,7 +56,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
   const pods: PodSpec[] = Array.from({ length: o.pods ?? 3 }, (_, i) => ({
     name: `p${i}`,
     namespace: 'default',
-    labels: { app: 'm' },
+    labels: { app: 'm', ...(o.podLabels?.[i] ?? {}) },
     annotations: {},
     ip: `10.0.0.${i + 1}`,
     ready: true,
@@ -92,7 +94,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     saturation: loaded.saturationDetector,
     plugins: {
       ...loaded.requestControl,
-      responseReceived: [recorder, ...(o.hooks ?? []).filter(isResponseReceived)],
+      responseReceived: [...loaded.requestControl.responseReceived, recorder, ...(o.hooks ?? []).filter(isResponseReceived)],
       responseComplete: [...loaded.requestControl.responseComplete, recorder, ...(o.hooks ?? []).filter(isResponseComplete)],
     },
     parsers: loaded.parsers,

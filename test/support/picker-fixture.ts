@@ -25,13 +25,13 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export function resourcesYaml(hosts: string[], port: number, extra = ''): string {
+export function resourcesYaml(hosts: string[], port: number, extra = '', podLabels: readonly Record<string, string>[] = []): string {
   const pods = hosts
     .map(
       (ip, i) => `---
 apiVersion: v1
 kind: Pod
-metadata: {name: vllm-${i}, namespace: default, labels: {app: vllm}}
+metadata: {name: vllm-${i}, namespace: default, labels: {app: vllm${Object.entries(podLabels[i] ?? {}).map(([k, v]) => `, "${k}": "${v}"`).join('')}}}
 status:
   podIP: ${ip}
   conditions: [{type: Ready, status: "True"}]
@@ -48,7 +48,9 @@ spec:
 ${pods}${extra}`;
 }
 
-export async function startFixture(opts: { servers?: number; extraResources?: string; config?: string; flags?: string[]; clock?: Clock; start?: StartOptions } = {}): Promise<Fixture> {
+export async function startFixture(
+  opts: { servers?: number; extraResources?: string; config?: string; flags?: string[]; clock?: Clock; start?: StartOptions; podLabels?: readonly Record<string, string>[] } = {},
+): Promise<Fixture> {
   const n = opts.servers ?? 3;
   const first = await FakeVllm.start('127.0.0.2', 0);
   const port = first.port;
@@ -56,7 +58,7 @@ export async function startFixture(opts: { servers?: number; extraResources?: st
   for (let i = 1; i < n; i++) servers.push(await FakeVllm.start(`127.0.0.${2 + i}`, port));
   const dir = mkdtempSync(join(tmpdir(), 'epp-test-'));
   const resourcesFile = join(dir, 'resources.yaml');
-  writeFileSync(resourcesFile, resourcesYaml(servers.map((s) => s.host), port, opts.extraResources));
+  writeFileSync(resourcesFile, resourcesYaml(servers.map((s) => s.host), port, opts.extraResources, opts.podLabels));
   const args = ['--resources', resourcesFile, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--secure-serving=false', '--refresh-metrics-interval=10ms', '--shutdown-grace-period=2s', ...(opts.flags ?? [])];
   if (opts.config) {
     const cfg = join(dir, 'config.yaml');

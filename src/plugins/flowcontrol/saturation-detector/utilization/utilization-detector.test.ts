@@ -62,3 +62,21 @@ for (const c of paramErrors) {
     assert.throws(() => createUtilizationDetector('u', c.params, testHandle()), c.match);
   });
 }
+
+test('stage-aware saturation (issue 16): prefill and decode servers judged separately, the pool on the max', () => {
+  const d = createUtilizationDetector('u', { queueDepthThreshold: 10, kvCacheUtilThreshold: 1 }, testHandle());
+  const ep = (i: number, queue: number, role?: string) => {
+    const e = makeEndpoint(i, { waitingQueue: queue });
+    if (role !== undefined) e.labels = { 'llm-d.ai/role': role };
+    return e;
+  };
+  const cases: { name: string; eps: ReturnType<typeof ep>[]; want: number }[] = [
+    { name: 'no roles: one average, as upstream', eps: [ep(1, 20), ep(2, 0)], want: 1 },
+    { name: 'prefill saturated, decode idle: saturated', eps: [ep(1, 12, 'prefill'), ep(2, 0, 'decode'), ep(3, 0, 'decode')], want: 1.2 },
+    { name: 'decode saturated, prefill idle: saturated', eps: [ep(1, 0, 'prefill'), ep(2, 10, 'decode'), ep(3, 12, 'decode')], want: 1.1 },
+    { name: 'both half busy: not saturated (one average would say the same)', eps: [ep(1, 5, 'prefill'), ep(2, 5, 'decode')], want: 0.5 },
+    { name: 'prefill-decode pods count as decode; encode pods in neither', eps: [ep(1, 2, 'prefill'), ep(2, 6, 'prefill-decode'), ep(3, 50, 'encode')], want: 0.6 },
+    { name: 'prefill pods only: decode stage has nothing, saturated', eps: [ep(1, 0, 'prefill')], want: 1 },
+  ];
+  for (const c of cases) assert.ok(Math.abs(d.saturation(c.eps) - c.want) < 1e-9, `${c.name}: ${d.saturation(c.eps)}`);
+});

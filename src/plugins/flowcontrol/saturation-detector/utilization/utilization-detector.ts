@@ -13,6 +13,7 @@ import type { LLMRequest } from '../../../../framework/request.ts';
 import type { SaturationDetector } from '../../../../framework/requestcontrol.ts';
 import type { Filter } from '../../../../framework/scheduling.ts';
 import { durationMsParam, intParam, numberParam, readParams } from '../../../../input/plugin-params.ts';
+import { ROLE_LABEL } from '../../../scheduling/filter/role/role.ts';
 
 export const UTILIZATION_DETECTOR_TYPE = 'utilization-detector';
 
@@ -40,23 +41,49 @@ export class UtilizationDetector implements SaturationDetector, Filter {
     this.#kvLimit = Math.min(1, config.kvCacheUtilThreshold * (1 + config.headroom));
   }
 
+  /**
+   * Stage-aware for disaggregated pools: when some candidates serve only prefill (llm-d.ai/role `prefill` or
+   * `encode-prefill`), the prefill servers and the decode servers (every other candidate but encode-only
+   * ones) are averaged separately and the pool is as saturated as its more saturated stage. Without
+   * prefill-only candidates this is upstream's single average.
+   */
   saturation(candidates: readonly Endpoint[]): number {
     const n = candidates.length;
     if (n === 0) return 1;
     const now = this.#clock.now();
-    const { queueDepthThreshold, kvCacheUtilThreshold, metricsStalenessMs } = this.config;
     let sum = 0;
+    let prefillSum = 0;
+    let prefillN = 0;
+    let decodeN = 0;
     for (let i = 0; i < n; i++) {
       const ep = candidates[i]!;
-      if (ep.metricsAge(now) > metricsStalenessMs) {
-        sum += 1;
-        continue;
+      const score = this.#score(ep, now);
+      const role = ep.labels[ROLE_LABEL];
+      if (role === 'prefill' || role === 'encode-prefill') {
+        prefillSum += score;
+        prefillN++;
+      } else if (role !== 'encode') {
+        sum += score;
+        decodeN++;
       }
-      const q = ep.waitingQueue / queueDepthThreshold;
-      const kv = ep.kvCacheUsage / kvCacheUtilThreshold;
-      sum += q > kv ? q : kv;
     }
-    return sum / n;
+    if (prefillN === 0) {
+      // No P/D split: every candidate (encode-only ones included) in one average, as upstream.
+      let all = 0;
+      for (let i = 0; i < n; i++) all += this.#score(candidates[i]!, now);
+      return decodeN === n ? sum / n : all / n;
+    }
+    const prefill = prefillSum / prefillN;
+    const decode = decodeN === 0 ? 1 : sum / decodeN;
+    return prefill > decode ? prefill : decode;
+  }
+
+  #score(ep: Endpoint, now: number): number {
+    const { queueDepthThreshold, kvCacheUtilThreshold, metricsStalenessMs } = this.config;
+    if (ep.metricsAge(now) > metricsStalenessMs) return 1;
+    const q = ep.waitingQueue / queueDepthThreshold;
+    const kv = ep.kvCacheUsage / kvCacheUtilThreshold;
+    return q > kv ? q : kv;
   }
 
   filter(_request: LLMRequest, candidates: Endpoint[], n: number): number {

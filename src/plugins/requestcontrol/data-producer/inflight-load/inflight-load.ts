@@ -23,7 +23,7 @@ import {
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { DataDependencies, PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
-import type { DataProducer, LLMResponse, PreRequest, ResponseComplete } from '../../../../framework/requestcontrol.ts';
+import type { DataProducer, LLMResponse, PreRequest, ResponseComplete, ResponseReceived } from '../../../../framework/requestcontrol.ts';
 import type { SchedulingResult } from '../../../../framework/scheduling.ts';
 import { boolParam, intParam, numberParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
 
@@ -49,6 +49,9 @@ export const DEFAULT_INFLIGHT_LOAD_CONFIG: InflightLoadConfig = {
 };
 
 /** One endpoint's counters; the object is what a request is charged against (released on the same one). */
+/** The profile name upstream's producer treats as the prefill stage. */
+const PREFILL_PROFILE = 'prefill';
+
 class Counters implements InflightLoad {
   requests = 0;
   tokens = 0;
@@ -68,7 +71,7 @@ class Uncached implements UncachedRequestTokens {
   }
 }
 
-export class InflightLoadProducer implements DataProducer, PreRequest, ResponseComplete {
+export class InflightLoadProducer implements DataProducer, PreRequest, ResponseReceived, ResponseComplete {
   readonly type = INFLIGHT_LOAD_PRODUCER_TYPE;
   readonly name: string;
   readonly config: InflightLoadConfig;
@@ -83,6 +86,9 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseC
   readonly #chargedKey: string;
   readonly #chargedTokensKey: string;
   readonly #uncached = new Uncached(this);
+  /** What PreRequest charged the prefill endpoint of a disaggregated request (upstream charges every profile's pick). */
+  readonly #prefillChargedKey: string;
+  readonly #prefillTokensKey: string;
 
   constructor(name: string, config: InflightLoadConfig) {
     this.name = name;
@@ -92,6 +98,8 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseC
     this.#prefixKey = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, config.prefixMatchInfoProducerName || APPROX_PREFIX_CACHE_PRODUCER_TYPE);
     this.#chargedKey = `${this.loadKey}#charged`;
     this.#chargedTokensKey = `${this.loadKey}#tokens`;
+    this.#prefillChargedKey = `${this.loadKey}#prefill`;
+    this.#prefillTokensKey = `${this.loadKey}#prefill-tokens`;
     this.produces = [this.loadKey, this.uncachedKey];
     this.consumes = { optional: [this.#prefixKey] };
   }
@@ -122,10 +130,50 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseC
     load.tokens += tokens;
     request.data.set(this.#chargedKey, load);
     request.data.set(this.#chargedTokensKey, tokens);
+    if (result.profileResults.size > 1) this.#chargePrefill(request, result, u);
+  }
+
+  /**
+   * A disaggregated request also loads its prefill endpoint (the `prefill` profile's pick, as upstream's
+   * profilePrefill) with the prompt tokens it computes there, until the decode response starts: the
+   * sidecar answers only after the prefill server has handed the KV cache over (upstream frees the prefill
+   * entry at the first chunk).
+   */
+  #chargePrefill(request: LLMRequest, result: SchedulingResult, u: UncachedRequestTokens): void {
+    if (result.primaryProfileName === PREFILL_PROFILE) return;
+    const pr = result.profileResults.get(PREFILL_PROFILE);
+    if (pr === undefined || pr === null || pr.count === 0) return;
+    const ep = pr.endpoints[0]!;
+    if (ep === result.primary.endpoints[0]) return;
+    const tokens = u.tokens(ep);
+    let load = ep.attributes.get(this.loadKey) as Counters | undefined;
+    if (load === undefined) {
+      load = new Counters();
+      ep.attributes.set(this.loadKey, load);
+    }
+    load.requests++;
+    load.tokens += tokens;
+    request.data.set(this.#prefillChargedKey, load);
+    request.data.set(this.#prefillTokensKey, tokens);
+  }
+
+  #releasePrefill(request: LLMRequest): void {
+    const load = request.data.get(this.#prefillChargedKey) as Counters | undefined;
+    if (load === undefined) return;
+    const tokens = request.data.get(this.#prefillTokensKey) as number;
+    request.data.delete(this.#prefillChargedKey);
+    load.requests = load.requests > 1 ? load.requests - 1 : 0;
+    load.tokens = load.tokens > tokens ? load.tokens - tokens : 0;
+  }
+
+  /** The decode response started: the prefill stage is over. */
+  responseReceived(request: LLMRequest, _response: LLMResponse, _endpoint: Endpoint): void {
+    this.#releasePrefill(request);
   }
 
   /** Takes back what preRequest added, from the counters it added to (even after a gateway retry elsewhere). */
   responseComplete(request: LLMRequest, _response: LLMResponse, _endpoint: Endpoint): void {
+    this.#releasePrefill(request);
     const load = request.data.get(this.#chargedKey) as Counters | undefined;
     if (load === undefined) return;
     const tokens = request.data.get(this.#chargedTokensKey) as number;
