@@ -182,13 +182,16 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const readinessTimer = setInterval(updateReadiness, 1000).unref();
   updateReadiness();
 
-  const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath }), {
+  if (flags.enableCertReload && !flags.certPath) logger.warn('--enable-cert-reload has no effect without --cert-path (the self-signed certificate is not reloaded), as upstream');
+  const credentials = await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath, minVersion: flags.tlsMinVersion, ciphers: flags.tlsCiphers });
+  const certReload = flags.enableCertReload && flags.certPath ? { dir: flags.certPath } : undefined;
+  const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, credentials, {
     director,
     logger,
     maxBodyBytes: flags.maxRequestBodyBytes,
     requestBodyMode: flags.requestBodyMode as BodySendMode,
     responseBodyMode: flags.responseBodyMode as BodySendMode,
-  }, (service) => health.status(service));
+  }, (service) => health.status(service), certReload);
   const metricsServer = await startMetricsServer(metrics.registry, flags.bindAddress, flags.metricsPort);
 
   logger.info(
