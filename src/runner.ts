@@ -74,6 +74,9 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const endpoints: EndpointLookup = { endpoints: () => datastore?.endpoints() ?? [], endpoint: (key) => datastore?.endpoint(key) };
   const handle: PluginHandle = { endpoints, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
   const configText = flags.configFile ? readConfigFile(flags.configFile) : flags.configText || undefined;
+  // /metrics files and the standalone auth rule are checked before anything starts (Kubernetes mode builds its
+  // reviewer once the API client exists; the check here stands in for it).
+  const earlyMetricsOptions = metricsServerOptions(flags, flags.resources ? undefined : PENDING_REVIEWER, logger);
   let metrics: PickerMetrics | undefined;
   // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/overhead/pick.bench.ts): only on request.
   const onPluginDuration: PluginDurationHook | undefined = flags.pluginDurationMetrics
@@ -173,8 +176,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     emitEndpointScores: flags.emitEndpointScores,
   });
 
-  // Before any port opens: a missing TLS file or token stops startup.
-  const metricsOptions = metricsServerOptions(flags, source.reviewer, logger);
+  const metricsOptions = flags.resources ? earlyMetricsOptions : metricsServerOptions(flags, source.reviewer, logger);
   const health = new HealthServer({ leaderElection: flags.haEnableLeaderElection && !flags.resources });
   await health.start(flags.bindAddress, flags.grpcHealthPort);
   const updateReadiness = () => {
@@ -266,6 +268,11 @@ function scrapeTls(s: MetricsScrapeSettings): PageTls {
  * --metrics-endpoint-auth=true the endpoint stays open (logged). TLS files are checked here, as upstream's
  * Complete does.
  */
+const PENDING_REVIEWER: AccessReviewer = {
+  tokenReview: () => Promise.reject(new Error('no API client yet')),
+  accessReview: () => Promise.reject(new Error('no API client yet')),
+};
+
 function metricsServerOptions(flags: Flags, reviewer: AccessReviewer | undefined, logger: Logger): Parameters<typeof startMetricsServer>[3] {
   const read = (flag: string, path: string): Buffer => {
     try {

@@ -105,3 +105,21 @@ test('--metrics-cert-dir serves HTTPS; --metrics-client-ca-file requires a clien
   await assert.rejects(scrape());
   await assert.rejects(scrape(stranger));
 });
+
+test('the picker in standalone mode: /metrics open by default, token-protected with --metrics-auth-token-file, refused startup for explicit auth without one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'epp-metrics-token-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'token'), 'local-token\n');
+  const { parseFlags } = await import('../../src/cli/flags.ts');
+  const { startPicker, StartupError } = await import('../../src/runner.ts');
+  const { silentLogger } = await import('../support/k8s/helpers.ts');
+  const base = ['--resources', 'examples/standalone/resources.yaml', '--config-file', 'examples/standalone/scheduler.yaml', '--secure-serving=false', '--bind-address=127.0.0.1', '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0'];
+  const open = await startPicker(parseFlags(base, {}), silentLogger, undefined, { env: {} });
+  t.after(() => open.stop());
+  assert.equal((await get(open.metricsPort)).status, 200);
+  const guarded = await startPicker(parseFlags([...base, `--metrics-auth-token-file=${join(dir, 'token')}`], {}), silentLogger, undefined, { env: {} });
+  t.after(() => guarded.stop());
+  assert.equal((await get(guarded.metricsPort)).status, 401);
+  assert.equal((await get(guarded.metricsPort, 'local-token')).status, 200);
+  await assert.rejects(startPicker(parseFlags([...base, '--metrics-endpoint-auth=true'], {}), silentLogger, undefined, { env: {} }), (e: Error) => e instanceof StartupError && /needs --metrics-auth-token-file/.test(e.message));
+});
