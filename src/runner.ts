@@ -16,6 +16,7 @@ import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
+import { MetricsAuth, type AccessReviewer } from './observability/metrics-auth.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
 import { ResourceFileSource } from './resources/file-source.ts';
@@ -65,6 +66,8 @@ interface Source {
   releaseLeadership(): Promise<void>;
   /** Resolves once the initial state is loaded (the first list of every watch). */
   readonly synced: Promise<void>;
+  /** Kubernetes mode: TokenReview / SubjectAccessReview for --metrics-endpoint-auth. */
+  readonly reviewer?: AccessReviewer;
 }
 
 export async function startPicker(flags: Flags, logger: Logger, clock: Clock = systemClock, options: StartOptions = {}): Promise<PickerHandle> {
@@ -75,6 +78,9 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const endpoints: EndpointLookup = { endpoints: () => datastore?.endpoints() ?? [], endpoint: (key) => datastore?.endpoint(key) };
   const handle: PluginHandle = { endpoints, clock, logger, metricsStalenessMs: flags.metricsStalenessThresholdMs };
   const configText = flags.configFile ? readConfigFile(flags.configFile) : flags.configText || undefined;
+  // /metrics files and the standalone auth rule are checked before anything starts (Kubernetes mode builds its
+  // reviewer once the API client exists; the check here stands in for it).
+  const earlyMetricsOptions = metricsServerOptions(flags, flags.resources ? undefined : PENDING_REVIEWER, logger);
   let metrics: PickerMetrics | undefined;
   // Per-plugin timing costs ~0.3 us per pick at 100 endpoints (bench/overhead/pick.bench.ts): only on request.
   const onPluginDuration: PluginDurationHook | undefined = flags.pluginDurationMetrics
@@ -175,6 +181,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     metricsClock: clock,
   });
 
+  const metricsOptions = flags.resources ? earlyMetricsOptions : metricsServerOptions(flags, source.reviewer, logger);
   const health = new HealthServer({ leaderElection: flags.haEnableLeaderElection && !flags.resources });
   await health.start(flags.bindAddress, flags.grpcHealthPort);
   const updateReadiness = () => {
@@ -194,15 +201,18 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     minIntervalMs: 10_000,
     onCompacted: (ms) => logger.debug({ ms: ms === null ? null : Math.round(ms), rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) }, 'heap compacted after large request bodies'),
   });
-  const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath }), {
+  if (flags.enableCertReload && !flags.certPath) logger.warn('--enable-cert-reload has no effect without --cert-path (the self-signed certificate is not reloaded), as upstream');
+  const credentials = await serverCredentials({ secure: flags.secureServing, certPath: flags.certPath, minVersion: flags.tlsMinVersion, ciphers: flags.tlsCiphers });
+  const certReload = flags.enableCertReload && flags.certPath ? { dir: flags.certPath } : undefined;
+  const extProc = await startExtProcServer(flags.bindAddress, flags.grpcPort, credentials, {
     director,
     logger,
     onBodyDone: reclaimer.noteBody,
     maxBodyBytes: flags.maxRequestBodyBytes,
     requestBodyMode: flags.requestBodyMode as BodySendMode,
     responseBodyMode: flags.responseBodyMode as BodySendMode,
-  }, (service) => health.status(service));
-  const metricsServer = await startMetricsServer(metrics.registry, flags.bindAddress, flags.metricsPort);
+  }, (service) => health.status(service), certReload);
+  const metricsServer = await startMetricsServer(metrics.registry, flags.bindAddress, flags.metricsPort, metricsOptions);
 
   logger.info(
     { grpcPort: extProc.port, healthPort: health.port, metricsPort: metricsServer.boundPort, secure: flags.secureServing, pool: datastore.pool()?.name ?? null, endpoints: datastore.endpoints().length, scheduler: loaded.usedDefault ? 'default' : flags.configFile || 'inline' },
@@ -265,6 +275,46 @@ function scrapeTls(s: MetricsScrapeSettings): PageTls {
   };
 }
 
+/**
+ * /metrics protection. --metrics-endpoint-auth (default true, as upstream): in Kubernetes mode the caller's
+ * token goes through TokenReview + SubjectAccessReview; in standalone mode there is no API server, so only a
+ * --metrics-auth-token-file token is accepted, and with neither that file nor an explicit
+ * --metrics-endpoint-auth=true the endpoint stays open (logged). TLS files are checked here, as upstream's
+ * Complete does.
+ */
+const PENDING_REVIEWER: AccessReviewer = {
+  tokenReview: () => Promise.reject(new Error('no API client yet')),
+  accessReview: () => Promise.reject(new Error('no API client yet')),
+};
+
+function metricsServerOptions(flags: Flags, reviewer: AccessReviewer | undefined, logger: Logger): Parameters<typeof startMetricsServer>[3] {
+  const read = (flag: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new StartupError(`--${flag}: metrics TLS cert file unreadable: ${path}: ${(e as Error).message}`);
+    }
+  };
+  let staticToken: string | undefined;
+  if (flags.metricsAuthTokenFile) {
+    staticToken = read('metrics-auth-token-file', flags.metricsAuthTokenFile).toString('utf8').trim();
+    if (!staticToken) throw new StartupError(`--metrics-auth-token-file ${flags.metricsAuthTokenFile} is empty`);
+  }
+  let auth: MetricsAuth | undefined;
+  if (flags.metricsEndpointAuth) {
+    if (reviewer || staticToken) auth = new MetricsAuth({ reviewer, staticToken });
+    else if (flags.metricsEndpointAuthSet) throw new StartupError('--metrics-endpoint-auth=true with --resources needs --metrics-auth-token-file (no API server for TokenReview in standalone mode)');
+    else logger.info('/metrics is not authenticated: standalone mode has no API server (set --metrics-auth-token-file to require a token)');
+  }
+  if (flags.metricsCertDir) {
+    read('metrics-cert-dir', `${flags.metricsCertDir}/tls.crt`);
+    read('metrics-cert-dir', `${flags.metricsCertDir}/tls.key`);
+  }
+  const clientCa = flags.metricsClientCaFile ? read('metrics-client-ca-file', flags.metricsClientCaFile) : undefined;
+  if (clientCa && !/-----BEGIN CERTIFICATE-----/.test(clientCa.toString('latin1'))) throw new StartupError(`--metrics-client-ca-file: no valid CA certs in metrics client CA file: ${flags.metricsClientCaFile}`);
+  return { auth, certDir: flags.metricsCertDir || undefined, clientCa };
+}
+
 function readConfigFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -296,7 +346,9 @@ async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logge
     throw new StartupError(`Kubernetes mode: ${(e as Error).message}`);
   }
   const m = mode;
+  const { kubeAccessReviewer } = await import('./k8s/access-review.ts');
   return {
+    reviewer: kubeAccessReviewer(m.client),
     ready: () => m.ready(),
     leader: () => m.elector?.isLeader() ?? true,
     releaseLeadership: async () => {

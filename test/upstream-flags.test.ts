@@ -27,7 +27,6 @@ const SINGLE_EXPECT: Record<string, { fails: string } | { notYet: true }> = {
   'flag --kv-cache-usage-percentage-metric': { fails: deprecated('kv-cache-usage-percentage-metric') },
   'flag --lora-info-metric': { fails: deprecated('lora-info-metric') },
   'flag --cache-info-metric': { fails: deprecated('cache-info-metric') },
-  'flag --tls-min-version': { notYet: true },
 };
 const CHART_EXPECT: Record<string, string | null> = {
   'chart gie-v1.0.0 default args': null,
@@ -89,29 +88,33 @@ test('the process exits 1 with upstream message for a chart list upstream reject
   assert.match(p.stderr(), new RegExp(deprecated('kv-cache-usage-percentage-metric').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
 });
 
-test('not-supported-yet flags fail only at values that need the missing feature', () => {
-  const cases: [string[], boolean][] = [
-    [['--enable-cert-reload=false'], true],
-    [['--enable-cert-reload'], false],
-    [['--metrics-endpoint-auth=false'], true],
-    [['--metrics-endpoint-auth=true'], false],
-    [['--tls-min-version='], true],
-    [['--tls-min-version=VersionTLS13'], false],
-    [['--tls-cipher-suites='], true],
-    [['--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], false],
-    [['--metrics-cert-dir='], true],
-    [['--metrics-cert-dir=/certs'], false],
-    [['--metrics-client-ca-file=/ca.pem'], false],
-    [['--model-server-metrics-scheme=http'], true],
-    [['--model-server-metrics-scheme=https'], false],
+test('TLS and metrics-access flags: accepted values, upstream rules and messages', () => {
+  const ok: string[][] = [
+    ['--enable-cert-reload'],
+    ['--metrics-endpoint-auth=false'],
+    ['--tls-min-version=VersionTLS13'],
+    ['--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256'],
+    ['--metrics-cert-dir=/certs'],
+    ['--metrics-cert-dir=/certs', '--metrics-client-ca-file=/ca.pem', '--metrics-endpoint-auth=false'],
+    ['--model-server-metrics-scheme=http'],
   ];
-  for (const [argv, ok] of cases) {
-    const got = outcome(argv);
-    if (ok) assert.deepEqual(got, { ok: true }, argv.join(' '));
-    else assert.ok(!got.ok && got.exitCode === 1 && /is not supported yet$/.test(got.message), `${argv.join(' ')}: ${JSON.stringify(got)}`);
-  }
-  assert.deepEqual(outcome(['--tls-min-version=TLS9']), { ok: false, message: '--tls-min-version: expected VersionTLS10, VersionTLS11, VersionTLS12, VersionTLS13, got "TLS9"', exitCode: 2 });
-  assert.deepEqual(outcome(['--model-server-metrics-scheme=ftp']), { ok: false, message: `unexpected "ftp" value for "model-server-metrics-scheme" flag, it can only be set to 'http' or 'https'`, exitCode: 1 });
+  for (const argv of ok) assert.deepEqual(outcome(argv), { ok: true }, argv.join(' '));
+  const f = parseFlags(['--tls-min-version=VersionTLS13', '--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', '--enable-cert-reload'], {});
+  assert.equal(f.tlsMinVersion, 'TLSv1.3');
+  assert.match(f.tlsCiphers ?? '', /^ECDHE-ECDSA-AES256-GCM-SHA384:TLS_AES_256_GCM_SHA384/);
+  assert.equal(f.enableCertReload, true);
+  assert.equal(parseFlags([], {}).metricsEndpointAuth, true, 'upstream default');
+  assert.equal(parseFlags([], {}).metricsEndpointAuthSet, false);
+  const fails: [string[], string, number][] = [
+    [['--tls-min-version=TLS9'], '--tls-min-version: expected VersionTLS10, VersionTLS11, VersionTLS12, VersionTLS13, got "TLS9"', 2],
+    [['--tls-cipher-suites=TLS_NOPE'], 'invalid tls-cipher-suites: unknown cipher suite "TLS_NOPE"', 1],
+    [['--metrics-client-ca-file=/ca.pem'], '"metrics-client-ca-file" requires "metrics-cert-dir"', 1],
+    [['--metrics-cert-dir=/certs', '--metrics-endpoint-auth=false'], '"metrics-cert-dir" enables metrics TLS without authentication; set "metrics-client-ca-file" or "metrics-endpoint-auth"', 1],
+    [['--model-server-metrics-scheme=ftp'], `unexpected "ftp" value for "model-server-metrics-scheme" flag, it can only be set to 'http' or 'https'`, 1],
+  ];
+  for (const [argv, message, exitCode] of fails) assert.deepEqual(outcome(argv), { ok: false, message, exitCode }, argv.join(' '));
+  const notYet = outcome(['--model-server-metrics-scheme=https']);
+  assert.ok(!notYet.ok && /is not supported yet$/.test(notYet.message));
 });
 
 test('upstream value readers: sizes, drain timeout, zap flags', () => {

@@ -6,6 +6,7 @@
 import type { LabelSelector } from '../input/label-selector.ts';
 import { bool, byteSize, duration, FlagError, int, list, oneOf, port, ports, selector } from './flag-values.ts';
 import type { LogOptions } from '../observability/logger.ts';
+import { nodeCipherList, nodeTlsVersion, TlsNameError, type NodeTlsVersion } from '../tls/go-names.ts';
 
 export { FlagError } from './flag-values.ts';
 
@@ -34,9 +35,9 @@ export const FLAGS = {
   'bind-address': { kind: 'string', default: '0.0.0.0', help: 'address the servers listen on' },
   'secure-serving': { kind: 'bool', default: 'true', help: 'serve ext_proc over TLS (self-signed unless --cert-path); false = plaintext h2c' },
   'cert-path': { kind: 'string', default: '', help: 'directory holding tls.crt and tls.key for the ext_proc server' },
-  'enable-cert-reload': { kind: 'bool', default: 'false', help: 'reload the --cert-path certificate when it changes (not supported yet: true is a startup error)', now: 'not-supported-yet' },
-  'tls-min-version': { kind: 'string', default: '', help: 'minimum TLS version, VersionTLS10-VersionTLS13 (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
-  'tls-cipher-suites': { kind: 'list', default: '', help: 'comma-separated Go TLS cipher suite names (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
+  'enable-cert-reload': { kind: 'bool', default: 'false', help: 'reload the --cert-path certificate when its directory changes (new connections get it; open ones keep theirs)' },
+  'tls-min-version': { kind: 'string', default: '', help: 'minimum TLS version of the ext_proc server: VersionTLS10-VersionTLS13 (Node default: TLS 1.2)' },
+  'tls-cipher-suites': { kind: 'list', default: '', help: 'comma-separated Go TLS cipher suite names for TLS 1.2 and below (TLS 1.3 suites are not configurable, as upstream)' },
   'grpc-max-recv-msg-size': { kind: 'size', default: '', help: 'largest gRPC message received, e.g. 10MiB (validated; request bodies are bounded by --max-request-body-bytes)', now: 'no-effect' },
   'grpc-max-send-msg-size': { kind: 'size', default: '', help: 'largest gRPC message sent, e.g. 10MiB (validated; no effect)', now: 'no-effect' },
   resources: { kind: 'string', default: '', help: 'standalone mode: multi-document YAML of InferencePool/InferenceModel/InferenceObjective/InferenceModelRewrite/Pod objects, watched for changes (no cluster needed)' },
@@ -71,9 +72,10 @@ export const FLAGS = {
   'strict-models': { kind: 'bool', default: 'false', help: 'reject (404) models no InferenceModel or InferenceModelRewrite names, instead of routing them as sheddable' },
   'plugin-duration-metrics': { kind: 'bool', default: 'false', help: 'record inference_extension_plugin_duration_seconds per plugin call (costs ~0.3 us per pick)' },
   'enable-grpc-stream-metrics': { kind: 'bool', default: 'false', help: 'upstream ext_proc stream metrics (accepted; not exported here)', now: 'no-effect' },
-  'metrics-endpoint-auth': { kind: 'bool', default: 'false', help: 'Kubernetes token auth on /metrics (upstream default true; not supported yet: true is a startup error)', now: 'not-supported-yet' },
-  'metrics-cert-dir': { kind: 'string', default: '', help: 'TLS for /metrics from tls.crt/tls.key here (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
-  'metrics-client-ca-file': { kind: 'string', default: '', help: 'mTLS for /metrics with this CA (not supported yet: any value is a startup error)', now: 'not-supported-yet' },
+  'metrics-endpoint-auth': { kind: 'bool', default: 'true', help: 'bearer-token auth on /metrics: Kubernetes TokenReview + SubjectAccessReview (get /metrics); with --resources only the --metrics-auth-token-file token (unset there and not given: off)' },
+  'metrics-auth-token-file': { kind: 'string', default: '', help: 'file holding a static bearer token accepted on /metrics (the auth of standalone mode; also accepted in Kubernetes mode)' },
+  'metrics-cert-dir': { kind: 'string', default: '', help: 'HTTPS on /metrics with tls.crt/tls.key from this directory (TLS 1.2+, reloaded on change)' },
+  'metrics-client-ca-file': { kind: 'string', default: '', help: 'mTLS on /metrics: client certificates must verify against this PEM CA (needs --metrics-cert-dir)' },
   'enable-pprof': { kind: 'bool', default: 'true', help: 'Go pprof handlers upstream; none in Node (use --inspect)', now: 'no-effect' },
   'health-checking': { kind: 'bool', default: 'false', help: 'upstream: grpc.health on the ext_proc port too; here it is always answered there', now: 'no-effect' },
   tracing: { kind: 'bool', default: 'true', help: 'OpenTelemetry span per request, exported when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set (sampler: OTEL_TRACES_SAMPLER[_ARG], default parentbased_traceidratio 0.1)' },
@@ -95,6 +97,16 @@ export interface Flags {
   bindAddress: string;
   secureServing: boolean;
   certPath: string;
+  enableCertReload: boolean;
+  /** node:tls names (--tls-min-version, --tls-cipher-suites mapped from Go's); undefined = Node's defaults. */
+  tlsMinVersion: NodeTlsVersion | undefined;
+  tlsCiphers: string | undefined;
+  metricsEndpointAuth: boolean;
+  /** --metrics-endpoint-auth was given (in standalone mode the default does not ask for a token). */
+  metricsEndpointAuthSet: boolean;
+  metricsAuthTokenFile: string;
+  metricsCertDir: string;
+  metricsClientCaFile: string;
   resources: string;
   poolName: string;
   poolNamespace: string;
@@ -142,6 +154,14 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     bindAddress: get('bind-address'),
     secureServing: bool(get('secure-serving'), 'secure-serving'),
     certPath: get('cert-path'),
+    enableCertReload: bool(get('enable-cert-reload'), 'enable-cert-reload'),
+    tlsMinVersion: get('tls-min-version') ? nodeTlsVersion(oneOf(get('tls-min-version'), 'tls-min-version', TLS_VERSIONS)) : undefined,
+    tlsCiphers: tlsNames(() => nodeCipherList(list(get('tls-cipher-suites'))), 'tls-cipher-suites'),
+    metricsEndpointAuth: bool(get('metrics-endpoint-auth'), 'metrics-endpoint-auth'),
+    metricsEndpointAuthSet: raw.has('metrics-endpoint-auth'),
+    metricsAuthTokenFile: get('metrics-auth-token-file'),
+    metricsCertDir: get('metrics-cert-dir'),
+    metricsClientCaFile: get('metrics-client-ca-file'),
     resources: get('resources'),
     poolName: get('pool-name'),
     poolNamespace: get('pool-namespace') || env.NAMESPACE || 'default',
@@ -179,6 +199,11 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (flags.endpointSelector && flags.poolName && !flags.resources) throw new FlagError('--pool-name and --endpoint-selector are mutually exclusive', 1);
   if (flags.refreshMetricsIntervalMs <= 0) throw new FlagError('--refresh-metrics-interval must be positive', 1);
   if (flags.endpointSelector && flags.endpointTargetPorts.length === 0) throw new FlagError('--endpoint-selector needs --endpoint-target-ports', 1);
+  // Upstream's Validate rules and messages.
+  if (flags.metricsClientCaFile && !flags.metricsCertDir) throw new FlagError('"metrics-client-ca-file" requires "metrics-cert-dir"', 1);
+  if (flags.metricsCertDir && !flags.metricsClientCaFile && !flags.metricsEndpointAuth) {
+    throw new FlagError('"metrics-cert-dir" enables metrics TLS without authentication; set "metrics-client-ca-file" or "metrics-endpoint-auth"', 1);
+  }
   return flags;
 }
 
@@ -223,15 +248,7 @@ function checkSupported(raw: ReadonlyMap<FlagName, string>): void {
       throw new FlagError(`flag "${name}" is deprecated and cannot be used; configure metrics via engineConfigs in EndpointPickerConfig instead`, 1);
     }
   }
-  const tls = raw.get('tls-min-version');
-  if (tls) oneOf(tls, 'tls-min-version', TLS_VERSIONS);
   const needs: [FlagName, (v: string) => boolean, string][] = [
-    ['enable-cert-reload', (v) => bool(v, 'enable-cert-reload'), 'certificate reloading'],
-    ['tls-min-version', (v) => v !== '', 'a TLS minimum version'],
-    ['tls-cipher-suites', (v) => list(v).length > 0, 'TLS cipher suite selection'],
-    ['metrics-endpoint-auth', (v) => bool(v, 'metrics-endpoint-auth'), 'authentication of the metrics endpoint'],
-    ['metrics-cert-dir', (v) => v !== '', 'TLS on the metrics endpoint'],
-    ['metrics-client-ca-file', (v) => v !== '', 'mTLS on the metrics endpoint'],
     ['model-server-metrics-scheme', (v) => scheme(v) === 'https', 'https metric scrapes'],
   ];
   for (const [name, needsFeature, feature] of needs) {
@@ -268,6 +285,16 @@ export function helpText(): string {
   }
   lines.push('  --help'.padEnd(40) + 'show this help');
   return lines.join('\n');
+}
+
+/** Upstream's "invalid tls-cipher-suites: ..." for a name Go or this OpenSSL does not know. */
+function tlsNames<T>(read: () => T, name: string): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof TlsNameError) throw new FlagError(`invalid ${name}: ${e.message}`, 1);
+    throw e;
+  }
 }
 
 function scheme(v: string): string {

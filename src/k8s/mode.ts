@@ -5,7 +5,7 @@
  */
 import type { LeaderElectorOptions } from './leader-election.ts';
 import { LeaderElector, leaseNameForPool, leaseNameForSelector, readinessGate } from './leader-election.ts';
-import { startKubernetesSource, type KubernetesSourceOptions } from './source.ts';
+import { startKubernetesSource, type KubernetesSource, type KubernetesSourceOptions } from './source.ts';
 
 type ElectionTuning = Partial<Pick<LeaderElectorOptions, 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'clock'>>;
 
@@ -20,6 +20,8 @@ export interface KubernetesMode {
   readonly synced: Promise<void>;
   /** Present with leader election; emits 'started' / 'stopped' when leadership changes. */
   readonly elector: LeaderElector | undefined;
+  /** The API client (--metrics-endpoint-auth's reviews go through it). */
+  readonly client: KubernetesSource['client'];
   /** Releases the Lease (when leading), then stops every watch. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export function startKubernetesMode(options: KubernetesModeOptions): KubernetesM
     ready,
     synced: source.synced,
     elector,
+    client: source.client,
     async stop() {
       await elector?.stop();
       await source.stop();

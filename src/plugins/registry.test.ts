@@ -54,7 +54,8 @@ test('catalogue config loads: filters in the profile, hooks in their lists', () 
   assert.deepEqual(loaded.requestControl.preRequest.map((p) => p.name).filter((n) => n.startsWith('session')), ['session-affinity-filter', 'session-affinity-scorer']);
   assert.deepEqual(
     loaded.requestControl.responseReceived.map((p) => p.name),
-    ['session-affinity-filter', 'session-affinity-scorer', 'destination-endpoint-served-verifier'],
+    // inflight-load-producer (added for the affinity filter's TTFT gate) releases a prefill pod's charge here.
+    ['session-affinity-filter', 'session-affinity-scorer', 'destination-endpoint-served-verifier', 'inflight-load-producer'],
   );
   // The affinity filter's TTFT gate needs in-flight tokens: the loader added their producer.
   assert.deepEqual(loaded.requestControl.responseComplete.map((p) => p.name), ['request-attribute-reporter', 'inflight-load-producer']);

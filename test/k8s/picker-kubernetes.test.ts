@@ -138,3 +138,19 @@ test('two replicas with --ha-enable-leader-election: exactly one is ready', asyn
   assert.equal(standby.ready.status, 'NOT_SERVING');
   assert.ok(standby.picker.datastore.synced(), 'the standby is synced, only not the leader');
 });
+
+test('Kubernetes mode: /metrics needs a token that the API server reviews (--metrics-endpoint-auth, default true)', async (t) => {
+  const { server, start } = await setup(t);
+  server.reviewTokens.set('prom', { username: 'prometheus' });
+  server.allowedAccess.add('prometheus get /metrics');
+  const started = await start();
+  if (!started) return;
+  const url = `http://127.0.0.1:${started.picker.metricsPort}/metrics`;
+  assert.equal((await fetch(url)).status, 401);
+  assert.equal((await fetch(url, { headers: { authorization: 'Bearer nope' } })).status, 401);
+  const ok = await fetch(url, { headers: { authorization: 'Bearer prom' } });
+  assert.equal(ok.status, 200);
+  assert.match(await ok.text(), /inference_/);
+  const off = await start('--metrics-endpoint-auth=false');
+  assert.equal((await fetch(`http://127.0.0.1:${off!.picker.metricsPort}/metrics`)).status, 200);
+});

@@ -26,6 +26,10 @@ import { HEALTH_CHECK_PATH, serveHealthCheck, type ServingStatus } from './healt
 export interface TlsMaterial {
   cert: Buffer;
   key: Buffer;
+  /** --tls-min-version, in node:tls terms (Node's default, TLSv1.2, when absent). */
+  minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | undefined;
+  /** --tls-cipher-suites as an OpenSSL cipher string (Node's defaults when absent). */
+  ciphers?: string | undefined;
 }
 
 export interface GrpcH2ServerOptions {
@@ -88,7 +92,7 @@ export class GrpcH2Server {
     const settings: http2.Settings = { initialWindowSize: STREAM_WINDOW, maxConcurrentStreams: this.#limits.maxConcurrentStreams };
     const common = { settings, streamResetBurst: 2 ** 31 - 1, streamResetRate: 2 ** 31 - 1, maxSessionMemory: Number.MAX_SAFE_INTEGER };
     this.#server = options.tls
-      ? http2.createSecureServer({ ...common, cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2'], allowHTTP1: false })
+      ? http2.createSecureServer({ ...common, ...secureContextOptions(options.tls), ALPNProtocols: ['h2'], allowHTTP1: false })
       : http2.createServer(common);
     this.#server.on('session', (session: http2.ServerHttp2Session) => this.#onSession(session));
     this.#server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => this.#onStream(stream, headers));
@@ -98,6 +102,16 @@ export class GrpcH2Server {
 
   get port(): number {
     return this.#port;
+  }
+
+  /**
+   * Swaps the certificate (--enable-cert-reload): handshakes from now on use it, open connections keep theirs.
+   * Throws, keeping the current one, when the pair does not load (a key not matching the certificate).
+   */
+  setCertificate(pair: { cert: Buffer; key: Buffer }): void {
+    const tls = this.#options.tls;
+    if (tls === null) throw new Error('setCertificate on a plaintext server');
+    (this.#server as http2.Http2SecureServer).setSecureContext(secureContextOptions({ ...tls, ...pair }));
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -199,6 +213,10 @@ export class GrpcH2Server {
       }
     }
   }
+}
+
+function secureContextOptions(tls: TlsMaterial): { cert: Buffer; key: Buffer; minVersion?: TlsMaterial['minVersion']; ciphers?: string } {
+  return { cert: tls.cert, key: tls.key, ...(tls.minVersion ? { minVersion: tls.minVersion } : {}), ...(tls.ciphers ? { ciphers: tls.ciphers } : {}) };
 }
 
 function remoteOf(session: http2.Http2Session | undefined): string {

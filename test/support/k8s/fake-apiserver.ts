@@ -3,6 +3,7 @@
  * (labelSelector, fieldSelector, resourceVersion in the list metadata), ?watch=true streams of
  * ADDED/MODIFIED/DELETED/BOOKMARK events from a resourceVersion, 410 Expired for a compacted one (as an
  * ERROR event in the stream, like the real server), get/create/update/delete (Leases), bearer-token auth,
+ * TokenReview and non-resource SubjectAccessReview (answered from `reviewTokens` and `allowedAccess`),
  * 404 for collections it does not serve (a CRD not installed), and controls for tests: drop every
  * connection, end watches cleanly, send bookmarks, compact history, fail the next matching requests.
  */
@@ -66,6 +67,10 @@ export class FakeApiServer extends EventEmitter<{ request: [RequestRecord]; watc
   #sockets = new Set<Socket>();
   #watchers = new Set<Watcher>();
   #failures: Failure[] = [];
+  /** TokenReview: token -> user (others are not authenticated). */
+  readonly reviewTokens = new Map<string, { username: string; uid?: string; groups?: string[] }>();
+  /** SubjectAccessReview: the non-resource requests allowed, as `${user} ${verb} ${path}`. */
+  readonly allowedAccess = new Set<string>();
 
   constructor() {
     super();
@@ -223,6 +228,8 @@ export class FakeApiServer extends EventEmitter<{ request: [RequestRecord]; watc
   }
 
   #route(r: RequestRecord, body: string, res: ServerResponse): void {
+    if (r.method === 'POST' && r.path === '/apis/authentication.k8s.io/v1/tokenreviews') return this.#tokenReview(body, res);
+    if (r.method === 'POST' && r.path === '/apis/authorization.k8s.io/v1/subjectaccessreviews') return this.#accessReview(body, res);
     const m =
       /^\/api\/(v1)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(r.path) ??
       /^\/apis\/([^/]+\/[^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(r.path);
@@ -244,6 +251,21 @@ export class FakeApiServer extends EventEmitter<{ request: [RequestRecord]; watc
     }
     if (name !== undefined && r.method === 'DELETE') return json(res, 200, this.store.remove(id, ns, name));
     throw new ApiError(405, 'MethodNotAllowed', `${r.method} not supported`);
+  }
+
+  #tokenReview(body: string, res: ServerResponse): void {
+    const review = JSON.parse(body) as { kind?: string; spec?: { token?: string } };
+    if (review.kind !== 'TokenReview' || typeof review.spec?.token !== 'string') throw new ApiError(400, 'BadRequest', 'not a TokenReview');
+    const user = this.reviewTokens.get(review.spec.token);
+    json(res, 201, { ...review, status: user ? { authenticated: true, user } : { authenticated: false } });
+  }
+
+  #accessReview(body: string, res: ServerResponse): void {
+    const review = JSON.parse(body) as { kind?: string; spec?: { user?: string; nonResourceAttributes?: { path?: string; verb?: string } } };
+    const nr = review.spec?.nonResourceAttributes;
+    if (review.kind !== 'SubjectAccessReview' || !nr) throw new ApiError(400, 'BadRequest', 'not a non-resource SubjectAccessReview');
+    const allowed = this.allowedAccess.has(`${review.spec?.user} ${nr.verb} ${nr.path}`);
+    json(res, 201, { ...review, status: { allowed } });
   }
 
   #list(coll: Collection, ns: string, query: Record<string, string>, res: ServerResponse): void {
