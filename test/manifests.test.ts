@@ -311,3 +311,28 @@ test('Dockerfile: multi-stage node:24 slim, production deps only, non-root, epp 
   for (const [k, v] of Object.entries(PICKER_ENV)) assert.match(text, new RegExp(`^ENV ${k}=${v}$`, 'm'));
   assert.match(readFileSync(join(ROOT, '.dockerignore'), 'utf8'), /^node_modules$/m);
 });
+
+test('chart: metrics auth off by default in its own layout, on by default in the upstream layouts, with the review rights', () => {
+  const reviews = (objects: Doc[]) =>
+    find(objects, 'ClusterRole')
+      .flatMap((r: Doc) => r.rules)
+      .map((rule: Doc) => `${rule.apiGroups[0]}/${rule.resources[0]}:${rule.verbs.join(',')}`)
+      .sort();
+  const args = (objects: Doc[]) => find(objects, 'Deployment')[0]!.spec.template.spec.containers[0].args as string[];
+  const own = render({});
+  assert.ok(args(own.objects).includes('--metrics-endpoint-auth=false'));
+  assert.deepEqual(reviews(own.objects), []);
+  const on = render({ metricsAuth: true });
+  assert.ok(args(on.objects).includes('--metrics-endpoint-auth=true'));
+  assert.deepEqual(reviews(on.objects), ['authentication.k8s.io/tokenreviews:create', 'authorization.k8s.io/subjectaccessreviews:create']);
+  const binding = one(on.objects, 'ClusterRoleBinding');
+  assert.equal(binding.roleRef.name, find(on.objects, 'ClusterRole')[0]!.metadata.name);
+  assert.equal(binding.subjects[0].name, one(on.objects, 'Deployment').spec.template.spec.serviceAccountName);
+  // GIE layout: upstream's monitoring.prometheus.auth.enabled defaults to true.
+  const gie = render({ inferenceExtension: { replicas: 1 }, inferencePool: { modelServers: { matchLabels: { app: 'vllm' } } } });
+  assert.ok(!args(gie.objects).includes('--metrics-endpoint-auth=false'));
+  assert.equal(reviews(gie.objects).length, 2);
+  const gieOff = render({ inferenceExtension: { replicas: 1, monitoring: { prometheus: { auth: { enabled: false } } } }, inferencePool: { modelServers: { matchLabels: { app: 'vllm' } } } });
+  assert.ok(args(gieOff.objects).includes('--metrics-endpoint-auth=false'));
+  assert.deepEqual(reviews(gieOff.objects), []);
+});
