@@ -16,6 +16,7 @@ import { ALL_POLICIES, policy, type PolicySpec } from './compare/policies.ts';
 import { reportMarkdown, writeReport } from './compare/report.ts';
 import { DEFAULT_SLO, type Results, type RunResult, type Slo } from './loadgen/results.ts';
 import { scenario, SCENARIOS, type Scenario } from './compare/scenarios.ts';
+import { loadTrace } from './loadgen/trace.ts';
 import { CHARS_PER_TOKEN } from '../sim/tokens.ts';
 
 type Mode = 'fast' | 'e2e';
@@ -44,6 +45,9 @@ const USAGE = `usage: node bench/routing-study/run.ts [options]
   --burstiness B       gamma shape of inter-arrival gaps (1 = Poisson)
   --seed N             workload, arrivals and tie-breaks (default 1)
   --time-scale X       e2e mode: wall ms per model ms (default: the scenario's)
+  --trace FILE         replay a CSV trace (Azure TIMESTAMP,ContextTokens,GeneratedTokens or BurstGPT); --qps
+                       rescales its mean rate; default scenario 'trace'; fast mode
+  --trace-share-prefix R  share of trace requests given a common prefix (half their prompt, 20 groups)
   --sharegpt PATH      real ShareGPT_V3_unfiltered_cleaned_split.json instead of the synthetic fit
   --slo-ttft-ms N      goodput SLO on TTFT (default ${DEFAULT_SLO.ttftMs})
   --slo-ntpot-ms N     goodput SLO on NTPOT (default ${DEFAULT_SLO.ntpotMs})
@@ -77,6 +81,8 @@ function parse(argv: string[]): Options {
       seed: { type: 'string', default: '1' },
       'time-scale': { type: 'string' },
       sharegpt: { type: 'string', default: '' },
+      trace: { type: 'string' },
+      'trace-share-prefix': { type: 'string', default: '0' },
       'slo-ttft-ms': { type: 'string', default: String(DEFAULT_SLO.ttftMs) },
       'slo-ntpot-ms': { type: 'string', default: String(DEFAULT_SLO.ntpotMs) },
       'scrape-interval-ms': { type: 'string', default: '50' },
@@ -98,6 +104,7 @@ function parse(argv: string[]): Options {
   const modeArg = values.mode;
   if (modeArg !== undefined && !['fast', 'e2e', 'both'].includes(modeArg)) throw new Error('--mode must be fast, e2e or both');
   const modesOf = (fallback: Mode[]): Mode[] => (modeArg === undefined ? fallback : modeArg === 'both' ? ['fast', 'e2e'] : [modeArg as Mode]);
+  if (values.trace && !values.scenario) values.scenario = 'trace';
   const names: [string, Mode[]][] = values.scenario
     ? values.scenario.split(',').map((s): [string, Mode[]] => [s, modesOf(['fast'])])
     : DEFAULT_SET.map(([s, m]): [string, Mode[]] => [s, modesOf(m)]);
@@ -109,6 +116,11 @@ function parse(argv: string[]): Options {
     s.maxRequests = num(values['max-requests'], 'max-requests') ?? s.maxRequests;
     s.burstiness = num(values.burstiness, 'burstiness') ?? s.burstiness;
     s.timeScale = num(values['time-scale'], 'time-scale') ?? s.timeScale;
+    const tracePath = values.trace;
+    if (tracePath) {
+      const sharePrefix = num(values['trace-share-prefix'], 'trace-share-prefix') as number;
+      s.workload = (seed) => loadTrace(tracePath, { seed, sharePrefix, maxTokens: s.engine.maxModelLen });
+    }
     return [s, modes];
   });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

@@ -13,6 +13,7 @@ import { arrivalOffsets, stageCount } from '../loadgen/arrivals.ts';
 import { requestSpec } from '../loadgen/request-body.ts';
 import { Rng } from '../../sim/rng.ts';
 import type { Workload } from '../loadgen/workload.ts';
+import type { TraceWorkload } from '../loadgen/trace.ts';
 import { toSimRequest } from '../../sim/admit.ts';
 import { Engine, type EngineListener, type SimRequest } from '../../sim/engine.ts';
 import { renderMetrics, type MetricsContext } from '../../sim/metrics-text.ts';
@@ -120,9 +121,14 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   }
 
   const warm = stage.warmupRequests;
-  const count = stageCount(stage.qps, stage.durationS, stage.maxRequests);
   const warmOffsets = arrivalOffsets(new Rng(stage.seed ^ 0x3a3a), warm, stage.warmupQps || 1, stage.burstiness);
-  const offsets = arrivalOffsets(new Rng(stage.seed), count, stage.qps, stage.burstiness);
+  // A trace brings its own arrivals (rescaled to the stage's mean rate); otherwise Poisson/gamma.
+  const trace = stage.workload as Partial<TraceWorkload>;
+  let offsets = trace.arrivals
+    ? trace.arrivals.call(stage.workload, stage.qps, stage.durationS)
+    : arrivalOffsets(new Rng(stage.seed), stageCount(stage.qps, stage.durationS, stage.maxRequests), stage.qps, stage.burstiness);
+  if (stage.maxRequests > 0 && offsets.length > stage.maxRequests) offsets = offsets.subarray(0, stage.maxRequests);
+  const count = offsets.length;
   // Measured arrivals are offsets from `start`, known once the warm-up has drained.
   let start = warm > 0 ? Infinity : 0;
   let deadline = warm > 0 ? (warmOffsets[warm - 1] as number) + fleet.drainTimeoutS * 1000 : (offsets[count - 1] ?? 0) + fleet.drainTimeoutS * 1000;
