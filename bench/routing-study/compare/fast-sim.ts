@@ -22,6 +22,7 @@ import type { EngineConfig } from '../../sim/profile.ts';
 import { baseline } from '../../dev-stack/gateway/baselines.ts';
 import { createPickerHarness, VirtualClock, type PickerHarness } from './picker-harness.ts';
 import type { PolicySpec } from './policies.ts';
+import type { PeerRequest } from './peers/peer.ts';
 import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../loadgen/results.ts';
 
 export interface FleetSetup {
@@ -61,6 +62,8 @@ interface Flight {
   /** The picker's request state (null for baselines). */
   ctx: RequestContext | null;
   prevTokenAt: number;
+  /** What a peer router saw (null otherwise). */
+  peerReq: PeerRequest | null;
 }
 
 export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: StageSpec, slo: Slo): RunResult {
@@ -72,6 +75,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     policy.kind === 'picker' ? createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed) : null;
   const balancerRng = new Rng(stage.seed ^ 0xba1a);
   const balancer = policy.kind === 'baseline' ? baseline(policy.baseline, () => balancerRng.next()) : null;
+  const peer = policy.kind === 'peer' ? policy.make(() => balancerRng.next()) : null;
   const loraSet = new Set(fleet.loraModules);
   const engineConfig: EngineConfig = { ...fleet.engine, maxLoras: loraSet.size > 0 ? Math.max(1, fleet.engine.maxLoras) : 0 };
 
@@ -79,7 +83,10 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   const listener = (i: number): EngineListener => ({
     onToken(r: SimRequest, t: number): void {
       const f = r.tag as Flight;
-      if (r.numOutput === 1) f.rec.ttftMs = t + net - start - f.rec.sentAt;
+      if (r.numOutput === 1) {
+        f.rec.ttftMs = t + net - start - f.rec.sentAt;
+        if (peer && f.peerReq) peer.firstToken(i, f.peerReq);
+      }
       else if (f.measured) collector.itl.add(t - f.prevTokenAt);
       f.prevTokenAt = t;
     },
@@ -94,6 +101,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       }
       if (harness && f.ctx) harness.director.handleResponseComplete(f.ctx, r.finishReason === 'abort' ? 'client-disconnect' : 'natural');
       if (balancer) balancer.release(i);
+      if (peer && f.peerReq) peer.finish(i, f.peerReq);
     },
   });
   const engines: Engine[] = [];
@@ -143,6 +151,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     if (k >= warm) collector.add(rec);
     let target: number;
     let ctx: RequestContext | null = null;
+    let peerReq: PeerRequest | null = null;
     if (harness) {
       ctx = new RequestContext();
       ctx.request.headers.set(':path', spec.path);
@@ -156,6 +165,10 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
         return;
       }
       target = harness.endpoints.indexOf(decision.endpoints[0] as Endpoint);
+    } else if (peer) {
+      const text = item.system ? `${item.system} ${item.prompt}` : item.prompt;
+      peerReq = { text, tokens: Math.ceil(text.length / 4) };
+      target = peer.pick(peerReq, n, t);
     } else {
       target = (balancer as NonNullable<typeof balancer>).pick(n);
     }
@@ -164,7 +177,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     const sim = toSimRequest(parsed, engine.config, loraSet.has(parsed.model) ? parsed.model : '', String(k));
     rec.promptTokens = sim.promptTokens;
     rec.endpoint = `replica-${target}`;
-    const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0 };
+    const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0, peerReq };
     sim.tag = f;
     engine.advance(t);
     const added = engine.add(sim, t + net);
@@ -172,6 +185,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       rec.code = added === 'queue-full' ? 429 : 400;
       if (harness && ctx) harness.director.handleResponseComplete(ctx, 'error');
       if (balancer) balancer.release(target);
+      if (peer && peerReq) peer.finish(target, peerReq);
       return;
     }
     open++;
