@@ -44,6 +44,7 @@ const USAGE = `usage: node bench/routing-study/run.ts [options]
   --max-requests N     cap per stage
   --burstiness B       gamma shape of inter-arrival gaps (1 = Poisson)
   --seed N             workload, arrivals and tie-breaks (default 1)
+  --seeds LIST         run every stage for each seed and add a spread table (median [min-max]) per scenario
   --time-scale X       e2e mode: wall ms per model ms (default: the scenario's)
   --trace FILE         replay a CSV trace (Azure TIMESTAMP,ContextTokens,GeneratedTokens or BurstGPT); --qps
                        rescales its mean rate; default scenario 'trace'; fast mode
@@ -60,6 +61,7 @@ interface Options {
   /** Policies for e2e mode (differs from `policies` only in the default set). */
   e2ePolicies: PolicySpec[];
   seed: number;
+  seeds: number[];
   slo: Slo;
   scrapeIntervalMs: number;
   sharegpt: string;
@@ -79,6 +81,7 @@ function parse(argv: string[]): Options {
       'max-requests': { type: 'string' },
       burstiness: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      seeds: { type: 'string' },
       'time-scale': { type: 'string' },
       sharegpt: { type: 'string', default: '' },
       trace: { type: 'string' },
@@ -129,6 +132,7 @@ function parse(argv: string[]): Options {
     policies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_FAST_POLICIES).join(',')).split(',').map(policy),
     e2ePolicies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_E2E_POLICIES).join(',')).split(',').map(policy),
     seed: num(values.seed, 'seed') ?? 1,
+    seeds: values.seeds ? values.seeds.split(',').map((x) => num(x, 'seeds') as number) : [num(values.seed, 'seed') ?? 1],
     slo: { ttftMs: num(values['slo-ttft-ms'], 'slo-ttft-ms') as number, ntpotMs: num(values['slo-ntpot-ms'], 'slo-ntpot-ms') as number },
     scrapeIntervalMs: num(values['scrape-interval-ms'], 'scrape-interval-ms') as number,
     sharegpt: values.sharegpt,
@@ -147,6 +151,7 @@ function setupOf(s: Scenario, mode: Mode, o: Options, describe: Record<string, u
     replicas: s.replicas,
     profile: s.profile,
     engine: s.engine,
+    ...(s.engines ? { engines: s.engines } : {}),
     workload: describe,
     qps: s.qps,
     duration_s: s.durationS,
@@ -175,6 +180,7 @@ async function runScenario(s: Scenario, mode: Mode, o: Options): Promise<Results
   const fleet: FleetSetup = {
     replicas: s.replicas,
     engine: s.engine,
+    ...(s.engines ? { engines: s.engines } : {}),
     loraModules: s.loraModules,
     scrapeIntervalMs: o.scrapeIntervalMs,
     metricsStalenessMs: 2000,
@@ -239,6 +245,31 @@ function agreement(fast: Results, e2e: Results): string {
   return lines.join('\n') + '\n';
 }
 
+/** Per (QPS, policy): median [min-max] over seeds of SLO attainment, p90 TTFT and p90 NTPOT. */
+function spreadTable(name: string, mode: Mode, seeds: number[], perSeed: Results[]): string {
+  const lines = [
+    `## ${name} (${mode}), seeds ${seeds.join(', ')}: median [min-max]`,
+    '',
+    '| QPS | policy | SLO met % (shed = missed) | p90 TTFT ms | p90 NTPOT ms |',
+    '|---:|---|---:|---:|---:|',
+  ];
+  const fmt = (xs: number[], d: number): string => {
+    const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    if (v.length === 0) return 'n/a';
+    const med = v[(v.length - 1) >> 1] as number;
+    return `${med.toFixed(d)} [${(v[0] as number).toFixed(d)}-${(v[v.length - 1] as number).toFixed(d)}]`;
+  };
+  for (const r of (perSeed[0] as Results).runs) {
+    const same = perSeed.map((x) => x.runs.find((y) => y.policy === r.policy && y.qps === r.qps)).filter((x) => x !== undefined);
+    lines.push(
+      `| ${r.qps} | ${r.policy} | ${fmt(same.map((x) => x.slo_attainment * 100), 1)} | ${fmt(same.map((x) => x.ttft_ms.p90), 0)} | ${fmt(same.map((x) => x.ntpot_ms.p90), 1)} |`,
+    );
+  }
+  const table = lines.join('\n') + '\n';
+  console.log(table);
+  return table;
+}
+
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   mkdirSync(o.out, { recursive: true });
@@ -247,7 +278,15 @@ async function main(): Promise<void> {
   for (const [s, modes] of o.plan) {
     const byMode = new Map<Mode, Results>();
     for (const mode of modes) {
-      const results = await runScenario(s, mode, o);
+      const perSeed: Results[] = [];
+      for (const seed of o.seeds.slice(1)) {
+        const r = await runScenario(s, mode, { ...o, seed });
+        writeReport(join(o.out, `${s.name}-${mode}-seed${seed}`), r);
+        perSeed.push(r);
+      }
+      const results = await runScenario(s, mode, { ...o, seed: o.seeds[0] as number });
+      perSeed.unshift(results);
+      if (perSeed.length > 1) sections.push(spreadTable(s.name, mode, o.seeds, perSeed));
       const dir = join(o.out, `${s.name}-${mode}`);
       writeReport(dir, results);
       byMode.set(mode, results);

@@ -28,6 +28,8 @@ import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../l
 export interface FleetSetup {
   replicas: number;
   engine: EngineConfig;
+  /** Heterogeneous fleet: replica i runs engines[i % length] instead of `engine`. */
+  engines?: readonly EngineConfig[];
   /** LoRA adapters every replica serves. */
   loraModules: readonly string[];
   /** Picker metric refresh interval (upstream default 50 ms). */
@@ -107,7 +109,8 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   const engines: Engine[] = [];
   const metrics: MetricsContext[] = [];
   for (let i = 0; i < n; i++) {
-    const e = new Engine({ ...engineConfig }, listener(i));
+    const own = fleet.engines?.length ? (fleet.engines[i % fleet.engines.length] as EngineConfig) : fleet.engine;
+    const e = new Engine({ ...own, maxLoras: engineConfig.maxLoras > 0 ? Math.max(1, own.maxLoras) : 0 }, listener(i));
     e.histograms = false;
     engines.push(e);
     metrics.push({ engine: e, loraSeries: new Map(), loraEnabled: loraSet.size > 0, nowSeconds: () => 1.7e9 + clock.t / 1000, pickerOnly: true });
