@@ -37,7 +37,7 @@ test('sglang-cache-aware: imbalance (max - min > 64 and > 1.5x) sends to the lea
   const rng = new Rng(1);
   const p = new SglangCacheAware(() => rng.next());
   const prefix = randomText(rng, 500);
-  const w = p.pick(req(prefix), 2, 0);
+  const w = p.pick(req(prefix), 2);
   for (let i = 0; i < 70; i++) p.pick(req(prefix + randomText(rng, 10)), 2);
   assert.notEqual(p.pick(req(prefix), 2), w);
 });
