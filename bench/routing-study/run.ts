@@ -16,6 +16,7 @@ import { ALL_POLICIES, policy, type PolicySpec } from './compare/policies.ts';
 import { reportMarkdown, writeReport } from './compare/report.ts';
 import { DEFAULT_SLO, type Results, type RunResult, type Slo } from './loadgen/results.ts';
 import { scenario, SCENARIOS, type Scenario } from './compare/scenarios.ts';
+import { loadTrace } from './loadgen/trace.ts';
 import { CHARS_PER_TOKEN } from '../sim/tokens.ts';
 
 type Mode = 'fast' | 'e2e';
@@ -43,7 +44,11 @@ const USAGE = `usage: node bench/routing-study/run.ts [options]
   --max-requests N     cap per stage
   --burstiness B       gamma shape of inter-arrival gaps (1 = Poisson)
   --seed N             workload, arrivals and tie-breaks (default 1)
+  --seeds LIST         run every stage for each seed and add a spread table (median [min-max]) per scenario
   --time-scale X       e2e mode: wall ms per model ms (default: the scenario's)
+  --trace FILE         replay a CSV trace (Azure TIMESTAMP,ContextTokens,GeneratedTokens or BurstGPT); --qps
+                       rescales its mean rate; default scenario 'trace'; fast mode
+  --trace-share-prefix R  share of trace requests given a common prefix (half their prompt, 20 groups)
   --sharegpt PATH      real ShareGPT_V3_unfiltered_cleaned_split.json instead of the synthetic fit
   --slo-ttft-ms N      goodput SLO on TTFT (default ${DEFAULT_SLO.ttftMs})
   --slo-ntpot-ms N     goodput SLO on NTPOT (default ${DEFAULT_SLO.ntpotMs})
@@ -56,6 +61,7 @@ interface Options {
   /** Policies for e2e mode (differs from `policies` only in the default set). */
   e2ePolicies: PolicySpec[];
   seed: number;
+  seeds: number[];
   slo: Slo;
   scrapeIntervalMs: number;
   sharegpt: string;
@@ -75,8 +81,11 @@ function parse(argv: string[]): Options {
       'max-requests': { type: 'string' },
       burstiness: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      seeds: { type: 'string' },
       'time-scale': { type: 'string' },
       sharegpt: { type: 'string', default: '' },
+      trace: { type: 'string' },
+      'trace-share-prefix': { type: 'string', default: '0' },
       'slo-ttft-ms': { type: 'string', default: String(DEFAULT_SLO.ttftMs) },
       'slo-ntpot-ms': { type: 'string', default: String(DEFAULT_SLO.ntpotMs) },
       'scrape-interval-ms': { type: 'string', default: '50' },
@@ -98,6 +107,7 @@ function parse(argv: string[]): Options {
   const modeArg = values.mode;
   if (modeArg !== undefined && !['fast', 'e2e', 'both'].includes(modeArg)) throw new Error('--mode must be fast, e2e or both');
   const modesOf = (fallback: Mode[]): Mode[] => (modeArg === undefined ? fallback : modeArg === 'both' ? ['fast', 'e2e'] : [modeArg as Mode]);
+  if (values.trace && !values.scenario) values.scenario = 'trace';
   const names: [string, Mode[]][] = values.scenario
     ? values.scenario.split(',').map((s): [string, Mode[]] => [s, modesOf(['fast'])])
     : DEFAULT_SET.map(([s, m]): [string, Mode[]] => [s, modesOf(m)]);
@@ -109,6 +119,11 @@ function parse(argv: string[]): Options {
     s.maxRequests = num(values['max-requests'], 'max-requests') ?? s.maxRequests;
     s.burstiness = num(values.burstiness, 'burstiness') ?? s.burstiness;
     s.timeScale = num(values['time-scale'], 'time-scale') ?? s.timeScale;
+    const tracePath = values.trace;
+    if (tracePath) {
+      const sharePrefix = num(values['trace-share-prefix'], 'trace-share-prefix') as number;
+      s.workload = (seed) => loadTrace(tracePath, { seed, sharePrefix, maxTokens: s.engine.maxModelLen });
+    }
     return [s, modes];
   });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -117,6 +132,7 @@ function parse(argv: string[]): Options {
     policies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_FAST_POLICIES).join(',')).split(',').map(policy),
     e2ePolicies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_E2E_POLICIES).join(',')).split(',').map(policy),
     seed: num(values.seed, 'seed') ?? 1,
+    seeds: values.seeds ? values.seeds.split(',').map((x) => num(x, 'seeds') as number) : [num(values.seed, 'seed') ?? 1],
     slo: { ttftMs: num(values['slo-ttft-ms'], 'slo-ttft-ms') as number, ntpotMs: num(values['slo-ntpot-ms'], 'slo-ntpot-ms') as number },
     scrapeIntervalMs: num(values['scrape-interval-ms'], 'scrape-interval-ms') as number,
     sharegpt: values.sharegpt,
@@ -135,6 +151,7 @@ function setupOf(s: Scenario, mode: Mode, o: Options, describe: Record<string, u
     replicas: s.replicas,
     profile: s.profile,
     engine: s.engine,
+    ...(s.engines ? { engines: s.engines } : {}),
     workload: describe,
     qps: s.qps,
     duration_s: s.durationS,
@@ -163,6 +180,7 @@ async function runScenario(s: Scenario, mode: Mode, o: Options): Promise<Results
   const fleet: FleetSetup = {
     replicas: s.replicas,
     engine: s.engine,
+    ...(s.engines ? { engines: s.engines } : {}),
     loraModules: s.loraModules,
     scrapeIntervalMs: o.scrapeIntervalMs,
     metricsStalenessMs: 2000,
@@ -227,6 +245,31 @@ function agreement(fast: Results, e2e: Results): string {
   return lines.join('\n') + '\n';
 }
 
+/** Per (QPS, policy): median [min-max] over seeds of SLO attainment, p90 TTFT and p90 NTPOT. */
+function spreadTable(name: string, mode: Mode, seeds: number[], perSeed: Results[]): string {
+  const lines = [
+    `## ${name} (${mode}), seeds ${seeds.join(', ')}: median [min-max]`,
+    '',
+    '| QPS | policy | SLO met % (shed = missed) | p90 TTFT ms | p90 NTPOT ms |',
+    '|---:|---|---:|---:|---:|',
+  ];
+  const fmt = (xs: number[], d: number): string => {
+    const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    if (v.length === 0) return 'n/a';
+    const med = v[(v.length - 1) >> 1] as number;
+    return `${med.toFixed(d)} [${(v[0] as number).toFixed(d)}-${(v[v.length - 1] as number).toFixed(d)}]`;
+  };
+  for (const r of (perSeed[0] as Results).runs) {
+    const same = perSeed.map((x) => x.runs.find((y) => y.policy === r.policy && y.qps === r.qps)).filter((x) => x !== undefined);
+    lines.push(
+      `| ${r.qps} | ${r.policy} | ${fmt(same.map((x) => x.slo_attainment * 100), 1)} | ${fmt(same.map((x) => x.ttft_ms.p90), 0)} | ${fmt(same.map((x) => x.ntpot_ms.p90), 1)} |`,
+    );
+  }
+  const table = lines.join('\n') + '\n';
+  console.log(table);
+  return table;
+}
+
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   mkdirSync(o.out, { recursive: true });
@@ -235,7 +278,15 @@ async function main(): Promise<void> {
   for (const [s, modes] of o.plan) {
     const byMode = new Map<Mode, Results>();
     for (const mode of modes) {
-      const results = await runScenario(s, mode, o);
+      const perSeed: Results[] = [];
+      for (const seed of o.seeds.slice(1)) {
+        const r = await runScenario(s, mode, { ...o, seed });
+        writeReport(join(o.out, `${s.name}-${mode}-seed${seed}`), r);
+        perSeed.push(r);
+      }
+      const results = await runScenario(s, mode, { ...o, seed: o.seeds[0] as number });
+      perSeed.unshift(results);
+      if (perSeed.length > 1) sections.push(spreadTable(s.name, mode, o.seeds, perSeed));
       const dir = join(o.out, `${s.name}-${mode}`);
       writeReport(dir, results);
       byMode.set(mode, results);

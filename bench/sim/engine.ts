@@ -294,12 +294,20 @@ export class Engine {
       this.#stepEnd = Infinity;
       return;
     }
-    const ms =
-      cfg.stepBaseMs +
-      cfg.prefillTokenMs * prefillTokens +
-      cfg.decodeRequestMs * decodeRequests +
-      cfg.contextTokenMs * contextTokens +
-      cfg.loraLoadMs * loraLoads;
+    // Weight-bound (β0 + β1·P + β2·D) or compute-bound (GEMM time per batched token), whichever is longer,
+    // then KV reads and adapter loads; adapter requests in the batch slow the whole step (LoRA kernels).
+    const linear = cfg.stepBaseMs + cfg.prefillTokenMs * prefillTokens + cfg.decodeRequestMs * decodeRequests;
+    const gemm = (cfg.computeTokenMs ?? 0) * (prefillTokens + decodeRequests);
+    let ms = Math.max(linear, gemm) + cfg.contextTokenMs * contextTokens + cfg.loraLoadMs * loraLoads;
+    const loraFactor = cfg.loraStepFactor ?? 1;
+    if (loraFactor !== 1) {
+      for (let k = 0; k < count; k++) {
+        if ((this.#sched[k] as SimRequest).lora) {
+          ms *= loraFactor;
+          break;
+        }
+      }
+    }
     this.stats.promptTokens += prefillTokens;
     this.steps++;
     this.busyMs += ms;
@@ -307,7 +315,8 @@ export class Engine {
   }
 
   #endStep(t: number): void {
-    const bs = this.config.blockSize;
+    const cfg = this.config;
+    const bs = cfg.blockSize;
     let finished = 0;
     for (let k = 0; k < this.#schedCount; k++) {
       const r = this.#sched[k] as SimRequest;
@@ -325,7 +334,8 @@ export class Engine {
         if (this.histograms) this.stats.ttft.observe((t - r.arrivedAt) / 1000);
       } else if (this.histograms) this.stats.itl.observe((t - r.lastTokenAt) / 1000);
       r.lastTokenAt = t;
-      this.#listener.onToken(r, t);
+      // Output processing (detokenise, stream) after the step, off the engine clock: token k leaves k·α2 later.
+      this.#listener.onToken(r, t + (cfg.outputTokenMs ?? 0) * r.numOutput);
       if (r.numOutput >= r.outputTokens) {
         this.kv.release(r.blocks);
         this.#loraRelease(r.lora);
@@ -360,7 +370,7 @@ export class Engine {
         if (r.numOutput > 1) this.stats.tpot.observe((t - r.firstTokenAt) / 1000 / (r.numOutput - 1));
       }
     }
-    this.#listener.onFinish(r, t);
+    this.#listener.onFinish(r, reason === 'abort' ? t : t + (this.config.outputTokenMs ?? 0) * r.numOutput);
   }
 
   /** Takes a batch slot for `lora`; returns 1 when the adapter had to be loaded into a GPU slot. */

@@ -39,9 +39,46 @@ export interface EngineConfig {
   contextTokenMs: number;
   queueBaseMs: number;
   queueTokenMs: number;
+  /**
+   * Compute-bound regime: GEMM time per batched token (prefill + decode). A step costs at least this times its
+   * tokens; large decode batches stop being weight-read bound (Vidur H100 linear-op profiles). 0/absent = off.
+   */
+  computeTokenMs?: number;
+  /**
+   * Output processing (detokenise, stream) per output token, off the engine clock, as BLIS's α2: token k
+   * reaches the client k·α2 after the step that sampled it, and the engine's own timing is unchanged.
+   */
+  outputTokenMs?: number;
+  /** A step that batches any adapter request costs this many times as much (punica LoRA kernels). 1/absent = off. */
+  loraStepFactor?: number;
 }
 
-/** BLIS fit, Llama-3.1-8B-Instruct on one H100 (vLLM V1 H100 defaults for seqs and token budget). */
+/*
+ * Calibration (bench/routing-study/compare/calibration.test.ts pins the points within 10%; sources in
+ * bench/sim/README.md "Calibration"). Shared constants, with their sources:
+ * - VIDUR_H100_GEMM_MS = 21.2 ms / 1024 tokens: the summed TP1 medians of Llama-2-7B's linear ops on H100
+ *   (microsoft/vidur @ 7d47513, data/profiling/compute/h100/meta-llama/Llama-2-7b-hf/mlp.csv, 32 layers).
+ * - BLIS_ALPHA2_MS = 3.36 ms per output token (BLIS blackbox α2, Llama-3.1-8B H100 TP1,
+ *   inference-sim/inference-sim defaults.yaml @ f2ceed3b): output processing outside the GPU step.
+ * - LORA_STEP_FACTOR = 11.45 / 7.60 req/s = 1.51 (vllm-project/vllm PR #11267, Llama-2-7B, ShareGPT, with
+ *   and without an adapter).
+ * - KV reads: bytes per token / (HBM bandwidth × KV_READ_EFFICIENCY); 0.7 is the efficiency that puts
+ *   Llama-2-7B's saturation on the GIE chart's 26.5 req/s per replica (shared reference simulator-fidelity.md
+ *   §1.3 and §6, "attn70"); BLIS trained-physics fits 1/1.947 = 0.51, the pessimistic end.
+ */
+const VIDUR_H100_GEMM_MS = 21.2 / 1024;
+const BLIS_ALPHA2_MS = 3.36;
+const LORA_STEP_FACTOR = 11.45 / 7.6;
+const KV_READ_EFFICIENCY = 0.6;
+/** ms to read `bytes` of KV per decode step at `tbps` TB/s peak HBM bandwidth. */
+const kvReadMs = (bytes: number, tbps: number): number => (bytes / (tbps * 1e12 * KV_READ_EFFICIENCY)) * 1000;
+/** K and V of one token, all layers, bf16: 2 · layers · kv_heads · head_dim · 2 B. */
+const kvBytes = (layers: number, kvHeads: number, headDim = 128): number => 2 * layers * kvHeads * headDim * 2;
+
+/**
+ * Llama-3.1-8B-Instruct on one H100 SXM (3.35 TB/s): β0..β2, α0, α1 are the BLIS fit (vLLM V1 H100 defaults for
+ * seqs and token budget); GQA KV is 128 KiB per token (32 layers · 8 KV heads); GEMMs as Vidur; α2 as BLIS.
+ */
 export const LLAMA3_8B_H100: EngineConfig = {
   modelName: 'meta-llama/Llama-3.1-8B-Instruct',
   maxNumSeqs: 1024,
@@ -55,14 +92,17 @@ export const LLAMA3_8B_H100: EngineConfig = {
   stepBaseMs: 5.7527,
   prefillTokenMs: 0.01725,
   decodeRequestMs: 0.006,
-  contextTokenMs: 0,
+  contextTokenMs: kvReadMs(kvBytes(32, 8), 3.35),
   queueBaseMs: 0.2325,
   queueTokenMs: 0.00175,
+  computeTokenMs: VIDUR_H100_GEMM_MS,
+  outputTokenMs: BLIS_ALPHA2_MS,
+  loraStepFactor: LORA_STEP_FACTOR,
 };
 
 /**
  * The Kubernetes-blog setup (Llama-2-7B, vLLM V1, H100 80 GB): the H100 β0..β2 fit (same 7-8B dense compute),
- * plus the β3 KV-read term, and a KV pool sized for Llama-2's 512 KiB/token:
+ * KV reads of Llama-2's 512 KiB/token (no GQA: 32 layers · 32 heads), and a KV pool sized for it:
  * (0.9 · 80 GiB − 13.5 GB weights − ~3 GB activations) / (16 · 512 KiB) ≈ 7,250 blocks (116k tokens).
  */
 export const LLAMA2_7B_H100: EngineConfig = {
@@ -70,10 +110,13 @@ export const LLAMA2_7B_H100: EngineConfig = {
   modelName: 'meta-llama/Llama-2-7b-hf',
   numGpuBlocks: 7250,
   maxModelLen: 4096,
-  contextTokenMs: 0.000156,
+  contextTokenMs: kvReadMs(kvBytes(32, 32), 3.35),
 };
 
-/** BLIS fit, Llama-3.1-8B-Instruct on one A100-80GB (vLLM V1 non-H100 defaults). */
+/**
+ * Llama-3.1-8B-Instruct on one A100-80GB (2.039 TB/s): BLIS A100 fit (vLLM V1 non-H100 defaults); GEMM time
+ * = Vidur's H100 rate × BLIS's A100/H100 prefill ratio (47.84 / 17.25, derived).
+ */
 export const LLAMA3_8B_A100: EngineConfig = {
   ...LLAMA3_8B_H100,
   maxNumSeqs: 256,
@@ -81,14 +124,51 @@ export const LLAMA3_8B_A100: EngineConfig = {
   stepBaseMs: 16.4415,
   prefillTokenMs: 0.04784,
   decodeRequestMs: 0.01821,
+  contextTokenMs: kvReadMs(kvBytes(32, 8), 2.039),
   queueBaseMs: 7.74,
   queueTokenMs: 0.00231,
+  computeTokenMs: VIDUR_H100_GEMM_MS * (47.84 / 17.25),
+};
+
+/**
+ * Llama-3.1-8B-Instruct on one NVIDIA L4 (24 GB, 300 GB/s, 121 TFLOPS dense bf16), roofline-derived (no
+ * published vLLM fit): β0 = 16.06 GB of weights read at 80% of 300 GB/s = 66.9 ms; prefill/GEMM = 16.06 GFLOP
+ * per token at 50% of 121 TFLOPS = 0.265 ms; KV pool (0.9 · 22.5 GiB − 15 GiB weights − 1.5 GiB) / 2 MiB per
+ * block ≈ 1,900 blocks (30k tokens); max_model_len 16384; non-H100 V1 defaults.
+ */
+export const LLAMA3_8B_L4: EngineConfig = {
+  ...LLAMA3_8B_A100,
+  numGpuBlocks: 1900,
+  maxModelLen: 16384,
+  stepBaseMs: 66.9,
+  prefillTokenMs: 0.265,
+  computeTokenMs: 0.265,
+  contextTokenMs: kvReadMs(kvBytes(32, 8), 0.3),
+};
+
+/**
+ * Llama-3.1-70B-Instruct at TP=4 on H100 (derived; no published vLLM fit): each GPU holds a quarter of the
+ * weights and KV (80 layers · 8 KV heads = 320 KiB/token, 80 KiB per GPU). Weight-bound and GEMM terms = the
+ * 8B H100 terms × 35.3 / 16.06 GB per GPU (2.2), step base + 80 layers · 2 all-reduces · 15 µs; KV pool
+ * (0.9 · 79.2 − 32.9 GiB weights − 4 GiB) / (16 · 80 KiB) ≈ 28,000 blocks.
+ */
+export const LLAMA3_70B_H100_TP4: EngineConfig = {
+  ...LLAMA3_8B_H100,
+  modelName: 'meta-llama/Llama-3.1-70B-Instruct',
+  numGpuBlocks: 28000,
+  stepBaseMs: 5.7527 * 2.2 + 80 * 2 * 0.015,
+  prefillTokenMs: 0.01725 * 2.2,
+  decodeRequestMs: 0.006 * 2.2,
+  computeTokenMs: VIDUR_H100_GEMM_MS * 2.2,
+  contextTokenMs: kvReadMs(kvBytes(80, 8) / 4, 3.35),
 };
 
 export const PROFILES: Readonly<Record<string, EngineConfig>> = {
   'llama2-7b-h100': LLAMA2_7B_H100,
   'llama3-8b-h100': LLAMA3_8B_H100,
   'llama3-8b-a100': LLAMA3_8B_A100,
+  'llama3-8b-l4': LLAMA3_8B_L4,
+  'llama3-70b-h100-tp4': LLAMA3_70B_H100_TP4,
 };
 
 export const DEFAULT_PROFILE = 'llama2-7b-h100';

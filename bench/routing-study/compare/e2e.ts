@@ -112,8 +112,10 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
       // Let every endpoint be scraped a few times before traffic starts.
       await new Promise((r) => setTimeout(r, Math.max(200, 4 * fleet.scrapeIntervalMs * fleet.timeScale)));
       gwPolicy = { kind: 'extproc', target: `127.0.0.1:${grpcPort}`, failureModeAllow: false };
-    } else {
+    } else if (policy.kind === 'baseline') {
       gwPolicy = { kind: 'baseline', name: policy.baseline };
+    } else {
+      throw new Error(`policy ${policy.name} runs in fast mode only`);
     }
     gateway = new Gateway({ policy: gwPolicy, endpoints, seed: stage.seed });
     const addr = await gateway.listen(0, '127.0.0.1');

@@ -13,6 +13,7 @@ import { arrivalOffsets, stageCount } from '../loadgen/arrivals.ts';
 import { requestSpec } from '../loadgen/request-body.ts';
 import { Rng } from '../../sim/rng.ts';
 import type { Workload } from '../loadgen/workload.ts';
+import type { TraceWorkload } from '../loadgen/trace.ts';
 import { toSimRequest } from '../../sim/admit.ts';
 import { Engine, type EngineListener, type SimRequest } from '../../sim/engine.ts';
 import { renderMetrics, type MetricsContext } from '../../sim/metrics-text.ts';
@@ -21,11 +22,14 @@ import type { EngineConfig } from '../../sim/profile.ts';
 import { baseline } from '../../dev-stack/gateway/baselines.ts';
 import { createPickerHarness, VirtualClock, type PickerHarness } from './picker-harness.ts';
 import type { PolicySpec } from './policies.ts';
+import type { PeerRequest } from './peers/peer.ts';
 import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../loadgen/results.ts';
 
 export interface FleetSetup {
   replicas: number;
   engine: EngineConfig;
+  /** Heterogeneous fleet: replica i runs engines[i % length] instead of `engine`. */
+  engines?: readonly EngineConfig[];
   /** LoRA adapters every replica serves. */
   loraModules: readonly string[];
   /** Picker metric refresh interval (upstream default 50 ms). */
@@ -60,6 +64,8 @@ interface Flight {
   /** The picker's request state (null for baselines). */
   ctx: RequestContext | null;
   prevTokenAt: number;
+  /** What a peer router saw (null otherwise). */
+  peerReq: PeerRequest | null;
 }
 
 export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: StageSpec, slo: Slo): RunResult {
@@ -71,6 +77,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     policy.kind === 'picker' ? createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed) : null;
   const balancerRng = new Rng(stage.seed ^ 0xba1a);
   const balancer = policy.kind === 'baseline' ? baseline(policy.baseline, () => balancerRng.next()) : null;
+  const peer = policy.kind === 'peer' ? policy.make(() => balancerRng.next()) : null;
   const loraSet = new Set(fleet.loraModules);
   const engineConfig: EngineConfig = { ...fleet.engine, maxLoras: loraSet.size > 0 ? Math.max(1, fleet.engine.maxLoras) : 0 };
 
@@ -78,7 +85,10 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   const listener = (i: number): EngineListener => ({
     onToken(r: SimRequest, t: number): void {
       const f = r.tag as Flight;
-      if (r.numOutput === 1) f.rec.ttftMs = t + net - start - f.rec.sentAt;
+      if (r.numOutput === 1) {
+        f.rec.ttftMs = t + net - start - f.rec.sentAt;
+        if (peer && f.peerReq) peer.firstToken(i, f.peerReq);
+      }
       else if (f.measured) collector.itl.add(t - f.prevTokenAt);
       f.prevTokenAt = t;
     },
@@ -93,12 +103,14 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       }
       if (harness && f.ctx) harness.director.handleResponseComplete(f.ctx, r.finishReason === 'abort' ? 'client-disconnect' : 'natural');
       if (balancer) balancer.release(i);
+      if (peer && f.peerReq) peer.finish(i, f.peerReq);
     },
   });
   const engines: Engine[] = [];
   const metrics: MetricsContext[] = [];
   for (let i = 0; i < n; i++) {
-    const e = new Engine({ ...engineConfig }, listener(i));
+    const own = fleet.engines?.length ? (fleet.engines[i % fleet.engines.length] as EngineConfig) : fleet.engine;
+    const e = new Engine({ ...own, maxLoras: engineConfig.maxLoras > 0 ? Math.max(1, own.maxLoras) : 0 }, listener(i));
     e.histograms = false;
     engines.push(e);
     metrics.push({ engine: e, loraSeries: new Map(), loraEnabled: loraSet.size > 0, nowSeconds: () => 1.7e9 + clock.t / 1000, pickerOnly: true });
@@ -120,9 +132,14 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   }
 
   const warm = stage.warmupRequests;
-  const count = stageCount(stage.qps, stage.durationS, stage.maxRequests);
   const warmOffsets = arrivalOffsets(new Rng(stage.seed ^ 0x3a3a), warm, stage.warmupQps || 1, stage.burstiness);
-  const offsets = arrivalOffsets(new Rng(stage.seed), count, stage.qps, stage.burstiness);
+  // A trace brings its own arrivals (rescaled to the stage's mean rate); otherwise Poisson/gamma.
+  const trace = stage.workload as Partial<TraceWorkload>;
+  let offsets = trace.arrivals
+    ? trace.arrivals.call(stage.workload, stage.qps, stage.durationS)
+    : arrivalOffsets(new Rng(stage.seed), stageCount(stage.qps, stage.durationS, stage.maxRequests), stage.qps, stage.burstiness);
+  if (stage.maxRequests > 0 && offsets.length > stage.maxRequests) offsets = offsets.subarray(0, stage.maxRequests);
+  const count = offsets.length;
   // Measured arrivals are offsets from `start`, known once the warm-up has drained.
   let start = warm > 0 ? Infinity : 0;
   let deadline = warm > 0 ? (warmOffsets[warm - 1] as number) + fleet.drainTimeoutS * 1000 : (offsets[count - 1] ?? 0) + fleet.drainTimeoutS * 1000;
@@ -137,6 +154,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     if (k >= warm) collector.add(rec);
     let target: number;
     let ctx: RequestContext | null = null;
+    let peerReq: PeerRequest | null = null;
     if (harness) {
       ctx = new RequestContext();
       ctx.request.headers.set(':path', spec.path);
@@ -150,6 +168,10 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
         return;
       }
       target = harness.endpoints.indexOf(decision.endpoints[0] as Endpoint);
+    } else if (peer) {
+      const text = item.system ? `${item.system} ${item.prompt}` : item.prompt;
+      peerReq = { text, tokens: Math.ceil(text.length / 4) };
+      target = peer.pick(peerReq, n, t);
     } else {
       target = (balancer as NonNullable<typeof balancer>).pick(n);
     }
@@ -158,7 +180,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     const sim = toSimRequest(parsed, engine.config, loraSet.has(parsed.model) ? parsed.model : '', String(k));
     rec.promptTokens = sim.promptTokens;
     rec.endpoint = `replica-${target}`;
-    const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0 };
+    const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0, peerReq };
     sim.tag = f;
     engine.advance(t);
     const added = engine.add(sim, t + net);
@@ -166,6 +188,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       rec.code = added === 'queue-full' ? 429 : 400;
       if (harness && ctx) harness.director.handleResponseComplete(ctx, 'error');
       if (balancer) balancer.release(target);
+      if (peer && peerReq) peer.finish(target, peerReq);
       return;
     }
     open++;

@@ -4,9 +4,14 @@
  */
 import { DEFAULT_CONFIG_YAML } from '../../../src/config/loader.ts';
 import type { BaselineName } from '../../dev-stack/gateway/baselines.ts';
+import { DynamoKv } from './peers/dynamo-kv.ts';
+import type { PeerRouter } from './peers/peer.ts';
+import { ProductionStackPrefixAware } from './peers/production-stack.ts';
+import { SglangCacheAware } from './peers/sglang-cache-aware.ts';
 
 export type PolicySpec =
   | { name: string; kind: 'baseline'; baseline: BaselineName; description: string }
+  | { name: string; kind: 'peer'; make: (random: () => number) => PeerRouter; description: string }
   | {
       name: string;
       kind: 'picker';
@@ -48,10 +53,31 @@ schedulingProfiles:
 export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
-  random: { name: 'random', kind: 'baseline', baseline: 'random', description: 'uniform random (kube-proxy iptables), no picker' },
+  random: { name: 'random', kind: 'baseline', baseline: 'random', description: 'Kubernetes Service: kube-proxy iptables picks a backend uniformly at random per connection (one connection per request), no picker' },
+  'sglang-cache-aware': {
+    name: 'sglang-cache-aware',
+    kind: 'peer',
+    make: (r) => new SglangCacheAware(r),
+    description: 'SGLang router cache_aware (radix match > 0.3 else smallest tree; least-load when imbalanced 64 / 1.5x), fast mode only',
+  },
+  'dynamo-kv': {
+    name: 'dynamo-kv',
+    kind: 'peer',
+    make: (r) => new DynamoKv(r),
+    description: 'NVIDIA Dynamo KV router, approximate (own decisions, TTL 120 s): argmin prefill blocks - overlap + active blocks, fast mode only',
+  },
+  'production-stack-prefixaware': {
+    name: 'production-stack-prefixaware',
+    kind: 'peer',
+    make: (r) => new ProductionStackPrefixAware(r),
+    description: 'vLLM production-stack prefixaware (128-char chunk trie, random among matches, else lowest 60 s QPS), fast mode only',
+  },
   default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 2, prefix 3, lora-affinity 4, max-score (bench/routing-study/README.md)' },
 };
+
+/** The peers' algorithms (fast mode only). */
+export const PEER_POLICIES = ['sglang-cache-aware', 'dynamo-kv', 'production-stack-prefixaware'];
 
 /** Run by default. */
 export const ALL_POLICIES = ['round-robin', 'least-request', 'random', 'default', 'best'];

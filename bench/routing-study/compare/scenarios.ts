@@ -3,6 +3,7 @@
  * how a scenario shrinks to fit real processes on a small machine (fewer requests, a time scale).
  */
 import { loadShareGpt } from '../loadgen/sharegpt.ts';
+import { loadTrace } from '../loadgen/trace.ts';
 import { randomWorkload, sharedPrefix, syntheticShareGpt, withLoraMix } from '../loadgen/synthetic.ts';
 import { gieLoraMix, type Workload } from '../loadgen/workload.ts';
 import { profile, type EngineConfig } from '../../sim/profile.ts';
@@ -12,6 +13,8 @@ export interface Scenario {
   description: string;
   profile: string;
   engine: EngineConfig;
+  /** Heterogeneous fleet: replica i runs engines[i % length] (fast mode). */
+  engines?: EngineConfig[];
   replicas: number;
   qps: number[];
   /** Model-time seconds of arrivals per stage. */
@@ -102,6 +105,53 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
       workload: (seed, path) => withLoraMix(shareGptWorkload(seed, path), mix, seed),
     };
   },
+
+  /**
+   * Heterogeneous accelerators: the same Llama-3.1-8B on 2 H100, 2 A100 and 2 L4 replicas (profiles
+   * llama3-8b-h100 / -a100 / -l4; an L4 decodes ~7x slower than an H100), ShareGPT lengths.
+   */
+  hetero: () => ({
+    name: 'hetero',
+    description:
+      'Heterogeneous fleet: Llama-3.1-8B on 2 x H100, 2 x A100-80GB, 2 x L4 (replicas in that cycle), synthetic ShareGPT, Poisson arrivals.',
+    profile: 'llama3-8b-h100+a100+l4',
+    engine: profile(LLAMA3),
+    engines: [profile(LLAMA3), profile('llama3-8b-a100'), profile('llama3-8b-l4')],
+    replicas: 6,
+    qps: [20, 60, 100, 140, 180],
+    durationS: 60,
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: shareGptWorkload,
+  }),
+
+  /**
+   * Trace replay (`--trace FILE`, Azure or BurstGPT CSV): the trace's own arrivals rescaled to each QPS and its
+   * token counts; 4 Llama-3.1-8B H100 replicas. Without --trace, the 300-request Azure conversation excerpt
+   * in loadgen/testdata.
+   */
+  trace: () => ({
+    name: 'trace',
+    description:
+      'Trace replay: arrivals and token counts of a real trace (Azure LLM inference 2023 or BurstGPT), mean rate rescaled to each QPS with ' +
+      'its burstiness kept, prompts synthesised to the token counts; 4 replicas (Llama-3.1-8B on H100 profile).',
+    profile: LLAMA3,
+    engine: profile(LLAMA3),
+    replicas: 4,
+    qps: [10, 20, 30, 40],
+    durationS: 60,
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: (seed) => loadTrace(new URL('../loadgen/testdata/azure-conv-300.csv', import.meta.url).pathname, { seed }),
+  }),
 
   /**
    * Small enough for real processes on 2 cores: 2 replicas with 8 sequences per batch and a 16k-token KV

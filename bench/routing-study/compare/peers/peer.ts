@@ -1,0 +1,26 @@
+/**
+ * A peer router run as a policy in the fast simulation: it sees the request text and its own bookkeeping
+ * (what it dispatched, first tokens, completions), as the peers' routers do without engine KV events.
+ */
+export interface PeerRequest {
+  /** Prompt text as the router hashes it (completions prompt, or chat contents joined). */
+  text: string;
+  /** Prompt tokens (4 characters each). */
+  tokens: number;
+}
+
+export interface PeerRouter {
+  /** Endpoint index of `n` for the request at time `t` (ms). */
+  pick(req: PeerRequest, n: number, t: number): number;
+  /** The request's first token came back. */
+  firstToken(i: number, req: PeerRequest): void;
+  /** The request ended. */
+  finish(i: number, req: PeerRequest): void;
+}
+
+/** FNV-1a over a string slice, chained with `prev` (the peers use xxhash; only equality matters here). */
+export function chainHash(prev: number, s: string, from: number, to: number): number {
+  let h = (prev ^ 0x811c9dc5) >>> 0;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
