@@ -1,7 +1,7 @@
 /**
  * The picker's Prometheus metrics under llm-d Router's names: the canonical llm_d_epp_* families and, beside
  * them, the GIE names upstream still emits as deprecated aliases (pkg/epp/metrics/{metrics,llm_d_router_metrics}.go),
- * with upstream's labels and buckets. model_name / target_model_name and fairness_id are capped at 1000 distinct
+ * with upstream's labels and buckets. model_name / target_model_name and fairness_id are capped at 100 distinct
  * values each, overflow folded into "other", names configured in InferenceModelRewrite never folded
  * (bounded-label.ts). Per-request series are resolved once per label set and cached (RequestMetrics), so the
  * request path does no label hashing after the first request of a kind; counters, gauges and histograms on
