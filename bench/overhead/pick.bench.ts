@@ -20,7 +20,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import type { Endpoint } from '../../src/framework/endpoint.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { createPrefixCacheScorer } from '../../src/plugins/scheduling/scorer/prefix-cache/prefix-cache.ts';
-import { hashPromptBlocks } from '../../src/plugins/scheduling/scorer/prefix-cache/prefix-hash.ts';
+import { hashPromptBlocks } from '../../src/plugins/requestcontrol/data-producer/approx-prefix-cache/prefix-hash.ts';
 import { loadSchedulerConfig } from '../../src/config/loader.ts';
 import type { SchedulerObserver } from '../../src/scheduling/scheduler.ts';
 import type { LLMRequest } from '../../src/framework/request.ts';

@@ -30,9 +30,6 @@ import {
 
 export const PREFIX_CACHE_SCORER_TYPE = 'prefix-cache-scorer';
 
-/** The prompt block hash, at the path the pick benchmark imports it from (bench/pick.bench.ts). */
-export { hashPromptBlocks } from './prefix-hash.ts';
-
 export interface PrefixCacheScorerConfig {
   /** Producer whose match info is read; '' = approx-prefix-cache-producer. */
   readonly prefixMatchInfoProducerName: string;
