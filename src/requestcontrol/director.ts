@@ -24,6 +24,7 @@ import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
 import { bodyText, restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
+import { HookRunner } from './hooks.ts';
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
   aliasedHeader,
@@ -45,11 +46,6 @@ import type { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
 export const REQUEST_PARSING_POINT = 'RequestParsing';
-export const DATA_PRODUCER_POINT = 'DataProducer';
-export const ADMISSION_POINT = 'Admission';
-export const PRE_REQUEST_POINT = 'PreRequest';
-export const RESPONSE_RECEIVED_POINT = 'ResponseReceived';
-export const RESPONSE_COMPLETE_POINT = 'ResponseComplete';
 
 /** What the director reads from the datastore. */
 export interface DirectorDatastore extends ModelStore, EndpointLookup {
@@ -92,7 +88,7 @@ export interface DirectorOptions {
 export class Director {
   readonly #o: DirectorOptions;
   readonly #ds: DirectorDatastore;
-  readonly #plugins: RequestControlPlugins;
+  readonly #hooks: HookRunner;
   readonly #parsers: ParserTable;
   readonly #hook: PluginDurationHook | null;
   readonly #random: () => number;
@@ -106,7 +102,7 @@ export class Director {
   constructor(options: DirectorOptions) {
     this.#o = options;
     this.#ds = options.datastore;
-    this.#plugins = options.plugins;
+    this.#hooks = new HookRunner(options.plugins, options.onPluginDuration ?? null);
     this.#parsers = new ParserTable(options.parsers);
     this.#hook = options.onPluginDuration ?? null;
     this.#random = options.random ?? Math.random;
@@ -170,7 +166,7 @@ export class Director {
     const primary = endpoints[0]!;
     primary.inflightRequests++;
     ctx.endpoint = primary;
-    this.#runPreRequest(req, result);
+    this.#hooks.preRequest(req, result);
     // Only the scheduling cycle and PreRequest read the prompt. For chat it is a slice that holds the whole
     // body text, and a request lives for seconds: kept, every prompt was copied by scavenges and promoted
     // (BUFFERED 32 KB cost 6 us more per request, bench/overhead/README.md).
@@ -239,12 +235,12 @@ export class Director {
     }
     // Before every plugin, so that no configuration can route to a server that stopped answering.
     const candidates = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
-    this.#runDataProducers(req, candidates);
+    this.#hooks.produce(req, candidates);
     if (req.sheddable && this.#o.saturation.saturation(candidates) >= 1) {
       this.#o.metrics?.shed.labels(req.model).inc();
       throw new EppError('SHED', 'system saturated, sheddable request dropped');
     }
-    this.#runAdmitters(req, candidates);
+    this.#hooks.admit(req, candidates);
     const outcome = this.#o.scheduler.schedule(req, candidates);
     if (ctx.span !== null) ctx.span.candidates(candidates.length);
     if (!outcome.ok) this.#o.metrics?.schedulingAttempt(req.targetModel, null);
@@ -294,13 +290,7 @@ export class Director {
       const req = ctx.request;
       this.#o.metrics?.requestError(req.model, req.targetModel, req.fairnessId, req.priority, MODEL_SERVER_ERROR);
     }
-    const plugins = this.#plugins.responseReceived;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      const t0 = this.#hook === null ? 0 : performance.now();
-      p.responseReceived(ctx.request, res, ctx.endpoint!);
-      if (this.#hook !== null) this.#hook(RESPONSE_RECEIVED_POINT, p.type, p.name, (performance.now() - t0) / 1000);
-    }
+    this.#hooks.responseReceived(ctx.request, res, ctx.endpoint!);
   }
 
   /** A response body chunk: returns the chunk to send on (the client's model name restored). */
@@ -331,13 +321,7 @@ export class Director {
       res.completionTokens = usage.completionTokens;
       res.cachedTokens = usage.cachedTokens;
     }
-    const plugins = this.#plugins.responseComplete;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      const t0 = this.#hook === null ? 0 : performance.now();
-      p.responseComplete(req, res, ep);
-      if (this.#hook !== null) this.#hook(RESPONSE_COMPLETE_POINT, p.type, p.name, (performance.now() - t0) / 1000);
-    }
+    this.#hooks.responseComplete(req, res, ep);
     const c = ctx.modelMetrics;
     if (c === null) return;
     c.released();
@@ -352,39 +336,6 @@ export class Director {
     s.completionTokens = usage?.completionTokens ?? 0;
     s.cachedTokens = usage?.cachedTokens ?? 0;
     c.served(s);
-  }
-
-  // ------------------------------------------------------------ hooks
-
-  #runDataProducers(req: LLMRequest, candidates: readonly Endpoint[]): void {
-    const plugins = this.#plugins.dataProducers;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      const t0 = this.#hook === null ? 0 : performance.now();
-      p.produce(req, candidates);
-      if (this.#hook !== null) this.#hook(DATA_PRODUCER_POINT, p.type, p.name, (performance.now() - t0) / 1000);
-    }
-  }
-
-  #runAdmitters(req: LLMRequest, candidates: readonly Endpoint[]): void {
-    const plugins = this.#plugins.admitters;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      const t0 = this.#hook === null ? 0 : performance.now();
-      const denied = p.admit(req, candidates);
-      if (this.#hook !== null) this.#hook(ADMISSION_POINT, p.type, p.name, (performance.now() - t0) / 1000);
-      if (denied !== null) throw new EppError('INTERNAL', `request denied by admission plugin "${p.name}": ${denied}`);
-    }
-  }
-
-  #runPreRequest(req: LLMRequest, result: SchedulingResult): void {
-    const plugins = this.#plugins.preRequest;
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      const t0 = this.#hook === null ? 0 : performance.now();
-      p.preRequest(req, result);
-      if (this.#hook !== null) this.#hook(PRE_REQUEST_POINT, p.type, p.name, (performance.now() - t0) / 1000);
-    }
   }
 }
 
