@@ -9,21 +9,23 @@ import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
 import { createSingleProfileHandler, SINGLE_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/single/single.ts';
 import {
-  ALWAYS_DISAGG_MULTIMODAL_DECIDER_TYPE,
-  ALWAYS_DISAGG_PD_DECIDER_TYPE,
-  createAlwaysDisaggMultimodalDecider,
-  createAlwaysDisaggPDDecider,
   createDisaggHeadersHandler,
   createDisaggProfileHandler,
   createPdProfileHandler,
   createPrefillHeaderHandler,
-  createPrefixBasedPDDecider,
   DISAGG_HEADERS_HANDLER_TYPE,
   DISAGG_PROFILE_HANDLER_TYPE,
   PD_PROFILE_HANDLER_TYPE,
   PREFILL_HEADER_HANDLER_TYPE,
-  PREFIX_BASED_PD_DECIDER_TYPE,
 } from './scheduling/profile-handler/disagg/disagg.ts';
+import {
+  ALWAYS_DISAGG_MULTIMODAL_DECIDER_TYPE,
+  ALWAYS_DISAGG_PD_DECIDER_TYPE,
+  createAlwaysDisaggMultimodalDecider,
+  createAlwaysDisaggPDDecider,
+  createPrefixBasedPDDecider,
+  PREFIX_BASED_PD_DECIDER_TYPE,
+} from './scheduling/profile-handler/disagg/deciders.ts';
 import { createWeightedRandomPicker, WEIGHTED_RANDOM_PICKER_TYPE } from './scheduling/picker/weighted-random/weighted-random.ts';
 import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/kv-cache-utilization/kv-cache-utilization.ts';
 import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/scorer/kv-estimate/kv-estimate.ts';

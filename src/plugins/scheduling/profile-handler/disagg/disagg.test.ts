@@ -27,17 +27,14 @@ import type { RequestDecision, RouteDecision } from '../../../../requestcontrol/
 import { isConditionalDecode } from '../../../../requestcontrol/director.ts';
 import { directorFixture } from '../../../../../test/support/director-fixture.ts';
 import { labelledEndpoints, makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
+import { AlwaysDisaggMultimodalDecider, AlwaysDisaggPDDecider, PrefixBasedPDDecider, type Decider } from './deciders.ts';
 import {
-  AlwaysDisaggMultimodalDecider,
-  AlwaysDisaggPDDecider,
   DisaggProfileHandler,
   parseDisaggParams,
   parseStageOrder,
   PREFILL_ENDPOINT_HEADER,
   ENCODER_ENDPOINTS_HEADER,
-  PrefixBasedPDDecider,
   setDisaggHeaders,
-  type Decider,
 } from './disagg.ts';
 
 const KEY = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE);
