@@ -120,16 +120,7 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseR
       this.produce(request, result.primary.endpoints);
       u = this.#uncached;
     }
-    const tokens = u.tokens(ep);
-    let load = ep.attributes.get(this.loadKey) as Counters | undefined;
-    if (load === undefined) {
-      load = new Counters();
-      ep.attributes.set(this.loadKey, load);
-    }
-    load.requests++;
-    load.tokens += tokens;
-    request.data.set(this.#chargedKey, load);
-    request.data.set(this.#chargedTokensKey, tokens);
+    this.#charge(request, ep, u.tokens(ep), this.#chargedKey, this.#chargedTokensKey);
     if (result.profileResults.size > 1) this.#chargePrefill(request, result, u);
   }
 
@@ -145,7 +136,11 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseR
     if (pr === undefined || pr === null || pr.count === 0) return;
     const ep = pr.endpoints[0]!;
     if (ep === result.primary.endpoints[0]) return;
-    const tokens = u.tokens(ep);
+    this.#charge(request, ep, u.tokens(ep), this.#prefillChargedKey, this.#prefillTokensKey);
+  }
+
+  /** Adds one request and `tokens` to the endpoint's counters and notes on the request what to release. */
+  #charge(request: LLMRequest, ep: Endpoint, tokens: number, chargedKey: string, tokensKey: string): void {
     let load = ep.attributes.get(this.loadKey) as Counters | undefined;
     if (load === undefined) {
       load = new Counters();
@@ -153,8 +148,8 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseR
     }
     load.requests++;
     load.tokens += tokens;
-    request.data.set(this.#prefillChargedKey, load);
-    request.data.set(this.#prefillTokensKey, tokens);
+    request.data.set(chargedKey, load);
+    request.data.set(tokensKey, tokens);
   }
 
   #releasePrefill(request: LLMRequest): void {
