@@ -62,11 +62,48 @@ describe('P/D through the ext_proc stream', () => {
     session.close();
   });
 
+  test("a client's own x-prefiller-host-port is replaced by the picker's choice, never removed after it", async () => {
+    const { session, responses } = await fx.envoy.request({
+      body: { model: 'm', prompt: 'another long prompt '.repeat(100), max_tokens: 8 },
+      headers: { [PREFILLER]: '169.254.169.254:80' },
+    });
+    const prefill = mutatedHeader(responses[0]!, PREFILLER);
+    assert.ok(prefill !== undefined && prefillHosts().includes(prefill), `prefiller ${prefill}`);
+    assert.ok(!(responses[0]!.request_headers?.response?.header_mutation?.remove_headers ?? []).includes(PREFILLER));
+    session.close();
+  });
+
   test('Prefer: if-available on a prompt no decode pod holds: 412', async () => {
     const { session, responses } = await fx.envoy.request({ body: { model: 'm', prompt: 'never seen before '.repeat(60) }, headers: { prefer: 'if-available' } });
     const r = responses.at(-1)?.immediate_response;
     assert.ok(r, JSON.stringify(responses.at(-1)));
     assert.equal(r.status.code, 412);
+    session.close();
+  });
+});
+
+describe('picker-owned routing headers without P/D', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await startFixture({ servers: 2 });
+  });
+  after(() => fx.close());
+
+  test("a client's x-prefiller-host-port and x-encoder-hosts-ports are removed when no stage set them", async () => {
+    const { session, responses } = await fx.envoy.request({
+      body: { model: 'm', prompt: 'hello', max_tokens: 4 },
+      headers: { [PREFILLER]: '169.254.169.254:80', 'x-encoder-hosts-ports': '10.0.0.9:80' },
+    });
+    const m = responses[0]!.request_headers?.response?.header_mutation;
+    assert.ok(mutatedHeader(responses[0]!, DEST) !== undefined, 'routed');
+    assert.deepEqual([...(m?.remove_headers ?? [])].sort(), ['x-encoder-hosts-ports', PREFILLER]);
+    assert.equal(mutatedHeader(responses[0]!, PREFILLER), undefined);
+    session.close();
+  });
+
+  test('a request without them carries no remove list', async () => {
+    const { session, responses } = await fx.envoy.request({ body: { model: 'm', prompt: 'hello', max_tokens: 4 } });
+    assert.equal(responses[0]!.request_headers?.response?.header_mutation?.remove_headers, undefined);
     session.close();
   });
 });

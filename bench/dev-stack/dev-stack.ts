@@ -15,12 +15,20 @@ import { Gateway } from './gateway/gateway.ts';
 import { PICKER_ENV, PICKER_NODE_FLAGS, spawnNode, stopChild, waitForLines, type Child } from './procs.ts';
 import { profile } from '../sim/profile.ts';
 import { SimServer } from '../sim/server.ts';
+import { RoutingSidecar } from '../sim/sidecar.ts';
 
 interface FleetPlan {
   /** ip:port of every simulated server. */
   endpoints: string[];
+  /** The llm-d.ai/role label of each endpoint's pod ('' when none), in endpoint order. */
+  roles: string[];
   models: string[];
 }
+
+/** Where a decode pod's vLLM listens behind its routing sidecar (upstream pd-sidecar --vllm-port default). */
+export const DECODER_PORT_OFFSET = 200;
+const PREFILL_ROLES = new Set(['prefill', 'encode-prefill']);
+const DECODE_ROLES = new Set(['decode']);
 
 /** Endpoints and model names from a standalone resources file (best effort: the picker validates it). */
 export function planFleet(text: string): FleetPlan {
@@ -29,6 +37,7 @@ export function planFleet(text: string): FleetPlan {
   const selector: Record<string, string> = pool?.spec?.selector?.matchLabels ?? pool?.spec?.selector ?? {};
   const ports: number[] = (pool?.spec?.targetPorts ?? []).map((p: { number?: number } | number) => (typeof p === 'number' ? p : Number(p.number)));
   const endpoints: string[] = [];
+  const roles: string[] = [];
   for (const d of docs) {
     if (d.kind !== 'Pod') continue;
     const labels: Record<string, string> = d.metadata?.labels ?? {};
@@ -40,7 +49,11 @@ export function planFleet(text: string): FleetPlan {
       .split(',')
       .map((s) => Number(s.trim()))
       .filter((n) => n > 0);
-    for (const port of ports) if (active.length === 0 || active.includes(port)) endpoints.push(`${ip}:${port}`);
+    for (const port of ports) {
+      if (active.length > 0 && !active.includes(port)) continue;
+      endpoints.push(`${ip}:${port}`);
+      roles.push(String(labels['llm-d.ai/role'] ?? ''));
+    }
   }
   const models: string[] = [];
   const add = (m: unknown): void => {
@@ -54,15 +67,16 @@ export function planFleet(text: string): FleetPlan {
     }
     if (d.kind === 'InferenceModelRewrite') for (const rule of d.spec?.rules ?? []) for (const t of rule?.targets ?? []) add(t?.modelRewrite);
   }
-  return { endpoints, models };
+  return { endpoints, roles, models };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: {
-      resources: { type: 'string', default: 'examples/standalone/resources.yaml' },
+      resources: { type: 'string' },
       'config-file': { type: 'string', default: '' },
+      pd: { type: 'boolean', default: false },
       'gateway-port': { type: 'string', default: '8081' },
       'grpc-port': { type: 'string', default: '9002' },
       'grpc-health-port': { type: 'string', default: '9003' },
@@ -72,13 +86,17 @@ async function main(): Promise<void> {
       model: { type: 'string' },
     },
   });
-  const plan = planFleet(readFileSync(values.resources, 'utf8'));
-  if (plan.endpoints.length === 0) throw new Error(`${values.resources}: no ready Pod with a podIP matches the InferencePool`);
+  // --pd: the prefill/decode example (2 prefill pods, 2 decode pods behind routing sidecars).
+  const resources = values.resources ?? (values.pd ? 'examples/pd/resources.yaml' : 'examples/standalone/resources.yaml');
+  if (values.pd && !values['config-file']) values['config-file'] = 'examples/pd/scheduler.yaml';
+  const plan = planFleet(readFileSync(resources, 'utf8'));
+  if (plan.endpoints.length === 0) throw new Error(`${resources}: no ready Pod with a podIP matches the InferencePool`);
   const config = profile(values.profile);
   config.modelName = values.model ?? plan.models[0] ?? config.modelName;
   const loras = plan.models.filter((m) => m !== config.modelName);
 
   const sims: SimServer[] = [];
+  const sidecars: RoutingSidecar[] = [];
   let picker: Child | null = null;
   let gateway: Gateway | null = null;
   let stopping = false;
@@ -87,23 +105,36 @@ async function main(): Promise<void> {
     stopping = true;
     await gateway?.close().catch(() => {});
     if (picker) await stopChild(picker);
-    await Promise.all(sims.map((s) => s.close()));
+    await Promise.all([...sims.map((s) => s.close()), ...sidecars.map((s) => s.close())]);
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
 
   try {
+    const prefillEndpoints = plan.endpoints.filter((_, i) => PREFILL_ROLES.has(plan.roles[i] as string));
     for (const [i, ep] of plan.endpoints.entries()) {
       const colon = ep.lastIndexOf(':');
-      const sim = new SimServer({ config: { ...config, maxLoras: Math.max(4, config.maxLoras) }, timeScale: Number(values['time-scale']), loraModules: loras, podName: `sim-${i}` });
-      await sim.listen(Number(ep.slice(colon + 1)), ep.slice(0, colon));
+      const host = ep.slice(0, colon);
+      const port = Number(ep.slice(colon + 1));
+      const role = plan.roles[i] as string;
+      const decode = DECODE_ROLES.has(role);
+      const kvRole = PREFILL_ROLES.has(role) ? 'kv_producer' : decode ? 'kv_consumer' : 'kv_both';
+      const sim = new SimServer({ config: { ...config, maxLoras: Math.max(4, config.maxLoras) }, timeScale: Number(values['time-scale']), loraModules: loras, podName: `sim-${i}`, kvRole });
+      // A decode pod: vLLM behind the routing sidecar, which takes the pool's port (as llm-d deploys it).
+      await sim.listen(decode ? port + DECODER_PORT_OFFSET : port, host);
       sims.push(sim);
+      if (decode) {
+        const sidecar = new RoutingSidecar({ decoderHost: host, decoderPort: port + DECODER_PORT_OFFSET, allowedPrefill: prefillEndpoints });
+        await sidecar.listen(port, host);
+        sidecars.push(sidecar);
+      }
     }
-    console.log(`simulated vLLM servers: ${plan.endpoints.join(', ')} (model ${config.modelName}${loras.length ? `; adapters ${loras.join(', ')}` : ''})`);
+    const described = plan.endpoints.map((ep, i) => (plan.roles[i] ? `${ep} (${plan.roles[i]}${DECODE_ROLES.has(plan.roles[i] as string) ? ', sidecar' : ''})` : ep));
+    console.log(`simulated vLLM servers: ${described.join(', ')} (model ${config.modelName}${loras.length ? `; adapters ${loras.join(', ')}` : ''})`);
 
     const args = [
-      '--resources', values.resources,
+      '--resources', resources,
       '--grpc-port', values['grpc-port'],
       '--grpc-health-port', values['grpc-health-port'],
       '--metrics-port', values['metrics-port'],

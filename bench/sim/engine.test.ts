@@ -216,3 +216,27 @@ test('requests longer than max_model_len or the whole KV pool are refused; a ful
   assert.equal(e.add(req('a', 10, 5), 0), 'ok');
   assert.equal(e.add(req('b', 10, 5), 0), 'queue-full');
 });
+
+test('P/D decode leg: transferred KV counts as computed, only the last prompt token runs; preemption drops it', () => {
+  const { log, listener } = recorder();
+  const e = new Engine(config(), listener);
+  const remote = req('remote', 1000, 2);
+  remote.remoteTokens = 999;
+  e.add(remote, 0);
+  e.advance(1000);
+  // The first step computes the one prompt token left, costed as a decode slot: 10 + 1 = 11 ms (a local prefill
+  // would take 10 + 0.1 * 1000 = 110 ms).
+  assert.equal(log.tokens.get('remote')?.[0], 11);
+  assert.equal(e.kv.usage(), 0, 'its blocks were allocated and freed like any request');
+
+  // With too few blocks for both, the newer request is preempted and recomputes its prompt locally.
+  const small = new Engine(config({ numGpuBlocks: 80, maxNumBatchedTokens: 2000 }), recorder().listener);
+  const a = req('a', 600, 200);
+  const b = req('b', 600, 200);
+  b.remoteTokens = 599;
+  small.add(a, 0);
+  small.add(b, 0);
+  small.advance(100_000);
+  assert.ok(b.preemptions > 0, 'b was preempted');
+  assert.equal(b.remoteTokens, 0, 'its transferred KV is gone after preemption');
+});

@@ -37,6 +37,11 @@ export class SimRequest {
   readonly hashes: readonly number[];
   /** LoRA adapter name; '' = base model. */
   readonly lora: string;
+  /**
+   * Prompt tokens whose KV arrives from a prefill server (P/D disaggregation, vLLM's do_remote_prefill): at
+   * admission they count as computed, as vLLM's NIXL connector loads all but the last prompt token.
+   */
+  remoteTokens = 0;
   /** Virtual ms the engine received it, and when it reaches the scheduler (after API overhead). */
   arrivedAt = 0;
   readyAt = 0;
@@ -256,14 +261,16 @@ export class Engine {
         // Reuse cached leading blocks, leaving at least one token to compute (vLLM recomputes the last one).
         const hitBlocks = kv.match(r.hashes, Math.floor((total - 1) / cfg.blockSize));
         const hitTokens = hitBlocks * cfg.blockSize;
-        const remaining = total - hitTokens;
+        // Transferred KV needs blocks but no compute; the local prefix cache covers the rest.
+        const startTokens = r.remoteTokens > hitTokens ? r.remoteTokens : hitTokens;
+        const remaining = total - startTokens;
         const numNew = remaining < budget ? remaining : budget;
-        const need = kv.blocksFor(hitTokens + numNew) - hitBlocks;
+        const need = kv.blocksFor(startTokens + numNew) - hitBlocks;
         if (need > kv.freeBlocks - kv.lastMatchFree) break;
         waiting.popFront();
         kv.acquireCached(r.hashes, hitBlocks, r.blocks);
         kv.allocate(need, r.blocks);
-        r.numComputed = hitTokens;
+        r.numComputed = startTokens;
         r.registered = hitBlocks;
         if (r.cachedTokens < 0) {
           r.cachedTokens = hitTokens;
@@ -351,6 +358,7 @@ export class Engine {
     this.#loraRelease(r.lora);
     r.numComputed = 0;
     r.registered = 0;
+    r.remoteTokens = 0; // the transferred KV is gone: recompute locally, as vLLM does
     r.preemptions++;
     r.state = WAITING;
     this.stats.preemptions++;

@@ -19,6 +19,12 @@ export interface ParsedRequest {
   stream: boolean;
   includeUsage: boolean;
   cacheSalt: string;
+  /**
+   * vLLM kv_transfer_params (NIXL connector): 'remote-decode' = this server prefills and hands its KV to a decode
+   * server (do_remote_decode); 'remote-prefill' = this server decodes with KV a prefill server computed
+   * (do_remote_prefill); '' = neither.
+   */
+  kvTransfer: '' | 'remote-decode' | 'remote-prefill';
 }
 
 export class ApiError extends Error {
@@ -73,7 +79,18 @@ export function parseRequest(kind: ApiKind, raw: string): ParsedRequest {
     stream: body.stream === true,
     includeUsage: body.stream === true && streamOptions?.include_usage === true,
     cacheSalt: typeof body.cache_salt === 'string' ? body.cache_salt : '',
+    kvTransfer: kvTransferOf(body.kv_transfer_params),
   };
+}
+
+function kvTransferOf(v: unknown): ParsedRequest['kvTransfer'] {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'BadRequestError', 'kv_transfer_params must be an object');
+  const p = v as Record<string, unknown>;
+  if (p.do_remote_decode === true && p.do_remote_prefill === true) {
+    throw new ApiError(400, 'BadRequestError', 'kv_transfer_params: do_remote_decode and do_remote_prefill are exclusive');
+  }
+  return p.do_remote_decode === true ? 'remote-decode' : p.do_remote_prefill === true ? 'remote-prefill' : '';
 }
 
 /** A stand-in chat template: role markers around each message, then the assistant turn. */
@@ -153,7 +170,18 @@ export function usageChunk(kind: ApiKind, id: string, created: number, model: st
 
 export const DONE_LINE = 'data: [DONE]\n\n';
 
-export function fullResponse(kind: ApiKind, id: string, created: number, model: string, text: string, finish: string, u: Usage): string {
+/** `kvTransferParams`: what a prefill server returns for the decode server (vLLM adds it to the response). */
+export function fullResponse(
+  kind: ApiKind,
+  id: string,
+  created: number,
+  model: string,
+  text: string,
+  finish: string,
+  u: Usage,
+  kvTransferParams: Record<string, unknown> | null = null,
+): string {
+  const extra = kvTransferParams === null ? {} : { kv_transfer_params: kvTransferParams };
   if (kind === 'completion') {
     return JSON.stringify({
       id,
@@ -162,6 +190,7 @@ export function fullResponse(kind: ApiKind, id: string, created: number, model: 
       model,
       choices: [{ index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null, prompt_logprobs: null }],
       usage: u,
+      ...extra,
     });
   }
   return JSON.stringify({
@@ -171,6 +200,7 @@ export function fullResponse(kind: ApiKind, id: string, created: number, model: 
     model,
     choices: [{ index: 0, message: { role: 'assistant', content: text, tool_calls: [] }, logprobs: null, finish_reason: finish, stop_reason: null }],
     usage: u,
+    ...extra,
   });
 }
 

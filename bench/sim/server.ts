@@ -34,7 +34,28 @@ export interface SimServerOptions {
   podName?: string;
   /** Called when a request leaves the engine (finished or aborted); for tests and tools. */
   onFinish?: (req: SimRequest) => void;
+  /**
+   * P/D role, as vLLM's kv_transfer_config.kv_role: kv_producer serves only prefill legs (do_remote_decode),
+   * kv_consumer only decode legs and plain requests, kv_both (default) anything.
+   */
+  kvRole?: KvRole;
+  /** How long a decode leg's KV takes to arrive from the prefill server. */
+  kvTransfer?: KvTransferCost;
 }
+
+export type KvRole = 'kv_producer' | 'kv_consumer' | 'kv_both';
+export const KV_ROLES: readonly KvRole[] = ['kv_producer', 'kv_consumer', 'kv_both'];
+
+export interface KvTransferCost {
+  /** K and V of one token over all layers (Llama-3-8B bf16: 2·32·8·128·2 B = 131072). */
+  bytesPerToken: number;
+  /** Achieved bandwidth, GB/s; 25 = half the line rate of a 400 Gb/s RDMA NIC (NIXL over UCX; assumed). */
+  gbps: number;
+  /** Fixed cost per transfer (handshake, notification), ms. */
+  baseMs: number;
+}
+
+export const DEFAULT_KV_TRANSFER: KvTransferCost = { bytesPerToken: 131072, gbps: 25, baseMs: 2 };
 
 /** Per-request HTTP state, kept on SimRequest.tag. */
 interface Exchange {
@@ -55,6 +76,8 @@ export class SimServer {
   readonly #lora: Set<string>;
   readonly #podName: string;
   readonly #onFinishHook: ((req: SimRequest) => void) | undefined;
+  readonly #kvRole: KvRole;
+  readonly #kvTransfer: KvTransferCost;
   readonly #server: Server;
   readonly #metrics: MetricsContext;
   readonly #wall0 = performance.now();
@@ -68,6 +91,8 @@ export class SimServer {
     this.#models = new Set([options.config.modelName, ...this.#lora]);
     this.#podName = options.podName ?? '';
     this.#onFinishHook = options.onFinish;
+    this.#kvRole = options.kvRole ?? 'kv_both';
+    this.#kvTransfer = options.kvTransfer ?? DEFAULT_KV_TRANSFER;
     const listener: EngineListener = { onToken: (r, t) => this.#onToken(r, t), onFinish: (r, t) => this.#onFinish(r, t) };
     const config = { ...options.config, maxLoras: this.#lora.size > 0 ? Math.max(1, options.config.maxLoras) : 0 };
     this.engine = new Engine(config, listener);
@@ -137,6 +162,8 @@ export class SimServer {
     const cfg = this.engine.config;
     const lora = this.#lora.has(p.model) ? p.model : '';
     const requestId = headerValue(req, 'x-request-id') || `${++this.#seq}`;
+    if (p.kvTransfer === 'remote-decode' && this.#kvRole === 'kv_consumer') throw new ApiError(400, 'BadRequestError', 'this server is a KV consumer (decode): it cannot serve do_remote_decode');
+    if (p.kvTransfer !== 'remote-decode' && this.#kvRole === 'kv_producer') throw new ApiError(400, 'BadRequestError', 'this server is a KV producer (prefill): it serves only do_remote_decode requests');
     const sim = toSimRequest(p, cfg, lora, requestId);
     const id = `${p.kind === 'completion' ? 'cmpl' : 'chatcmpl'}-${requestId}`;
     const ex: Exchange = { res, parsed: p, id, created: Math.floor(Date.now() / 1000), text: [], done: false };
@@ -144,7 +171,14 @@ export class SimServer {
 
     const now = this.vnow();
     this.engine.advance(now);
-    const added = this.engine.add(sim, now);
+    let arrival = now;
+    if (p.kvTransfer === 'remote-prefill') {
+      // The prefill server's KV lands first; then all but the last prompt token count as computed (NIXL connector).
+      const x = this.#kvTransfer;
+      sim.remoteTokens = sim.promptTokens - 1;
+      arrival += x.baseMs + (sim.promptTokens * x.bytesPerToken) / (x.gbps * 1e6);
+    }
+    const added = this.engine.add(sim, arrival);
     if (added === 'too-long') {
       throw new ApiError(
         400,
@@ -197,7 +231,8 @@ export class SimServer {
       if (ex.parsed.includeUsage) ex.res.write(usageChunk(ex.parsed.kind, ex.id, ex.created, ex.parsed.model, u));
       ex.res.end(DONE_LINE);
     } else {
-      this.#sendJson(ex.res, 200, fullResponse(ex.parsed.kind, ex.id, ex.created, ex.parsed.model, ex.text.join(''), r.finishReason, u));
+      const kv = ex.parsed.kvTransfer === 'remote-decode' ? this.#kvParams(r) : null;
+      this.#sendJson(ex.res, 200, fullResponse(ex.parsed.kind, ex.id, ex.created, ex.parsed.model, ex.text.join(''), r.finishReason, u, kv));
     }
   }
 
@@ -225,6 +260,21 @@ export class SimServer {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     this.#tick();
+  }
+
+  /** What vLLM's NIXL connector returns from a prefill leg for the decode server to pull from. */
+  #kvParams(r: SimRequest): Record<string, unknown> {
+    const address = this.#server.address() as AddressInfo;
+    const blocks = Math.ceil(r.promptTokens / this.engine.config.blockSize);
+    return {
+      do_remote_prefill: true,
+      do_remote_decode: false,
+      remote_block_ids: Array.from({ length: blocks }, (_, i) => i),
+      remote_engine_id: this.#podName || `sim-${address.port}`,
+      remote_host: address.address,
+      remote_port: address.port,
+      tp_size: 1,
+    };
   }
 
   #modelList(): string {

@@ -4,7 +4,7 @@
  * `append` stays unset (= overwrite in Envoy's ext_proc); append_action OVERWRITE_IF_EXISTS_OR_ADD is ignored by
  * Envoy and honoured by other data planes.
  */
-import type { CommonResponse, HeaderValueOption, ProcessingResponse, PbStruct } from './codec/proto.ts';
+import type { CommonResponse, HeaderMutation, HeaderValueOption, ProcessingResponse, PbStruct } from './codec/proto.ts';
 import { DROPPED_REASON_HEADER, errorBody, type EppError } from '../requestcontrol/errors.ts';
 import { DESTINATION_HEADER, DESTINATION_SCORES_KEY } from '../requestcontrol/headers.ts';
 
@@ -35,18 +35,33 @@ export function destinationMetadata(destination: string, scores: Readonly<Record
 }
 
 /** The routing decision on the request-headers response (FULL_DUPLEX, header-only and non-body modes). */
-export function routedHeadersResponse(setHeaders: HeaderValueOption[], destination: string, scores: Readonly<Record<string, number>> | null = null): ProcessingResponse {
+export function routedHeadersResponse(
+  setHeaders: HeaderValueOption[],
+  destination: string,
+  scores: Readonly<Record<string, number>> | null = null,
+  removeHeaders: readonly string[] | null = null,
+): ProcessingResponse {
   return {
-    request_headers: { response: { clear_route_cache: true, header_mutation: { set_headers: setHeaders } } },
+    request_headers: { response: { clear_route_cache: true, header_mutation: mutation(setHeaders, removeHeaders) } },
     dynamic_metadata: destinationMetadata(destination, scores),
   };
 }
 
 /** The routing decision on the request-body response (BUFFERED mode: headers were already answered). */
-export function routedBodyResponse(setHeaders: HeaderValueOption[], destination: string, newBody: Buffer | null, scores: Readonly<Record<string, number>> | null = null): ProcessingResponse {
-  const response: CommonResponse = { clear_route_cache: true, header_mutation: { set_headers: setHeaders } };
+export function routedBodyResponse(
+  setHeaders: HeaderValueOption[],
+  destination: string,
+  newBody: Buffer | null,
+  scores: Readonly<Record<string, number>> | null = null,
+  removeHeaders: readonly string[] | null = null,
+): ProcessingResponse {
+  const response: CommonResponse = { clear_route_cache: true, header_mutation: mutation(setHeaders, removeHeaders) };
   if (newBody) response.body_mutation = { body: newBody };
   return { request_body: { response }, dynamic_metadata: destinationMetadata(destination, scores) };
+}
+
+function mutation(setHeaders: HeaderValueOption[], removeHeaders: readonly string[] | null): HeaderMutation {
+  return removeHeaders === null ? { set_headers: setHeaders } : { set_headers: setHeaders, remove_headers: [...removeHeaders] };
 }
 
 const EMPTY: CommonResponse = {};

@@ -240,7 +240,7 @@ export class ExtProcStream implements CallHandler {
       this.#decided = true;
       const decision = this.#o.director.handleRequest(ctx, null);
       if (!decision.ok) return this.#answerError(decision);
-      this.#write(msg.routedHeadersResponse(headerOptions(decision), decision.destination, decision.endpointScores));
+      this.#write(msg.routedHeadersResponse(headerOptions(decision), decision.destination, decision.endpointScores, decision.removeHeaders));
     } else if (mode !== 'FULL_DUPLEX_STREAMED') {
       // BUFFERED: Envoy waits for this answer before it sends the body; the decision rides on the body response.
       this.#write(FRAMED_CONTINUE_REQUEST_HEADERS);
@@ -294,12 +294,12 @@ export class ExtProcStream implements CallHandler {
     this.#rewritesResponse = decision.body !== null;
     const headers = headerOptions(decision);
     if (this.#reqBodyMode === 'FULL_DUPLEX_STREAMED') {
-      this.#write(msg.routedHeadersResponse(headers, decision.destination, decision.endpointScores));
+      this.#write(msg.routedHeadersResponse(headers, decision.destination, decision.endpointScores, decision.removeHeaders));
       // Echo the body as it came (chunks are views of the received messages), or the rewritten one.
       const out = decision.body ? msg.chunkBody(decision.body) : echoChunks(chunks);
       for (let i = 0; i < out.length; i++) this.#call.writeStreamedBody(REQUEST_BODY_FIELD, out[i]!, endOfStream && i === out.length - 1);
     } else {
-      this.#write(msg.routedBodyResponse(headers, decision.destination, decision.body, decision.endpointScores));
+      this.#write(msg.routedBodyResponse(headers, decision.destination, decision.body, decision.endpointScores, decision.removeHeaders));
     }
   }
 

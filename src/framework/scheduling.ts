@@ -58,7 +58,12 @@ export type ProfileResults = ReadonlyMap<string, ProfileRunResult | null>;
 
 /** What a profile handler makes of the runs: the primary profile, or why the cycle failed. */
 export type ProfileHandlerOutcome =
-  | { readonly ok: true; readonly primaryProfileName: string }
+  | {
+      readonly ok: true;
+      readonly primaryProfileName: string;
+      /** The profile that ran the prefill stage, when the handler disaggregates (default "prefill"). */
+      readonly prefillProfileName?: string;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -78,6 +83,22 @@ export interface SchedulingResult {
   readonly primaryProfileName: string;
   /** profileResults.get(primaryProfileName), never null. */
   readonly primary: ProfileRunResult;
+  /** The prefill stage's profile (disagg handlers name it; undefined = upstream's fixed name "prefill"). */
+  readonly prefillProfileName?: string;
+}
+
+/** Upstream's fixed prefill profile name (approximateprefix experimentalDefaultPrefillProfile). */
+export const DEFAULT_PREFILL_PROFILE = 'prefill';
+
+/**
+ * The prefill stage's result of a cycle, when one ran apart from the primary (P/D): plugins that update state
+ * for both endpoints a request used (prefix index, in-flight load) read it here.
+ */
+export function prefillResult(result: SchedulingResult): ProfileRunResult | null {
+  const name = result.prefillProfileName ?? DEFAULT_PREFILL_PROFILE;
+  if (name === result.primaryProfileName) return null;
+  const r = result.profileResults.get(name);
+  return r != null && r.count > 0 ? r : null;
 }
 
 export interface SchedulingFailure {

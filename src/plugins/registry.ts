@@ -26,6 +26,7 @@ import {
   createPrefixBasedPDDecider,
   PREFIX_BASED_PD_DECIDER_TYPE,
 } from './scheduling/profile-handler/disagg/deciders.ts';
+import { createLoadAwarePDDecider, LOAD_AWARE_PD_DECIDER_TYPE } from './scheduling/profile-handler/disagg/load-aware-decider.ts';
 import { createWeightedRandomPicker, WEIGHTED_RANDOM_PICKER_TYPE } from './scheduling/picker/weighted-random/weighted-random.ts';
 import { createKvCacheUtilizationScorer, KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/kv-cache-utilization/kv-cache-utilization.ts';
 import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/scorer/kv-estimate/kv-estimate.ts';
@@ -97,6 +98,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(PREFIX_BASED_PD_DECIDER_TYPE, createPrefixBasedPDDecider);
   registry.register(ALWAYS_DISAGG_PD_DECIDER_TYPE, createAlwaysDisaggPDDecider);
   registry.register(ALWAYS_DISAGG_MULTIMODAL_DECIDER_TYPE, createAlwaysDisaggMultimodalDecider);
+  registry.register(LOAD_AWARE_PD_DECIDER_TYPE, createLoadAwarePDDecider);
   registry.register(DISAGG_HEADERS_HANDLER_TYPE, createDisaggHeadersHandler);
   registry.register(PREFILL_HEADER_HANDLER_TYPE, createPrefillHeaderHandler);
   // Saturation detectors (also Filters)

@@ -15,6 +15,11 @@ export interface RouteDecision {
   readonly endpoints: readonly Endpoint[];
   /** Request headers to set (destination, generated x-request-id, content-length of a rewritten body). */
   readonly headers: readonly HeaderMutation[];
+  /**
+   * Client request headers to remove: picker-owned routing headers (PICKER_OWNED_HEADERS) the client sent and no
+   * plugin set, so a client cannot name the decode sidecar's prefill host. null when none.
+   */
+  readonly removeHeaders: readonly string[] | null;
   /** The request body to send instead of the client's (model rewrite); null = unchanged. */
   readonly body: Buffer | null;
   /**

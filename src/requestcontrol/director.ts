@@ -39,6 +39,7 @@ import {
   HEADER_SLO_TPOT_OLD,
   HEADER_SLO_TTFT,
   HEADER_SLO_TTFT_OLD,
+  PICKER_OWNED_HEADERS,
 } from './headers.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
 import { ParserTable, requestPath } from './parser-table.ts';
@@ -182,6 +183,7 @@ export class Director {
     if (newBody) headers.push({ name: 'content-length', value: String(newBody.length) });
     // Headers PreRequest hooks asked for (e.g. x-prefiller-host-port for the decode pod's sidecar).
     if (req.outHeaders !== null) for (const [name, value] of req.outHeaders) headers.push({ name, value });
+    const removeHeaders = clientSentOwnedHeaders(req);
     if (ctx.span !== null) ctx.span.routed(req, destination);
 
     const metrics = this.#o.metrics;
@@ -197,7 +199,7 @@ export class Director {
       );
     }
     const endpointScores = this.#o.emitEndpointScores ? scoresOf(result) : null;
-    return { ok: true, destination, endpoints, headers, body: newBody, endpointScores };
+    return { ok: true, destination, endpoints, headers, removeHeaders, body: newBody, endpointScores };
   }
 
   /**
@@ -377,4 +379,14 @@ function msHeader(v: string | undefined): number {
   if (v === undefined || v === '') return 0;
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** Picker-owned headers the client sent that no plugin set for this request; null (no allocation) when none. */
+function clientSentOwnedHeaders(req: LLMRequest): string[] | null {
+  let out: string[] | null = null;
+  for (let i = 0; i < PICKER_OWNED_HEADERS.length; i++) {
+    const name = PICKER_OWNED_HEADERS[i]!;
+    if (req.headers.has(name) && (req.outHeaders === null || !req.outHeaders.has(name))) (out ??= []).push(name);
+  }
+  return out;
 }

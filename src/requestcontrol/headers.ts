@@ -22,6 +22,13 @@ export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 /** envoy.lb metadata key: {"ip:port": score} over every endpoint the primary profile scored (--emit-endpoint-scores). */
 export const DESTINATION_SCORES_KEY = 'x-gateway-destination-endpoint-scores';
 
+/**
+ * Request headers only the picker may set for the model server side: the P/D routing sidecar calls the host
+ * named in x-prefiller-host-port (and the encoders in x-encoder-hosts-ports), so a client's own value is removed
+ * unless a plugin set it for this request (llm-d-router pkg/common/routing).
+ */
+export const PICKER_OWNED_HEADERS: readonly string[] = ['x-prefiller-host-port', 'x-encoder-hosts-ports'];
+
 /** The value of a header under its current name, else its deprecated alias; undefined when neither is sent. */
 export function aliasedHeader(headers: ReadonlyMap<string, string>, current: string, old: string): string | undefined {
   return headers.get(current) ?? headers.get(old);

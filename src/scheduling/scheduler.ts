@@ -13,6 +13,7 @@ import type {
   Scheduler,
   SchedulingFailure,
 } from '../framework/scheduling.ts';
+import { DEFAULT_PREFILL_PROFILE } from '../framework/scheduling.ts';
 import { SchedulerProfile, type ProfileSpec } from './profile.ts';
 import { ProfileResultsMap } from './profile-results.ts';
 
@@ -35,6 +36,7 @@ interface MutableSchedulingResult {
   readonly profileResults: ProfileResultsMap;
   primaryProfileName: string;
   primary: ProfileRunResult;
+  prefillProfileName: string;
 }
 
 export class SchedulerEngine implements Scheduler {
@@ -51,7 +53,7 @@ export class SchedulerEngine implements Scheduler {
     this.#onScheduleDuration = observer.onScheduleDuration ?? null;
     this.profiles = profiles.map((p) => new SchedulerProfile(p, this.#onPluginDuration));
     this.handler = handler;
-    this.#result = { ok: true, profileResults: new ProfileResultsMap(this.profiles.map((p) => p.name)), primaryProfileName: '', primary: { endpoints: [], count: 0 } };
+    this.#result = { ok: true, profileResults: new ProfileResultsMap(this.profiles.map((p) => p.name)), primaryProfileName: '', primary: { endpoints: [], count: 0 }, prefillProfileName: DEFAULT_PREFILL_PROFILE };
   }
 
   profile(name: string): SchedulerProfile | undefined {
@@ -92,6 +94,7 @@ export class SchedulerEngine implements Scheduler {
     if (!primary) return failure(this.#explain(`primary profile "${processed.primaryProfileName}" has no result`), this.#filteredOut());
     result.primaryProfileName = processed.primaryProfileName;
     result.primary = primary;
+    result.prefillProfileName = processed.prefillProfileName ?? DEFAULT_PREFILL_PROFILE;
     return result;
   }
 

@@ -57,3 +57,36 @@ test('"best" does not herd: p90 TTFT level with round-robin below saturation, wh
   assert.ok(herding > 1.5 * rr, `default p90 TTFT ${herding} ms vs round-robin ${rr} ms`);
   assert.ok(best < 1.05 * rr, `best p90 TTFT ${best} ms vs round-robin ${rr} ms`);
 });
+
+test('P/D fleet: the prefill leg runs on a prefill replica, the decode leg on a decode replica, after the KV transfer', () => {
+  const pd = `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: prefill-filter
+- type: decode-filter
+- type: queue-scorer
+- type: max-score-picker
+- type: always-disagg-pd-decider
+- type: disagg-profile-handler
+  parameters:
+    deciders:
+      prefill: always-disagg-pd-decider
+schedulingProfiles:
+- name: prefill
+  plugins: [{pluginRef: prefill-filter}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+- name: decode
+  plugins: [{pluginRef: decode-filter}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+`;
+  const s = stage({ workload: randomWorkload(1, 2000, 20), qps: 10 });
+  const spec = { name: 'pd', kind: 'picker' as const, configYaml: pd, description: '' };
+  const roles = ['prefill', 'decode', 'decode', 'decode'];
+  const slow = runFastStage({ ...fleet, roles, kvTransfer: { bytesPerToken: 131072, gbps: 1, baseMs: 0 } }, spec, s, DEFAULT_SLO);
+  const fast = runFastStage({ ...fleet, roles, kvTransfer: { bytesPerToken: 131072, gbps: 100, baseMs: 0 } }, spec, s, DEFAULT_SLO);
+  assert.equal(fast.completed, fast.requests);
+  assert.equal(fast.disaggregated, fast.requests, 'every request ran a prefill stage');
+  assert.deepEqual(Object.keys(fast.per_endpoint).sort(), ['replica-1', 'replica-2', 'replica-3'], 'only decode replicas answer clients');
+  // ~2,000 tokens x 128 KiB at 1 GB/s is ~260 ms more before the first token than at 100 GB/s.
+  assert.ok(slow.ttft_ms.p50 - fast.ttft_ms.p50 > 200, `TTFT p50 ${slow.ttft_ms.p50} vs ${fast.ttft_ms.p50} ms`);
+  const aggregated = runFastStage({ ...fleet }, spec, s, DEFAULT_SLO);
+  assert.equal(aggregated.disaggregated ?? 0, 0, 'without prefill pods the decider has nowhere to send a prefill');
+});

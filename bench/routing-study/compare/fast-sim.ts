@@ -23,6 +23,7 @@ import { baseline } from '../../dev-stack/gateway/baselines.ts';
 import { createPickerHarness, VirtualClock, type PickerHarness } from './picker-harness.ts';
 import type { PolicySpec } from './policies.ts';
 import type { PeerRequest } from './peers/peer.ts';
+import { PREFILL_ENDPOINT_HEADER as PREFILL_HEADER } from '../../../src/plugins/scheduling/profile-handler/disagg/disagg.ts';
 import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../loadgen/results.ts';
 
 export interface FleetSetup {
@@ -40,6 +41,33 @@ export interface FleetSetup {
   networkMs: number;
   /** How long after the last send to wait for stragglers; unfinished requests count as errors. */
   drainTimeoutS: number;
+  /**
+   * P/D disaggregation: replica i's `llm-d.ai/role` label (roles[i % length]; '' = none). A request the picker
+   * sends with x-prefiller-host-port runs its prompt on that prefill replica first (max_tokens 1, as the
+   * routing sidecar's NIXL v2 leg), then its KV moves to the decode replica (kvTransfer), which decodes.
+   */
+  roles?: readonly string[];
+  kvTransfer?: KvTransfer;
+}
+
+/** KV cache transfer between a prefill and a decode replica (NIXL over an RDMA-class link). */
+export interface KvTransfer {
+  /** K and V of one token, all layers (Llama-3-8B bf16: 2·32·8·128·2 B = 128 KiB). */
+  bytesPerToken: number;
+  /** Achieved bandwidth, GB/s. */
+  gbps: number;
+  /** Fixed cost per transfer (handshake, notification), ms. */
+  baseMs: number;
+}
+
+/** The prefill leg of a disaggregated request; its SimRequest's tag. */
+class PrefillLeg {
+  readonly decodeEngine: Engine;
+  readonly decode: SimRequest;
+  constructor(decodeEngine: Engine, decode: SimRequest) {
+    this.decodeEngine = decodeEngine;
+    this.decode = decode;
+  }
 }
 
 export interface StageSpec {
@@ -74,7 +102,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   const collector = new RunCollector();
   const net = fleet.networkMs;
   const harness: PickerHarness | null =
-    policy.kind === 'picker' ? createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed) : null;
+    policy.kind === 'picker' ? createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed, fleet.roles) : null;
   const balancerRng = new Rng(stage.seed ^ 0xba1a);
   const balancer = policy.kind === 'baseline' ? baseline(policy.baseline, () => balancerRng.next()) : null;
   const peer = policy.kind === 'peer' ? policy.make(() => balancerRng.next()) : null;
@@ -84,6 +112,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   let open = 0;
   const listener = (i: number): EngineListener => ({
     onToken(r: SimRequest, t: number): void {
+      if (r.tag instanceof PrefillLeg) return; // the sidecar drops the prefill leg's token
       const f = r.tag as Flight;
       if (r.numOutput === 1) {
         f.rec.ttftMs = t + net - start - f.rec.sentAt;
@@ -93,6 +122,17 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       f.prevTokenAt = t;
     },
     onFinish(r: SimRequest, t: number): void {
+      if (r.tag instanceof PrefillLeg) {
+        const leg = r.tag;
+        if (r.finishReason !== 'abort') {
+          // The KV lands on the decode replica; it loads all but the last prompt token (vLLM NIXL connector).
+          const x = fleet.kvTransfer as KvTransfer;
+          leg.decode.remoteTokens = leg.decode.promptTokens - 1;
+          if (leg.decodeEngine.add(leg.decode, t + x.baseMs + (leg.decode.promptTokens * x.bytesPerToken) / (x.gbps * 1e6)) === 'ok') return;
+        }
+        r = leg.decode; // failed: finish the request as the decode leg would
+        r.finishReason = 'abort';
+      }
       const f = r.tag as Flight;
       open--;
       if (r.finishReason !== 'abort') {
@@ -155,6 +195,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     let target: number;
     let ctx: RequestContext | null = null;
     let peerReq: PeerRequest | null = null;
+    let prefillTarget = -1;
     if (harness) {
       ctx = new RequestContext();
       ctx.request.headers.set(':path', spec.path);
@@ -168,6 +209,8 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
         return;
       }
       target = harness.endpoints.indexOf(decision.endpoints[0] as Endpoint);
+      const prefill = decision.headers.find((h) => h.name === PREFILL_HEADER);
+      if (prefill !== undefined) prefillTarget = harness.endpoints.findIndex((e) => e.key === prefill.value);
     } else if (peer) {
       const text = item.system ? `${item.system} ${item.prompt}` : item.prompt;
       peerReq = { text, tokens: Math.ceil(text.length / 4) };
@@ -182,8 +225,18 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     rec.endpoint = `replica-${target}`;
     const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0, peerReq };
     sim.tag = f;
-    engine.advance(t);
-    const added = engine.add(sim, t + net);
+    let added: ReturnType<Engine['add']>;
+    if (prefillTarget >= 0 && fleet.kvTransfer) {
+      collector.disaggregated++;
+      const pEngine = engines[prefillTarget] as Engine;
+      const leg = toSimRequest({ ...parsed, maxTokens: 1, ignoreEos: true }, pEngine.config, sim.lora, `${k}-prefill`);
+      leg.tag = new PrefillLeg(engine, sim);
+      pEngine.advance(t);
+      added = pEngine.add(leg, t + net);
+    } else {
+      engine.advance(t);
+      added = engine.add(sim, t + net);
+    }
     if (added !== 'ok') {
       rec.code = added === 'queue-full' ? 429 : 400;
       if (harness && ctx) harness.director.handleResponseComplete(ctx, 'error');

@@ -44,11 +44,14 @@ export function createPickerHarness(
   clock: Clock,
   metricsStalenessMs: number,
   seed: number,
+  roles?: readonly string[],
 ): PickerHarness {
   const datastore = new Datastore({ poolName: SIM_POOL, poolNamespace: 'default' });
   const pods: PodSpec[] = [];
   for (let i = 0; i < replicas; i++) {
-    pods.push({ name: `sim-${i}`, namespace: 'default', labels: { app: 'sim' }, annotations: {}, ip: simPodIp(i), ready: true, terminating: false });
+    const role = roles?.length ? (roles[i % roles.length] as string) : '';
+    const labels: Record<string, string> = role ? { app: 'sim', 'llm-d.ai/role': role } : { app: 'sim' };
+    pods.push({ name: `sim-${i}`, namespace: 'default', labels, annotations: {}, ip: simPodIp(i), ready: true, terminating: false });
   }
   datastore.replaceAll({
     pools: [

@@ -56,6 +56,8 @@ export interface RunResult {
   errors_by_code: Record<string, number>;
   /** Engine preemptions during the run (fast mode; e2e when the fleet reports them). */
   preemptions: number;
+  /** Requests that ran a separate prefill stage (P/D disaggregation; fast mode). */
+  disaggregated?: number;
 }
 
 export interface Results {
@@ -70,6 +72,7 @@ export class RunCollector {
   readonly records: RequestRecord[] = [];
   readonly itl = new LogHistogram(0.01, 0.01, 2500);
   preemptions = 0;
+  disaggregated = 0;
 
   add(r: RequestRecord): void {
     this.records.push(r);
@@ -140,6 +143,7 @@ export class RunCollector {
       per_endpoint: perEndpoint,
       errors_by_code: errorsByCode,
       preemptions: this.preemptions,
+      ...(this.disaggregated > 0 ? { disaggregated: this.disaggregated } : {}),
     };
   }
 }

@@ -114,3 +114,24 @@ test('concurrency-detector: saturation retains no heap', (t) => {
   assert.ok(sink >= 0);
   assert.ok(growth < 1_000_000, `retained ${growth} bytes`);
 });
+
+test('stage-aware in a P/D pool: prefill and decode pods averaged apart, the pool as saturated as the fuller stage', () => {
+  const d = detector({ maxConcurrency: 10 });
+  // Two prefill pods full, two decode pods idle: one average would say 0.5; the prefill stage is saturated.
+  const eps = loaded([[10, 0], [10, 0], [0, 0], [0, 0]]);
+  eps[0]!.labels = { 'llm-d.ai/role': 'prefill' };
+  eps[1]!.labels = { 'llm-d.ai/role': 'prefill' };
+  eps[2]!.labels = { 'llm-d.ai/role': 'decode' };
+  eps[3]!.labels = { 'llm-d.ai/role': 'decode' };
+  assert.equal(d.saturation(eps), 1);
+  // Decode fuller than prefill: the decode stage decides.
+  const flipped = loaded([[2, 0], [0, 0], [8, 0], [6, 0]]);
+  flipped.forEach((e, i) => (e.labels = { 'llm-d.ai/role': i < 2 ? 'prefill' : 'decode' }));
+  assert.equal(d.saturation(flipped), 0.7);
+  // Encode-only pods belong to neither stage.
+  const enc = loaded([[0, 0], [4, 0], [10, 0]]);
+  enc[0]!.labels = { 'llm-d.ai/role': 'prefill' };
+  enc[1]!.labels = { 'llm-d.ai/role': 'decode' };
+  enc[2]!.labels = { 'llm-d.ai/role': 'encode' };
+  assert.equal(d.saturation(enc), 0.4);
+});

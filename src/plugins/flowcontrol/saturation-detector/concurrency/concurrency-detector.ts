@@ -15,6 +15,7 @@ import type { LLMRequest } from '../../../../framework/request.ts';
 import type { SaturationDetector } from '../../../../framework/requestcontrol.ts';
 import type { Filter } from '../../../../framework/scheduling.ts';
 import { intParam, numberParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
+import { stageAwareSaturation } from '../stages.ts';
 
 export const CONCURRENCY_DETECTOR_TYPE = 'concurrency-detector';
 
@@ -55,25 +56,25 @@ export class ConcurrencyDetector implements SaturationDetector, Filter {
     this.#tokLimit = Math.trunc(config.maxTokenConcurrency * (1 + config.headroom));
   }
 
+  /**
+   * In-flight load against the limits, averaged over the candidates (requests, tokens, or per endpoint the
+   * larger of the two in hybrid mode); by stage in a P/D pool (stages.ts).
+   */
   saturation(candidates: readonly Endpoint[]): number {
-    const n = candidates.length;
-    if (n === 0) return 1;
+    return stageAwareSaturation(candidates, this.#scoreOf, this);
+  }
+
+  readonly #scoreOf = (ep: Endpoint, self: ConcurrencyDetector): number => self.#endpointSaturation(ep);
+
+  #endpointSaturation(ep: Endpoint): number {
+    const load = endpointData<InflightLoad>(ep, this.#loadKey);
+    if (load === undefined) return 0;
     const { mode, maxConcurrency, maxTokenConcurrency } = this.config;
-    let requests = 0;
-    let tokens = 0;
-    let hybrid = 0;
-    for (let i = 0; i < n; i++) {
-      const load = endpointData<InflightLoad>(candidates[i]!, this.#loadKey);
-      if (load === undefined) continue;
-      requests += load.requests;
-      tokens += load.tokens;
-      const r = load.requests / maxConcurrency;
-      const t = load.tokens / maxTokenConcurrency;
-      hybrid += r > t ? r : t;
-    }
-    if (mode === 'tokens') return tokens / (n * maxTokenConcurrency);
-    if (mode === 'hybrid') return hybrid / n;
-    return requests / (n * maxConcurrency);
+    const r = load.requests / maxConcurrency;
+    if (mode === 'requests') return r;
+    const t = load.tokens / maxTokenConcurrency;
+    if (mode === 'tokens') return t;
+    return r > t ? r : t;
   }
 
   filter(_request: LLMRequest, candidates: Endpoint[], n: number): number {

@@ -13,7 +13,7 @@ import type { LLMRequest } from '../../../../framework/request.ts';
 import type { SaturationDetector } from '../../../../framework/requestcontrol.ts';
 import type { Filter } from '../../../../framework/scheduling.ts';
 import { durationMsParam, intParam, numberParam, readParams } from '../../../../input/plugin-params.ts';
-import { ROLE_LABEL } from '../../../scheduling/filter/role/role.ts';
+import { stageAwareSaturation } from '../stages.ts';
 
 export const UTILIZATION_DETECTOR_TYPE = 'utilization-detector';
 
@@ -41,42 +41,12 @@ export class UtilizationDetector implements SaturationDetector, Filter {
     this.#kvLimit = Math.min(1, config.kvCacheUtilThreshold * (1 + config.headroom));
   }
 
-  /**
-   * Stage-aware for disaggregated pools: when some candidates serve only prefill (llm-d.ai/role `prefill` or
-   * `encode-prefill`), the prefill servers and the decode servers (every other candidate but encode-only
-   * ones) are averaged separately and the pool is as saturated as its more saturated stage. Without
-   * prefill-only candidates this is upstream's single average.
-   */
+  /** Average of max(queue / threshold, KV / threshold) per candidate, by stage in a P/D pool (stages.ts). */
   saturation(candidates: readonly Endpoint[]): number {
-    const n = candidates.length;
-    if (n === 0) return 1;
-    const now = this.#clock.now();
-    let sum = 0;
-    let prefillSum = 0;
-    let prefillN = 0;
-    let decodeN = 0;
-    for (let i = 0; i < n; i++) {
-      const ep = candidates[i]!;
-      const score = this.#score(ep, now);
-      const role = ep.labels[ROLE_LABEL];
-      if (role === 'prefill' || role === 'encode-prefill') {
-        prefillSum += score;
-        prefillN++;
-      } else if (role !== 'encode') {
-        sum += score;
-        decodeN++;
-      }
-    }
-    if (prefillN === 0) {
-      // No P/D split: every candidate (encode-only ones included) in one average, as upstream.
-      let all = 0;
-      for (let i = 0; i < n; i++) all += this.#score(candidates[i]!, now);
-      return decodeN === n ? sum / n : all / n;
-    }
-    const prefill = prefillSum / prefillN;
-    const decode = decodeN === 0 ? 1 : sum / decodeN;
-    return prefill > decode ? prefill : decode;
+    return stageAwareSaturation(candidates, this.#scoreOf, this.#clock.now());
   }
+
+  readonly #scoreOf = (ep: Endpoint, now: number): number => this.#score(ep, now);
 
   #score(ep: Endpoint, now: number): number {
     const { queueDepthThreshold, kvCacheUtilThreshold, metricsStalenessMs } = this.config;

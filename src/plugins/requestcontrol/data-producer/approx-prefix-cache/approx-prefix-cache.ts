@@ -17,7 +17,7 @@ import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { DataProducer, PreRequest } from '../../../../framework/requestcontrol.ts';
-import type { SchedulingResult } from '../../../../framework/scheduling.ts';
+import { prefillResult, type SchedulingResult } from '../../../../framework/scheduling.ts';
 import { boolParam, intParam, readParams, type Params } from '../../../../input/plugin-params.ts';
 import { fingerprint } from './index-tables.ts';
 import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
@@ -32,7 +32,6 @@ export const CHARS_PER_TOKEN = 4;
 const MAX_BLOCKS = 1 << 16;
 
 /** Upstream's profile name for the prefill pick in P/D disaggregation; it is recorded too. */
-const PREFILL_PROFILE = 'prefill';
 
 export interface ApproxPrefixCacheConfig {
   /** Block size from the first candidate's cacheBlockSize, LRU capacity from the pick's cacheNumBlocks. */
@@ -212,8 +211,8 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
     const blocks = this.#prepare(request, picked, count, true);
     if (blocks === 0) return;
     const matched = this.#record(picked[0]!, blocks);
-    const prefill = result.profileResults.get(PREFILL_PROFILE);
-    if (prefill != null && prefill.count > 0 && prefill.endpoints[0] !== picked[0]) this.#record(prefill.endpoints[0]!, blocks);
+    const prefill = prefillResult(result);
+    if (prefill !== null && prefill.endpoints[0] !== picked[0]) this.#record(prefill.endpoints[0]!, blocks);
     const promptTokens = Math.ceil(request.promptText.length / CHARS_PER_TOKEN);
     const hitTokens = matched * this.#blockSizeTokens;
     request.cachedPromptTokens = hitTokens < promptTokens ? hitTokens : promptTokens;

@@ -24,7 +24,7 @@ import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { DataDependencies, PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { DataProducer, LLMResponse, PreRequest, ResponseComplete, ResponseReceived } from '../../../../framework/requestcontrol.ts';
-import type { SchedulingResult } from '../../../../framework/scheduling.ts';
+import { prefillResult, type SchedulingResult } from '../../../../framework/scheduling.ts';
 import { boolParam, intParam, numberParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
 
 export { INFLIGHT_LOAD_PRODUCER_TYPE };
@@ -50,7 +50,6 @@ export const DEFAULT_INFLIGHT_LOAD_CONFIG: InflightLoadConfig = {
 
 /** One endpoint's counters; the object is what a request is charged against (released on the same one). */
 /** The profile name upstream's producer treats as the prefill stage. */
-const PREFILL_PROFILE = 'prefill';
 
 class Counters implements InflightLoad {
   requests = 0;
@@ -131,9 +130,8 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseR
    * entry at the first chunk).
    */
   #chargePrefill(request: LLMRequest, result: SchedulingResult, u: UncachedRequestTokens): void {
-    if (result.primaryProfileName === PREFILL_PROFILE) return;
-    const pr = result.profileResults.get(PREFILL_PROFILE);
-    if (pr === undefined || pr === null || pr.count === 0) return;
+    const pr = prefillResult(result);
+    if (pr === null) return;
     const ep = pr.endpoints[0]!;
     if (ep === result.primary.endpoints[0]) return;
     this.#charge(request, ep, u.tokens(ep), this.#prefillChargedKey, this.#prefillTokensKey);

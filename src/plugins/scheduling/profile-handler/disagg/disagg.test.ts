@@ -281,6 +281,24 @@ describe('director end to end with a P/D config (upstream sample shape)', () => 
     f.director.handleResponseHeaders(ctx, new Map([[':status', '200']]), d.destination.split(',')[0]!);
     assert.deepEqual([load()?.requests, load()?.tokens], [0, 0], 'released when the decode response starts');
   });
+  test('a prefill profile with another name is still the prefill stage: its pod is charged and holds the prefix', () => {
+    const text = PD_CONFIG('type: always-disagg-pd-decider\n  name: pd-decider')
+      .replace('- type: max-score-picker\n', '- type: max-score-picker\n- type: inflight-load-producer\n')
+      .replace('    deciders:\n', '    profiles:\n      prefill: warm-up\n      decode: decode\n    deciders:\n')
+      .replace('- name: prefill\n', '- name: warm-up\n');
+    const f = directorFixture({ pods: 4, podLabels: ROLES, configText: text });
+    const long = 'a prompt for a renamed prefill profile. '.repeat(80);
+    const d = routed(send(f, long).decision);
+    const prefillKey = header(d, PREFILL_ENDPOINT_HEADER)!;
+    assert.match(prefillKey, /^10\.0\.0\.[12]:8000$/);
+    const prefillEp = f.datastore.endpoints().find((e) => e.key === prefillKey)!;
+    const load = prefillEp.attributes.get(dataKey(INFLIGHT_LOAD_KEY, INFLIGHT_LOAD_PRODUCER_TYPE)) as InflightLoad | undefined;
+    assert.equal(load?.requests, 1, "the renamed prefill profile's pick is charged");
+    // The prefix index learned the prompt on the prefill pod too: the same prompt's prefix info matches there.
+    const again = send(f, long);
+    const info = again.ctx.request.data.get(KEY) as PrefixCacheMatchInfo;
+    assert.ok(info.matchBlocks(prefillEp) > 0, 'prefix recorded on the prefill pod');
+  });
   test('pd-profile-handler (deprecated) with its default decider name and the old threshold parameter', () => {
     const text = PD_CONFIG('type: queue-scorer\n  name: unused-scorer').replace(
       '- type: disagg-profile-handler\n  parameters:\n    deciders:\n      prefill: pd-decider\n',

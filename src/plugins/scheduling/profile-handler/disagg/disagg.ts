@@ -149,7 +149,7 @@ export class DisaggProfileHandler implements ProfileHandler, PreRequest {
     this.type = type;
     this.name = name;
     this.params = params;
-    this.#ok = { ok: true, primaryProfileName: params.decode };
+    this.#ok = { ok: true, primaryProfileName: params.decode, prefillProfileName: params.prefill };
     this.#logger = logger;
   }
 

@@ -19,12 +19,11 @@ import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { DataDependencies, PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { PreRequest } from '../../../../framework/requestcontrol.ts';
-import type { SchedulingResult, Scorer } from '../../../../framework/scheduling.ts';
+import { prefillResult, type SchedulingResult, type Scorer } from '../../../../framework/scheduling.ts';
 import { intParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
 
 export const NO_HIT_LRU_SCORER_TYPE = 'no-hit-lru-scorer';
 export const DEFAULT_LRU_SIZE = 1024;
-const PREFILL_PROFILE = 'prefill';
 
 /** Endpoint keys in least-recently-used order, in typed arrays: touch is O(size), a position lookup O(1). */
 class KeyLru {
@@ -138,8 +137,8 @@ export class NoHitLruScorer implements Scorer, PreRequest {
     if (request !== this.#scored || !this.#cold) return;
     this.#scored = null;
     if (result.primary.count > 0) this.lru.touch(result.primary.endpoints[0]!.key);
-    const prefill = result.profileResults.get(PREFILL_PROFILE);
-    if (prefill != null && prefill.count > 0 && result.primaryProfileName !== PREFILL_PROFILE) this.lru.touch(prefill.endpoints[0]!.key);
+    const prefill = prefillResult(result);
+    if (prefill !== null) this.lru.touch(prefill.endpoints[0]!.key);
   }
 }
 
