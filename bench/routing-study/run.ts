@@ -2,7 +2,8 @@
  * `npm run bench`: runs scenarios under several routing policies and writes, per scenario and mode,
  * results.json, report.md and plot.svg, plus a combined report.md (with the fast/e2e agreement table).
  *
- *   node bench/routing-study/run.ts                                   default set (see DEFAULT_SET), about 10 minutes
+ *   node bench/routing-study/run.ts                                   the quick default set (see DEFAULT_SET), a few minutes
+ *   node bench/routing-study/run.ts --full                            every scenario, full ladders, seeds 1-3
  *   node bench/routing-study/run.ts --scenario sharegpt --mode fast --qps 300,380,450 --duration 30
  *   node bench/routing-study/run.ts --scenario e2e-small --mode both --policies round-robin,default
  */
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runE2eStage, type E2eFleet } from './compare/e2e.ts';
 import { runFastStage, type FleetSetup, type StageSpec } from './compare/fast-sim.ts';
-import { ALL_POLICIES, policy, type PolicySpec } from './compare/policies.ts';
+import { ALL_POLICIES, PEER_POLICIES, policy, type PolicySpec } from './compare/policies.ts';
 import { reportMarkdown, writeReport } from './compare/report.ts';
 import { DEFAULT_SLO, type Results, type RunResult, type Slo } from './loadgen/results.ts';
 import { scenario, SCENARIOS, type Scenario } from './compare/scenarios.ts';
@@ -21,20 +22,33 @@ import { CHARS_PER_TOKEN } from '../sim/tokens.ts';
 
 type Mode = 'fast' | 'e2e';
 
-/** Scenario -> modes run by a bare `npm run bench` (about 8 minutes on 2 cores). */
+/**
+ * Scenario -> modes run by a bare `npm run bench`: each scenario's quick ladder (two loads: below and past its knee,
+ * 60 s stages), one seed, every policy and peer; a few minutes on 2 cores. `--full` runs every scenario's full
+ * ladder and stage length over seeds 1-3 (the evidence in report/evidence/).
+ */
 const DEFAULT_SET: [string, Mode[]][] = [
   ['sharegpt', ['fast']],
   ['shared-prefix', ['fast']],
-  ['multi-lora', ['fast']],
+  ['multi-turn', ['fast']],
+  ['agentic', ['fast']],
+  ['hetero', ['fast']],
+  ['e2e-small', ['fast', 'e2e']],
+];
+const FULL_SET: [string, Mode[]][] = [
+  ...Object.keys(SCENARIOS)
+    .filter((s) => s !== 'e2e-small')
+    .map((s): [string, Mode[]] => [s, ['fast']]),
   ['e2e-small', ['fast', 'e2e']],
 ];
 
-/** Policies of the default set; e2e runs cost ~25 s each, so e2e mode runs fewer. */
-const DEFAULT_FAST_POLICIES = ALL_POLICIES;
+/** Policies of the default set: the baselines, our configs and every peer; e2e runs cost ~25 s each, so e2e mode runs fewer. */
+const DEFAULT_FAST_POLICIES = [...ALL_POLICIES, ...PEER_POLICIES];
 const DEFAULT_E2E_POLICIES = ['round-robin', 'least-request', 'default', 'best'];
 
 const USAGE = `usage: node bench/routing-study/run.ts [options]
   --scenario LIST      ${Object.keys(SCENARIOS).join(', ')} (default: the default set)
+  --full               every scenario, full ladders and stage lengths, seeds 1,2,3 (hours on 2 cores)
   --mode M             fast | e2e | both (default: per scenario in the default set, else fast)
   --policies LIST      ${ALL_POLICIES.join(',')} (default: all; the default set runs
                        ${DEFAULT_E2E_POLICIES.join(',')} in e2e mode)
@@ -81,6 +95,7 @@ function parse(argv: string[]): Options {
       'max-requests': { type: 'string' },
       burstiness: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      full: { type: 'boolean', default: false },
       seeds: { type: 'string' },
       'time-scale': { type: 'string' },
       sharegpt: { type: 'string', default: '' },
@@ -110,9 +125,15 @@ function parse(argv: string[]): Options {
   if (values.trace && !values.scenario) values.scenario = 'trace';
   const names: [string, Mode[]][] = values.scenario
     ? values.scenario.split(',').map((s): [string, Mode[]] => [s, modesOf(['fast'])])
-    : DEFAULT_SET.map(([s, m]): [string, Mode[]] => [s, modesOf(m)]);
+    : (values.full ? FULL_SET : DEFAULT_SET).map(([s, m]): [string, Mode[]] => [s, modesOf(m)]);
+  // The quick default set: each scenario's quick ladder and stage length, unless given.
+  const quick = !values.scenario && !values.full;
   const plan = names.map(([name, modes]): [Scenario, Mode[]] => {
     const s = scenario(name);
+    if (quick && s.quick) {
+      s.qps = s.quick.qps;
+      s.durationS = s.quick.durationS;
+    }
     if (values.qps) s.qps = values.qps.split(',').map((q) => num(q, 'qps') as number);
     s.replicas = num(values.replicas, 'replicas') ?? s.replicas;
     s.durationS = num(values.duration, 'duration') ?? s.durationS;
@@ -132,7 +153,7 @@ function parse(argv: string[]): Options {
     policies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_FAST_POLICIES).join(',')).split(',').map(policy),
     e2ePolicies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_E2E_POLICIES).join(',')).split(',').map(policy),
     seed: num(values.seed, 'seed') ?? 1,
-    seeds: values.seeds ? values.seeds.split(',').map((x) => num(x, 'seeds') as number) : [num(values.seed, 'seed') ?? 1],
+    seeds: values.seeds ? values.seeds.split(',').map((x) => num(x, 'seeds') as number) : values.full ? [1, 2, 3] : [num(values.seed, 'seed') ?? 1],
     slo: { ttftMs: num(values['slo-ttft-ms'], 'slo-ttft-ms') as number, ntpotMs: num(values['slo-ntpot-ms'], 'slo-ntpot-ms') as number },
     scrapeIntervalMs: num(values['scrape-interval-ms'], 'scrape-interval-ms') as number,
     sharegpt: values.sharegpt,

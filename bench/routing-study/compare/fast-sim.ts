@@ -22,7 +22,7 @@ import type { EngineConfig } from '../../sim/profile.ts';
 import { baseline } from '../../dev-stack/gateway/baselines.ts';
 import { createPickerHarness, VirtualClock, type PickerHarness } from './picker-harness.ts';
 import type { PolicySpec } from './policies.ts';
-import type { PeerRequest } from './peers/peer.ts';
+import type { KvOracle, PeerRequest } from './peers/peer.ts';
 import { PREFILL_ENDPOINT_HEADER as PREFILL_HEADER } from '../../../src/plugins/scheduling/profile-handler/disagg/disagg.ts';
 import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../loadgen/results.ts';
 
@@ -105,7 +105,9 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     policy.kind === 'picker' ? createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed, fleet.roles) : null;
   const balancerRng = new Rng(stage.seed ^ 0xba1a);
   const balancer = policy.kind === 'baseline' ? baseline(policy.baseline, () => balancerRng.next()) : null;
-  const peer = policy.kind === 'peer' ? policy.make(() => balancerRng.next()) : null;
+  // Routers fed by engine KV events read the simulated engines' block caches (set up below).
+  const kvOracle: KvOracle = { resident: (w, hashes) => (engines[w] as Engine).kv.match(hashes, hashes.length) };
+  const peer = policy.kind === 'peer' ? policy.make(() => balancerRng.next(), kvOracle) : null;
   const loraSet = new Set(fleet.loraModules);
   const engineConfig: EngineConfig = { ...fleet.engine, maxLoras: loraSet.size > 0 ? Math.max(1, fleet.engine.maxLoras) : 0 };
 
@@ -214,6 +216,8 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     } else if (peer) {
       const text = item.system ? `${item.system} ${item.prompt}` : item.prompt;
       peerReq = { text, tokens: Math.ceil(text.length / 4) };
+      const pp = parseRequest(spec.path === '/v1/completions' ? 'completion' : 'chat', spec.body);
+      peerReq.blockHashes = toSimRequest(pp, (engines[0] as Engine).config, loraSet.has(pp.model) ? pp.model : '', '').hashes;
       target = peer.pick(peerReq, n, t);
     } else {
       target = (balancer as NonNullable<typeof balancer>).pick(n);

@@ -5,13 +5,15 @@
 import { DEFAULT_CONFIG_YAML } from '../../../src/config/loader.ts';
 import type { BaselineName } from '../../dev-stack/gateway/baselines.ts';
 import { DynamoKv } from './peers/dynamo-kv.ts';
-import type { PeerRouter } from './peers/peer.ts';
+import type { KvOracle, PeerRouter } from './peers/peer.ts';
+import { AibrixPrefixCache } from './peers/aibrix-prefix-cache.ts';
+import { ProductionStackLoadAware } from './peers/production-stack-loadaware.ts';
 import { ProductionStackPrefixAware } from './peers/production-stack.ts';
 import { SglangCacheAware } from './peers/sglang-cache-aware.ts';
 
 export type PolicySpec =
   | { name: string; kind: 'baseline'; baseline: BaselineName; description: string }
-  | { name: string; kind: 'peer'; make: (random: () => number) => PeerRouter; description: string }
+  | { name: string; kind: 'peer'; make: (random: () => number, kv: KvOracle) => PeerRouter; description: string }
   | {
       name: string;
       kind: 'picker';
@@ -25,7 +27,8 @@ export type PolicySpec =
  * scrapes, which ends herding, and counts the scraped waiting queue in KV units; the queue scorer's min-max
  * over that count herds too (one waiting request at a scrape sends a whole interval's traffic elsewhere).
  * lora-affinity at weight 4 is what multi-adapter traffic needs (it scores every endpoint 0 when no adapter
- * metrics exist, so it is neutral elsewhere).
+ * metrics exist, so it is neutral elsewhere). kv-estimate at 6 (was 2) lets load outweigh a full prefix match:
+ * with 2, a system prompt every request shares (agentic scenario) drew all traffic to the first server holding it.
  */
 export const BEST_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
@@ -42,11 +45,33 @@ schedulingProfiles:
 - name: default
   plugins:
   - pluginRef: kv-estimate-scorer
-    weight: 2
+    weight: 6
   - pluginRef: prefix-cache-scorer
     weight: 3
   - pluginRef: lora-affinity-scorer
     weight: 4
+  - pluginRef: max-score-picker
+`;
+
+/**
+ * llm-d's 2026 optimized baseline (llm-d/llm-d guides/optimized-baseline; shared reference upstream-2026.md §3.5):
+ * keep the endpoints whose prefix score is at least 0.80 unless the best of them carries far more in-flight tokens,
+ * then the least in-flight uncached tokens; approx producer matching up to 40,960 tokens.
+ */
+export const LLM_D_OPTIMIZED_YAML = `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: approx-prefix-cache-producer
+  parameters:
+    maxPrefixTokensToMatch: 40960
+- type: prefix-cache-affinity-filter
+- type: token-load-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: prefix-cache-affinity-filter
+  - pluginRef: token-load-scorer
   - pluginRef: max-score-picker
 `;
 
@@ -66,6 +91,24 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     make: (r) => new DynamoKv(r),
     description: 'NVIDIA Dynamo KV router, approximate (own decisions, TTL 120 s): argmin prefill blocks - overlap + active blocks, fast mode only',
   },
+  'dynamo-kv-exact': {
+    name: 'dynamo-kv-exact',
+    kind: 'peer',
+    make: (r, kv) => new DynamoKv(r, kv),
+    description: 'NVIDIA Dynamo KV router with engine KV events (exact resident prefix per worker): argmin prefill blocks - overlap + active blocks, fast mode only',
+  },
+  'aibrix-prefix-cache': {
+    name: 'aibrix-prefix-cache',
+    kind: 'peer',
+    make: (r) => new AibrixPrefixCache(r),
+    description: 'AIBrix gateway prefix-cache (4-token blocks, match% then fewest running under mean + 1 stddev, imbalance > 8 -> least-request), fast mode only',
+  },
+  'production-stack-loadaware': {
+    name: 'production-stack-loadaware',
+    kind: 'peer',
+    make: (r) => new ProductionStackLoadAware(r),
+    description: 'vLLM production-stack loadaware (matched/prompt - (load - mean)/max(1, mean), argmax), fast mode only',
+  },
   'production-stack-prefixaware': {
     name: 'production-stack-prefixaware',
     kind: 'peer',
@@ -73,11 +116,17 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     description: 'vLLM production-stack prefixaware (128-char chunk trie, random among matches, else lowest 60 s QPS), fast mode only',
   },
   default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
-  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 2, prefix 3, lora-affinity 4, max-score (bench/routing-study/README.md)' },
+  'llm-d-optimized': {
+    name: 'llm-d-optimized',
+    kind: 'picker',
+    configYaml: LLM_D_OPTIMIZED_YAML,
+    description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
+  },
+  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, max-score (bench/routing-study/README.md)' },
 };
 
 /** The peers' algorithms (fast mode only). */
-export const PEER_POLICIES = ['sglang-cache-aware', 'dynamo-kv', 'production-stack-prefixaware'];
+export const PEER_POLICIES = ['sglang-cache-aware', 'dynamo-kv', 'dynamo-kv-exact', 'aibrix-prefix-cache', 'production-stack-prefixaware', 'production-stack-loadaware', 'llm-d-optimized'];
 
 /** Run by default. */
 export const ALL_POLICIES = ['round-robin', 'least-request', 'random', 'default', 'best'];

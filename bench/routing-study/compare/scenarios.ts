@@ -6,6 +6,7 @@ import { loadShareGpt } from '../loadgen/sharegpt.ts';
 import { loadTrace } from '../loadgen/trace.ts';
 import { randomWorkload, sharedPrefix, syntheticShareGpt, withLoraMix } from '../loadgen/synthetic.ts';
 import { gieLoraMix, type Workload } from '../loadgen/workload.ts';
+import { agenticSessions, multiTurnChat } from '../loadgen/sessions.ts';
 import { profile, type EngineConfig } from '../../sim/profile.ts';
 
 export interface Scenario {
@@ -28,6 +29,8 @@ export interface Scenario {
   loraModules: string[];
   /** Wall ms per model ms in e2e mode. */
   timeScale: number;
+  /** What `npm run bench` (the quick default set) runs instead of the full ladder and stage length. */
+  quick?: { qps: number[]; durationS: number };
   workload(seed: number, sharegptPath: string): Workload;
 }
 
@@ -50,6 +53,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     replicas: 10,
     qps: [100, 200, 300, 340, 360, 380, 400, 450, 600, 1000],
     durationS: 60,
+    quick: { qps: [250, 270], durationS: 60 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 0,
@@ -74,6 +78,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     replicas: 4,
     qps: [10, 20, 30, 40, 50, 60, 70],
     durationS: 60,
+    quick: { qps: [5, 9], durationS: 60 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 750,
@@ -96,6 +101,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
       replicas: 10,
       qps: [50, 100, 200, 300, 350, 400],
       durationS: 60,
+      quick: { qps: [150, 250], durationS: 60 },
       maxRequests: 0,
       burstiness: 1,
       warmupRequests: 0,
@@ -120,6 +126,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     replicas: 6,
     qps: [20, 60, 100, 140, 180],
     durationS: 60,
+    quick: { qps: [120, 160], durationS: 60 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 0,
@@ -144,6 +151,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     replicas: 4,
     qps: [10, 20, 30, 40],
     durationS: 60,
+    quick: { qps: [20, 40], durationS: 60 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 0,
@@ -151,6 +159,93 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     loraModules: [],
     timeScale: 10,
     workload: (seed) => loadTrace(new URL('../loadgen/testdata/azure-conv-300.csv', import.meta.url).pathname, { seed }),
+  }),
+
+  /**
+   * Multi-turn chat: 200 conversations of 8 turns, each turn resending the conversation so far (200-token
+   * questions, 150-token answers, 500-token per-session system prompt): the later turns are mostly cached prefix
+   * on the server that served the earlier ones.
+   */
+  'multi-turn': () => ({
+    name: 'multi-turn',
+    description:
+      'Multi-turn chat: 200 sessions x 8 turns, each turn resends the whole conversation (500-token system prompt, 200-token questions, ' +
+      '150-token answers; the 8th turn is ~3,300 tokens); 4 replicas (Llama-3.1-8B on H100 profile).',
+    profile: LLAMA3,
+    engine: profile(LLAMA3),
+    replicas: 4,
+    qps: [40, 80, 120, 140, 160],
+    durationS: 120,
+    quick: { qps: [80, 140], durationS: 60 },
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: (seed) => multiTurnChat({ sessions: 200, turns: 8, questionLen: 200, answerLen: 150, systemLen: 500, seed }),
+  }),
+
+  /**
+   * Agentic sessions: one 4,000-token system prompt (tool definitions) shared by every agent, a 300-token task,
+   * then 12 steps each appending an action and a 600-token tool result; 60-token actions.
+   */
+  agentic: () => ({
+    name: 'agentic',
+    description:
+      'Agentic sessions: 100 agents x 12 steps; shared 4,000-token system prompt, 300-token task, each step appends a 60-token action and a ' +
+      '600-token tool result (the 12th step is ~12,000 tokens), 60-token outputs; 4 replicas (Llama-3.1-8B on H100 profile).',
+    profile: LLAMA3,
+    engine: profile(LLAMA3),
+    replicas: 4,
+    qps: [10, 20, 30, 40, 50],
+    durationS: 120,
+    quick: { qps: [20, 50], durationS: 60 },
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: (seed) => agenticSessions({ sessions: 100, steps: 12, sharedSystemLen: 4000, taskLen: 300, toolResultLen: 600, actionLen: 60, seed }),
+  }),
+
+  /** Long context: 32k-128k-token prompts (uniform 80k ± 60%), 256-token answers. */
+  'long-context': () => ({
+    name: 'long-context',
+    description: 'Long context: prompts of 32k-128k tokens (80k ± 60%), 256-token outputs, no shared prefix; 4 replicas (Llama-3.1-8B on H100, 128k context).',
+    profile: LLAMA3,
+    engine: profile(LLAMA3),
+    replicas: 4,
+    qps: [0.25, 0.5, 0.75, 1, 1.25],
+    durationS: 300,
+    quick: { qps: [0.5, 1], durationS: 120 },
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: (seed) => randomWorkload(seed, 80_000, 256, 0.6),
+  }),
+
+  /** Bursty ShareGPT: gamma inter-arrival gaps with shape 0.25 (coefficient of variation 2). */
+  bursty: () => ({
+    name: 'bursty',
+    description: 'Bursty arrivals: synthetic ShareGPT with gamma(0.25) inter-arrival gaps (CV 2, bursts of several times the mean rate); 4 replicas (Llama-3.1-8B on H100).',
+    profile: LLAMA3,
+    engine: profile(LLAMA3),
+    replicas: 4,
+    qps: [100, 150, 200, 250, 300],
+    durationS: 120,
+    quick: { qps: [250, 300], durationS: 60 },
+    maxRequests: 0,
+    burstiness: 0.25,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: shareGptWorkload,
   }),
 
   /**

@@ -9,7 +9,7 @@
  *                (the default 'assume KV reuse')
  *   cost_w     = adjusted_w + decode_w;  argmin, ties → smaller index size, then random
  */
-import { chainHash, type PeerRequest, type PeerRouter } from './peer.ts';
+import { chainHash, type KvOracle, type PeerRequest, type PeerRouter } from './peer.ts';
 
 const B = 16;
 const CHARS = B * 4;
@@ -25,8 +25,14 @@ export class DynamoKv implements PeerRouter {
   #active: Map<number, number>[] = [];
   readonly #hashesOf = new WeakMap<PeerRequest, number[]>();
   #size = new Float64Array(0);
-  constructor(random: () => number) {
+  readonly #kv: KvOracle | null;
+  /**
+   * `kv`: exact mode (the default, with `--router-kv-events`): overlaps come from the engines' KV state instead
+   * of the router's own decisions.
+   */
+  constructor(random: () => number, kv: KvOracle | null = null) {
     this.#random = random;
+    this.#kv = kv;
   }
   pick(req: PeerRequest, n: number, t: number): number {
     if (this.#prefill.length < n) {
@@ -40,8 +46,9 @@ export class DynamoKv implements PeerRouter {
     let h = 0;
     for (let c = 0; c + CHARS <= text.length; c += CHARS) hashes.push((h = chainHash(h, text, c, c + CHARS)));
     const overlap = new Float64Array(n);
-    const alive = new Uint8Array(n).fill(1);
-    for (const x of hashes) {
+    const alive = new Uint8Array(n).fill(this.#kv === null ? 1 : 0);
+    if (this.#kv !== null && req.blockHashes) for (let w = 0; w < n; w++) overlap[w] = this.#kv.resident(w, req.blockHashes);
+    for (const x of this.#kv === null ? hashes : []) {
       const m = this.#index.get(x);
       let any = false;
       for (let w = 0; w < n; w++) {

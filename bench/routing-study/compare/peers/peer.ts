@@ -7,6 +7,14 @@ export interface PeerRequest {
   text: string;
   /** Prompt tokens (4 characters each). */
   tokens: number;
+  /** The engine's KV block hashes of the prompt (set for routers given a KvOracle, i.e. engine KV events). */
+  blockHashes?: readonly number[];
+}
+
+/** Exact engine KV state, as a router fed by the engines' KV events sees it. */
+export interface KvOracle {
+  /** Leading blocks of `hashes` resident (in use or cached) on endpoint `w`. */
+  resident(w: number, hashes: readonly number[]): number;
 }
 
 export interface PeerRouter {

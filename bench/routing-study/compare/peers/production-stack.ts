@@ -10,6 +10,14 @@ import { chainHash, type PeerRequest, type PeerRouter } from './peer.ts';
 const CHUNK = 128;
 const WINDOW_MS = 60_000;
 
+/** The prompt's 128-character chunks, hashed as a chain (the trie's path). */
+export function chunkHashes(text: string): number[] {
+  const hashes: number[] = [];
+  let h = 0;
+  for (let c = 0; c < text.length; c += CHUNK) hashes.push((h = chainHash(h, text, c, Math.min(text.length, c + CHUNK))));
+  return hashes;
+}
+
 export class ProductionStackPrefixAware implements PeerRouter {
   readonly #random: () => number;
   readonly #trie = new Map<number, Set<number>>();
@@ -19,10 +27,7 @@ export class ProductionStackPrefixAware implements PeerRouter {
   }
   pick(req: PeerRequest, n: number, t: number): number {
     while (this.#sent.length < n) this.#sent.push([]);
-    const text = req.text;
-    const hashes: number[] = [];
-    let h = 0;
-    for (let c = 0; c < text.length; c += CHUNK) hashes.push((h = chainHash(h, text, c, Math.min(text.length, c + CHUNK))));
+    const hashes = chunkHashes(req.text);
     let matched: number[] = [];
     for (const x of hashes) {
       const s = this.#trie.get(x);
