@@ -83,7 +83,7 @@ export class AibrixPrefixCache implements PeerRouter {
 
   firstToken(): void {}
 
-  finish(i: number): void {
+  finish(i: number, _req?: PeerRequest): void {
     this.#running[i] = Math.max(0, (this.#running[i] as number) - 1);
   }
 

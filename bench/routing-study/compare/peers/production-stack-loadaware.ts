@@ -54,7 +54,7 @@ export class ProductionStackLoadAware implements PeerRouter {
 
   firstToken(): void {}
 
-  finish(i: number): void {
+  finish(i: number, _req?: PeerRequest): void {
     this.#load[i] = Math.max(0, (this.#load[i] as number) - 1);
   }
 }
