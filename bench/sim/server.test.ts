@@ -117,3 +117,32 @@ test('a client that goes away aborts its request and frees its KV blocks', async
   const abortLine = new RegExp(`^vllm:request_success_total\\{engine="0",finished_reason="abort",model_name="base"\\} ${abortsBefore + 1}\\.0$`, 'm');
   assert.match(page, abortLine);
 });
+
+test('output processing: token k leaves k x outputTokenMs after its engine step (alpha2), in order, in e2e mode too', async () => {
+  const slow = new SimServer({ config: { ...LLAMA3_8B_H100, modelName: 'base', stepBaseMs: 0.2, prefillTokenMs: 0, decodeRequestMs: 0, queueBaseMs: 0, queueTokenMs: 0, outputTokenMs: 25 }, timeScale: 1 });
+  const a = await slow.listen(0, '127.0.0.1');
+  try {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${a.port}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'base', prompt: 'hi', max_tokens: 4, ignore_eos: true, stream: true }),
+    });
+    const reader = res.body!.getReader();
+    const arrivals: number[] = [];
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const chunk = new TextDecoder().decode(value);
+      text += chunk;
+      for (let i = 0; i < (chunk.match(/"text"/g) ?? []).length; i++) arrivals.push(performance.now() - t0);
+    }
+    // Engine steps take ~0.2 ms each; the 4th token cannot leave before 4 x 25 ms of output processing.
+    assert.equal(arrivals.length, 4);
+    assert.ok(arrivals[3]! >= 95, `last token after ${arrivals[3]} ms`);
+    assert.ok(text.endsWith('data: [DONE]\n\n'), 'the end follows the last token');
+  } finally {
+    await slow.close();
+  }
+});

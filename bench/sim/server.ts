@@ -65,6 +65,9 @@ interface Exchange {
   created: number;
   text: string[];
   done: boolean;
+  /** Writes waiting for their virtual time (output processing, α2 per token), oldest first. */
+  outbox: { at: number; write: () => void }[];
+  outTimer: NodeJS.Timeout | undefined;
 }
 
 const MAX_BODY_BYTES = 16 << 20;
@@ -166,7 +169,7 @@ export class SimServer {
     if (p.kvTransfer !== 'remote-decode' && this.#kvRole === 'kv_producer') throw new ApiError(400, 'BadRequestError', 'this server is a KV producer (prefill): it serves only do_remote_decode requests');
     const sim = toSimRequest(p, cfg, lora, requestId);
     const id = `${p.kind === 'completion' ? 'cmpl' : 'chatcmpl'}-${requestId}`;
-    const ex: Exchange = { res, parsed: p, id, created: Math.floor(Date.now() / 1000), text: [], done: false };
+    const ex: Exchange = { res, parsed: p, id, created: Math.floor(Date.now() / 1000), text: [], done: false, outbox: [], outTimer: undefined };
     sim.tag = ex;
 
     const now = this.vnow();
@@ -202,6 +205,8 @@ export class SimServer {
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     }
     res.on('close', () => {
+      if (ex.outTimer) clearTimeout(ex.outTimer);
+      ex.outbox.length = 0;
       if (!ex.done) this.engine.abort(sim, this.vnow());
       this.#schedule();
     });
@@ -210,22 +215,49 @@ export class SimServer {
 
   // ------------------------------------------------------------------ engine events
 
-  #onToken(r: SimRequest, _t: number): void {
+  #onToken(r: SimRequest, t: number): void {
     const ex = r.tag as Exchange;
     const text = tokenText(r.numOutput);
-    const last = r.numOutput >= r.outputTokens;
     if (ex.parsed.stream) {
-      ex.res.write(tokenChunk(ex.parsed.kind, ex.id, ex.created, ex.parsed.model, text, r.numOutput === 1, last ? r.stopReason : null));
+      const chunk = tokenChunk(ex.parsed.kind, ex.id, ex.created, ex.parsed.model, text, r.numOutput === 1, r.numOutput >= r.outputTokens ? r.stopReason : null);
+      this.#deliver(ex, t, () => ex.res.write(chunk));
     } else {
       ex.text.push(text);
     }
   }
 
-  #onFinish(r: SimRequest, _t: number): void {
+  #onFinish(r: SimRequest, t: number): void {
     const ex = r.tag as Exchange;
     ex.done = true;
     this.#onFinishHook?.(r);
     if (r.finishReason === 'abort') return;
+    this.#deliver(ex, t, () => this.#respondDone(ex, r));
+  }
+
+  /**
+   * Output processing (detokenise, stream) runs after the engine step, α2 per token (profile outputTokenMs):
+   * the engine gives each write its virtual time, and it leaves when the wall clock gets there, in order.
+   */
+  #deliver(ex: Exchange, at: number, write: () => void): void {
+    if (ex.outbox.length === 0 && at <= this.vnow()) return write();
+    ex.outbox.push({ at, write });
+    if (ex.outTimer === undefined) this.#armOutbox(ex);
+  }
+
+  #armOutbox(ex: Exchange): void {
+    const next = ex.outbox[0];
+    if (next === undefined) return;
+    ex.outTimer = setTimeout(() => {
+      ex.outTimer = undefined;
+      const now = this.vnow();
+      let k = 0;
+      while (k < ex.outbox.length && (ex.outbox[k] as { at: number }).at <= now) k++;
+      for (const item of ex.outbox.splice(0, Math.max(1, k))) item.write();
+      this.#armOutbox(ex);
+    }, Math.max(0, (next.at - this.vnow()) * this.timeScale));
+  }
+
+  #respondDone(ex: Exchange, r: SimRequest): void {
     const u = usage(r.promptTokens, r.numOutput, r.cachedTokens);
     if (ex.parsed.stream) {
       if (ex.parsed.includeUsage) ex.res.write(usageChunk(ex.parsed.kind, ex.id, ex.created, ex.parsed.model, u));
