@@ -184,3 +184,32 @@ test('a request with Expect: 100-continue (curl sends it above 1 MB) gets its 10
   assert.equal(status, 200);
   assert.ok(pod === 'sim-0' || pod === 'sim-1', `served by ${pod}`);
 });
+
+test('router mode: the router reads the whole body, picks the endpoint, and hears the first chunk and the end', async () => {
+  const seen: { body: string; n: number; first: number; done: number }[] = [];
+  const gw = new Gateway({
+    policy: {
+      kind: 'router',
+      router: {
+        route(_path, body, n) {
+          const rec = { body: body.toString('utf8'), n, first: 0, done: 0 };
+          seen.push(rec);
+          return { index: 1, firstChunk: () => void rec.first++, done: () => void rec.done++ };
+        },
+      },
+    },
+    endpoints,
+  });
+  const port = (await gw.listen(0, '127.0.0.1')).port;
+  try {
+    const r = await chat(`http://127.0.0.1:${port}`, 'router-1');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-inference-pod'), 'sim-1', 'the router chose index 1');
+    assert.equal(seen.length, 1);
+    assert.match(seen[0]!.body, /"messages"/);
+    assert.equal(seen[0]!.n, 2);
+    assert.deepEqual([seen[0]!.first, seen[0]!.done], [1, 1]);
+  } finally {
+    await gw.close();
+  }
+});

@@ -44,7 +44,7 @@ const FULL_SET: [string, Mode[]][] = [
 
 /** Policies of the default set: the baselines, our configs and every peer; e2e runs cost ~25 s each, so e2e mode runs fewer. */
 const DEFAULT_FAST_POLICIES = [...ALL_POLICIES, ...PEER_POLICIES];
-const DEFAULT_E2E_POLICIES = ['round-robin', 'least-request', 'default', 'best'];
+const DEFAULT_E2E_POLICIES = ['round-robin', 'least-request', 'sglang-cache-aware', 'default', 'best'];
 
 const USAGE = `usage: node bench/routing-study/run.ts [options]
   --scenario LIST      ${Object.keys(SCENARIOS).join(', ')} (default: the default set)

@@ -38,7 +38,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const o = parseGatewayArgs(argv);
   const gw = new Gateway({ policy: o.policy, endpoints: o.endpoints });
   const addr = await gw.listen(o.port, o.host);
-  const via = o.policy.kind === 'extproc' ? `ext_proc ${o.policy.target}` : o.policy.name;
+  const via = o.policy.kind === 'extproc' ? `ext_proc ${o.policy.target}` : o.policy.kind === 'baseline' ? o.policy.name : 'router';
   console.log(`epp-gateway listening on http://${o.host}:${addr.port} (${via})`);
   const stop = (): void => {
     void gw.close().then(() => process.exit(0));

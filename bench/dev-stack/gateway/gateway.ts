@@ -21,7 +21,27 @@ import { Rng } from '../../sim/rng.ts';
 import { applyMutation, get, httpStatus, MutationError, outgoingHeaders, requestHeaderList, servedMetadata, toHeaderMap, type HeaderList } from './envoy-rules.ts';
 import { Inbox } from './inbox.ts';
 
-export type GatewayPolicy = { kind: 'extproc'; target: string; failureModeAllow: boolean } | { kind: 'baseline'; name: BaselineName };
+export type GatewayPolicy =
+  | { kind: 'extproc'; target: string; failureModeAllow: boolean }
+  | { kind: 'baseline'; name: BaselineName }
+  | { kind: 'router'; router: BodyRouter };
+
+/**
+ * A router inside the gateway that reads the request body (a peer router's algorithm in the routing study's
+ * end-to-end mode): it picks an endpoint and hears when the response starts and ends.
+ */
+export interface BodyRouter {
+  route(path: string, body: Buffer, n: number): RoutedRequest;
+}
+export interface RoutedRequest {
+  readonly index: number;
+  /** The first response body chunk arrived (the first token). */
+  firstChunk(): void;
+  /** The response ended (or failed). */
+  done(): void;
+}
+
+const MAX_ROUTED_BODY = 64 << 20;
 
 export interface GatewayOptions {
   policy: GatewayPolicy;
@@ -63,7 +83,7 @@ export class Gateway {
       this.#balancer = baseline('random', () => rng.next());
     } else {
       this.#client = null;
-      this.#balancer = baseline(options.policy.name, () => rng.next());
+      this.#balancer = baseline(options.policy.kind === 'baseline' ? options.policy.name : 'random', () => rng.next());
     }
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => this.#fail(res, 500, `gateway error: ${(err as Error).message}`));
@@ -91,8 +111,9 @@ export class Gateway {
       return;
     }
     if (this.#client) return this.#viaExtProc(req, res, this.#client);
-    const balancer = this.#balancer;
     if (this.#endpoints.length === 0) return this.#fail(res, 503, 'no endpoints');
+    if (this.#options.policy.kind === 'router') return this.#viaRouter(req, res, this.#options.policy.router);
+    const balancer = this.#balancer;
     const i = balancer.pick(this.#endpoints.length);
     const endpoint = this.#endpoints[i] as string;
     try {
@@ -102,10 +123,30 @@ export class Gateway {
     }
   }
 
+  async #viaRouter(req: IncomingMessage, res: ServerResponse, router: BodyRouter): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > MAX_ROUTED_BODY) return this.#fail(res, 413, 'request body too large');
+      chunks.push(c as Buffer);
+    }
+    const body = Buffer.concat(chunks);
+    const routed = router.route(req.url ?? '/', body, this.#endpoints.length);
+    try {
+      await this.#proxyPlain(req, res, this.#endpoints[routed.index] as string, body, () => routed.firstChunk());
+    } finally {
+      routed.done();
+    }
+  }
+
   // ------------------------------------------------------------------ baseline: plain reverse proxy
 
-  /** `body`: the request body already read (fail-open replay); otherwise the request is streamed. */
-  async #proxyPlain(req: IncomingMessage, res: ServerResponse, endpoint: string, body?: Buffer): Promise<void> {
+  /**
+   * `body`: the request body already read (fail-open replay, router mode); otherwise the request is streamed.
+   * `onFirstChunk`: called once, when the first response body chunk arrives.
+   */
+  async #proxyPlain(req: IncomingMessage, res: ServerResponse, endpoint: string, body?: Buffer, onFirstChunk?: () => void): Promise<void> {
     const list = requestHeaderList(req.method ?? 'GET', req.url ?? '/', req.rawHeaders);
     if (!get(list, 'x-request-id')) list.push(['x-request-id', randomUUID()]);
     const abort = new AbortController();
@@ -130,7 +171,14 @@ export class Gateway {
     this.#count(endpoint);
     res.writeHead(up.statusCode, outgoingHeaders(Object.entries(up.headers).flatMap(flattenHeader)));
     try {
-      for await (const chunk of up.body) res.write(chunk);
+      let first = onFirstChunk;
+      for await (const chunk of up.body) {
+        if (first) {
+          first();
+          first = undefined;
+        }
+        res.write(chunk);
+      }
       res.end();
     } catch {
       res.destroy();

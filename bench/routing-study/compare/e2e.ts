@@ -14,6 +14,9 @@ import { runLiveStage } from '../loadgen/runner.ts';
 import type { EngineConfig } from '../../sim/profile.ts';
 import type { StageSpec } from './fast-sim.ts';
 import type { PolicySpec } from './policies.ts';
+import { peerBodyRouter } from './peers/body-router.ts';
+import type { KvOracle } from './peers/peer.ts';
+import { Rng } from '../../sim/rng.ts';
 import { freePort, spawnNode, stopChild, waitForLines, type Child } from '../../dev-stack/procs.ts';
 import type { RunResult, Slo } from '../loadgen/results.ts';
 
@@ -115,7 +118,11 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
     } else if (policy.kind === 'baseline') {
       gwPolicy = { kind: 'baseline', name: policy.baseline };
     } else {
-      throw new Error(`policy ${policy.name} runs in fast mode only`);
+      // A peer's algorithm runs in the gateway (the simulated engines are in another process: no KV oracle).
+      if (policy.engineKv) throw new Error(`policy ${policy.name} reads engine KV state: fast mode only`);
+      const rng = new Rng(stage.seed ^ 0xba1a);
+      const noKv: KvOracle = { resident: () => 0 };
+      gwPolicy = { kind: 'router', router: peerBodyRouter(policy.make(() => rng.next(), noKv), fleet.timeScale) };
     }
     gateway = new Gateway({ policy: gwPolicy, endpoints, seed: stage.seed });
     const addr = await gateway.listen(0, '127.0.0.1');

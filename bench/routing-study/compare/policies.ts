@@ -13,7 +13,14 @@ import { SglangCacheAware } from './peers/sglang-cache-aware.ts';
 
 export type PolicySpec =
   | { name: string; kind: 'baseline'; baseline: BaselineName; description: string }
-  | { name: string; kind: 'peer'; make: (random: () => number, kv: KvOracle) => PeerRouter; description: string }
+  | {
+      name: string;
+      kind: 'peer';
+      make: (random: () => number, kv: KvOracle) => PeerRouter;
+      description: string;
+      /** Reads the engines' KV state (engine KV events): the simulated engines must be in process (fast mode). */
+      engineKv?: boolean;
+    }
   | {
       name: string;
       kind: 'picker';
@@ -83,37 +90,38 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     name: 'sglang-cache-aware',
     kind: 'peer',
     make: (r) => new SglangCacheAware(r),
-    description: 'SGLang router cache_aware (radix match > 0.3 else smallest tree; least-load when imbalanced 64 / 1.5x), fast mode only',
+    description: 'SGLang router cache_aware (radix match > 0.3 else smallest tree; least-load when imbalanced 64 / 1.5x)',
   },
   'dynamo-kv': {
     name: 'dynamo-kv',
     kind: 'peer',
     make: (r) => new DynamoKv(r),
-    description: 'NVIDIA Dynamo KV router, approximate (own decisions, TTL 120 s): argmin prefill blocks - overlap + active blocks, fast mode only',
+    description: 'NVIDIA Dynamo KV router, approximate (own decisions, TTL 120 s): argmin prefill blocks - overlap + active blocks',
   },
   'dynamo-kv-exact': {
     name: 'dynamo-kv-exact',
     kind: 'peer',
     make: (r, kv) => new DynamoKv(r, kv),
+    engineKv: true,
     description: 'NVIDIA Dynamo KV router with engine KV events (exact resident prefix per worker): argmin prefill blocks - overlap + active blocks, fast mode only',
   },
   'aibrix-prefix-cache': {
     name: 'aibrix-prefix-cache',
     kind: 'peer',
     make: (r) => new AibrixPrefixCache(r),
-    description: 'AIBrix gateway prefix-cache (4-token blocks, match% then fewest running under mean + 1 stddev, imbalance > 8 -> least-request), fast mode only',
+    description: 'AIBrix gateway prefix-cache (4-token blocks, match% then fewest running under mean + 1 stddev, imbalance > 8 -> least-request)',
   },
   'production-stack-loadaware': {
     name: 'production-stack-loadaware',
     kind: 'peer',
     make: (r) => new ProductionStackLoadAware(r),
-    description: 'vLLM production-stack loadaware (matched/prompt - (load - mean)/max(1, mean), argmax), fast mode only',
+    description: 'vLLM production-stack loadaware (matched/prompt - (load - mean)/max(1, mean), argmax)',
   },
   'production-stack-prefixaware': {
     name: 'production-stack-prefixaware',
     kind: 'peer',
     make: (r) => new ProductionStackPrefixAware(r),
-    description: 'vLLM production-stack prefixaware (128-char chunk trie, random among matches, else lowest 60 s QPS), fast mode only',
+    description: 'vLLM production-stack prefixaware (128-char chunk trie, random among matches, else lowest 60 s QPS)',
   },
   default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
   'llm-d-optimized': {
@@ -125,7 +133,7 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, max-score (bench/routing-study/README.md)' },
 };
 
-/** The peers' algorithms (fast mode only). */
+/** The peers' algorithms (all but dynamo-kv-exact also run in e2e mode, inside the local gateway). */
 export const PEER_POLICIES = ['sglang-cache-aware', 'dynamo-kv', 'dynamo-kv-exact', 'aibrix-prefix-cache', 'production-stack-prefixaware', 'production-stack-loadaware', 'llm-d-optimized'];
 
 /** Run by default. */
