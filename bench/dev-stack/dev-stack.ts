@@ -22,12 +22,16 @@ interface FleetPlan {
   endpoints: string[];
   /** The llm-d.ai/role label of each endpoint's pod ('' when none), in endpoint order. */
   roles: string[];
+  /** The simulator profile of each endpoint's pod (annotation `epp-sim/profile`; '' = the --profile flag). */
+  profiles: string[];
   models: string[];
 }
 
 /** Where a decode pod's vLLM listens behind its routing sidecar (upstream pd-sidecar --vllm-port default). */
 export const DECODER_PORT_OFFSET = 200;
 const PREFILL_ROLES = new Set(['prefill', 'encode-prefill']);
+/** Pod annotation naming the simulator profile a pod runs (a heterogeneous fleet: H100, A100 and L4 pods). */
+export const PROFILE_ANNOTATION = 'epp-sim/profile';
 const DECODE_ROLES = new Set(['decode']);
 
 /** Endpoints and model names from a standalone resources file (best effort: the picker validates it). */
@@ -38,6 +42,7 @@ export function planFleet(text: string): FleetPlan {
   const ports: number[] = (pool?.spec?.targetPorts ?? []).map((p: { number?: number } | number) => (typeof p === 'number' ? p : Number(p.number)));
   const endpoints: string[] = [];
   const roles: string[] = [];
+  const profiles: string[] = [];
   for (const d of docs) {
     if (d.kind !== 'Pod') continue;
     const labels: Record<string, string> = d.metadata?.labels ?? {};
@@ -53,6 +58,7 @@ export function planFleet(text: string): FleetPlan {
       if (active.length > 0 && !active.includes(port)) continue;
       endpoints.push(`${ip}:${port}`);
       roles.push(String(labels['llm-d.ai/role'] ?? ''));
+      profiles.push(String(d.metadata?.annotations?.[PROFILE_ANNOTATION] ?? ''));
     }
   }
   const models: string[] = [];
@@ -67,7 +73,7 @@ export function planFleet(text: string): FleetPlan {
     }
     if (d.kind === 'InferenceModelRewrite') for (const rule of d.spec?.rules ?? []) for (const t of rule?.targets ?? []) add(t?.modelRewrite);
   }
-  return { endpoints, roles, models };
+  return { endpoints, roles, profiles, models };
 }
 
 async function main(): Promise<void> {
@@ -120,7 +126,8 @@ async function main(): Promise<void> {
       const role = plan.roles[i] as string;
       const decode = DECODE_ROLES.has(role);
       const kvRole = PREFILL_ROLES.has(role) ? 'kv_producer' : decode ? 'kv_consumer' : 'kv_both';
-      const sim = new SimServer({ config: { ...config, maxLoras: Math.max(4, config.maxLoras) }, timeScale: Number(values['time-scale']), loraModules: loras, podName: `sim-${i}`, kvRole });
+      const own = plan.profiles[i] ? { ...profile(plan.profiles[i] as string), modelName: config.modelName } : config;
+      const sim = new SimServer({ config: { ...own, maxLoras: Math.max(4, own.maxLoras) }, timeScale: Number(values['time-scale']), loraModules: loras, podName: `sim-${i}`, kvRole });
       // A decode pod: vLLM behind the routing sidecar, which takes the pool's port (as llm-d deploys it).
       await sim.listen(decode ? port + DECODER_PORT_OFFSET : port, host);
       sims.push(sim);
@@ -130,7 +137,10 @@ async function main(): Promise<void> {
         sidecars.push(sidecar);
       }
     }
-    const described = plan.endpoints.map((ep, i) => (plan.roles[i] ? `${ep} (${plan.roles[i]}${DECODE_ROLES.has(plan.roles[i] as string) ? ', sidecar' : ''})` : ep));
+    const described = plan.endpoints.map((ep, i) => {
+      const notes = [plan.roles[i], DECODE_ROLES.has(plan.roles[i] as string) ? 'sidecar' : '', plan.profiles[i]].filter(Boolean);
+      return notes.length > 0 ? `${ep} (${notes.join(', ')})` : ep;
+    });
     console.log(`simulated vLLM servers: ${described.join(', ')} (model ${config.modelName}${loras.length ? `; adapters ${loras.join(', ')}` : ''})`);
 
     const args = [
