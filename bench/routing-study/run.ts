@@ -77,6 +77,8 @@ interface Options {
   seed: number;
   seeds: number[];
   slo: Slo;
+  /** --slo-* given: it overrides a scenario's own SLO. */
+  sloExplicit: boolean;
   scrapeIntervalMs: number;
   sharegpt: string;
   out: string;
@@ -155,6 +157,7 @@ function parse(argv: string[]): Options {
     seed: num(values.seed, 'seed') ?? 1,
     seeds: values.seeds ? values.seeds.split(',').map((x) => num(x, 'seeds') as number) : values.full ? [1, 2, 3] : [num(values.seed, 'seed') ?? 1],
     slo: { ttftMs: num(values['slo-ttft-ms'], 'slo-ttft-ms') as number, ntpotMs: num(values['slo-ntpot-ms'], 'slo-ntpot-ms') as number },
+    sloExplicit: argv.some((a) => a.startsWith('--slo-')),
     scrapeIntervalMs: num(values['scrape-interval-ms'], 'scrape-interval-ms') as number,
     sharegpt: values.sharegpt,
     out: values.out ?? join('bench', 'results', stamp),
@@ -194,7 +197,8 @@ function setupOf(s: Scenario, mode: Mode, o: Options, describe: Record<string, u
   return setup;
 }
 
-async function runScenario(s: Scenario, mode: Mode, o: Options): Promise<Results> {
+async function runScenario(s: Scenario, mode: Mode, options: Options): Promise<Results> {
+  const o: Options = !options.sloExplicit && s.slo ? { ...options, slo: s.slo } : options;
   const workload = s.workload(o.seed, o.sharegpt);
   const runs: RunResult[] = [];
   const t0 = performance.now();

@@ -8,6 +8,7 @@ import { randomWorkload, sharedPrefix, syntheticShareGpt, withLoraMix } from '..
 import { gieLoraMix, type Workload } from '../loadgen/workload.ts';
 import { agenticSessions, multiTurnChat } from '../loadgen/sessions.ts';
 import { profile, type EngineConfig } from '../../sim/profile.ts';
+import type { Slo } from '../loadgen/results.ts';
 
 export interface Scenario {
   name: string;
@@ -29,6 +30,8 @@ export interface Scenario {
   loraModules: string[];
   /** Wall ms per model ms in e2e mode. */
   timeScale: number;
+  /** The goodput SLO when the command line gives none (default: TTFT ≤ 1 s, NTPOT ≤ 50 ms). */
+  slo?: Slo;
   /** What `npm run bench` (the quick default set) runs instead of the full ladder and stage length. */
   quick?: { qps: number[]; durationS: number };
   workload(seed: number, sharegptPath: string): Workload;
@@ -124,9 +127,9 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     engine: profile(LLAMA3),
     engines: [profile(LLAMA3), profile('llama3-8b-a100'), profile('llama3-8b-l4')],
     replicas: 6,
-    qps: [20, 60, 100, 140, 180],
+    qps: [20, 40, 60, 80, 100, 120],
     durationS: 60,
-    quick: { qps: [120, 160], durationS: 60 },
+    quick: { qps: [40, 80], durationS: 60 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 0,
@@ -174,9 +177,9 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     profile: LLAMA3,
     engine: profile(LLAMA3),
     replicas: 4,
-    qps: [40, 80, 120, 140, 160],
+    qps: [40, 60, 80, 100, 120],
     durationS: 120,
-    quick: { qps: [80, 140], durationS: 60 },
+    quick: { qps: [60, 100], durationS: 60 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 0,
@@ -200,7 +203,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     replicas: 4,
     qps: [10, 20, 30, 40, 50],
     durationS: 120,
-    quick: { qps: [20, 50], durationS: 60 },
+    quick: { qps: [20, 40], durationS: 60 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 0,
@@ -220,6 +223,8 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     qps: [0.25, 0.5, 0.75, 1, 1.25],
     durationS: 300,
     quick: { qps: [0.5, 1], durationS: 120 },
+    // An 80k-token prompt alone takes ~2.5 s to prefill on an H100: the interactive SLO cannot hold.
+    slo: { ttftMs: 10_000, ntpotMs: 100 },
     maxRequests: 0,
     burstiness: 1,
     warmupRequests: 0,
@@ -236,9 +241,9 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     profile: LLAMA3,
     engine: profile(LLAMA3),
     replicas: 4,
-    qps: [100, 150, 200, 250, 300],
+    qps: [60, 100, 140, 180, 220],
     durationS: 120,
-    quick: { qps: [250, 300], durationS: 60 },
+    quick: { qps: [140, 180], durationS: 60 },
     maxRequests: 0,
     burstiness: 0.25,
     warmupRequests: 0,
