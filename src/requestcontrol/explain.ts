@@ -1,0 +1,26 @@
+/**
+ * Decision explain on the request path: which requests are explained (the debug header when
+ * --enable-explain-header is set, the live page's sampling) and how the scheduler's record becomes an
+ * Explanation (framework/explain.ts).
+ */
+import type { ExplainRecorder, Explanation } from '../framework/explain.ts';
+import type { LLMRequest } from '../framework/request.ts';
+
+/** A request carrying this header (any value) gets its explanation back in EXPLAIN_RESPONSE_HEADER. */
+export const EXPLAIN_REQUEST_HEADER = 'x-epp-explain';
+/** The explanation as one line of JSON, on the response to the client. */
+export const EXPLAIN_RESPONSE_HEADER = 'x-epp-explanation';
+
+/** Where sampled explanations go (the live page's ring). want() is asked once per request: keep it cheap. */
+export interface DecisionSink {
+  want(): boolean;
+  add(explanation: Explanation): void;
+}
+
+export function newRecorder(): ExplainRecorder {
+  return { profiles: [] };
+}
+
+export function explanationOf(req: LLMRequest, rec: ExplainRecorder, outcome: string, reason: string, primaryProfile: string, destination: string): Explanation {
+  return { requestId: req.requestId, model: req.model, targetModel: req.targetModel, at: Date.now(), outcome, reason, primaryProfile, destination, profiles: rec.profiles };
+}
