@@ -12,7 +12,7 @@ const ATTEMPTS = 'llm_d_epp_scheduler_attempts_total';
 const ERRORS = 'llm_d_epp_request_error_total';
 const SHED = 'inference_extension_shed_requests_total';
 /** Decisions sent per snapshot (the ring keeps more for the prefix hit rate). */
-const DECISIONS_SENT = 12;
+const DECISIONS_SENT = 6;
 
 export interface LiveEndpoint {
   readonly key: string;

@@ -23,7 +23,7 @@ function resetCharts(newKeys) {
       {
         width: Math.max(260, el.clientWidth || 380),
         height: 170,
-        legend: { show: keys.length <= 8 },
+        legend: { show: keys.length <= 8, live: false },
         scales: { x: { time: true } },
         series: [{}, ...keys.map((k, i) => ({ label: k, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
       },
