@@ -13,6 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startFixture, type Fixture } from './support/picker-fixture.ts';
 
+/** The page's DOM as the waitForFunction callbacks (run in the browser) use it; the project compiles without lib.dom. */
+declare const document: {
+  querySelectorAll(selector: string): { length: number };
+  querySelector(selector: string): { textContent: string | null } | null;
+  getElementById(id: string): { textContent: string | null } | null;
+  body: { dataset: Record<string, string | undefined> };
+};
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
