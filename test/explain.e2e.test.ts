@@ -73,6 +73,18 @@ describe('explain header enabled (--enable-explain-header)', () => {
     assertMatchesPick(JSON.parse(explanation) as Explanation, destination, 3);
   });
 
+  test('a rejected request gets its explanation on the immediate response', async () => {
+    const { session, responses } = await fx.envoy.request({ body: { prompt: 'no model' }, headers: { 'x-epp-explain': '1' } });
+    session.close();
+    const r = responses.at(-1)!.immediate_response!;
+    assert.ok(r, 'immediate response');
+    const h = r.headers?.set_headers?.find((o) => o.header?.key === 'x-epp-explanation')?.header;
+    const e = JSON.parse(Buffer.from(h?.raw_value ?? '').toString()) as Explanation;
+    assert.equal(e.outcome, 'BAD_REQUEST');
+    assert.match(e.reason, /model not found/);
+    assert.deepEqual(e.profiles, []);
+  });
+
   test('a request without the header gets no explanation', async () => {
     const { explanation } = await routeAndRespond(fx, {});
     assert.equal(explanation, undefined);

@@ -88,9 +88,15 @@ async function round(pageOpen: boolean): Promise<{ rps: number; cpuUsPerReq: num
 await round(false); // warm-up
 const closed: { rps: number; cpuUsPerReq: number }[] = [];
 const open: { rps: number; cpuUsPerReq: number; snapshots: number }[] = [];
+// Alternating which goes first, so that drift over the run (JIT, other load on the machine) favours neither.
 for (let r = 0; r < ROUNDS; r++) {
-  closed.push(await round(false));
-  open.push(await round(true));
+  if (r % 2 === 0) {
+    closed.push(await round(false));
+    open.push(await round(true));
+  } else {
+    open.push(await round(true));
+    closed.push(await round(false));
+  }
 }
 await fx.close();
 
