@@ -13,7 +13,6 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../framework/clock.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { Explanation } from '../framework/explain.ts';
-import { PREFIX_CACHE_MATCH_INFO_KEY, type PrefixCacheMatchInfo } from '../framework/data-keys.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
 import { RequestParseError, type Parser } from '../framework/parser.ts';
@@ -26,7 +25,8 @@ import { bodyText, restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { HookRunner } from './hooks.ts';
-import { EXPLAIN_REQUEST_HEADER, EXPLAIN_RESPONSE_HEADER, explanationOf, newRecorder, type DecisionSink } from './explain.ts';
+import { holdsCachedPrefix, isConditionalDecode } from './conditional-decode.ts';
+import { EXPLAIN_REQUEST_HEADER, EXPLAIN_RESPONSE_HEADER, explanationOf, newRecorder, scoresOf, type DecisionSink } from './explain.ts';
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
   aliasedHeader,
@@ -391,36 +391,6 @@ export class Director {
     s.cachedTokens = usage?.cachedTokens ?? 0;
     c.served(s);
   }
-}
-
-/** Upstream routing.IsConditionalDecode: the Prefer header lists the `if-available` token (any case, any parameters). */
-export function isConditionalDecode(prefer: string | undefined): boolean {
-  if (prefer === undefined || prefer === '') return false;
-  for (const pref of prefer.split(',')) {
-    const semi = pref.indexOf(';');
-    if ((semi < 0 ? pref : pref.slice(0, semi)).trim().toLowerCase() === 'if-available') return true;
-  }
-  return false;
-}
-
-/** Upstream primaryEndpointHasCachedPrefix: a prefix-cache producer's match for this request has >= 1 block. */
-function holdsCachedPrefix(req: LLMRequest, endpoint: Endpoint): boolean {
-  for (const [key, v] of req.data) {
-    if (!key.startsWith(`${PREFIX_CACHE_MATCH_INFO_KEY}/`)) continue;
-    const info = v as PrefixCacheMatchInfo;
-    if (info.request === req && info.totalBlocks > 0 && info.matchBlocks(endpoint) > 0) return true;
-  }
-  return false;
-}
-
-/** "ip:port" -> score over the primary profile's scored candidates (upstream prepareRequest TargetEndpointScores). */
-function scoresOf(result: SchedulingResult): Record<string, number> | null {
-  const p = result.primary;
-  const n = p.scoredCount ?? 0;
-  if (n === 0 || !p.scored || !p.scores) return null;
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) out[p.scored[i]!.key] = p.scores[i]!;
-  return out;
 }
 
 /** Scratch for RequestMetrics.served: read synchronously, never kept. */

@@ -5,6 +5,7 @@
  */
 import type { ExplainRecorder, Explanation } from '../framework/explain.ts';
 import type { LLMRequest } from '../framework/request.ts';
+import type { SchedulingResult } from '../framework/scheduling.ts';
 
 /** A request carrying this header (any value) gets its explanation back in EXPLAIN_RESPONSE_HEADER. */
 export const EXPLAIN_REQUEST_HEADER = 'x-epp-explain';
@@ -23,4 +24,14 @@ export function newRecorder(): ExplainRecorder {
 
 export function explanationOf(req: LLMRequest, rec: ExplainRecorder, outcome: string, reason: string, primaryProfile: string, destination: string): Explanation {
   return { requestId: req.requestId, model: req.model, targetModel: req.targetModel, at: Date.now(), outcome, reason, primaryProfile, destination, profiles: rec.profiles };
+}
+
+/** "ip:port" -> score over the primary profile's scored candidates (upstream prepareRequest TargetEndpointScores). */
+export function scoresOf(result: SchedulingResult): Record<string, number> | null {
+  const p = result.primary;
+  const n = p.scoredCount ?? 0;
+  if (n === 0 || !p.scored || !p.scores) return null;
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) out[p.scored[i]!.key] = p.scores[i]!;
+  return out;
 }
