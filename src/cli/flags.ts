@@ -287,7 +287,7 @@ export function flagStatus(name: FlagName): FlagStatus {
 }
 
 export function helpText(): string {
-  const lines = ['Usage: epp [flags]', '', 'Inference-aware endpoint picker: an Envoy ext_proc server that routes each LLM request to the best model-server pod.', '', 'Flags:'];
+  const lines = ['Usage: epp [flags]', '       epp explain [options]   how a running picker would route a request (epp explain --help)', '', 'Inference-aware endpoint picker: an Envoy ext_proc server that routes each LLM request to the best model-server pod.', '', 'Flags:'];
   for (const [name, spec] of Object.entries(FLAGS) as [string, FlagSpec][]) {
     const def = spec.default === '' ? '""' : spec.default;
     lines.push(`  --${name}${spec.kind === 'bool' ? '' : ` <${spec.kind}>`}`.padEnd(40) + `${spec.help} (default ${def})`);
