@@ -51,4 +51,6 @@ export interface Explanation {
 /** Collects one cycle's explanation; the scheduler hands it to each profile it runs. */
 export interface ExplainRecorder {
   readonly profiles: ProfileExplanation[];
+  /** A dry run (/debug/explain): the cycle is not timed into the scheduling metrics. */
+  readonly dryRun?: boolean;
 }

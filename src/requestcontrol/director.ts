@@ -252,7 +252,7 @@ export class Director {
     const ctx = new RequestContext();
     for (const [name, value] of headers) ctx.request.headers.set(name.toLowerCase(), value);
     this.#readHeaders(ctx);
-    ctx.explain = newRecorder();
+    ctx.explain = newRecorder(true);
     const req = ctx.request;
     try {
       if (body !== null) {

@@ -18,8 +18,8 @@ export interface DecisionSink {
   add(explanation: Explanation): void;
 }
 
-export function newRecorder(): ExplainRecorder {
-  return { profiles: [] };
+export function newRecorder(dryRun = false): ExplainRecorder {
+  return { profiles: [], dryRun };
 }
 
 export function explanationOf(req: LLMRequest, rec: ExplainRecorder, outcome: string, reason: string, primaryProfile: string, destination: string): Explanation {

@@ -61,7 +61,7 @@ export class SchedulerEngine implements Scheduler {
 
   /** With `explain`, every profile run is recorded into it (decision explain); null on the normal path. */
   schedule(request: LLMRequest, candidates: readonly Endpoint[], explain: ExplainRecorder | null = null): ScheduleOutcome {
-    const onCycle = this.#onScheduleDuration;
+    const onCycle = explain !== null && explain.dryRun === true ? null : this.#onScheduleDuration;
     const t0 = onCycle === null ? 0 : performance.now();
     const outcome = this.#cycle(request, candidates, explain);
     if (onCycle !== null) onCycle((performance.now() - t0) / 1000, outcome.ok);
