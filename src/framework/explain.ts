@@ -29,6 +29,8 @@ export interface ProfileExplanation {
   /** Why the profile chose nothing ('' when it chose). */
   readonly failure: string;
   readonly endpoints: readonly EndpointExplanation[];
+  /** Endpoints left out to keep a response header small (the header only; 0 or absent otherwise). */
+  readonly omittedEndpoints?: number;
 }
 
 export interface Explanation {

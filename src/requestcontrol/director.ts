@@ -26,7 +26,7 @@ import { answeringCandidates, locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { HookRunner } from './hooks.ts';
 import { holdsCachedPrefix, isConditionalDecode } from './conditional-decode.ts';
-import { EXPLAIN_REQUEST_HEADER, EXPLAIN_RESPONSE_HEADER, explanationOf, newRecorder, scoresOf, type DecisionSink } from './explain.ts';
+import { EXPLAIN_REQUEST_HEADER, EXPLAIN_RESPONSE_HEADER, explanationHeader, explanationOf, newRecorder, scoresOf, type DecisionSink } from './explain.ts';
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
   aliasedHeader,
@@ -272,7 +272,7 @@ export class Director {
 
   #explained(ctx: RequestContext, outcome: string, reason: string, primaryProfile: string, destination: string): void {
     const e = explanationOf(ctx.request, ctx.explain!, outcome, reason, primaryProfile, destination);
-    if (ctx.explainReply) ctx.response.setHeader(EXPLAIN_RESPONSE_HEADER, JSON.stringify(e));
+    if (ctx.explainReply) ctx.response.setHeader(EXPLAIN_RESPONSE_HEADER, explanationHeader(e));
     this.#sink?.add(e);
   }
 

@@ -18,6 +18,24 @@ export interface DecisionSink {
   add(explanation: Explanation): void;
 }
 
+/** Envoy's default limit on all response headers is 60 KiB: the explanation stays well under it. */
+const MAX_HEADER_CHARS = 16 * 1024;
+/** Endpoints kept per profile when the whole explanation is too large for a header: the picks, then the best. */
+const HEADER_ENDPOINTS = 12;
+
+/** The explanation as the response header's value: whole when small, else each profile's best endpoints. */
+export function explanationHeader(e: Explanation): string {
+  const whole = JSON.stringify(e);
+  if (whole.length <= MAX_HEADER_CHARS) return whole;
+  const profiles = e.profiles.map((p) => {
+    const best = [...p.endpoints].sort((a, b) => rankOrder(a.rank) - rankOrder(b.rank) || b.total - a.total).slice(0, HEADER_ENDPOINTS);
+    return { ...p, endpoints: best, omittedEndpoints: p.endpoints.length - best.length };
+  });
+  return JSON.stringify({ ...e, profiles });
+}
+
+const rankOrder = (rank: number): number => (rank < 0 ? Infinity : rank);
+
 export function newRecorder(dryRun = false): ExplainRecorder {
   return { profiles: [], dryRun };
 }
