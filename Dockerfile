@@ -17,7 +17,7 @@ COPY scripts ./scripts
 # shim has no binary behind it (install scripts were skipped); the image's own Node 24 runs tsc. Then, as
 # `npm run build` does, @kubernetes/client-node is bundled down to the four names the picker uses (esbuild
 # finds its binary in its platform package without its install script): ~30 MB less RSS in Kubernetes mode.
-RUN ./node_modules/.bin/tsc -p tsconfig.build.json && node scripts/bundle-client-node.ts dist
+RUN ./node_modules/.bin/tsc -p tsconfig.build.json && node scripts/bundle-client-node.ts dist && node scripts/copy-ui.ts dist
 
 FROM node:24-slim AS deps
 WORKDIR /app

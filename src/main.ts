@@ -5,6 +5,10 @@ import { startPicker, StartupError } from './runner.ts';
 import { ConfigError } from './config/loader.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'explain') {
+    const { runExplain } = await import('./cli/explain-command.ts');
+    return runExplain(argv.slice(1), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  }
   let flags;
   try {
     flags = parseFlags(argv);

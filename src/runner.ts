@@ -23,6 +23,10 @@ import { ResourceFileSource } from './resources/file-source.ts';
 import { compactHeap } from './runtime/heap-compaction.ts';
 import { LargeBodyReclaimer } from './runtime/large-body-reclaim.ts';
 import { loadSchedulerConfig } from './config/loader.ts';
+import { DecisionRing } from './operator/live-page/decision-ring.ts';
+import { LiveHub } from './operator/live-page/hub.ts';
+import { LiveSnapshots } from './operator/live-page/snapshot.ts';
+import { operatorRoutes } from './operator/operator-routes.ts';
 
 /** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
 const LARGE_BODY_BYTES = 4 * 1024 * 1024;
@@ -163,6 +167,17 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   if (collector) collector.start();
   else logger.warn('no metrics data source configured (dataLayer.injectDefaults: false): metrics collection is disabled');
 
+  // The live page samples a few explained decisions per second, only while a page is open.
+  const ring = flags.livePage ? new DecisionRing() : undefined;
+  const m = metrics;
+  const hub = ring
+    ? new LiveHub({
+        ring,
+        snapshots: new LiveSnapshots({ endpoints: () => ds.endpoints(), pool: () => ds.pool(), registry: m.registry, ring, now: () => clock.now(), stalenessMs: flags.metricsStalenessThresholdMs }),
+        onError: (err) => logger.warn({ err }, 'live page snapshot failed'),
+      })
+    : undefined;
+
   // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
   const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
   const director = new Director({
@@ -178,6 +193,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     strictModels: flags.strictModels,
     disableSubsetFilter: flags.disableEndpointSubsetFilter,
     emitEndpointScores: flags.emitEndpointScores,
+    explainHeader: flags.enableExplainHeader,
+    decisionSink: ring,
     metricsClock: clock,
   });
 
@@ -212,7 +229,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     requestBodyMode: flags.requestBodyMode as BodySendMode,
     responseBodyMode: flags.responseBodyMode as BodySendMode,
   }, (service) => health.status(service), certReload);
-  const metricsServer = await startMetricsServer(metrics.registry, flags.bindAddress, flags.metricsPort, metricsOptions);
+  const routes = operatorRoutes({ hub, dryRun: flags.debugExplain ? (headers, body) => director.explain(headers, body) : undefined });
+  const metricsServer = await startMetricsServer(metrics.registry, flags.bindAddress, flags.metricsPort, { ...metricsOptions, routes });
 
   logger.info(
     { grpcPort: extProc.port, healthPort: health.port, metricsPort: metricsServer.boundPort, secure: flags.secureServing, pool: datastore.pool()?.name ?? null, endpoints: datastore.endpoints().length, scheduler: loaded.usedDefault ? 'default' : flags.configFile || 'inline' },
@@ -230,6 +248,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
       await source.stop();
+      hub?.close();
       metricsServer.close();
       metricsServer.closeAllConnections();
       health.stop();

@@ -301,9 +301,9 @@ test('Dockerfile: multi-stage node:24 slim, production deps only, non-root, epp 
   const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
   assert.ok(froms.length >= 2 && froms.every((f) => f === 'node:24-slim'), String(froms));
   assert.match(text, /npm ci --omit=dev/);
-  // The build stage does what `npm run build` does, the client-node bundle included.
-  assert.match(text, /^RUN \.\/node_modules\/\.bin\/tsc -p tsconfig\.build\.json && node scripts\/bundle-client-node\.ts dist$/m);
-  assert.match(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build, /node scripts\/bundle-client-node\.ts dist$/);
+  // The build stage does what `npm run build` does, the client-node bundle and the live page's files included.
+  assert.match(text, /^RUN \.\/node_modules\/\.bin\/tsc -p tsconfig\.build\.json && node scripts\/bundle-client-node\.ts dist && node scripts\/copy-ui\.ts dist$/m);
+  assert.match(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build, /node scripts\/bundle-client-node\.ts dist && node scripts\/copy-ui\.ts dist$/);
   const user = /^USER\s+(\S+)/m.exec(text)?.[1] ?? 'root';
   assert.ok(!/^(root|0)(:|$)/.test(user), `runs as ${user}`);
   // The benchmarks run the picker as the image does: their figures in bench/overhead/README.md assume these.

@@ -167,6 +167,8 @@ async function main(): Promise<void> {
     console.log(`gateway: http://127.0.0.1:${port} -> picker 127.0.0.1:${values['grpc-port']} (metrics http://127.0.0.1:${values['metrics-port']}/metrics)`);
     console.log('\ntry:\n');
     console.log(`  curl -sN http://127.0.0.1:${port}/v1/chat/completions -H 'content-type: application/json' -d '${body}'\n`);
+    console.log(`  the live pool page: http://127.0.0.1:${values['metrics-port']}/`);
+    console.log(`  how a request would be routed: npx epp explain --url http://127.0.0.1:${values['metrics-port']} --model ${config.modelName} --prompt Hello!\n`);
     console.log('Ctrl-C stops everything.');
   } catch (err) {
     console.error(`dev stack: ${err instanceof Error ? err.message : String(err)}`);

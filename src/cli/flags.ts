@@ -50,6 +50,9 @@ export const FLAGS = {
   'drain-timeout': { kind: 'duration', default: '30s', help: 'on SIGTERM: health NOT_SERVING and the Lease released at once, ext_proc kept serving this long, then stopped (with --resources: 0 unless set); a second signal stops at once' },
   'disable-endpoint-subset-filter': { kind: 'bool', default: 'false', help: 'ignore the gateway subset hint (envoy.lb.subset_hint metadata)' },
   'emit-endpoint-scores': { kind: 'bool', default: 'false', help: "emit the scheduler's per-endpoint scores in the request-path dynamic metadata under the 'x-gateway-destination-endpoint-scores' key of the 'envoy.lb' namespace" },
+  'enable-explain-header': { kind: 'bool', default: 'false', help: 'a request with the x-epp-explain header gets the decision explained (every filter, scorer and the pick) as JSON in the x-epp-explanation response header' },
+  'debug-explain': { kind: 'bool', default: 'true', help: 'serve POST /debug/explain on the metrics port (same auth as /metrics): dry-runs the scheduler on a posted request, routes nothing' },
+  'live-page': { kind: 'bool', default: 'true', help: 'serve the live pool page at / on the metrics port (same auth as /metrics), pushed with server-sent events' },
   'refresh-metrics-interval': { kind: 'duration', default: '50ms', help: 'interval between model-server metric scrapes, per endpoint' },
   'refresh-prometheus-metrics-interval': { kind: 'duration', default: '5s', help: 'upstream flushes pool gauges this often; here they are computed when /metrics is scraped', now: 'no-effect' },
   'metrics-scrape-timeout': { kind: 'duration', default: '1s', help: 'timeout of one model-server metric scrape' },
@@ -117,6 +120,9 @@ export interface Flags {
   drainTimeoutMs: number;
   disableEndpointSubsetFilter: boolean;
   emitEndpointScores: boolean;
+  enableExplainHeader: boolean;
+  debugExplain: boolean;
+  livePage: boolean;
   refreshMetricsIntervalMs: number;
   metricsScrapeTimeoutMs: number;
   metricsStalenessThresholdMs: number;
@@ -173,6 +179,9 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     drainTimeoutMs: flagsResourcesOnly(raw) ? 0 : duration(get('drain-timeout'), 'drain-timeout', false),
     disableEndpointSubsetFilter: bool(get('disable-endpoint-subset-filter'), 'disable-endpoint-subset-filter'),
     emitEndpointScores: bool(get('emit-endpoint-scores'), 'emit-endpoint-scores'),
+    enableExplainHeader: bool(get('enable-explain-header'), 'enable-explain-header'),
+    debugExplain: bool(get('debug-explain'), 'debug-explain'),
+    livePage: bool(get('live-page'), 'live-page'),
     refreshMetricsIntervalMs: duration(get('refresh-metrics-interval'), 'refresh-metrics-interval'),
     metricsScrapeTimeoutMs: duration(get('metrics-scrape-timeout'), 'metrics-scrape-timeout'),
     metricsStalenessThresholdMs: duration(get('metrics-staleness-threshold'), 'metrics-staleness-threshold'),
@@ -278,7 +287,7 @@ export function flagStatus(name: FlagName): FlagStatus {
 }
 
 export function helpText(): string {
-  const lines = ['Usage: epp [flags]', '', 'Inference-aware endpoint picker: an Envoy ext_proc server that routes each LLM request to the best model-server pod.', '', 'Flags:'];
+  const lines = ['Usage: epp [flags]', '       epp explain [options]   how a running picker would route a request (epp explain --help)', '', 'Inference-aware endpoint picker: an Envoy ext_proc server that routes each LLM request to the best model-server pod.', '', 'Flags:'];
   for (const [name, spec] of Object.entries(FLAGS) as [string, FlagSpec][]) {
     const def = spec.default === '' ? '""' : spec.default;
     lines.push(`  --${name}${spec.kind === 'bool' ? '' : ` <${spec.kind}>`}`.padEnd(40) + `${spec.help} (default ${def})`);

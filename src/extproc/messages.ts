@@ -102,9 +102,13 @@ export function replacedResponseBody(body: Buffer): ProcessingResponse {
 
 const JSON_CONTENT_TYPE = setHeader('content-type', 'application/json');
 
-/** An OpenAI-style error answer; `dropReason` ('' = none) goes in x-llm-d-request-dropped-reason. */
-export function immediateError(err: EppError, dropReason = ''): ProcessingResponse {
+/**
+ * An OpenAI-style error answer; `dropReason` ('' = none) goes in x-llm-d-request-dropped-reason, `extra` headers
+ * (the decision's explanation when asked for) go with it.
+ */
+export function immediateError(err: EppError, dropReason = '', extra: ReadonlyMap<string, string> | null = null): ProcessingResponse {
   const setHeaders = dropReason ? [JSON_CONTENT_TYPE, setHeader(DROPPED_REASON_HEADER, dropReason)] : [JSON_CONTENT_TYPE];
+  if (extra !== null) for (const [name, value] of extra) setHeaders.push(setHeader(name, value));
   return {
     immediate_response: {
       status: { code: err.status },

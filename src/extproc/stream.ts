@@ -310,7 +310,7 @@ export class ExtProcStream implements CallHandler {
   }
 
   #answerError(decision: ErrorDecision): void {
-    this.#write(msg.immediateError(decision.error, decision.dropReason));
+    this.#write(msg.immediateError(decision.error, decision.dropReason, this.#ctx.response.headers));
     // An immediate response ends the HTTP request: whatever the director counted for it is released now.
     this.#complete('error');
   }

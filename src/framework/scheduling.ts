@@ -7,6 +7,7 @@
 import type { Endpoint } from './endpoint.ts';
 import type { LLMRequest } from './request.ts';
 import type { Plugin } from './plugin.ts';
+import type { ExplainRecorder } from './explain.ts';
 
 export type ScorerCategory = 'Affinity' | 'Distribution' | 'Balance';
 
@@ -113,7 +114,8 @@ export type ScheduleOutcome = SchedulingResult | SchedulingFailure;
 
 /** The scheduler as request control sees it: runs the profiles, nothing else. */
 export interface Scheduler {
-  schedule(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleOutcome;
+  /** `explain` (decision explain, off the normal path) collects what every profile run did. */
+  schedule(request: LLMRequest, candidates: readonly Endpoint[], explain?: ExplainRecorder | null): ScheduleOutcome;
 }
 
 export function isFilter(p: Plugin): p is Filter {

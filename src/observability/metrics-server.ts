@@ -16,6 +16,8 @@ export interface MetricsServerOptions {
   /** --metrics-client-ca-file: PEM contents. */
   clientCa?: Buffer | undefined;
   auth?: MetricsAuth | undefined;
+  /** More pages on this port (live page, /debug/explain), behind the same auth: true = answered. */
+  routes?: ((req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean) | undefined;
   /** Tests shorten the reload debounce. */
   certReloadDebounceMs?: number;
 }
@@ -37,6 +39,7 @@ export async function startMetricsServer(registry: Registry, host: string, port:
       );
       return;
     }
+    if (options.routes?.(req, res, new URL(req.url ?? '/', 'http://x'))) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found; metrics are at /metrics\n');
   };

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../framework/clock.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
-import { PREFIX_CACHE_MATCH_INFO_KEY, type PrefixCacheMatchInfo } from '../framework/data-keys.ts';
+import type { Explanation } from '../framework/explain.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
 import { RequestParseError, type Parser } from '../framework/parser.ts';
@@ -25,6 +25,8 @@ import { bodyText, restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { HookRunner } from './hooks.ts';
+import { holdsCachedPrefix, isConditionalDecode } from './conditional-decode.ts';
+import { EXPLAIN_REQUEST_HEADER, EXPLAIN_RESPONSE_HEADER, explanationHeader, explanationOf, newRecorder, scoresOf, type DecisionSink } from './explain.ts';
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
   aliasedHeader,
@@ -43,7 +45,7 @@ import {
 } from './headers.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
 import { ParserTable, requestPath } from './parser-table.ts';
-import type { RequestContext } from './request-context.ts';
+import { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
 export const REQUEST_PARSING_POINT = 'RequestParsing';
@@ -75,6 +77,10 @@ export interface DirectorOptions {
   disableSubsetFilter: boolean;
   /** Put the primary profile's per-endpoint scores in the routing decision (--emit-endpoint-scores). */
   emitEndpointScores?: boolean;
+  /** Answer the x-epp-explain request header with the decision's explanation (--enable-explain-header). */
+  explainHeader?: boolean;
+  /** Receives explanations of sampled requests (the live page); absent = none sampled. */
+  decisionSink?: DecisionSink | undefined;
   /** Per-plugin timing of the hooks; off when absent. */
   onPluginDuration?: PluginDurationHook | undefined;
   random?: () => number;
@@ -99,6 +105,8 @@ export class Director {
   readonly #metricsClock: Clock;
   readonly #debug: boolean;
   readonly #tracer: RequestTracer | null;
+  readonly #explainHeader: boolean;
+  readonly #sink: DecisionSink | null;
 
   constructor(options: DirectorOptions) {
     this.#o = options;
@@ -111,12 +119,25 @@ export class Director {
     this.#metricsClock = options.metricsClock ?? systemClock;
     this.#debug = options.logger.isLevelEnabled('debug');
     this.#tracer = options.tracer ?? null;
+    this.#explainHeader = options.explainHeader === true;
+    this.#sink = options.decisionSink ?? null;
   }
 
   // ------------------------------------------------------------ request path
 
   /** The headers are in ctx.request.headers: takes the request id (or makes one), the path, fairness id and SLOs. */
   handleRequestHeaders(ctx: RequestContext): void {
+    this.#readHeaders(ctx);
+    if (this.#explainHeader && ctx.request.headers.has(EXPLAIN_REQUEST_HEADER)) {
+      ctx.explain = newRecorder();
+      ctx.explainReply = true;
+    } else if (this.#sink !== null && this.#sink.want()) {
+      ctx.explain = newRecorder();
+    }
+    if (this.#tracer !== null) ctx.span = this.#tracer.start(ctx.request.headers);
+  }
+
+  #readHeaders(ctx: RequestContext): void {
     const req = ctx.request;
     const h = req.headers;
     ctx.receivedAt = this.#now();
@@ -131,7 +152,6 @@ export class Director {
       req.requestId = randomUUID();
       ctx.requestIdGenerated = true;
     }
-    if (this.#tracer !== null) ctx.span = this.#tracer.start(req.headers);
   }
 
   /**
@@ -198,6 +218,7 @@ export class Director {
         'request routed',
       );
     }
+    if (ctx.explain !== null) this.#explained(ctx, 'routed', '', result.primaryProfileName, destination);
     const endpointScores = this.#o.emitEndpointScores ? scoresOf(result) : null;
     return { ok: true, destination, endpoints, headers, removeHeaders, body: newBody, endpointScores };
   }
@@ -225,8 +246,40 @@ export class Director {
     return parsed;
   }
 
-  /** Candidates, data producers, admission and the scheduling cycle. Throws EppError. */
-  #schedule(ctx: RequestContext): SchedulingResult {
+  /**
+   * /debug/explain: the decision this request would get now, without routing it: no in-flight count, no
+   * PreRequest hooks, no metrics. Synchronous like the request path, so no request interleaves with it.
+   */
+  explain(headers: ReadonlyMap<string, string>, body: Buffer | null): Explanation {
+    const ctx = new RequestContext();
+    for (const [name, value] of headers) ctx.request.headers.set(name.toLowerCase(), value);
+    this.#readHeaders(ctx);
+    ctx.explain = newRecorder(true);
+    const req = ctx.request;
+    try {
+      if (body !== null) {
+        req.bodySize = body.length;
+        const parsed = this.#parse(req, { chunks: [body], bytes: body.length });
+        resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
+      }
+      const result = this.#schedule(ctx, true);
+      let destination = '';
+      for (let i = 0; i < result.primary.count; i++) destination += `${i > 0 ? ',' : ''}${result.primary.endpoints[i]!.key}`;
+      return explanationOf(req, ctx.explain, 'routed', '', result.primaryProfileName, destination);
+    } catch (e) {
+      if (!(e instanceof EppError)) throw e;
+      return explanationOf(req, ctx.explain, e.code, e.message, '', '');
+    }
+  }
+
+  #explained(ctx: RequestContext, outcome: string, reason: string, primaryProfile: string, destination: string): void {
+    const e = explanationOf(ctx.request, ctx.explain!, outcome, reason, primaryProfile, destination);
+    if (ctx.explainReply) ctx.response.setHeader(EXPLAIN_RESPONSE_HEADER, explanationHeader(e));
+    this.#sink?.add(e);
+  }
+
+  /** Candidates, data producers, admission and the scheduling cycle. Throws EppError. `dry`: no metrics. */
+  #schedule(ctx: RequestContext, dry = false): SchedulingResult {
     const req = ctx.request;
     const ds = this.#ds;
     const all = ds.endpoints();
@@ -239,13 +292,13 @@ export class Director {
     const candidates = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
     this.#hooks.produce(req, candidates);
     if (req.sheddable && this.#o.saturation.saturation(candidates) >= 1) {
-      this.#o.metrics?.shed.labels(req.model).inc();
+      if (!dry) this.#o.metrics?.shed.labels(req.model).inc();
       throw new EppError('SHED', 'system saturated, sheddable request dropped');
     }
     this.#hooks.admit(req, candidates);
-    const outcome = this.#o.scheduler.schedule(req, candidates);
+    const outcome = this.#o.scheduler.schedule(req, candidates, ctx.explain);
     if (ctx.span !== null) ctx.span.candidates(candidates.length);
-    if (!outcome.ok) this.#o.metrics?.schedulingAttempt(req.targetModel, null);
+    if (!outcome.ok && !dry) this.#o.metrics?.schedulingAttempt(req.targetModel, null);
     if (!outcome.ok) throw new EppError(outcome.filteredOut ? 'ALL_FILTERED' : 'SCHEDULING_FAILED', `failed to find target endpoint: ${outcome.reason}`);
     if (outcome.primary.count === 0) throw new EppError('INTERNAL', 'scheduler returned no endpoint');
     // Conditional decode (RFC 7240 `Prefer: if-available`, upstream director): forward only when the chosen
@@ -263,6 +316,7 @@ export class Director {
     if (err.status >= 500) this.#o.logger.warn({ requestId: req.requestId, code: err.code }, err.message);
     else if (this.#debug) this.#o.logger.debug({ requestId: req.requestId, code: err.code }, err.message);
     if (ctx.span !== null) ctx.span.failed(err.code, err.status, err.message);
+    if (ctx.explain !== null) this.#explained(ctx, err.code, err.message, '', '');
     return { ok: false, status: err.status, error: err, dropReason: err.dropReason };
   }
 
@@ -339,36 +393,6 @@ export class Director {
     s.cachedTokens = usage?.cachedTokens ?? 0;
     c.served(s);
   }
-}
-
-/** Upstream routing.IsConditionalDecode: the Prefer header lists the `if-available` token (any case, any parameters). */
-export function isConditionalDecode(prefer: string | undefined): boolean {
-  if (prefer === undefined || prefer === '') return false;
-  for (const pref of prefer.split(',')) {
-    const semi = pref.indexOf(';');
-    if ((semi < 0 ? pref : pref.slice(0, semi)).trim().toLowerCase() === 'if-available') return true;
-  }
-  return false;
-}
-
-/** Upstream primaryEndpointHasCachedPrefix: a prefix-cache producer's match for this request has >= 1 block. */
-function holdsCachedPrefix(req: LLMRequest, endpoint: Endpoint): boolean {
-  for (const [key, v] of req.data) {
-    if (!key.startsWith(`${PREFIX_CACHE_MATCH_INFO_KEY}/`)) continue;
-    const info = v as PrefixCacheMatchInfo;
-    if (info.request === req && info.totalBlocks > 0 && info.matchBlocks(endpoint) > 0) return true;
-  }
-  return false;
-}
-
-/** "ip:port" -> score over the primary profile's scored candidates (upstream prepareRequest TargetEndpointScores). */
-function scoresOf(result: SchedulingResult): Record<string, number> | null {
-  const p = result.primary;
-  const n = p.scoredCount ?? 0;
-  if (n === 0 || !p.scored || !p.scores) return null;
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) out[p.scored[i]!.key] = p.scores[i]!;
-  return out;
 }
 
 /** Scratch for RequestMetrics.served: read synchronously, never kept. */

@@ -3,6 +3,7 @@
  * it and hands it back on every call; it never reads the fields below `request` and `subset`.
  */
 import type { Endpoint } from '../framework/endpoint.ts';
+import type { ExplainRecorder } from '../framework/explain.ts';
 import { LLMRequest } from '../framework/request.ts';
 import { LLMResponse } from '../framework/requestcontrol.ts';
 import type { RequestSpan } from '../framework/tracing.ts';
@@ -31,4 +32,8 @@ export class RequestContext {
   completed = false;
   /** The request's trace span; null when tracing is off. */
   span: RequestSpan | null = null;
+  /** Decision explain: the scheduler records this request's cycle here; null on the normal path. */
+  explain: ExplainRecorder | null = null;
+  /** The client asked for the explanation (debug header, enabled): it goes back in a response header. */
+  explainReply = false;
 }

@@ -8,6 +8,7 @@ import { Endpoint } from '../framework/endpoint.ts';
 import type { PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
 import type { Filter, Picker, ProfileRunResult, SchedulerProfile as ProfileContract, Scorer } from '../framework/scheduling.ts';
+import { ProfileTrace } from './profile-trace.ts';
 
 export const FILTER_POINT = 'Filter';
 export const SCORER_POINT = 'Scorer';
@@ -78,13 +79,20 @@ export class SchedulerProfile implements ProfileContract {
     this.#grow(MIN_CAPACITY);
   }
 
-  run(request: LLMRequest, candidates: readonly Endpoint[]): ProfileRunResult | null {
+  /** A recorder of one run for decision explain (pass it to run()). */
+  newTrace(): ProfileTrace {
+    return new ProfileTrace(this.name, this.filters, this.scorers, this.weights, this.picker);
+  }
+
+  /** `trace` (decision explain) is null on the normal path: then each step costs one null check more. */
+  run(request: LLMRequest, candidates: readonly Endpoint[], trace: ProfileTrace | null = null): ProfileRunResult | null {
     let n = candidates.length;
     this.lastFilteredOut = false;
-    if (n === 0) return this.#fail(NO_CANDIDATES);
+    if (n === 0) return this.#fail(NO_CANDIDATES, trace);
     if (n > this.#capacity) this.#grow(n);
     const cands = this.#candidates;
     for (let i = 0; i < n; i++) cands[i] = candidates[i]!;
+    if (trace !== null) trace.candidates(cands, n);
     const hook = this.#onPluginDuration;
 
     const filters = this.filters;
@@ -97,9 +105,10 @@ export class SchedulerProfile implements ProfileContract {
         n = filter.filter(request, cands, n);
         hook(FILTER_POINT, filter.type, filter.name, (performance.now() - t0) / 1000);
       }
+      if (trace !== null) trace.filtered(f, cands, n);
       if (n === 0) {
         this.lastFilteredOut = true;
-        return this.#fail(this.#filteredOut[f]!);
+        return this.#fail(this.#filteredOut[f]!, trace);
       }
     }
 
@@ -128,6 +137,7 @@ export class SchedulerProfile implements ProfileContract {
       }
     }
 
+    if (trace !== null) trace.scored(cands, n, this.#scores, totals);
     const picker = this.picker;
     const picked = this.#success.endpoints;
     let count: number;
@@ -138,7 +148,8 @@ export class SchedulerProfile implements ProfileContract {
       count = picker.pick(request, cands, n, totals, picked);
       hook(PICKER_POINT, picker.type, picker.name, (performance.now() - t0) / 1000);
     }
-    if (count <= 0) return this.#fail(this.#noPick);
+    if (trace !== null) trace.picked(picked, count);
+    if (count <= 0) return this.#fail(this.#noPick, trace);
     const success = this.#success;
     success.count = count;
     // Views of this run's scratch (no copy): valid until the next run, like the picks.
@@ -149,7 +160,8 @@ export class SchedulerProfile implements ProfileContract {
     return this.#success;
   }
 
-  #fail(reason: string): null {
+  #fail(reason: string, trace: ProfileTrace | null): null {
+    if (trace !== null) trace.failed(reason);
     this.lastFailure = reason;
     return null;
   }

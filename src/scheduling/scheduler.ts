@@ -4,6 +4,7 @@
  * hooks (PreRequest, ResponseComplete, ...) are the director's, not the scheduler's.
  */
 import type { Endpoint } from '../framework/endpoint.ts';
+import type { ExplainRecorder } from '../framework/explain.ts';
 import type { PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
 import type {
@@ -60,15 +61,16 @@ export class SchedulerEngine implements Scheduler {
     return this.profiles.find((p) => p.name === name);
   }
 
-  schedule(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleOutcome {
-    const onCycle = this.#onScheduleDuration;
+  /** With `explain`, every profile run is recorded into it (decision explain); null on the normal path. */
+  schedule(request: LLMRequest, candidates: readonly Endpoint[], explain: ExplainRecorder | null = null): ScheduleOutcome {
+    const onCycle = explain !== null && explain.dryRun === true ? null : this.#onScheduleDuration;
     const t0 = onCycle === null ? 0 : performance.now();
-    const outcome = this.#cycle(request, candidates);
+    const outcome = this.#cycle(request, candidates, explain);
     if (onCycle !== null) onCycle((performance.now() - t0) / 1000, outcome.ok);
     return outcome;
   }
 
-  #cycle(request: LLMRequest, candidates: readonly Endpoint[]): ScheduleOutcome {
+  #cycle(request: LLMRequest, candidates: readonly Endpoint[], explain: ExplainRecorder | null): ScheduleOutcome {
     const handler = this.handler;
     const hook = this.#onPluginDuration;
     const result = this.#result;
@@ -82,7 +84,13 @@ export class SchedulerEngine implements Scheduler {
       if (picked.length === 0) break;
       for (let i = 0; i < picked.length; i++) {
         const profile = picked[i]!;
-        results.set(profile.name, profile.run(request, candidates));
+        if (explain === null || !(profile instanceof SchedulerProfile)) {
+          results.set(profile.name, profile.run(request, candidates));
+        } else {
+          const trace = profile.newTrace();
+          results.set(profile.name, profile.run(request, candidates, trace));
+          explain.profiles.push(trace.finish());
+        }
       }
     }
     if (results.size === 0) return failure(`profile handler "${handler.name}" ran no profile`);

@@ -24,7 +24,7 @@ import type { ProfileRunResult, SchedulerProfile, SchedulingResult } from '../..
 import { inTreePluginRegistry } from '../../../registry.ts';
 import { RequestContext } from '../../../../requestcontrol/request-context.ts';
 import type { RequestDecision, RouteDecision } from '../../../../requestcontrol/decision.ts';
-import { isConditionalDecode } from '../../../../requestcontrol/director.ts';
+import { isConditionalDecode } from '../../../../requestcontrol/conditional-decode.ts';
 import { directorFixture } from '../../../../../test/support/director-fixture.ts';
 import { labelledEndpoints, makeEndpoint, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
 import { AlwaysDisaggMultimodalDecider, AlwaysDisaggPDDecider, PrefixBasedPDDecider, type Decider } from './deciders.ts';
