@@ -12,6 +12,7 @@ import { startExtProcServer, serverCredentials, type ExtProcServer } from './ext
 import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
 import type { EndpointLookup, Plugin, PluginDurationHook, PluginHandle } from './framework/plugin.ts';
+import type { Endpoint } from './framework/endpoint.ts';
 import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics } from './observability/metrics.ts';
@@ -23,6 +24,8 @@ import { ResourceFileSource } from './resources/file-source.ts';
 import { compactHeap } from './runtime/heap-compaction.ts';
 import { LargeBodyReclaimer } from './runtime/large-body-reclaim.ts';
 import { loadSchedulerConfig } from './config/loader.ts';
+import { pluginStabilityError } from './config/stability.ts';
+import { observesEndpoints } from './framework/datalayer.ts';
 
 /** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
 const LARGE_BODY_BYTES = 4 * 1024 * 1024;
@@ -86,11 +89,14 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const onPluginDuration: PluginDurationHook | undefined = flags.pluginDurationMetrics
     ? (point, type, name, seconds) => metrics?.pluginDuration(point, type, name).observe(seconds)
     : undefined;
+  const registry = inTreePluginRegistry();
   const loaded = loadSchedulerConfig(configText, handle, {
-    registry: inTreePluginRegistry(),
+    registry,
     observer: { onScheduleDuration: (seconds, ok) => metrics?.schedulingDone(ok, seconds), onPluginDuration },
   });
   for (const w of loaded.warnings) logger.warn({ config: flags.configFile || '(inline)' }, `scheduler config: ${w}`);
+  const unstable = pluginStabilityError(loaded.plugins, registry, flags.allowExperimentalPlugins);
+  if (unstable !== undefined) throw new StartupError(`Plugin stability validation failed: ${unstable}`);
   const engines = loaded.dataLayer.engines;
   const ds = (datastore = new Datastore({
     poolName: flags.poolName,
@@ -103,6 +109,15 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const scheduler = loaded.scheduler;
   metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()) });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
+  // Extractors that read the endpoint itself (topology-extractor: pod labels) see every join and relabel.
+  const observers = [...loaded.plugins.values()].filter(observesEndpoints);
+  if (observers.length > 0) {
+    const observe = (ep: Endpoint): void => {
+      for (const o of observers) o.endpointChanged(ep);
+    };
+    datastore.on('endpointAdded', observe);
+    datastore.on('endpointRelabelled', observe);
+  }
   // Model names configured in InferenceModelRewrite keep their metric label past the 1000-name cap (upstream #2119).
   datastore.on('changed', () => metrics?.pinModels(datastore.rewriteModelNames()));
 

@@ -36,6 +36,8 @@ export interface DatastoreOptions {
 
 export interface DatastoreEvents {
   endpointAdded: [Endpoint];
+  /** An endpoint kept with new pod labels (endpoint observers re-read them). */
+  endpointRelabelled: [Endpoint];
   endpointRemoved: [Endpoint];
   /** Anything changed (pool, objects or endpoints). */
   changed: [];
@@ -302,6 +304,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
         removed.push(ep);
       }
     }
+    const relabelled: Endpoint[] = [];
     for (const [key, w] of wanted) {
       const kept = this.#endpoints.get(key);
       if (kept) {
@@ -310,6 +313,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
         if (!sameLabels(kept.labels, w.pod.labels)) {
           kept.labels = w.pod.labels;
           kept.role = w.pod.labels[ROLE_LABEL] ?? '';
+          relabelled.push(kept);
         }
         continue;
       }
@@ -323,6 +327,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     }
     for (const ep of removed) this.emit('endpointRemoved', ep);
     for (const ep of added) this.emit('endpointAdded', ep);
+    for (const ep of relabelled) this.emit('endpointRelabelled', ep);
   }
 
   /** The engine label, else the legacy GIE key (upstream getEngineTypeFromEndpoint), else the default engine. */

@@ -2,7 +2,7 @@
  * Data-layer plugin contracts (upstream `fwkdl.DataSource`, extractors): what `dataLayer.sources` may name.
  * The metric collector (src/datalayer/) runs the scraping; these plugins carry its configuration.
  */
-import type { EngineType } from './endpoint.ts';
+import type { Endpoint, EngineType } from './endpoint.ts';
 import type { Plugin } from './plugin.ts';
 
 /** How a metrics source scrapes each endpoint (upstream metrics-data-source parameters). */
@@ -47,4 +47,16 @@ export function isDataSource(p: Plugin): p is DataSource {
 
 export function isDataExtractor(p: Plugin): p is DataExtractor {
   return (p as Partial<DataExtractor>).dataExtractor === true;
+}
+
+/**
+ * A plugin that derives endpoint attributes from the endpoint itself (its pod labels), upstream's extractors
+ * on endpoint-notification-source: the runner calls it when an endpoint joins and when its labels change.
+ */
+export interface EndpointObserver extends Plugin {
+  endpointChanged(endpoint: Endpoint): void;
+}
+
+export function observesEndpoints(p: Plugin): p is EndpointObserver {
+  return typeof (p as Partial<EndpointObserver>).endpointChanged === 'function';
 }

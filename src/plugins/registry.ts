@@ -56,6 +56,12 @@ import { createSglangHttpParser, SGLANG_HTTP_PARSER_TYPE } from './requesthandli
 import { createVllmHttpParser, VLLM_HTTP_PARSER_TYPE } from './requesthandling/parsers/vllmhttp/vllmhttp.ts';
 import { createMetricsDataSource, METRICS_DATA_SOURCE_TYPE } from './datalayer/source/metrics/metrics-source.ts';
 import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor } from './datalayer/extractor/core-metrics/core-metrics.ts';
+import { createEndpointAttributeFilter, ENDPOINT_ATTRIBUTE_FILTER_TYPE } from './scheduling/filter/endpoint-attribute/endpoint-attribute.ts';
+import { createEndpointAttributeScorer, ENDPOINT_ATTRIBUTE_SCORER_TYPE } from './scheduling/scorer/endpoint-attribute/endpoint-attribute.ts';
+import { createHeaderLabelAffinityScorer, HEADER_LABEL_AFFINITY_SCORER_TYPE } from './scheduling/scorer/header-label-affinity/header-label-affinity.ts';
+import { createTopologyAffinityFilter, TOPOLOGY_AFFINITY_FILTER_TYPE } from './scheduling/filter/topology-affinity/topology-affinity.ts';
+import { createTopologyAffinityScorer, TOPOLOGY_AFFINITY_SCORER_TYPE } from './scheduling/scorer/topology-affinity/topology-affinity.ts';
+import { createTopologyExtractor, TOPOLOGY_EXTRACTOR_TYPE } from './datalayer/extractor/topology/topology.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -65,7 +71,10 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(RUNNING_REQUESTS_SCORER_TYPE, createRunningRequestsScorer);
   registry.register(LORA_AFFINITY_SCORER_TYPE, createLoraAffinityScorer);
   registry.register(PREFIX_CACHE_SCORER_TYPE, createPrefixCacheScorer);
-  registry.register(SESSION_AFFINITY_SCORER_TYPE, createSessionAffinityScorer);
+  registry.register(SESSION_AFFINITY_SCORER_TYPE, createSessionAffinityScorer, 'Alpha');
+  registry.register(ENDPOINT_ATTRIBUTE_SCORER_TYPE, createEndpointAttributeScorer, 'Alpha');
+  registry.register(HEADER_LABEL_AFFINITY_SCORER_TYPE, createHeaderLabelAffinityScorer, 'Alpha');
+  registry.register(TOPOLOGY_AFFINITY_SCORER_TYPE, createTopologyAffinityScorer, 'Alpha');
   // Filters
   registry.register(DECODE_FILTER_TYPE, createDecodeFilter);
   registry.register(PREFILL_FILTER_TYPE, createPrefillFilter);
@@ -74,7 +83,9 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(BY_LABEL_SELECTOR_TYPE, createByLabelSelectorFilter); // deprecated alias of label-selector-filter
   registry.register(BY_LABEL_FILTER_TYPE, createByLabelFilter); // deprecated
   registry.register(PREFIX_CACHE_AFFINITY_FILTER_TYPE, createPrefixCacheAffinityFilter);
-  registry.register(SESSION_AFFINITY_FILTER_TYPE, createSessionAffinityFilter);
+  registry.register(SESSION_AFFINITY_FILTER_TYPE, createSessionAffinityFilter, 'Alpha');
+  registry.register(ENDPOINT_ATTRIBUTE_FILTER_TYPE, createEndpointAttributeFilter, 'Alpha');
+  registry.register(TOPOLOGY_AFFINITY_FILTER_TYPE, createTopologyAffinityFilter, 'Alpha');
   registry.register(HEADER_BASED_TESTING_FILTER_TYPE, createHeaderBasedTestingFilter); // conformance
   registry.register(TOKEN_LOAD_SCORER_TYPE, createTokenLoadScorer);
   registry.register(ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer);
@@ -115,6 +126,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   // Data layer (dataLayer.sources)
   registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);
   registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
+  registry.register(TOPOLOGY_EXTRACTOR_TYPE, createTopologyExtractor, 'Alpha');
 
   // Feature gates upstream registers (llm-d Router) or accepted (GIE v1.x), with their default.
   registry.featureGate('flowControl', false);
