@@ -80,3 +80,12 @@ export interface PeerEndpoint {
   readonly request: LLMRequest | null;
   readonly endpoint: Endpoint;
 }
+
+/** A string request attribute one plugin publishes for others (upstream request.PutAttribute). */
+export interface RequestAttribute {
+  readonly request: LLMRequest | null;
+  readonly value: string;
+}
+
+/** LLMRequest.data: a RequestAttribute, the agent's session id (upstream agentidentity.AgentIdentityKey, no producer). */
+export const AGENT_IDENTITY_KEY = 'agent-identity';

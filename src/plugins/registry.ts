@@ -62,6 +62,8 @@ import { createHeaderLabelAffinityScorer, HEADER_LABEL_AFFINITY_SCORER_TYPE } fr
 import { createTopologyAffinityFilter, TOPOLOGY_AFFINITY_FILTER_TYPE } from './scheduling/filter/topology-affinity/topology-affinity.ts';
 import { createTopologyAffinityScorer, TOPOLOGY_AFFINITY_SCORER_TYPE } from './scheduling/scorer/topology-affinity/topology-affinity.ts';
 import { createTopologyExtractor, TOPOLOGY_EXTRACTOR_TYPE } from './datalayer/extractor/topology/topology.ts';
+import { AGENT_IDENTITY_TYPE, createAgentIdentity } from './requestcontrol/agent-identity/agent-identity.ts';
+import { createDataParallelProfileHandler, DATA_PARALLEL_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/data-parallel/data-parallel.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -105,6 +107,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   registry.register(DISAGG_PROFILE_HANDLER_TYPE, createDisaggProfileHandler);
   registry.register(PD_PROFILE_HANDLER_TYPE, createPdProfileHandler);
+  registry.register(DATA_PARALLEL_PROFILE_HANDLER_TYPE, createDataParallelProfileHandler); // deprecated upstream
   registry.register(PREFIX_BASED_PD_DECIDER_TYPE, createPrefixBasedPDDecider);
   registry.register(ALWAYS_DISAGG_PD_DECIDER_TYPE, createAlwaysDisaggPDDecider);
   registry.register(ALWAYS_DISAGG_MULTIMODAL_DECIDER_TYPE, createAlwaysDisaggMultimodalDecider);
@@ -114,6 +117,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
   // Request control
   registry.register(REQUEST_ATTRIBUTE_REPORTER_TYPE, createRequestAttributeReporter);
+  registry.register(AGENT_IDENTITY_TYPE, createAgentIdentity, 'Alpha');
   registry.register(DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE, createDestinationEndpointServedVerifier); // conformance
   registry.register(CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector);
 
