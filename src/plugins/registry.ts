@@ -69,6 +69,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   // Scorers
   registry.register(QUEUE_SCORER_TYPE, createQueueScorer);
   registry.register(KV_CACHE_UTILIZATION_SCORER_TYPE, createKvCacheUtilizationScorer);
+  registry.register('kv-cache-scorer', createKvCacheUtilizationScorer); // GIE v1.0 / llm-d v0.3 name of the same scorer
   registry.register(KV_ESTIMATE_SCORER_TYPE, createKvEstimateScorer);
   registry.register(RUNNING_REQUESTS_SCORER_TYPE, createRunningRequestsScorer);
   registry.register(LORA_AFFINITY_SCORER_TYPE, createLoraAffinityScorer);
