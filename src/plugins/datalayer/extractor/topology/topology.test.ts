@@ -9,14 +9,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PEER_ENDPOINT_KEY } from '../../../../framework/data-keys.ts';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
-import { filterContract, scorerContract } from '../../../../../test/support/scheduling/plugin-contract.ts';
 import { labelledEndpoints, makeRequest, testHandle } from '../../../../../test/support/scheduling/testing.ts';
 import { createTopologyAffinityFilter } from '../../../scheduling/filter/topology-affinity/topology-affinity.ts';
 import { createTopologyAffinityScorer } from '../../../scheduling/scorer/topology-affinity/topology-affinity.ts';
 import { createTopologyExtractor } from './topology.ts';
 
-filterContract('topology-affinity-filter', (h) => createTopologyAffinityFilter('f', undefined, h));
-scorerContract('topology-affinity-scorer', (h) => createTopologyAffinityScorer('s', undefined, h));
 
 const HOST = 'kubernetes.io/hostname';
 const RACK = 'topology.kubernetes.io/rack';
