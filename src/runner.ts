@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
+import { PagePoller } from './datalayer/page-poller.ts';
 import type { PageTls } from './datalayer/page-client.ts';
 import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
@@ -177,6 +178,12 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         });
   if (collector) collector.start();
   else logger.warn('no metrics data source configured (dataLayer.injectDefaults: false): metrics collection is disabled');
+  // dcgm-data-source, models-data-source: their pages polled beside the model-server metrics.
+  const poller =
+    loaded.dataLayer.polled.length === 0
+      ? undefined
+      : new PagePoller({ datastore: ds, logger, sources: loaded.dataLayer.polled, defaultIntervalMs: flags.refreshMetricsIntervalMs, timeoutMs: flags.metricsScrapeTimeoutMs });
+  poller?.start();
 
   // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
   const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
@@ -244,6 +251,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       reclaimer.stop();
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
+      await poller?.stop();
       await source.stop();
       metricsServer.close();
       metricsServer.closeAllConnections();

@@ -4,7 +4,7 @@
  * problems to the loader's list (upstream config/loader validation.go, defaults.go, configloader.go).
  */
 import type { Plugin } from '../framework/plugin.ts';
-import { isDataExtractor, isDataSource, type EngineSettings, type MetricsScrapeSettings } from '../framework/datalayer.ts';
+import { isDataExtractor, isDataSource, isPageExtractor, isPolledSource, type EngineSettings, type MetricsScrapeSettings, type PageExtractor, type PolledSource } from '../framework/datalayer.ts';
 import { flowControlRole, type FlowControlRole } from '../framework/flowcontrol.ts';
 import { isParser, type Parser } from '../framework/parser.ts';
 import type { ParsedConfig, Ref } from './parse.ts';
@@ -123,6 +123,8 @@ export function resolveParsers(
 export interface DataLayerSettings {
   readonly scrape: MetricsScrapeSettings | undefined;
   readonly engines: EngineSettings | undefined;
+  /** Sources the page poller runs (dcgm-data-source, models-data-source), each with its extractors. */
+  readonly polled: readonly { readonly source: PolledSource; readonly extractors: readonly PageExtractor[] }[];
 }
 
 export function resolveDataLayer(
@@ -134,6 +136,7 @@ export function resolveDataLayer(
 ): DataLayerSettings {
   let scrape: MetricsScrapeSettings | undefined;
   let engines: EngineSettings | undefined;
+  const polled: { source: PolledSource; extractors: PageExtractor[] }[] = [];
   const dl = config.dataLayer;
   for (const source of dl?.sources ?? []) {
     const inst = instances.get(source.pluginRef);
@@ -147,11 +150,17 @@ export function resolveDataLayer(
       if (scrape !== undefined) problems.push(`${source.path}: a second metrics source; the collector runs one`);
       scrape = p.scrape;
     }
+    const binding = p !== undefined && isPolledSource(p) ? { source: p, extractors: [] as PageExtractor[] } : undefined;
+    if (binding !== undefined) polled.push(binding);
     for (const ex of source.extractors) {
       const e = instances.get(ex.pluginRef);
       if (e === undefined) {
         problems.push(`${ex.path}: the plugin ${ex.pluginRef} is not registered`);
         continue;
+      }
+      if (binding !== undefined && e.plugin !== undefined) {
+        if (isPageExtractor(e.plugin)) binding.extractors.push(e.plugin);
+        else problems.push(`${ex.path}: the plugin ${ex.pluginRef} (type "${e.type}") cannot read the pages of ${source.pluginRef} (type "${inst.type}")`);
       }
       if (e.plugin !== undefined && isDataExtractor(e.plugin) && e.plugin.engines !== undefined) engines = e.plugin.engines;
     }
@@ -168,7 +177,7 @@ export function resolveDataLayer(
     if (source !== undefined && isDataSource(source)) scrape ??= source.scrape;
     if (extractor !== undefined && isDataExtractor(extractor)) engines ??= extractor.engines;
   }
-  return { scrape, engines };
+  return { scrape, engines, polled };
 }
 
 /**

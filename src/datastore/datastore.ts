@@ -310,6 +310,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
       if (kept) {
         // Same endpoint, relabelled pod (e.g. a new llm-d.ai/role): filters see the new labels, while its metrics
         // and in-flight counts stay.
+        kept.nodeAddress = w.pod.hostIp ?? '';
         if (!sameLabels(kept.labels, w.pod.labels)) {
           kept.labels = w.pod.labels;
           kept.role = w.pod.labels[ROLE_LABEL] ?? '';
@@ -319,6 +320,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
       }
       const ep = new Endpoint(w.pod.ip, w.port, w.pod.name, w.pod.namespace, w.rank, this.#engineOf(w.pod), w.pod.labels);
       ep.role = w.pod.labels[ROLE_LABEL] ?? '';
+      ep.nodeAddress = w.pod.hostIp ?? '';
       this.#endpoints.set(key, ep);
       added.push(ep);
     }

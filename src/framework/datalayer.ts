@@ -60,3 +60,42 @@ export interface EndpointObserver extends Plugin {
 export function observesEndpoints(p: Plugin): p is EndpointObserver {
   return typeof (p as Partial<EndpointObserver>).endpointChanged === 'function';
 }
+
+/** How a polled source fetches one page per endpoint (upstream HTTPDataSource options). */
+export interface PollSettings {
+  readonly scheme: 'http' | 'https';
+  /** URL path, with its leading slash. */
+  readonly path: string;
+  /** Port instead of the endpoint's own; 0 = the endpoint's. */
+  readonly port: number;
+  /** Poll period in ms; 0 = the --refresh-metrics-interval tick. */
+  readonly intervalMs: number;
+  readonly insecureSkipVerify: boolean;
+  /** Poll the pod's node (status.hostIP: a DaemonSet exporter) instead of the pod IP. */
+  readonly useNodeAddress: boolean;
+}
+
+/**
+ * A data source the poller runs besides the model-server metrics source (upstream HTTPDataSource: DCGM exporter,
+ * /v1/models): one GET per endpoint per period; the page goes to the source's extractors.
+ */
+export interface PolledSource extends DataSource {
+  readonly poll: PollSettings;
+}
+
+/**
+ * An extractor of a polled source's page. Throws when the page lacks what it needs (the poller counts and logs
+ * it, rate-limited); the attribute then keeps its last value.
+ */
+export interface PageExtractor extends Plugin {
+  readonly dataExtractor: true;
+  extract(endpoint: Endpoint, page: string): void;
+}
+
+export function isPolledSource(p: Plugin): p is PolledSource {
+  return isDataSource(p) && typeof (p as Partial<PolledSource>).poll === 'object';
+}
+
+export function isPageExtractor(p: Plugin): p is PageExtractor {
+  return (p as Partial<PageExtractor>).dataExtractor === true && typeof (p as Partial<PageExtractor>).extract === 'function';
+}

@@ -28,6 +28,8 @@ export class Endpoint {
   labels: Readonly<Record<string, string>>;
   /** The pod's llm-d.ai/role label (decode, prefill, ...); '' when unlabelled. Kept in step with `labels`. */
   role = '';
+  /** The pod's node (status.hostIP), for sources polling a per-node exporter; '' when unknown. */
+  nodeAddress = '';
 
   // ---- scraped metrics (written by src/datalayer) ----
   waitingQueue = 0;

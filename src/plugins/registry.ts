@@ -64,6 +64,8 @@ import { createTopologyAffinityScorer, TOPOLOGY_AFFINITY_SCORER_TYPE } from './s
 import { createTopologyExtractor, TOPOLOGY_EXTRACTOR_TYPE } from './datalayer/extractor/topology/topology.ts';
 import { AGENT_IDENTITY_TYPE, createAgentIdentity } from './requestcontrol/agent-identity/agent-identity.ts';
 import { createDataParallelProfileHandler, DATA_PARALLEL_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/data-parallel/data-parallel.ts';
+import { createDcgmDataSource, DCGM_DATA_SOURCE_TYPE } from './datalayer/source/dcgm/dcgm-source.ts';
+import { createDcgmExtractor, DCGM_EXTRACTOR_TYPE } from './datalayer/extractor/dcgm/dcgm-extractor.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -132,6 +134,8 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);
   registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
   registry.register(TOPOLOGY_EXTRACTOR_TYPE, createTopologyExtractor, 'Alpha');
+  registry.register(DCGM_DATA_SOURCE_TYPE, createDcgmDataSource, 'Alpha');
+  registry.register(DCGM_EXTRACTOR_TYPE, createDcgmExtractor, 'Alpha');
 
   // Feature gates upstream registers (llm-d Router) or accepted (GIE v1.x), with their default.
   registry.featureGate('flowControl', false);

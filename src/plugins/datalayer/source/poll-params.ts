@@ -1,0 +1,28 @@
+/**
+ * The parameters every polled HTTP source shares (upstream datalayer/source/http HTTPDataSource options):
+ * `scheme`, `path`, `port`, `insecureSkipVerify`, `interval`, and (DCGM) `useNodeAddress`.
+ */
+import type { PollSettings } from '../../../framework/datalayer.ts';
+import { PluginConfigError } from '../../../framework/plugin.ts';
+import { boolParam, durationMsParam, intParam, type Params } from '../../../input/plugin-params.ts';
+import { stringParam } from '../string-param.ts';
+
+export interface PollDefaults {
+  readonly path: string;
+  readonly port: number;
+}
+
+export function readPollSettings(name: string, p: Params, defaults: PollDefaults): PollSettings {
+  const scheme = stringParam(name, p, 'scheme', 'http');
+  if (scheme !== 'http' && scheme !== 'https') throw new PluginConfigError(name, 'scheme', `unsupported scheme: ${scheme} (http or https)`);
+  const path = stringParam(name, p, 'path', '') || defaults.path;
+  if (!path.startsWith('/')) throw new PluginConfigError(name, 'path', `must start with "/", got ${JSON.stringify(path)}`);
+  return {
+    scheme,
+    path,
+    port: intParam(name, p, 'port', defaults.port, 0, 65535),
+    intervalMs: durationMsParam(name, p, 'interval', 0),
+    insecureSkipVerify: boolParam(name, p, 'insecureSkipVerify', true),
+    useNodeAddress: boolParam(name, p, 'useNodeAddress', false),
+  };
+}
