@@ -5,6 +5,7 @@
  * requests do; the collector's lean client is for the 50 ms scrape of every server.
  */
 import type { Logger } from 'pino';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import type { PageExtractor, PollSettings, PolledSource } from '../framework/datalayer.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
@@ -49,14 +50,29 @@ export class PagePoller {
   /** Polls in flight, by source name and endpoint key: one at a time each. */
   readonly #inFlight = new Set<string>();
   readonly #lastFailureLog = new Map<string, number>();
-  readonly #insecure: Agent;
+  /** One connection pool per https source (its TLS settings); plain http uses undici's global one. */
+  readonly #agents = new Map<string, Agent>();
   readonly counts = new Map<string, PollCounts>();
   #stopped = false;
 
   constructor(options: PagePollerOptions) {
     this.#o = options;
-    this.#insecure = new Agent({ connect: { rejectUnauthorized: false } });
-    for (const b of options.sources) this.counts.set(b.source.name, { polls: 0, failures: 0 });
+    for (const b of options.sources) {
+      this.counts.set(b.source.name, { polls: 0, failures: 0 });
+      const poll = b.source.poll;
+      if (poll.scheme !== 'https') continue;
+      const file = (path: string): Buffer => readFileSync(path);
+      this.#agents.set(
+        b.source.name,
+        new Agent({
+          connect: {
+            rejectUnauthorized: !poll.insecureSkipVerify,
+            ...(poll.caCertPath ? { ca: file(poll.caCertPath) } : {}),
+            ...(poll.clientCertPath ? { cert: file(poll.clientCertPath), key: file(poll.clientKeyPath) } : {}),
+          },
+        }),
+      );
+    }
   }
 
   start(): void {
@@ -92,12 +108,12 @@ export class PagePoller {
     }
     this.#inFlight.add(id);
     try {
-      const insecure = b.source.poll.scheme === 'https' && b.source.poll.insecureSkipVerify;
+      const agent = this.#agents.get(b.source.name);
       const res = await request(url, {
         method: 'GET',
         headersTimeout: this.#o.timeoutMs,
         bodyTimeout: this.#o.timeoutMs,
-        ...(insecure ? { dispatcher: this.#insecure } : {}),
+        ...(agent !== undefined ? { dispatcher: agent } : {}),
       });
       const len = Number(res.headers['content-length'] ?? 0);
       if (len > MAX_PAGE_BYTES) {
@@ -129,6 +145,6 @@ export class PagePoller {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
-    await this.#insecure.close();
+    await Promise.all([...this.#agents.values()].map((a) => a.close()));
   }
 }

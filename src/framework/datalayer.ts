@@ -73,6 +73,10 @@ export interface PollSettings {
   readonly insecureSkipVerify: boolean;
   /** Poll the pod's node (status.hostIP: a DaemonSet exporter) instead of the pod IP. */
   readonly useNodeAddress: boolean;
+  /** https: CA bundle, client certificate and key (mTLS) files; '' = none. */
+  readonly caCertPath: string;
+  readonly clientCertPath: string;
+  readonly clientKeyPath: string;
 }
 
 /**

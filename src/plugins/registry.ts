@@ -66,6 +66,8 @@ import { AGENT_IDENTITY_TYPE, createAgentIdentity } from './requestcontrol/agent
 import { createDataParallelProfileHandler, DATA_PARALLEL_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/data-parallel/data-parallel.ts';
 import { createDcgmDataSource, DCGM_DATA_SOURCE_TYPE } from './datalayer/source/dcgm/dcgm-source.ts';
 import { createDcgmExtractor, DCGM_EXTRACTOR_TYPE } from './datalayer/extractor/dcgm/dcgm-extractor.ts';
+import { createModelsDataSource, MODELS_DATA_SOURCE_TYPE } from './datalayer/source/models/models-source.ts';
+import { createModelsExtractor, MODELS_DATA_EXTRACTOR_TYPE } from './datalayer/extractor/models/models-extractor.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -135,6 +137,8 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
   registry.register(TOPOLOGY_EXTRACTOR_TYPE, createTopologyExtractor, 'Alpha');
   registry.register(DCGM_DATA_SOURCE_TYPE, createDcgmDataSource, 'Alpha');
+  registry.register(MODELS_DATA_SOURCE_TYPE, createModelsDataSource);
+  registry.register(MODELS_DATA_EXTRACTOR_TYPE, createModelsExtractor);
   registry.register(DCGM_EXTRACTOR_TYPE, createDcgmExtractor, 'Alpha');
 
   // Feature gates upstream registers (llm-d Router) or accepted (GIE v1.x), with their default.

@@ -92,7 +92,7 @@ test('dcgm: sidecar exporter on the pod IP; unlabelled samples are the pod\'s; a
 });
 
 test('dcgm-data-source: defaults and parameter errors', () => {
-  assert.deepEqual(createDcgmDataSource('d', undefined, testHandle()).poll, { scheme: 'http', path: '/metrics', port: 9400, intervalMs: 0, insecureSkipVerify: true, useNodeAddress: false });
+  assert.deepEqual(createDcgmDataSource('d', undefined, testHandle()).poll, { scheme: 'http', path: '/metrics', port: 9400, intervalMs: 0, insecureSkipVerify: true, useNodeAddress: false, caCertPath: '', clientCertPath: '', clientKeyPath: '' });
   assert.throws(() => createDcgmDataSource('d', { scheme: 'ftp' }, testHandle()), /parameters\.scheme: unsupported scheme: ftp/);
   assert.throws(() => createDcgmDataSource('d', { port: 'x' }, testHandle()), /parameters\.port/);
   assert.throws(() => createDcgmDataSource('d', { interval: 'soon' }, testHandle()), /parameters\.interval/);
