@@ -43,9 +43,10 @@ export class ModelsExtractor implements PageExtractor {
     for (const [i, m] of ((data as unknown[] | null | undefined) ?? []).entries()) {
       if (typeof m !== 'object' || m === null) throw new Error(`models response: data[${i}] is not an object`);
       const r = m as Record<string, unknown>;
-      if (r['id'] !== undefined && typeof r['id'] !== 'string') throw new Error(`models response: data[${i}].id is not a string`);
-      if (r['created'] !== undefined && !Number.isInteger(r['created'])) throw new Error(`models response: data[${i}].created is not an integer`);
-      for (const f of STRING_FIELDS) if (r[f] !== undefined && typeof r[f] !== 'string') throw new Error(`models response: data[${i}].${f} is not a string`);
+      // null is absent, as Go's decoder has it (vLLM sends "parent": null for a base model).
+      if (r['id'] != null && typeof r['id'] !== 'string') throw new Error(`models response: data[${i}].id is not a string`);
+      if (r['created'] != null && !Number.isInteger(r['created'])) throw new Error(`models response: data[${i}].created is not an integer`);
+      for (const f of STRING_FIELDS) if (r[f] != null && typeof r[f] !== 'string') throw new Error(`models response: data[${i}].${f} is not a string`);
       models.push({
         id: (r['id'] as string | undefined) ?? '',
         ...(r['object'] ? { object: r['object'] as string } : {}),
