@@ -68,6 +68,7 @@ import { createDcgmDataSource, DCGM_DATA_SOURCE_TYPE } from './datalayer/source/
 import { createDcgmExtractor, DCGM_EXTRACTOR_TYPE } from './datalayer/extractor/dcgm/dcgm-extractor.ts';
 import { createModelsDataSource, MODELS_DATA_SOURCE_TYPE } from './datalayer/source/models/models-source.ts';
 import { createModelsExtractor, MODELS_DATA_EXTRACTOR_TYPE } from './datalayer/extractor/models/models-extractor.ts';
+import { createEndpointNotificationSource, ENDPOINT_NOTIFICATION_SOURCE_TYPE } from './datalayer/source/endpoint-notification/endpoint-notification.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -137,6 +138,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
   registry.register(TOPOLOGY_EXTRACTOR_TYPE, createTopologyExtractor, 'Alpha');
   registry.register(DCGM_DATA_SOURCE_TYPE, createDcgmDataSource, 'Alpha');
+  registry.register(ENDPOINT_NOTIFICATION_SOURCE_TYPE, createEndpointNotificationSource);
   registry.register(MODELS_DATA_SOURCE_TYPE, createModelsDataSource);
   registry.register(MODELS_DATA_EXTRACTOR_TYPE, createModelsExtractor);
   registry.register(DCGM_EXTRACTOR_TYPE, createDcgmExtractor, 'Alpha');
