@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
 import { PagePoller } from './datalayer/page-poller.ts';
+import { EngineTable } from './datalayer/engines.ts';
 import type { PageTls } from './datalayer/page-client.ts';
 import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
@@ -99,6 +100,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const unstable = pluginStabilityError(loaded.plugins, registry, flags.allowExperimentalPlugins);
   if (unstable !== undefined) throw new StartupError(`Plugin stability validation failed: ${unstable}`);
   const engines = loaded.dataLayer.engines;
+  // Built-in engines, replaced or joined by the core-metrics-extractor's engineConfigs.
+  const engineTable = new EngineTable(engines?.engineConfigs);
   const ds = (datastore = new Datastore({
     poolName: flags.poolName,
     poolNamespace: flags.poolNamespace,
@@ -106,6 +109,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     endpointTargetPorts: flags.endpointTargetPorts,
     ...(engines?.engineLabelKey ? { engineLabel: engines.engineLabelKey } : {}),
     ...(engines?.defaultEngine ? { defaultEngine: engines.defaultEngine } : {}),
+    engines: engineTable.names(),
   }));
   const scheduler = loaded.scheduler;
   metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()) });
@@ -166,6 +170,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
           datastore: ds,
           clock,
           logger,
+          engines: engineTable,
           intervalMs: scrape.intervalMs || flags.refreshMetricsIntervalMs,
           timeoutMs: flags.metricsScrapeTimeoutMs,
           ...(metricsPort ? { metricsPort } : {}),

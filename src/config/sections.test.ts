@@ -66,7 +66,7 @@ dataLayer:
     { path: loaded.dataLayer.scrape?.path, port: loaded.dataLayer.scrape?.port, interval: loaded.dataLayer.scrape?.intervalMs },
     { path: '/stats', port: 9400, interval: 250 },
   );
-  assert.deepEqual(loaded.dataLayer.engines, { engineLabelKey: 'example.com/engine', defaultEngine: 'sglang' });
+  assert.deepEqual(loaded.dataLayer.engines, { engineLabelKey: 'example.com/engine', defaultEngine: 'sglang', engineConfigs: [] });
   const defaults = load(HEAD).dataLayer;
   assert.deepEqual([defaults.scrape?.path, defaults.scrape?.port, defaults.scrape?.intervalMs], ['', 0, 0], 'flags and engine defaults apply');
   assert.equal(load(`${HEAD}dataLayer:\n  injectDefaults: false\n`).dataLayer.scrape, undefined, 'no source: collection off');

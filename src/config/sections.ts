@@ -172,7 +172,12 @@ export function resolveDataLayer(
   if (dl?.injectDefaults !== false && !hasMetricsSource) {
     // upstream ensureDataLayer: a configured plugin of the default name is used as is.
     const source = instances.get(DEFAULT_METRICS_SOURCE_TYPE)?.plugin ?? create(DEFAULT_METRICS_SOURCE_TYPE, DEFAULT_METRICS_SOURCE_TYPE, undefined, 'dataLayer (default source)');
-    const extractor = instances.get(DEFAULT_METRICS_EXTRACTOR_TYPE)?.plugin ?? create(DEFAULT_METRICS_EXTRACTOR_TYPE, DEFAULT_METRICS_EXTRACTOR_TYPE, undefined, 'dataLayer (default extractor)');
+    // A configured engine-settings extractor that no source names (GIE v1.4 `model-server-protocol-metrics` beside
+    // the dataLayer gate alone) is the one the default source uses.
+    const extractor =
+      instances.get(DEFAULT_METRICS_EXTRACTOR_TYPE)?.plugin ??
+      [...instances.values()].find((i) => i.plugin !== undefined && isDataExtractor(i.plugin) && i.plugin.engines !== undefined)?.plugin ??
+      create(DEFAULT_METRICS_EXTRACTOR_TYPE, DEFAULT_METRICS_EXTRACTOR_TYPE, undefined, 'dataLayer (default extractor)');
     for (const p of [source, extractor]) if (p !== undefined && !instances.has(p.name)) added.push(p);
     if (source !== undefined && isDataSource(source)) scrape ??= source.scrape;
     if (extractor !== undefined && isDataExtractor(extractor)) engines ??= extractor.engines;

@@ -13,6 +13,8 @@ import { pluginStabilityError } from './stability.ts';
 /** The types upstream registers as StabilityAlpha that this picker implements. */
 const UPSTREAM_ALPHA = [
   'agent-identity',
+  'dcgm-data-source',
+  'dcgm-extractor',
   'endpoint-attribute-filter',
   'endpoint-attribute-scorer',
   'header-label-affinity-scorer',

@@ -2,6 +2,7 @@
  * The shape of one engine's metric configuration: which series carry the queue, running, KV-usage,
  * LoRA and cache-geometry figures. The built-in table is engines.ts.
  */
+import type { EngineMetricConfig } from '../framework/datalayer.ts';
 import type { EngineType } from '../framework/endpoint.ts';
 
 /** One metric name, optionally narrowed to the series whose `label` equals `value` (`name{label="value"}`). */
@@ -22,9 +23,13 @@ export interface EngineSpec {
   readonly engine: EngineType;
   /** HTTP path of the Prometheus text page. */
   readonly path: string;
-  readonly queued: SeriesSelector;
-  readonly running: SeriesSelector;
-  /** KV usage in [0,1]; the first selector with any series wins (newer name first, deprecated after). */
+  /** undefined: the engine does not expose it (an engineConfigs entry with that spec ''); not required then. */
+  readonly queued: SeriesSelector | undefined;
+  readonly running: SeriesSelector | undefined;
+  /**
+   * KV usage in [0,1]; the first selector with any series wins (newer name first, deprecated after). Empty: not
+   * exposed (upstream's non-LLM `triton`), not required.
+   */
   readonly kvUsage: readonly SeriesSelector[];
   /**
    * Label naming an independent scheduler inside one server (vLLM data-parallel `engine`, SGLang
@@ -38,6 +43,66 @@ export interface EngineSpec {
   /** Gauges giving the cache geometry directly (TensorRT-LLM). */
   readonly blockSize: SeriesSelector | undefined;
   readonly numBlocks: SeriesSelector | undefined;
+  /** engineConfigs customMetrics: the first matching series' value, written as the endpoint attribute `key`. */
+  readonly custom: readonly CustomMetricSpec[];
+}
+
+export interface CustomMetricSpec {
+  readonly attributeKey: string;
+  /** The endpoint attribute key: `<attributeKey>/core-metrics-extractor` (upstream ScalarMetricDataKey). */
+  readonly key: string;
+  readonly selector: SeriesSelector;
+}
+
+/** The producer under whose name custom metrics are published (upstream MetricsExtractorType). */
+export const CUSTOM_METRICS_PRODUCER = 'core-metrics-extractor';
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * A PromQL instant-vector selector as engineConfigs spell them (upstream parseStringToSpec): `name`, or
+ * `name{label=value}` / `name{label="value"}`. '' = undefined (not exposed). Throws with the reason. Upstream
+ * takes several label matchers; the extractor here matches on one, so a second is refused.
+ */
+export function parseMetricSpec(spec: string): SeriesSelector | undefined {
+  if (spec.trim() === '') return undefined;
+  const m = /^\s*([^\s{]+)\s*(?:\{([^}]*)\})?\s*$/.exec(spec);
+  if (m === null || !METRIC_NAME.test(m[1]!)) throw new Error(`not a valid metric specification: ${JSON.stringify(spec)}`);
+  const block = (m[2] ?? '').trim();
+  if (block === '') return series(m[1]!);
+  const pairs = block.split(',').filter((p) => p.trim() !== '');
+  if (pairs.length > 1) throw new Error(`${JSON.stringify(spec)}: at most one label matcher is supported here`);
+  const lm = /^\s*([^\s=]+)\s*=\s*(?:"([^"]*)"|([^",}\s]+))\s*$/.exec(pairs[0]!);
+  if (lm === null || !LABEL_NAME.test(lm[1]!)) throw new Error(`invalid label pair ${JSON.stringify(pairs[0])} in specification: ${JSON.stringify(spec)}`);
+  return series(m[1]!, lm[1]!, lm[2] ?? lm[3] ?? '');
+}
+
+/**
+ * The spec of an engineConfigs entry. It replaces a built-in engine of the same name wholly (as upstream), keeping
+ * only what is not a metric name: the page path and the data-parallel rank label.
+ */
+export function engineSpecFromConfig(c: EngineMetricConfig, builtIn: EngineSpec | undefined): EngineSpec {
+  const cacheInfo = parseMetricSpec(c.cacheInfoSpec);
+  const kv = parseMetricSpec(c.kvUsageSpec);
+  const custom = c.customMetrics.map((m) => {
+    const selector = parseMetricSpec(m.metricSpec);
+    if (selector === undefined) throw new Error(`custom metric ${JSON.stringify(m.attributeKey)} spec cannot be empty`);
+    return { attributeKey: m.attributeKey, key: `${m.attributeKey}/${CUSTOM_METRICS_PRODUCER}`, selector };
+  });
+  return {
+    engine: c.name,
+    path: builtIn?.path ?? '/metrics',
+    queued: parseMetricSpec(c.queuedRequestsSpec),
+    running: parseMetricSpec(c.runningRequestsSpec),
+    kvUsage: kv === undefined ? [] : [kv],
+    rankLabel: builtIn?.rankLabel ?? '',
+    loraInfo: parseMetricSpec(c.loraSpec)?.name ?? '',
+    cacheInfo: cacheInfo === undefined ? undefined : { name: cacheInfo.name, blockSizeLabel: c.cacheBlockSizeLabelName || 'block_size', numBlocksLabel: c.cacheNumBlocksLabelName || 'num_gpu_blocks' },
+    blockSize: parseMetricSpec(c.cacheBlockSizeSpec),
+    numBlocks: parseMetricSpec(c.cacheNumBlocksSpec),
+    custom,
+  };
 }
 
 export function series(name: string, label = '', value = ''): SeriesSelector {

@@ -32,6 +32,8 @@ export interface DatastoreOptions {
   /** Label that names a pod's engine type. */
   engineLabel?: string;
   defaultEngine?: EngineType;
+  /** Engine names a pod label may name (built-in and engineConfigs); absent = the built-in ones. */
+  engines?: readonly EngineType[];
 }
 
 export interface DatastoreEvents {
@@ -83,6 +85,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
       ...options,
       engineLabel: options.engineLabel ?? ENGINE_LABEL,
       defaultEngine: options.defaultEngine ?? 'vllm',
+      engines: options.engines ?? ENGINE_TYPES,
     };
     if (options.endpointSelector) {
       // Pool-less mode: a synthetic pool that is known from the start.
@@ -335,7 +338,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
   /** The engine label, else the legacy GIE key (upstream getEngineTypeFromEndpoint), else the default engine. */
   #engineOf(pod: PodSpec): EngineType {
     const label = pod.labels[this.options.engineLabel] || pod.labels[LEGACY_ENGINE_LABEL];
-    return label && (ENGINE_TYPES as readonly string[]).includes(label) ? (label as EngineType) : this.options.defaultEngine;
+    return label && this.options.engines.includes(label) ? label : this.options.defaultEngine;
   }
 }
 

@@ -33,6 +33,29 @@ export interface EngineSettings {
   readonly engineLabelKey: string;
   /** Engine of pods without the label; undefined = the built-in default (vllm). */
   readonly defaultEngine: EngineType | undefined;
+  /** Engines' metric names from `engineConfigs`: each replaces the built-in engine of its name, or adds one. */
+  readonly engineConfigs: readonly EngineMetricConfig[];
+}
+
+/**
+ * One `engineConfigs` entry (upstream engineConfigParams): PromQL-style selectors (`name` or
+ * `name{label=value}`), '' = the engine does not expose that figure.
+ */
+export interface EngineMetricConfig {
+  readonly name: string;
+  readonly queuedRequestsSpec: string;
+  readonly runningRequestsSpec: string;
+  readonly kvUsageSpec: string;
+  readonly loraSpec: string;
+  readonly cacheInfoSpec: string;
+  /** Labels of cacheInfoSpec carrying the block size and count; '' = block_size, num_gpu_blocks. */
+  readonly cacheBlockSizeLabelName: string;
+  readonly cacheNumBlocksLabelName: string;
+  /** Gauges giving the cache geometry directly (TensorRT-LLM), instead of cacheInfoSpec. */
+  readonly cacheBlockSizeSpec: string;
+  readonly cacheNumBlocksSpec: string;
+  /** Scalars written as endpoint attributes `<attributeKey>/core-metrics-extractor`. */
+  readonly customMetrics: readonly { readonly attributeKey: string; readonly metricSpec: string }[];
 }
 
 /** A plugin `dataLayer.sources[].extractors[].pluginRef` may name. */

@@ -4,7 +4,9 @@
  * for all endpoints (monomorphic property access in the scorer loops).
  */
 
-export type EngineType = 'vllm' | 'sglang' | 'trtllm-serve' | 'triton-tensorrt-llm';
+/** A model-server engine name: a built-in one (ENGINE_TYPES) or one a core-metrics-extractor `engineConfigs` defines. */
+export type EngineType = string;
+/** The engines with built-in metric names (upstream defaultEngineConfigs, less the non-LLM `triton`). */
 export const ENGINE_TYPES: readonly EngineType[] = ['vllm', 'sglang', 'trtllm-serve', 'triton-tensorrt-llm'];
 
 const EMPTY: ReadonlySet<string> = new Set();

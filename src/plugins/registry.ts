@@ -55,7 +55,7 @@ import { createPassthroughParser, PASSTHROUGH_PARSER_TYPE } from './requesthandl
 import { createSglangHttpParser, SGLANG_HTTP_PARSER_TYPE } from './requesthandling/parsers/sglanghttp/sglanghttp.ts';
 import { createVllmHttpParser, VLLM_HTTP_PARSER_TYPE } from './requesthandling/parsers/vllmhttp/vllmhttp.ts';
 import { createMetricsDataSource, METRICS_DATA_SOURCE_TYPE } from './datalayer/source/metrics/metrics-source.ts';
-import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor } from './datalayer/extractor/core-metrics/core-metrics.ts';
+import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor, createModelServerProtocolMetrics, MODEL_SERVER_PROTOCOL_METRICS_TYPE } from './datalayer/extractor/core-metrics/core-metrics.ts';
 import { createEndpointAttributeFilter, ENDPOINT_ATTRIBUTE_FILTER_TYPE } from './scheduling/filter/endpoint-attribute/endpoint-attribute.ts';
 import { createEndpointAttributeScorer, ENDPOINT_ATTRIBUTE_SCORER_TYPE } from './scheduling/scorer/endpoint-attribute/endpoint-attribute.ts';
 import { createHeaderLabelAffinityScorer, HEADER_LABEL_AFFINITY_SCORER_TYPE } from './scheduling/scorer/header-label-affinity/header-label-affinity.ts';
@@ -136,6 +136,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   // Data layer (dataLayer.sources)
   registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);
   registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
+  registry.register(MODEL_SERVER_PROTOCOL_METRICS_TYPE, createModelServerProtocolMetrics); // its GIE v1.4 name
   registry.register(TOPOLOGY_EXTRACTOR_TYPE, createTopologyExtractor, 'Alpha');
   registry.register(DCGM_DATA_SOURCE_TYPE, createDcgmDataSource, 'Alpha');
   registry.register(ENDPOINT_NOTIFICATION_SOURCE_TYPE, createEndpointNotificationSource);
