@@ -78,7 +78,7 @@ dataLayer:
     ['{ paht: /x }', /parameters\.paht: unknown parameter/],
   ];
   for (const [params, re] of bad) assert.match(problems(`${HEAD}plugins:\n- type: metrics-data-source\n  parameters: ${params}\n`)[0]!, re, params);
-  assert.match(problems(`${HEAD}plugins:\n- type: core-metrics-extractor\n  parameters: { defaultEngine: tgi }\n`)[0]!, /defaultEngine: unknown engine "tgi"/);
+  assert.match(problems(`${HEAD}plugins:\n- type: core-metrics-extractor\n  parameters: { defaultEngine: tgi }\n`)[0]!, /defaultEngine: defaultEngine "tgi" not found in engineConfigs/);
   const https = load(`${HEAD}plugins:\n- type: metrics-data-source\n  parameters: { scheme: https, insecureSkipVerify: false, caCertPath: /ca.pem }\n`).dataLayer.scrape;
   assert.deepEqual([https?.scheme, https?.insecureSkipVerify, https?.caCertPath], ['https', false, '/ca.pem']);
 });
