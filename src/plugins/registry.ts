@@ -54,6 +54,7 @@ import { createOpenAIParser, OPENAI_PARSER_TYPE } from './requesthandling/parser
 import { createPassthroughParser, PASSTHROUGH_PARSER_TYPE } from './requesthandling/parsers/passthrough/passthrough.ts';
 import { createSglangHttpParser, SGLANG_HTTP_PARSER_TYPE } from './requesthandling/parsers/sglanghttp/sglanghttp.ts';
 import { createVllmHttpParser, VLLM_HTTP_PARSER_TYPE } from './requesthandling/parsers/vllmhttp/vllmhttp.ts';
+import { createVllmGrpcParser, VLLM_GRPC_PARSER_TYPE } from './requesthandling/parsers/vllmgrpc/vllmgrpc.ts';
 import { createMetricsDataSource, METRICS_DATA_SOURCE_TYPE } from './datalayer/source/metrics/metrics-source.ts';
 import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor, createModelServerProtocolMetrics, MODEL_SERVER_PROTOCOL_METRICS_TYPE } from './datalayer/extractor/core-metrics/core-metrics.ts';
 import { createEndpointAttributeFilter, ENDPOINT_ATTRIBUTE_FILTER_TYPE } from './scheduling/filter/endpoint-attribute/endpoint-attribute.ts';
@@ -132,6 +133,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(ANTHROPIC_PARSER_TYPE, createAnthropicParser);
   registry.register(VLLM_HTTP_PARSER_TYPE, createVllmHttpParser);
   registry.register(SGLANG_HTTP_PARSER_TYPE, createSglangHttpParser);
+  registry.register(VLLM_GRPC_PARSER_TYPE, createVllmGrpcParser);
   registry.register(PASSTHROUGH_PARSER_TYPE, createPassthroughParser);
   // Data layer (dataLayer.sources)
   registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);
