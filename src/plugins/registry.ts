@@ -55,6 +55,7 @@ import { createPassthroughParser, PASSTHROUGH_PARSER_TYPE } from './requesthandl
 import { createSglangHttpParser, SGLANG_HTTP_PARSER_TYPE } from './requesthandling/parsers/sglanghttp/sglanghttp.ts';
 import { createVllmHttpParser, VLLM_HTTP_PARSER_TYPE } from './requesthandling/parsers/vllmhttp/vllmhttp.ts';
 import { createVllmGrpcParser, VLLM_GRPC_PARSER_TYPE } from './requesthandling/parsers/vllmgrpc/vllmgrpc.ts';
+import { createVertexAIParser, VERTEX_AI_PARSER_TYPE } from './requesthandling/parsers/vertexai/vertexai.ts';
 import { createMetricsDataSource, METRICS_DATA_SOURCE_TYPE } from './datalayer/source/metrics/metrics-source.ts';
 import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor, createModelServerProtocolMetrics, MODEL_SERVER_PROTOCOL_METRICS_TYPE } from './datalayer/extractor/core-metrics/core-metrics.ts';
 import { createEndpointAttributeFilter, ENDPOINT_ATTRIBUTE_FILTER_TYPE } from './scheduling/filter/endpoint-attribute/endpoint-attribute.ts';
@@ -134,6 +135,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(VLLM_HTTP_PARSER_TYPE, createVllmHttpParser);
   registry.register(SGLANG_HTTP_PARSER_TYPE, createSglangHttpParser);
   registry.register(VLLM_GRPC_PARSER_TYPE, createVllmGrpcParser);
+  registry.register(VERTEX_AI_PARSER_TYPE, createVertexAIParser);
   registry.register(PASSTHROUGH_PARSER_TYPE, createPassthroughParser);
   // Data layer (dataLayer.sources)
   registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);

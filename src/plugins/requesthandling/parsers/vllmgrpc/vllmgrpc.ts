@@ -11,12 +11,21 @@ import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import { RequestParseError, type Parser } from '../../../../framework/parser.ts';
 import { PROTO_DIR } from '../../../../extproc/codec/proto.ts';
+import { decodeMessage, grpcPayload } from '../grpc-frame.ts';
+
+/** upstream's vllmgrpc parser hides the frame problem behind one message. */
+function grpcPayloadOrBust(body: Buffer): Buffer {
+  try {
+    return grpcPayload(body);
+  } catch {
+    throw new RequestParseError('invalid or unsupported gRPC payload');
+  }
+}
 
 export const VLLM_GRPC_PARSER_TYPE = 'vllmgrpc-parser';
 const GENERATE_PATH = 'vllm.grpc.engine.VllmEngine/Generate';
 const EMBED_PATH = 'vllm.grpc.engine.VllmEngine/Embed';
 export const VLLM_ENGINE_PROTO = 'vllm/grpc/engine/vllm_engine.proto';
-const GRPC_HEADER_LEN = 5;
 
 /** The decoded GenerateRequest fields read here (proto-loader: keepCase, oneofs). */
 interface GenerateRequest {
@@ -42,23 +51,6 @@ function decoders(): { generate: Deserialize; embed: Deserialize } {
   return methods;
 }
 
-/** The message of one uncompressed gRPC frame (upstream grpcutil.ParseGrpcPayload). */
-export function grpcPayload(body: Buffer): Buffer {
-  if (body.length < GRPC_HEADER_LEN) throw new RequestParseError('invalid or unsupported gRPC payload');
-  if (body[0] === 1) throw new RequestParseError('invalid or unsupported gRPC payload'); // compressed (upstream TODO #895)
-  const len = body.readUInt32BE(1);
-  if (body.length < GRPC_HEADER_LEN + len) throw new RequestParseError('invalid or unsupported gRPC payload');
-  return body.subarray(GRPC_HEADER_LEN, GRPC_HEADER_LEN + len);
-}
-
-function decode<T>(d: Deserialize, payload: Buffer, what: string): T {
-  try {
-    return d(payload) as T;
-  } catch (err) {
-    throw new RequestParseError(`unmarshaling ${what}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 export class VllmGrpcParser implements Parser {
   readonly type = VLLM_GRPC_PARSER_TYPE;
   readonly name: string;
@@ -78,14 +70,15 @@ export class VllmGrpcParser implements Parser {
   parseRequestBytes(body: Buffer, path: string, req: LLMRequest): void {
     const isEmbed = path.endsWith(EMBED_PATH);
     if (!isEmbed && !path.endsWith(GENERATE_PATH)) return; // another method of the service: passed through
-    const payload = grpcPayload(body);
+    // upstream answers every frame problem with this one message.
+    const payload = grpcPayloadOrBust(body);
     if (isEmbed) {
-      const r = decode<EmbedRequest>(decoders().embed, payload, 'EmbedRequest');
+      const r = decodeMessage<EmbedRequest>(decoders().embed, payload, 'EmbedRequest');
       if (r.tokenized === undefined || r.tokenized === null) throw new RequestParseError('missing tokenized input in EmbedRequest', 'tokenized');
       req.promptText = JSON.stringify(r.tokenized.input_ids ?? []);
       return;
     }
-    const r = decode<GenerateRequest>(decoders().generate, payload, 'GenerateRequest');
+    const r = decodeMessage<GenerateRequest>(decoders().generate, payload, 'GenerateRequest');
     if (r.input === 'text') req.promptText = r.text ?? '';
     else if (r.input === 'tokenized') req.promptText = JSON.stringify(r.tokenized?.input_ids ?? []);
     else throw new RequestParseError('not supported request inputType', 'input');
