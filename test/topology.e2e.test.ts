@@ -62,6 +62,7 @@ describe('topology-aware P/D through the ext_proc stream', () => {
   after(() => fx.close());
 
   test('the prefill pod is always on the decode pod\'s node (40 requests, random pickers)', async () => {
+    await fx.synced(); // every pod scraped: none is left out as not answering
     const nodeOf = new Map([
       [`${fx.servers[0]!.host}:${fx.port}`, 'node-a'],
       [`${fx.servers[1]!.host}:${fx.port}`, 'node-b'],
