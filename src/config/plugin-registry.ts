@@ -13,6 +13,13 @@ export type PluginDependencies = (params: unknown) => readonly string[];
  */
 export type StabilityLevel = 'Alpha' | 'Beta' | 'Stable';
 
+/** Upstream's deprecation metadata of a type (RegisterDeprecated): the loader warns when a config names it. */
+export interface Deprecation {
+  readonly deprecatedIn: string;
+  readonly scheduledRemovalIn: string;
+  readonly replacementType: string;
+}
+
 export class PluginRegistry {
   readonly #factories = new Map<string, PluginFactory>();
   readonly #ignored = new Map<string, string>();
@@ -20,6 +27,7 @@ export class PluginRegistry {
   readonly #gates = new Map<string, boolean>();
   readonly #dependencies = new Map<string, PluginDependencies>();
   readonly #stability = new Map<string, StabilityLevel>();
+  readonly #deprecations = new Map<string, Deprecation>();
 
   /**
    * Registers a plugin type (kebab-case) with upstream's stability level (Beta unless named). Registering a
@@ -30,6 +38,17 @@ export class PluginRegistry {
     this.#factories.set(type, factory);
     this.#stability.set(type, stability);
     return this;
+  }
+
+  /** Marks a registered type deprecated (upstream RegisterDeprecated). */
+  deprecate(type: string, deprecation: Deprecation): this {
+    if (!this.#factories.has(type)) throw new Error(`plugin type "${type}" is not registered`);
+    this.#deprecations.set(type, deprecation);
+    return this;
+  }
+
+  deprecation(type: string): Deprecation | undefined {
+    return this.#deprecations.get(type);
   }
 
   /** The stability level of a type; Stable for a type not registered here, as upstream's GetPluginStability. */

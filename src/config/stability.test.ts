@@ -57,3 +57,32 @@ test('stability: an Alpha plugin fails without --allow-experimental-plugins, wit
   assert.equal(pluginStabilityError(beta.plugins, registry, false), undefined);
   assert.equal(pluginStabilityError(loadSchedulerConfig(undefined, testHandle(), { registry }).plugins, registry, false), undefined, 'the default config');
 });
+
+test('deprecation: upstream\'s deprecated types load with a DEPRECATION warning naming the replacement', () => {
+  const registry = inTreePluginRegistry();
+  const loaded = loadSchedulerConfig(
+    `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- name: old
+  type: by-label-selector
+  parameters: {matchLabels: {a: b}}
+- type: queue-scorer
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: old
+  - pluginRef: queue-scorer
+`,
+    testHandle(),
+    { registry },
+  );
+  assert.ok(
+    loaded.warnings.includes('plugins[0]: DEPRECATION warning: plugin "old" of type "by-label-selector" is deprecated (since v0.9.0, removal planned in v0.11.0); use "label-selector-filter"'),
+    loaded.warnings.join('\n'),
+  );
+  assert.deepEqual(
+    registry.types().filter((t) => registry.deprecation(t) !== undefined),
+    ['by-label', 'by-label-selector', 'disagg-headers-handler', 'pd-profile-handler', 'prefill-header-handler'],
+  );
+});

@@ -148,6 +148,13 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(MODELS_DATA_EXTRACTOR_TYPE, createModelsExtractor);
   registry.register(DCGM_EXTRACTOR_TYPE, createDcgmExtractor, 'Alpha');
 
+  // Upstream's deprecated types (RegisterDeprecated in cmd/epp/runner/runner.go): the loader warns when a config names one.
+  const toLabelSelector = { deprecatedIn: 'v0.9.0', scheduledRemovalIn: 'v0.11.0', replacementType: LABEL_SELECTOR_FILTER_TYPE };
+  registry.deprecate(BY_LABEL_SELECTOR_TYPE, toLabelSelector).deprecate(BY_LABEL_FILTER_TYPE, toLabelSelector);
+  const toDisagg = { deprecatedIn: 'v0.9.0', scheduledRemovalIn: 'v0.11.0', replacementType: DISAGG_PROFILE_HANDLER_TYPE };
+  registry.deprecate(DISAGG_HEADERS_HANDLER_TYPE, toDisagg).deprecate(PREFILL_HEADER_HANDLER_TYPE, toDisagg);
+  registry.deprecate(PD_PROFILE_HANDLER_TYPE, { deprecatedIn: 'v0.7.0', scheduledRemovalIn: 'v0.9.0', replacementType: DISAGG_PROFILE_HANDLER_TYPE });
+
   // Feature gates upstream registers (llm-d Router) or accepted (GIE v1.x), with their default.
   registry.featureGate('flowControl', false);
   registry.featureGate('haPopulateNonLeaderDatastore', true);
