@@ -8,6 +8,7 @@ import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
 import { PagePoller } from './datalayer/page-poller.ts';
 import { EngineTable } from './datalayer/engines.ts';
+import { FileDiscoverySource } from './datalayer/file-discovery.ts';
 import type { PageTls } from './datalayer/page-client.ts';
 import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
@@ -140,6 +141,15 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     }
     const r = resources;
     source = { stop: () => r.close(), ready: () => true, leader: () => true, releaseLeadership: async () => {}, synced: Promise.resolve() };
+  } else if (loaded.dataLayer.discovery !== undefined) {
+    // dataLayer.discovery (multicluster-file-discovery): the endpoints file instead of an InferencePool.
+    const files = new FileDiscoverySource(loaded.dataLayer.discovery, datastore, logger, flags.poolName);
+    try {
+      files.start();
+    } catch (err) {
+      throw new StartupError(`${loaded.dataLayer.discovery.type}: initial load failed: ${(err as Error).message}`);
+    }
+    source = { stop: () => files.stop(), ready: () => true, leader: () => true, releaseLeadership: async () => {}, synced: Promise.resolve() };
   } else {
     source = await startKubernetes(flags, datastore, logger);
   }

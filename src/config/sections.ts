@@ -4,7 +4,7 @@
  * problems to the loader's list (upstream config/loader validation.go, defaults.go, configloader.go).
  */
 import type { Plugin } from '../framework/plugin.ts';
-import { isDataExtractor, isDataSource, isPageExtractor, isPolledSource, type EngineSettings, type MetricsScrapeSettings, type PageExtractor, type PolledSource } from '../framework/datalayer.ts';
+import { isDataExtractor, isDataSource, isEndpointDiscovery, isPageExtractor, isPolledSource, type EndpointDiscovery, type EngineSettings, type MetricsScrapeSettings, type PageExtractor, type PolledSource } from '../framework/datalayer.ts';
 import { flowControlRole, type FlowControlRole } from '../framework/flowcontrol.ts';
 import { isParser, type Parser } from '../framework/parser.ts';
 import type { ParsedConfig, Ref } from './parse.ts';
@@ -125,6 +125,8 @@ export interface DataLayerSettings {
   readonly engines: EngineSettings | undefined;
   /** Sources the page poller runs (dcgm-data-source, models-data-source), each with its extractors. */
   readonly polled: readonly { readonly source: PolledSource; readonly extractors: readonly PageExtractor[] }[];
+  /** `dataLayer.discovery`: the endpoints come from its file instead of an InferencePool (multicluster). */
+  readonly discovery: EndpointDiscovery | undefined;
 }
 
 export function resolveDataLayer(
@@ -168,8 +170,18 @@ export function resolveDataLayer(
   for (const ref of [dl?.discovery, dl?.peerDiscovery, dl?.crossReplicaSyncer]) {
     if (ref !== undefined && !instances.has(ref.pluginRef)) problems.push(`${ref.path}: no plugin named "${ref.pluginRef}"`);
   }
+  let discovery: EndpointDiscovery | undefined;
+  const d = dl?.discovery === undefined ? undefined : instances.get(dl.discovery.pluginRef);
+  if (d?.plugin !== undefined) {
+    if (isEndpointDiscovery(d.plugin)) discovery = d.plugin;
+    else problems.push(`${dl!.discovery!.path}: the plugin ${dl!.discovery!.pluginRef} (type "${d.type}") is not an endpoint discovery`);
+  }
   const hasMetricsSource = (dl?.sources ?? []).some((s) => instances.get(s.pluginRef)?.type === DEFAULT_METRICS_SOURCE_TYPE);
-  if (dl?.injectDefaults !== false && !hasMetricsSource) {
+  // Peer clusters are not model servers: the default model-server scrape would fail on every one of them and take
+  // them out of the candidates (the director skips endpoints whose scrape fails). Upstream injects it anyway and
+  // only logs its extraction errors.
+  const clusterScoped = discovery?.clusterScoped === true;
+  if (dl?.injectDefaults !== false && !hasMetricsSource && !clusterScoped) {
     // upstream ensureDataLayer: a configured plugin of the default name is used as is.
     const source = instances.get(DEFAULT_METRICS_SOURCE_TYPE)?.plugin ?? create(DEFAULT_METRICS_SOURCE_TYPE, DEFAULT_METRICS_SOURCE_TYPE, undefined, 'dataLayer (default source)');
     // A configured engine-settings extractor that no source names (GIE v1.4 `model-server-protocol-metrics` beside
@@ -182,7 +194,7 @@ export function resolveDataLayer(
     if (source !== undefined && isDataSource(source)) scrape ??= source.scrape;
     if (extractor !== undefined && isDataExtractor(extractor)) engines ??= extractor.engines;
   }
-  return { scrape, engines, polled };
+  return { scrape, engines, polled, discovery };
 }
 
 /**

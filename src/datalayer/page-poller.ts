@@ -39,6 +39,8 @@ const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
 /** The URL a source polls for an endpoint; null when useNodeAddress is set and the node is unknown. */
 export function pollUrl(poll: PollSettings, ep: Endpoint): string | null {
+  const labelled = poll.metricsHostFromLabels === true ? ep.labels['metricsAddress'] : undefined;
+  if (labelled) return `${poll.scheme}://${endpointKey(labelled, Number(ep.labels['metricsPort']) || ep.port)}${poll.path}`;
   const host = poll.useNodeAddress ? ep.nodeAddress : ep.address;
   if (host === '') return null;
   return `${poll.scheme}://${endpointKey(host, poll.port || ep.port)}${poll.path}`;

@@ -96,6 +96,11 @@ export interface PollSettings {
   readonly insecureSkipVerify: boolean;
   /** Poll the pod's node (status.hostIP: a DaemonSet exporter) instead of the pod IP. */
   readonly useNodeAddress: boolean;
+  /**
+   * Poll the host of the endpoint's `metricsAddress` label (and `metricsPort`, else the endpoint port) when it has
+   * one: a peer cluster serving its pool metrics apart from its routable address (multicluster).
+   */
+  readonly metricsHostFromLabels?: boolean;
   /** https: CA bundle, client certificate and key (mTLS) files; '' = none. */
   readonly caCertPath: string;
   readonly clientCertPath: string;
@@ -125,4 +130,31 @@ export function isPolledSource(p: Plugin): p is PolledSource {
 
 export function isPageExtractor(p: Plugin): p is PageExtractor {
   return (p as Partial<PageExtractor>).dataExtractor === true && typeof (p as Partial<PageExtractor>).extract === 'function';
+}
+
+/** One endpoint a discovery file lists (upstream file-discovery EndpointEntry, validated). */
+export interface DiscoveredEndpoint {
+  readonly name: string;
+  readonly namespace: string;
+  /** An IP, or (multicluster) a peer cluster's gateway host name. */
+  readonly address: string;
+  readonly port: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A plugin `dataLayer.discovery` may name (upstream EndpointDiscovery): the endpoints come from its file instead
+ * of an InferencePool's pods. The runner's discovery source reads and watches the file; the plugin validates it.
+ */
+export interface EndpointDiscovery extends Plugin {
+  readonly discoveryFile: string;
+  readonly watchFile: boolean;
+  /** Discovers peer clusters (multicluster-file-discovery): model-server scraping does not apply to them. */
+  readonly clusterScoped: boolean;
+  /** The valid endpoints of the file's text, and why each other entry was skipped. Throws when the text does not parse. */
+  parseEndpoints(text: string): { endpoints: DiscoveredEndpoint[]; skipped: string[] };
+}
+
+export function isEndpointDiscovery(p: Plugin): p is EndpointDiscovery {
+  return typeof (p as Partial<EndpointDiscovery>).parseEndpoints === 'function';
 }

@@ -71,6 +71,12 @@ import { createDcgmExtractor, DCGM_EXTRACTOR_TYPE } from './datalayer/extractor/
 import { createModelsDataSource, MODELS_DATA_SOURCE_TYPE } from './datalayer/source/models/models-source.ts';
 import { createModelsExtractor, MODELS_DATA_EXTRACTOR_TYPE } from './datalayer/extractor/models/models-extractor.ts';
 import { createEndpointNotificationSource, ENDPOINT_NOTIFICATION_SOURCE_TYPE } from './datalayer/source/endpoint-notification/endpoint-notification.ts';
+import { createMulticlusterFileDiscovery, MULTICLUSTER_FILE_DISCOVERY_TYPE } from './datalayer/discovery/multicluster-file/multicluster-file.ts';
+import { createMulticlusterMetricsDataSource, MULTICLUSTER_METRICS_DATA_SOURCE_TYPE } from './datalayer/source/multicluster-metrics/multicluster-metrics.ts';
+import { createMulticlusterMetricsExtractor, MULTICLUSTER_METRICS_EXTRACTOR_TYPE } from './datalayer/extractor/multicluster-metrics/multicluster-metrics.ts';
+import { createMulticlusterQueueScorer, MULTICLUSTER_QUEUE_SCORER_TYPE } from './scheduling/scorer/multicluster-queue/multicluster-queue.ts';
+import { createMulticlusterKvCacheUtilizationScorer, MULTICLUSTER_KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/multicluster-kv-cache-utilization/multicluster-kv-cache-utilization.ts';
+import { createMulticlusterSessionAffinityFilter, MULTICLUSTER_SESSION_AFFINITY_FILTER_TYPE } from './scheduling/filter/multicluster-session-affinity/multicluster-session-affinity.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -147,6 +153,14 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(MODELS_DATA_SOURCE_TYPE, createModelsDataSource);
   registry.register(MODELS_DATA_EXTRACTOR_TYPE, createModelsExtractor);
   registry.register(DCGM_EXTRACTOR_TYPE, createDcgmExtractor, 'Alpha');
+
+  // Multi-cluster: peer clusters as endpoints (upstream, all Alpha)
+  registry.register(MULTICLUSTER_FILE_DISCOVERY_TYPE, createMulticlusterFileDiscovery, 'Alpha');
+  registry.register(MULTICLUSTER_METRICS_DATA_SOURCE_TYPE, createMulticlusterMetricsDataSource, 'Alpha');
+  registry.register(MULTICLUSTER_METRICS_EXTRACTOR_TYPE, createMulticlusterMetricsExtractor, 'Alpha');
+  registry.register(MULTICLUSTER_QUEUE_SCORER_TYPE, createMulticlusterQueueScorer, 'Alpha');
+  registry.register(MULTICLUSTER_KV_CACHE_UTILIZATION_SCORER_TYPE, createMulticlusterKvCacheUtilizationScorer, 'Alpha');
+  registry.register(MULTICLUSTER_SESSION_AFFINITY_FILTER_TYPE, createMulticlusterSessionAffinityFilter, 'Alpha');
 
   // Upstream's deprecated types (RegisterDeprecated in cmd/epp/runner/runner.go): the loader warns when a config names one.
   const toLabelSelector = { deprecatedIn: 'v0.9.0', scheduledRemovalIn: 'v0.11.0', replacementType: LABEL_SELECTOR_FILTER_TYPE };

@@ -16,20 +16,22 @@ export const ENDPOINT_ATTRIBUTE_SCORER_TYPE = 'endpoint-attribute-scorer';
 const ALGORITHMS = ['linear_lower_is_better', 'linear_higher_is_better'] as const;
 
 export class EndpointAttributeScorer implements Scorer {
-  readonly type = ENDPOINT_ATTRIBUTE_SCORER_TYPE;
+  readonly type: string;
   readonly category = 'Distribution' as const;
   readonly name: string;
-  readonly consumes;
+  readonly consumes: { readonly optional?: readonly string[]; readonly required?: readonly string[] };
   readonly #key: string;
   readonly #lowerIsBetter: boolean;
   /** Fixed range, or NaN for adaptive. */
   readonly #min: number;
   readonly #max: number;
 
-  constructor(name: string, key: string, lowerIsBetter: boolean, min = NaN, max = NaN) {
+  /** `type` and `required`: multicluster-queue-scorer is this scorer over a key it cannot do without. */
+  constructor(name: string, key: string, lowerIsBetter: boolean, min = NaN, max = NaN, type = ENDPOINT_ATTRIBUTE_SCORER_TYPE, required = false) {
+    this.type = type;
     this.name = name;
     this.#key = key;
-    this.consumes = { optional: [key] };
+    this.consumes = required ? { required: [key] } : { optional: [key] };
     this.#lowerIsBetter = lowerIsBetter;
     this.#min = min;
     this.#max = max;
