@@ -5,11 +5,16 @@
 import type { EngineMetricConfig } from '../framework/datalayer.ts';
 import type { EngineType } from '../framework/endpoint.ts';
 
-/** One metric name, optionally narrowed to the series whose `label` equals `value` (`name{label="value"}`). */
+/**
+ * One metric name, optionally narrowed to the series whose `label` equals `value` (`name{label="value"}`), and
+ * whose labels also match `more` (engineConfigs specs with several matchers: `name{a="1",b="2"}`).
+ */
 export interface SeriesSelector {
   readonly name: string;
   readonly label: string;
   readonly value: string;
+  /** Further label matchers as [label, value]; usually none. */
+  readonly more?: readonly (readonly [string, string])[];
 }
 
 /** An `*_info` gauge whose labels carry the KV cache geometry. */
@@ -62,8 +67,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * A PromQL instant-vector selector as engineConfigs spell them (upstream parseStringToSpec): `name`, or
- * `name{label=value}` / `name{label="value"}`. '' = undefined (not exposed). Throws with the reason. Upstream
- * takes several label matchers; the extractor here matches on one, so a second is refused.
+ * `name{label=value}` / `name{label="value"}`, several matchers comma-separated. '' = undefined (not exposed).
+ * Throws with the reason.
  */
 export function parseMetricSpec(spec: string): SeriesSelector | undefined {
   if (spec.trim() === '') return undefined;
@@ -72,10 +77,15 @@ export function parseMetricSpec(spec: string): SeriesSelector | undefined {
   const block = (m[2] ?? '').trim();
   if (block === '') return series(m[1]!);
   const pairs = block.split(',').filter((p) => p.trim() !== '');
-  if (pairs.length > 1) throw new Error(`${JSON.stringify(spec)}: at most one label matcher is supported here`);
-  const lm = /^\s*([^\s=]+)\s*=\s*(?:"([^"]*)"|([^",}\s]+))\s*$/.exec(pairs[0]!);
-  if (lm === null || !LABEL_NAME.test(lm[1]!)) throw new Error(`invalid label pair ${JSON.stringify(pairs[0])} in specification: ${JSON.stringify(spec)}`);
-  return series(m[1]!, lm[1]!, lm[2] ?? lm[3] ?? '');
+  const matchers = pairs.map((pair) => {
+    const lm = /^\s*([^\s=]+)\s*=\s*(?:"([^"]*)"|([^",}\s]+))\s*$/.exec(pair);
+    if (lm === null || !LABEL_NAME.test(lm[1]!)) throw new Error(`invalid label pair ${JSON.stringify(pair)} in specification: ${JSON.stringify(spec)}`);
+    return [lm[1]!, lm[2] ?? lm[3] ?? ''] as const;
+  });
+  const [first, ...more] = matchers;
+  if (first === undefined) return series(m[1]!);
+  const sel = series(m[1]!, first[0], first[1]);
+  return more.length === 0 ? sel : { ...sel, more };
 }
 
 /**
@@ -111,5 +121,14 @@ export function series(name: string, label = '', value = ''): SeriesSelector {
 
 /** `name` or `name{label="value"}`, as failure messages and docs print a selector. */
 export function selectorText(s: SeriesSelector): string {
-  return s.label === '' ? s.name : `${s.name}{${s.label}="${s.value}"}`;
+  if (s.label === '') return s.name;
+  const more = (s.more ?? []).map(([l, v]) => `,${l}="${v}"`).join('');
+  return `${s.name}{${s.label}="${s.value}"${more}}`;
+}
+
+const NO_MORE: readonly (readonly [string, string])[] = [];
+
+/** The selector's further matchers ([] for most). */
+export function moreMatchers(s: SeriesSelector): readonly (readonly [string, string])[] {
+  return s.more ?? NO_MORE;
 }

@@ -10,7 +10,7 @@
  * A page without the queued, running or KV series (or with a non-finite value in one) is a failure,
  * never zeros: zeros would make a broken endpoint look idle.
  */
-import { selectorText, type EngineSpec, type SeriesSelector } from './engine-spec.ts';
+import { moreMatchers, selectorText, type EngineSpec, type SeriesSelector } from './engine-spec.ts';
 import { labelValue, findLabel, PromScanner, type SampleSink } from './prom-text.ts';
 import type { ScrapedMetrics } from './scraped-metrics.ts';
 
@@ -30,6 +30,16 @@ interface Role {
   readonly value: string;
   /** Position among the KV fallbacks (0 = preferred); for CUSTOM, the custom metric's index. */
   readonly kvRank: number;
+  /** Further label matchers (engineConfigs specs with several); usually none. */
+  readonly more: readonly (readonly [string, string])[];
+}
+
+const NONE: readonly (readonly [string, string])[] = [];
+
+/** Whether the series' labels page[ls, le) hold every [label, value] of `more`. */
+export function matchesMore(page: string, ls: number, le: number, more: readonly (readonly [string, string])[]): boolean {
+  for (let i = 0; i < more.length; i++) if (labelValue(page, ls, le, more[i]![0]) !== more[i]![1]) return false;
+  return true;
 }
 
 export class MetricsExtractor implements SampleSink {
@@ -73,15 +83,15 @@ export class MetricsExtractor implements SampleSink {
       roles[i]!.push(role);
     };
     const addSeries = (kind: number, s: SeriesSelector | undefined, kvRank = 0): void => {
-      if (s) add(s.name, { kind, label: s.label, value: s.value, kvRank });
+      if (s) add(s.name, { kind, label: s.label, value: s.value, kvRank, more: moreMatchers(s) });
     };
     addSeries(QUEUED, spec.queued);
     addSeries(RUNNING, spec.running);
     spec.kvUsage.forEach((s, rank) => addSeries(KV, s, rank));
     addSeries(BLOCK_SIZE, spec.blockSize);
     addSeries(NUM_BLOCKS, spec.numBlocks);
-    if (spec.loraInfo !== '') add(spec.loraInfo, { kind: LORA, label: '', value: '', kvRank: 0 });
-    if (spec.cacheInfo) add(spec.cacheInfo.name, { kind: CACHE_INFO, label: '', value: '', kvRank: 0 });
+    if (spec.loraInfo !== '') add(spec.loraInfo, { kind: LORA, label: '', value: '', kvRank: 0, more: NONE });
+    if (spec.cacheInfo) add(spec.cacheInfo.name, { kind: CACHE_INFO, label: '', value: '', kvRank: 0, more: NONE });
     spec.custom.forEach((c, i) => addSeries(CUSTOM, c.selector, i));
     this.#custom = spec.custom.map(() => NaN);
     this.#customKeys = spec.custom.map((c) => c.key);
@@ -135,6 +145,7 @@ export class MetricsExtractor implements SampleSink {
           selectorValue = labelValue(page, ls, le, role.label);
         }
         if (selectorValue !== role.value) continue;
+        if (role.more.length > 0 && !matchesMore(page, ls, le, role.more)) continue;
       }
       switch (role.kind) {
         case QUEUED:

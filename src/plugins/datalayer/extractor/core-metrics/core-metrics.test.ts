@@ -76,6 +76,14 @@ test('engineConfigs: a custom engine\'s queue, running, KV and custom metric rea
   assert.equal(f.filter(makeRequest(), [ep], 1), 0, '42 is not < 10');
 });
 
+test('engineConfigs: a spec with two label matchers selects the series matching both (upstream labelsMatch)', T, async (t) => {
+  const params = { engineConfigs: [{ name: 'e', queuedRequestsSpec: 'q{kind=waiting,pool=a}', runningRequestsSpec: 'r' }] };
+  const page = 'q{kind="waiting",pool="b"} 50\nq{kind="waiting",pool="a"} 6\nq{kind="done",pool="a"} 70\nr 1\n';
+  const { ep, ok, error } = await scrapeOnce(t, page, params, 'e');
+  assert.ok(ok, error);
+  assert.equal(ep.waitingQueue, 6);
+});
+
 test('engineConfigs: defaultEngine may name a configured engine (unlabelled pods use it)', T, async (t) => {
   const { ep, ok } = await scrapeOnce(t, CUSTOM_PAGE, { ...CUSTOM, defaultEngine: 'my-custom-engine' }, undefined);
   assert.ok(ok);
@@ -112,7 +120,7 @@ test('metric spec syntax (upstream spec_test.go)', () => {
   assert.equal(parseMetricSpec(''), undefined);
   assert.throws(() => parseMetricSpec('1bad'), /not a valid metric specification/);
   assert.throws(() => parseMetricSpec('m{a}'), /invalid label pair/);
-  assert.throws(() => parseMetricSpec('m{a=b,c=d}'), /at most one label matcher/);
+  assert.deepEqual(parseMetricSpec('m{a=b, c="d"}'), { name: 'm', label: 'a', value: 'b', more: [['c', 'd']] });
 });
 
 test('engineConfigs: parameter errors name the field', () => {

@@ -10,7 +10,8 @@ import type { PageExtractor } from '../../../../framework/datalayer.ts';
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import { PluginConfigError, type PluginHandle } from '../../../../framework/plugin.ts';
 import { readParams } from '../../../../input/plugin-params.ts';
-import { parseMetricSpec, selectorText, type SeriesSelector } from '../../../../datalayer/engine-spec.ts';
+import { moreMatchers, parseMetricSpec, selectorText, type SeriesSelector } from '../../../../datalayer/engine-spec.ts';
+import { matchesMore } from '../../../../datalayer/extractor.ts';
 import { labelValue, PromScanner, type SampleSink } from '../../../../datalayer/prom-text.ts';
 import { stringParam } from '../../string-param.ts';
 
@@ -52,6 +53,7 @@ export class MulticlusterMetricsExtractor implements PageExtractor, SampleSink {
       const s = this.#selectors[i]!;
       if (s.name !== name || !Number.isNaN(this.#values[i]!)) continue;
       if (s.label !== '' && labelValue(page, ls, le, s.label) !== s.value) continue;
+      if (!matchesMore(page, ls, le, moreMatchers(s))) continue;
       this.#values[i] = value;
     }
   }
