@@ -6,12 +6,16 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
+import { PagePoller } from './datalayer/page-poller.ts';
+import { EngineTable } from './datalayer/engines.ts';
+import { FileDiscoverySource } from './datalayer/file-discovery.ts';
 import type { PageTls } from './datalayer/page-client.ts';
 import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
 import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
 import type { EndpointLookup, Plugin, PluginDurationHook, PluginHandle } from './framework/plugin.ts';
+import type { Endpoint } from './framework/endpoint.ts';
 import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics } from './observability/metrics.ts';
@@ -27,6 +31,8 @@ import { DecisionRing } from './operator/live-page/decision-ring.ts';
 import { LiveHub } from './operator/live-page/hub.ts';
 import { LiveSnapshots } from './operator/live-page/snapshot.ts';
 import { operatorRoutes } from './operator/operator-routes.ts';
+import { pluginStabilityError } from './config/stability.ts';
+import { observesEndpoints } from './framework/datalayer.ts';
 
 /** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
 const LARGE_BODY_BYTES = 4 * 1024 * 1024;
@@ -90,12 +96,17 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const onPluginDuration: PluginDurationHook | undefined = flags.pluginDurationMetrics
     ? (point, type, name, seconds) => metrics?.pluginDuration(point, type, name).observe(seconds)
     : undefined;
+  const registry = inTreePluginRegistry();
   const loaded = loadSchedulerConfig(configText, handle, {
-    registry: inTreePluginRegistry(),
+    registry,
     observer: { onScheduleDuration: (seconds, ok) => metrics?.schedulingDone(ok, seconds), onPluginDuration },
   });
   for (const w of loaded.warnings) logger.warn({ config: flags.configFile || '(inline)' }, `scheduler config: ${w}`);
+  const unstable = pluginStabilityError(loaded.plugins, registry, flags.allowExperimentalPlugins);
+  if (unstable !== undefined) throw new StartupError(`Plugin stability validation failed: ${unstable}`);
   const engines = loaded.dataLayer.engines;
+  // Built-in engines, replaced or joined by the core-metrics-extractor's engineConfigs.
+  const engineTable = new EngineTable(engines?.engineConfigs);
   const ds = (datastore = new Datastore({
     poolName: flags.poolName,
     poolNamespace: flags.poolNamespace,
@@ -103,10 +114,20 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     endpointTargetPorts: flags.endpointTargetPorts,
     ...(engines?.engineLabelKey ? { engineLabel: engines.engineLabelKey } : {}),
     ...(engines?.defaultEngine ? { defaultEngine: engines.defaultEngine } : {}),
+    engines: engineTable.names(),
   }));
   const scheduler = loaded.scheduler;
   metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()) });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
+  // Extractors that read the endpoint itself (topology-extractor: pod labels) see every join and relabel.
+  const observers = [...loaded.plugins.values()].filter(observesEndpoints);
+  if (observers.length > 0) {
+    const observe = (ep: Endpoint): void => {
+      for (const o of observers) o.endpointChanged(ep);
+    };
+    datastore.on('endpointAdded', observe);
+    datastore.on('endpointRelabelled', observe);
+  }
   // Model names configured in InferenceModelRewrite keep their metric label past the 1000-name cap (upstream #2119).
   datastore.on('changed', () => metrics?.pinModels(datastore.rewriteModelNames()));
 
@@ -124,6 +145,15 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     }
     const r = resources;
     source = { stop: () => r.close(), ready: () => true, leader: () => true, releaseLeadership: async () => {}, synced: Promise.resolve() };
+  } else if (loaded.dataLayer.discovery !== undefined) {
+    // dataLayer.discovery (multicluster-file-discovery): the endpoints file instead of an InferencePool.
+    const files = new FileDiscoverySource(loaded.dataLayer.discovery, datastore, logger, flags.poolName);
+    try {
+      files.start();
+    } catch (err) {
+      throw new StartupError(`${loaded.dataLayer.discovery.type}: initial load failed: ${(err as Error).message}`);
+    }
+    source = { stop: () => files.stop(), ready: () => true, leader: () => true, releaseLeadership: async () => {}, synced: Promise.resolve() };
   } else {
     source = await startKubernetes(flags, datastore, logger);
   }
@@ -154,6 +184,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
           datastore: ds,
           clock,
           logger,
+          engines: engineTable,
           intervalMs: scrape.intervalMs || flags.refreshMetricsIntervalMs,
           timeoutMs: flags.metricsScrapeTimeoutMs,
           ...(metricsPort ? { metricsPort } : {}),
@@ -166,6 +197,12 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         });
   if (collector) collector.start();
   else logger.warn('no metrics data source configured (dataLayer.injectDefaults: false): metrics collection is disabled');
+  // dcgm-data-source, models-data-source: their pages polled beside the model-server metrics.
+  const poller =
+    loaded.dataLayer.polled.length === 0
+      ? undefined
+      : new PagePoller({ datastore: ds, logger, sources: loaded.dataLayer.polled, defaultIntervalMs: flags.refreshMetricsIntervalMs, timeoutMs: flags.metricsScrapeTimeoutMs });
+  poller?.start();
 
   // The live page samples a few explained decisions per second, only while a page is open.
   const ring = flags.livePage ? new DecisionRing() : undefined;
@@ -247,6 +284,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       reclaimer.stop();
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
+      await poller?.stop();
       await source.stop();
       hub?.close();
       metricsServer.close();

@@ -44,6 +44,18 @@ test('an unknown flag and an invalid scheduler config stop startup with the prob
   assert.match(c.stderr(), /selector/);
 });
 
+test('an Alpha plugin stops startup unless --allow-experimental-plugins is set (upstream ValidatePluginStability)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'epp-cli-'));
+  const cfg = join(dir, 'alpha.yaml');
+  writeFileSync(cfg, 'apiVersion: llm-d.ai/v1alpha1\nkind: EndpointPickerConfig\nplugins:\n- type: queue-scorer\n- type: header-label-affinity-scorer\n  parameters: {headerName: x-zone, labelKey: zone}\nschedulingProfiles:\n- name: default\n  plugins:\n  - pluginRef: queue-scorer\n  - pluginRef: header-label-affinity-scorer\n');
+  const common = ['--resources', EXAMPLE, '--config-file', cfg, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1'];
+  const a = run(t, common);
+  assert.equal(await a.exit, 1);
+  assert.match(a.stderr(), /plugin 'header-label-affinity-scorer' \(type: 'header-label-affinity-scorer'\) has Alpha stability level, but command line flag --allow-experimental-plugins is not set/);
+  const b = run(t, [...common, '--allow-experimental-plugins']);
+  await b.line(/endpoint picker started/);
+});
+
 test('starts on the standalone example over TLS, reports ready, routes over TLS, stops cleanly on SIGTERM', async (t) => {
   const p = run(t, ['--resources', EXAMPLE, '--grpc-port=0', '--grpc-health-port=0', '--metrics-port=0', '--bind-address=127.0.0.1', '--refresh-metrics-interval=1s']);
   // Startup's garbage is given back before the ports open (src/runtime/heap-compaction.ts), also without --expose-gc.

@@ -63,7 +63,6 @@ const PARAMETER_GAPS: readonly [RegExp, string][] = [
   [/^plugins\[\d+\]: plugin "[^"]+": parameters\.prefixMatchInfoProducerName: unknown parameter/, 'issue 13 (plugin catalogue)'],
   // llm-d v0.3-v0.5 prefix-cache-scorer `mode: cache_tracking` = the precise (KV-event) index.
   [/^plugins\[\d+\]: plugin "[^"]+": parameters\.(mode|kvCacheRedisAddr|indexerConfig|kvEventsConfig|tokenProcessorConfig): unknown parameter/, 'issue 18 (precise prefix)'],
-  [/^plugins\[\d+\]: plugin "[^"]+": parameters\.engineConfigs: custom engine metric names are not supported yet/, 'data layer: core-metrics-extractor engineConfigs (not done)'],
 ];
 
 /**

@@ -68,7 +68,7 @@ export const FLAGS = {
   'cache-info-metric': { kind: 'string', default: 'vllm:cache_config_info', help: DEPRECATED_METRIC, now: 'rejected' },
   'config-file': { kind: 'string', default: '', help: 'scheduler config file (EndpointPickerConfig YAML)' },
   'config-text': { kind: 'string', default: '', help: 'scheduler config as inline text (exclusive with --config-file)' },
-  'allow-experimental-plugins': { kind: 'bool', default: 'false', help: 'allow Alpha plugins (every plugin here loads without it)', now: 'no-effect' },
+  'allow-experimental-plugins': { kind: 'bool', default: 'false', help: 'Allows loading of experimental Alpha plugins (without it a config naming an Alpha type fails to start)' },
   'max-request-body-bytes': { kind: 'int', default: String(32 * 1024 * 1024), help: 'larger request bodies are rejected with 413' },
   'request-body-mode': { kind: 'string', default: 'FULL_DUPLEX_STREAMED', help: 'request body mode assumed when Envoy sends no protocol_config (Envoy < 1.34): FULL_DUPLEX_STREAMED or BUFFERED' },
   'response-body-mode': { kind: 'string', default: 'FULL_DUPLEX_STREAMED', help: 'response body mode assumed when Envoy sends no protocol_config' },
@@ -137,6 +137,7 @@ export interface Flags {
   responseBodyMode: string;
   strictModels: boolean;
   pluginDurationMetrics: boolean;
+  allowExperimentalPlugins: boolean;
   tracing: boolean;
   shutdownGracePeriodMs: number;
   v: number;
@@ -196,6 +197,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     responseBodyMode: bodyMode(get('response-body-mode'), 'response-body-mode'),
     strictModels: bool(get('strict-models'), 'strict-models'),
     pluginDurationMetrics: bool(get('plugin-duration-metrics'), 'plugin-duration-metrics'),
+    allowExperimentalPlugins: bool(get('allow-experimental-plugins'), 'allow-experimental-plugins'),
     tracing: bool(get('tracing'), 'tracing'),
     shutdownGracePeriodMs: duration(get('shutdown-grace-period'), 'shutdown-grace-period'),
     v,
@@ -203,7 +205,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     help,
   };
   duration(get('refresh-prometheus-metrics-interval'), 'refresh-prometheus-metrics-interval', false);
-  for (const n of ['enable-pprof', 'health-checking', 'enable-grpc-stream-metrics', 'allow-experimental-plugins', 'model-server-metrics-https-insecure-skip-verify'] as const) bool(get(n), n);
+  for (const n of ['enable-pprof', 'health-checking', 'enable-grpc-stream-metrics', 'model-server-metrics-https-insecure-skip-verify'] as const) bool(get(n), n);
   if (flags.configFile && flags.configText) throw new FlagError('both the "config-file" and "config-text" flags cannot be set at the same time', 1); // upstream's text
   if (flags.endpointSelector && flags.poolName && !flags.resources) throw new FlagError('--pool-name and --endpoint-selector are mutually exclusive', 1);
   if (flags.refreshMetricsIntervalMs <= 0) throw new FlagError('--refresh-metrics-interval must be positive', 1);

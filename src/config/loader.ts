@@ -159,6 +159,11 @@ function compile(
       instances.set(entry.name, { index: i, type: entry.type, plugin: undefined, ignored: reason !== undefined });
       return;
     }
+    const dep = registry.deprecation(entry.type);
+    if (dep !== undefined) {
+      // upstream logs "DEPRECATION warning: plugin is deprecated" with the name and type; the versions are its metadata.
+      warnings.push(`${path}: DEPRECATION warning: plugin "${entry.name}" of type "${entry.type}" is deprecated (since ${dep.deprecatedIn}, removal planned in ${dep.scheduledRemovalIn}); use "${dep.replacementType}"`);
+    }
     const plugin = create(entry.type, entry.name, entry.parameters, path);
     instances.set(entry.name, { index: i, type: entry.type, plugin, ignored: false });
   });

@@ -7,18 +7,53 @@ import type { DataKey, PluginFactory } from '../framework/plugin.ts';
 /** The plugin names a plugin's raw `parameters` refer to; throws on parameters it cannot read. */
 export type PluginDependencies = (params: unknown) => readonly string[];
 
+/**
+ * Upstream's stability level of a plugin type (framework/interface/plugin/stability.go): Alpha types load only
+ * with --allow-experimental-plugins.
+ */
+export type StabilityLevel = 'Alpha' | 'Beta' | 'Stable';
+
+/** Upstream's deprecation metadata of a type (RegisterDeprecated): the loader warns when a config names it. */
+export interface Deprecation {
+  readonly deprecatedIn: string;
+  readonly scheduledRemovalIn: string;
+  readonly replacementType: string;
+}
+
 export class PluginRegistry {
   readonly #factories = new Map<string, PluginFactory>();
   readonly #ignored = new Map<string, string>();
   readonly #defaultProducers = new Map<DataKey, string>();
   readonly #gates = new Map<string, boolean>();
   readonly #dependencies = new Map<string, PluginDependencies>();
+  readonly #stability = new Map<string, StabilityLevel>();
+  readonly #deprecations = new Map<string, Deprecation>();
 
-  /** Registers a plugin type (kebab-case). Registering a type twice is a programming error. */
-  register(type: string, factory: PluginFactory): this {
+  /**
+   * Registers a plugin type (kebab-case) with upstream's stability level (Beta unless named). Registering a
+   * type twice is a programming error.
+   */
+  register(type: string, factory: PluginFactory, stability: StabilityLevel = 'Beta'): this {
     if (this.#factories.has(type) || this.#ignored.has(type)) throw new Error(`plugin type "${type}" registered twice`);
     this.#factories.set(type, factory);
+    this.#stability.set(type, stability);
     return this;
+  }
+
+  /** Marks a registered type deprecated (upstream RegisterDeprecated). */
+  deprecate(type: string, deprecation: Deprecation): this {
+    if (!this.#factories.has(type)) throw new Error(`plugin type "${type}" is not registered`);
+    this.#deprecations.set(type, deprecation);
+    return this;
+  }
+
+  deprecation(type: string): Deprecation | undefined {
+    return this.#deprecations.get(type);
+  }
+
+  /** The stability level of a type; Stable for a type not registered here, as upstream's GetPluginStability. */
+  stability(type: string): StabilityLevel {
+    return this.#stability.get(type) ?? 'Stable';
   }
 
   /**

@@ -66,7 +66,7 @@ dataLayer:
     { path: loaded.dataLayer.scrape?.path, port: loaded.dataLayer.scrape?.port, interval: loaded.dataLayer.scrape?.intervalMs },
     { path: '/stats', port: 9400, interval: 250 },
   );
-  assert.deepEqual(loaded.dataLayer.engines, { engineLabelKey: 'example.com/engine', defaultEngine: 'sglang' });
+  assert.deepEqual(loaded.dataLayer.engines, { engineLabelKey: 'example.com/engine', defaultEngine: 'sglang', engineConfigs: [] });
   const defaults = load(HEAD).dataLayer;
   assert.deepEqual([defaults.scrape?.path, defaults.scrape?.port, defaults.scrape?.intervalMs], ['', 0, 0], 'flags and engine defaults apply');
   assert.equal(load(`${HEAD}dataLayer:\n  injectDefaults: false\n`).dataLayer.scrape, undefined, 'no source: collection off');
@@ -78,7 +78,7 @@ dataLayer:
     ['{ paht: /x }', /parameters\.paht: unknown parameter/],
   ];
   for (const [params, re] of bad) assert.match(problems(`${HEAD}plugins:\n- type: metrics-data-source\n  parameters: ${params}\n`)[0]!, re, params);
-  assert.match(problems(`${HEAD}plugins:\n- type: core-metrics-extractor\n  parameters: { defaultEngine: tgi }\n`)[0]!, /defaultEngine: unknown engine "tgi"/);
+  assert.match(problems(`${HEAD}plugins:\n- type: core-metrics-extractor\n  parameters: { defaultEngine: tgi }\n`)[0]!, /defaultEngine: defaultEngine "tgi" not found in engineConfigs/);
   const https = load(`${HEAD}plugins:\n- type: metrics-data-source\n  parameters: { scheme: https, insecureSkipVerify: false, caCertPath: /ca.pem }\n`).dataLayer.scrape;
   assert.deepEqual([https?.scheme, https?.insecureSkipVerify, https?.caCertPath], ['https', false, '/ca.pem']);
 });

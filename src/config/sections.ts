@@ -4,7 +4,7 @@
  * problems to the loader's list (upstream config/loader validation.go, defaults.go, configloader.go).
  */
 import type { Plugin } from '../framework/plugin.ts';
-import { isDataExtractor, isDataSource, type EngineSettings, type MetricsScrapeSettings } from '../framework/datalayer.ts';
+import { isDataExtractor, isDataSource, isEndpointDiscovery, isPageExtractor, isPolledSource, type EndpointDiscovery, type EngineSettings, type MetricsScrapeSettings, type PageExtractor, type PolledSource } from '../framework/datalayer.ts';
 import { flowControlRole, type FlowControlRole } from '../framework/flowcontrol.ts';
 import { isParser, type Parser } from '../framework/parser.ts';
 import type { ParsedConfig, Ref } from './parse.ts';
@@ -123,6 +123,10 @@ export function resolveParsers(
 export interface DataLayerSettings {
   readonly scrape: MetricsScrapeSettings | undefined;
   readonly engines: EngineSettings | undefined;
+  /** Sources the page poller runs (dcgm-data-source, models-data-source), each with its extractors. */
+  readonly polled: readonly { readonly source: PolledSource; readonly extractors: readonly PageExtractor[] }[];
+  /** `dataLayer.discovery`: the endpoints come from its file instead of an InferencePool (multicluster). */
+  readonly discovery: EndpointDiscovery | undefined;
 }
 
 export function resolveDataLayer(
@@ -134,6 +138,7 @@ export function resolveDataLayer(
 ): DataLayerSettings {
   let scrape: MetricsScrapeSettings | undefined;
   let engines: EngineSettings | undefined;
+  const polled: { source: PolledSource; extractors: PageExtractor[] }[] = [];
   const dl = config.dataLayer;
   for (const source of dl?.sources ?? []) {
     const inst = instances.get(source.pluginRef);
@@ -147,11 +152,17 @@ export function resolveDataLayer(
       if (scrape !== undefined) problems.push(`${source.path}: a second metrics source; the collector runs one`);
       scrape = p.scrape;
     }
+    const binding = p !== undefined && isPolledSource(p) ? { source: p, extractors: [] as PageExtractor[] } : undefined;
+    if (binding !== undefined) polled.push(binding);
     for (const ex of source.extractors) {
       const e = instances.get(ex.pluginRef);
       if (e === undefined) {
         problems.push(`${ex.path}: the plugin ${ex.pluginRef} is not registered`);
         continue;
+      }
+      if (binding !== undefined && e.plugin !== undefined) {
+        if (isPageExtractor(e.plugin)) binding.extractors.push(e.plugin);
+        else problems.push(`${ex.path}: the plugin ${ex.pluginRef} (type "${e.type}") cannot read the pages of ${source.pluginRef} (type "${inst.type}")`);
       }
       if (e.plugin !== undefined && isDataExtractor(e.plugin) && e.plugin.engines !== undefined) engines = e.plugin.engines;
     }
@@ -159,16 +170,31 @@ export function resolveDataLayer(
   for (const ref of [dl?.discovery, dl?.peerDiscovery, dl?.crossReplicaSyncer]) {
     if (ref !== undefined && !instances.has(ref.pluginRef)) problems.push(`${ref.path}: no plugin named "${ref.pluginRef}"`);
   }
+  let discovery: EndpointDiscovery | undefined;
+  const d = dl?.discovery === undefined ? undefined : instances.get(dl.discovery.pluginRef);
+  if (d?.plugin !== undefined) {
+    if (isEndpointDiscovery(d.plugin)) discovery = d.plugin;
+    else problems.push(`${dl!.discovery!.path}: the plugin ${dl!.discovery!.pluginRef} (type "${d.type}") is not an endpoint discovery`);
+  }
   const hasMetricsSource = (dl?.sources ?? []).some((s) => instances.get(s.pluginRef)?.type === DEFAULT_METRICS_SOURCE_TYPE);
-  if (dl?.injectDefaults !== false && !hasMetricsSource) {
+  // Peer clusters are not model servers: the default model-server scrape would fail on every one of them and take
+  // them out of the candidates (the director skips endpoints whose scrape fails). Upstream injects it anyway and
+  // only logs its extraction errors.
+  const clusterScoped = discovery?.clusterScoped === true;
+  if (dl?.injectDefaults !== false && !hasMetricsSource && !clusterScoped) {
     // upstream ensureDataLayer: a configured plugin of the default name is used as is.
     const source = instances.get(DEFAULT_METRICS_SOURCE_TYPE)?.plugin ?? create(DEFAULT_METRICS_SOURCE_TYPE, DEFAULT_METRICS_SOURCE_TYPE, undefined, 'dataLayer (default source)');
-    const extractor = instances.get(DEFAULT_METRICS_EXTRACTOR_TYPE)?.plugin ?? create(DEFAULT_METRICS_EXTRACTOR_TYPE, DEFAULT_METRICS_EXTRACTOR_TYPE, undefined, 'dataLayer (default extractor)');
+    // A configured engine-settings extractor that no source names (GIE v1.4 `model-server-protocol-metrics` beside
+    // the dataLayer gate alone) is the one the default source uses.
+    const extractor =
+      instances.get(DEFAULT_METRICS_EXTRACTOR_TYPE)?.plugin ??
+      [...instances.values()].find((i) => i.plugin !== undefined && isDataExtractor(i.plugin) && i.plugin.engines !== undefined)?.plugin ??
+      create(DEFAULT_METRICS_EXTRACTOR_TYPE, DEFAULT_METRICS_EXTRACTOR_TYPE, undefined, 'dataLayer (default extractor)');
     for (const p of [source, extractor]) if (p !== undefined && !instances.has(p.name)) added.push(p);
     if (source !== undefined && isDataSource(source)) scrape ??= source.scrape;
     if (extractor !== undefined && isDataExtractor(extractor)) engines ??= extractor.engines;
   }
-  return { scrape, engines };
+  return { scrape, engines, polled, discovery };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { DatastoreEvents } from '../datastore/datastore.ts';
 import type { Clock } from '../framework/clock.ts';
 import { EndpointScraper, type ScraperConfig } from './scraper.ts';
 import type { PageTls } from './page-client.ts';
+import type { EngineTable } from './engines.ts';
 
 /** Called after every scrape; `error` is the failure reason. */
 export type ScrapeHook = (endpoint: Endpoint, ok: boolean, durationMs: number, error?: string) => void;
@@ -35,6 +36,8 @@ export interface MetricsCollectorOptions {
   metricsPath?: string;
   /** Scrape over https with these TLS settings (metrics-data-source scheme https); absent = plain HTTP. */
   tls?: PageTls;
+  /** The engines' metric names (core-metrics-extractor engineConfigs); absent = the built-in ones. */
+  engines?: EngineTable;
   /** At most one failure log line per endpoint per this period; the rest are counted. Default 10 s. */
   failureLogIntervalMs?: number;
   onScrape?: ScrapeHook;
@@ -83,6 +86,7 @@ export class MetricsCollector {
       metricsPort,
       metricsPath: options.metricsPath ?? '',
       tls: options.tls ?? null,
+      ...(options.engines ? { engines: options.engines } : {}),
       onResult: this.#onResult.bind(this),
     };
     this.#onAdded = (ep) => this.#add(ep);

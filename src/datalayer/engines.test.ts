@@ -26,7 +26,7 @@ function lines(...l: string[]): string {
 
 test('metrics paths: trtllm-serve serves Prometheus text on /prometheus/metrics, the others on /metrics', () => {
   assert.deepEqual(
-    ENGINE_TYPES.map((e) => ENGINE_SPECS[e].path),
+    ENGINE_TYPES.map((e) => ENGINE_SPECS[e]!.path),
     ['/metrics', '/metrics', '/prometheus/metrics', '/metrics'],
   );
 });

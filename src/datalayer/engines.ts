@@ -4,12 +4,13 @@
  * The extraction itself is engine-agnostic (extractor.ts); an engine is only this table.
  */
 import type { EngineType } from '../framework/endpoint.ts';
-import { series, type EngineSpec } from './engine-spec.ts';
+import type { EngineMetricConfig } from '../framework/datalayer.ts';
+import { engineSpecFromConfig, series, type EngineSpec } from './engine-spec.ts';
 import { MetricsExtractor } from './extractor.ts';
 
 const METRICS_PATH = '/metrics';
 
-export const ENGINE_SPECS: Readonly<Record<EngineType, EngineSpec>> = {
+export const ENGINE_SPECS: Readonly<Record<string, EngineSpec>> = {
   vllm: {
     engine: 'vllm',
     path: METRICS_PATH,
@@ -22,6 +23,7 @@ export const ENGINE_SPECS: Readonly<Record<EngineType, EngineSpec>> = {
     cacheInfo: { name: 'vllm:cache_config_info', blockSizeLabel: 'block_size', numBlocksLabel: 'num_gpu_blocks' },
     blockSize: undefined,
     numBlocks: undefined,
+    custom: [],
   },
   sglang: {
     engine: 'sglang',
@@ -34,6 +36,7 @@ export const ENGINE_SPECS: Readonly<Record<EngineType, EngineSpec>> = {
     cacheInfo: { name: 'sglang:cache_config_info', blockSizeLabel: 'page_size', numBlocksLabel: 'num_pages' },
     blockSize: undefined,
     numBlocks: undefined,
+    custom: [],
   },
   'trtllm-serve': {
     engine: 'trtllm-serve',
@@ -47,6 +50,7 @@ export const ENGINE_SPECS: Readonly<Record<EngineType, EngineSpec>> = {
     cacheInfo: undefined,
     blockSize: series('trtllm_kv_cache_tokens_per_block'),
     numBlocks: series('trtllm_kv_cache_max_blocks'),
+    custom: [],
   },
   'triton-tensorrt-llm': {
     engine: 'triton-tensorrt-llm',
@@ -59,20 +63,66 @@ export const ENGINE_SPECS: Readonly<Record<EngineType, EngineSpec>> = {
     cacheInfo: undefined,
     blockSize: series('nv_trt_llm_kv_cache_block_metrics', 'kv_cache_block_type', 'tokens_per'),
     numBlocks: series('nv_trt_llm_kv_cache_block_metrics', 'kv_cache_block_type', 'max'),
+    custom: [],
+  },
+  // Triton Inference Server for non-LLM models (KServe v2): queue figures only, no KV cache.
+  triton: {
+    engine: 'triton',
+    path: METRICS_PATH,
+    queued: series('nv_inference_pending_request_count'),
+    running: series('nv_inference_exec_count'),
+    kvUsage: [],
+    rankLabel: '',
+    loraInfo: '',
+    cacheInfo: undefined,
+    blockSize: undefined,
+    numBlocks: undefined,
+    custom: [],
   },
 };
 
-const extractors = new Map<EngineType, MetricsExtractor>();
-
 /**
- * The shared extractor of an engine. Extraction is synchronous, so one instance (with its scratch state)
- * serves every endpoint of that engine.
+ * The engines a picker knows: the built-in ones, each replaced or joined by the core-metrics-extractor's
+ * `engineConfigs`. Holds the shared extractor of each engine: extraction is synchronous, so one instance (with
+ * its scratch state) serves every endpoint of that engine.
  */
-export function extractorFor(engine: EngineType): MetricsExtractor {
-  let e = extractors.get(engine);
-  if (!e) {
-    e = new MetricsExtractor(ENGINE_SPECS[engine]);
-    extractors.set(engine, e);
+export class EngineTable {
+  readonly #specs = new Map<EngineType, EngineSpec>();
+  readonly #extractors = new Map<EngineType, MetricsExtractor>();
+
+  /** Throws when a config's metric spec does not parse (the plugin factory has checked them already). */
+  constructor(configs: readonly EngineMetricConfig[] = []) {
+    for (const [name, spec] of Object.entries(ENGINE_SPECS)) this.#specs.set(name, spec);
+    for (const c of configs) this.#specs.set(c.name, engineSpecFromConfig(c, ENGINE_SPECS[c.name]));
   }
-  return e;
+
+  names(): EngineType[] {
+    return [...this.#specs.keys()];
+  }
+
+  has(engine: EngineType): boolean {
+    return this.#specs.has(engine);
+  }
+
+  /** The spec of `engine`; an unknown engine (not possible once the datastore maps labels) is vllm's. */
+  spec(engine: EngineType): EngineSpec {
+    return this.#specs.get(engine) ?? ENGINE_SPECS['vllm']!;
+  }
+
+  extractor(engine: EngineType): MetricsExtractor {
+    let e = this.#extractors.get(engine);
+    if (!e) {
+      e = new MetricsExtractor(this.spec(engine));
+      this.#extractors.set(engine, e);
+    }
+    return e;
+  }
+}
+
+/** The built-in engines, no engineConfigs. */
+export const BUILT_IN_ENGINES = new EngineTable();
+
+/** The shared extractor of a built-in engine. */
+export function extractorFor(engine: EngineType): MetricsExtractor {
+  return BUILT_IN_ENGINES.extractor(engine);
 }

@@ -10,7 +10,7 @@
  * A page without the queued, running or KV series (or with a non-finite value in one) is a failure,
  * never zeros: zeros would make a broken endpoint look idle.
  */
-import { selectorText, type EngineSpec, type SeriesSelector } from './engine-spec.ts';
+import { moreMatchers, selectorText, type EngineSpec, type SeriesSelector } from './engine-spec.ts';
 import { labelValue, findLabel, PromScanner, type SampleSink } from './prom-text.ts';
 import type { ScrapedMetrics } from './scraped-metrics.ts';
 
@@ -22,13 +22,24 @@ const BLOCK_SIZE = 3;
 const NUM_BLOCKS = 4;
 const LORA = 5;
 const CACHE_INFO = 6;
+const CUSTOM = 7;
 
 interface Role {
   readonly kind: number;
   readonly label: string;
   readonly value: string;
-  /** Position among the KV fallbacks (0 = preferred). */
+  /** Position among the KV fallbacks (0 = preferred); for CUSTOM, the custom metric's index. */
   readonly kvRank: number;
+  /** Further label matchers (engineConfigs specs with several); usually none. */
+  readonly more: readonly (readonly [string, string])[];
+}
+
+const NONE: readonly (readonly [string, string])[] = [];
+
+/** Whether the series' labels page[ls, le) hold every [label, value] of `more`. */
+export function matchesMore(page: string, ls: number, le: number, more: readonly (readonly [string, string])[]): boolean {
+  for (let i = 0; i < more.length; i++) if (labelValue(page, ls, le, more[i]![0]) !== more[i]![1]) return false;
+  return true;
 }
 
 export class MetricsExtractor implements SampleSink {
@@ -55,6 +66,9 @@ export class MetricsExtractor implements SampleSink {
   #cacheLine = '';
   #cacheLineBlockSize = 0;
   #cacheLineNumBlocks = 0;
+  /** Custom metric values by index; NaN until a matching series is read. */
+  readonly #custom: number[];
+  readonly #customKeys: readonly string[];
 
   constructor(spec: EngineSpec) {
     this.spec = spec;
@@ -69,15 +83,18 @@ export class MetricsExtractor implements SampleSink {
       roles[i]!.push(role);
     };
     const addSeries = (kind: number, s: SeriesSelector | undefined, kvRank = 0): void => {
-      if (s) add(s.name, { kind, label: s.label, value: s.value, kvRank });
+      if (s) add(s.name, { kind, label: s.label, value: s.value, kvRank, more: moreMatchers(s) });
     };
     addSeries(QUEUED, spec.queued);
     addSeries(RUNNING, spec.running);
     spec.kvUsage.forEach((s, rank) => addSeries(KV, s, rank));
     addSeries(BLOCK_SIZE, spec.blockSize);
     addSeries(NUM_BLOCKS, spec.numBlocks);
-    if (spec.loraInfo !== '') add(spec.loraInfo, { kind: LORA, label: '', value: '', kvRank: 0 });
-    if (spec.cacheInfo) add(spec.cacheInfo.name, { kind: CACHE_INFO, label: '', value: '', kvRank: 0 });
+    if (spec.loraInfo !== '') add(spec.loraInfo, { kind: LORA, label: '', value: '', kvRank: 0, more: NONE });
+    if (spec.cacheInfo) add(spec.cacheInfo.name, { kind: CACHE_INFO, label: '', value: '', kvRank: 0, more: NONE });
+    spec.custom.forEach((c, i) => addSeries(CUSTOM, c.selector, i));
+    this.#custom = spec.custom.map(() => NaN);
+    this.#customKeys = spec.custom.map((c) => c.key);
     this.#scanner = new PromScanner(names);
     this.#roles = roles;
     this.#kvMax = spec.kvUsage.map(() => 0);
@@ -98,15 +115,20 @@ export class MetricsExtractor implements SampleSink {
     this.#scanner.scan(page, this);
     if (this.#nonFinite !== '') return `non-finite value for ${this.#nonFinite}`;
     const kvRank = this.#kvSeries.findIndex((n) => n > 0);
-    if (this.#queued.series === 0 || this.#running.series === 0 || kvRank < 0) return this.#missing(kvRank);
+    // Only the figures the engine exposes are required (engineConfigs may leave a spec empty).
+    const spec = this.spec;
+    const noKv = kvRank < 0 && spec.kvUsage.length > 0;
+    if ((spec.queued !== undefined && this.#queued.series === 0) || (spec.running !== undefined && this.#running.series === 0) || noKv) return this.#missing(kvRank);
     out.waitingQueue = this.#queued.total();
     out.runningRequests = this.#running.total();
-    out.kvCacheUsage = Math.min(1, Math.max(0, this.#kvMax[kvRank]!));
+    out.kvCacheUsage = kvRank < 0 ? 0 : Math.min(1, Math.max(0, this.#kvMax[kvRank]!));
     out.maxLora = this.#loraBest > -Infinity ? this.#loraMax : this.#loraAnyMax;
     out.runningAdapters = this.#loraRunning;
     out.waitingAdapters = this.#loraWaiting;
     out.cacheBlockSize = this.#blockSize;
     out.cacheNumBlocks = this.#numBlocks;
+    out.custom = this.#custom;
+    out.customKeys = this.#customKeys;
     return undefined;
   }
 
@@ -123,6 +145,7 @@ export class MetricsExtractor implements SampleSink {
           selectorValue = labelValue(page, ls, le, role.label);
         }
         if (selectorValue !== role.value) continue;
+        if (role.more.length > 0 && !matchesMore(page, ls, le, role.more)) continue;
       }
       switch (role.kind) {
         case QUEUED:
@@ -141,6 +164,10 @@ export class MetricsExtractor implements SampleSink {
           break;
         case CACHE_INFO:
           this.#cacheInfo(page, ls, le);
+          break;
+        case CUSTOM:
+          // The first matching series, as upstream's getLatestMetric on a page without timestamps.
+          if (Number.isNaN(this.#custom[role.kvRank]!) && Number.isFinite(value)) this.#custom[role.kvRank] = value;
           break;
       }
     }
@@ -199,16 +226,16 @@ export class MetricsExtractor implements SampleSink {
   }
 
   #selectorOf(role: Role): SeriesSelector {
-    if (role.kind === QUEUED) return this.spec.queued;
-    if (role.kind === RUNNING) return this.spec.running;
+    if (role.kind === QUEUED) return this.spec.queued!;
+    if (role.kind === RUNNING) return this.spec.running!;
     return this.spec.kvUsage[role.kvRank]!;
   }
 
   #missing(kvRank: number): string {
     const missing: string[] = [];
-    if (this.#queued.series === 0) missing.push(selectorText(this.spec.queued));
-    if (this.#running.series === 0) missing.push(selectorText(this.spec.running));
-    if (kvRank < 0) missing.push(this.spec.kvUsage.map(selectorText).join(' or '));
+    if (this.spec.queued !== undefined && this.#queued.series === 0) missing.push(selectorText(this.spec.queued));
+    if (this.spec.running !== undefined && this.#running.series === 0) missing.push(selectorText(this.spec.running));
+    if (kvRank < 0 && this.spec.kvUsage.length > 0) missing.push(this.spec.kvUsage.map(selectorText).join(' or '));
     return `missing metrics: ${missing.join(', ')}`;
   }
 
@@ -225,6 +252,7 @@ export class MetricsExtractor implements SampleSink {
     this.#loraWaiting = '';
     this.#loraMax = 0;
     this.#loraAnyMax = 0;
+    this.#custom.fill(NaN);
   }
 }
 

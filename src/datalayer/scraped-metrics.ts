@@ -18,6 +18,9 @@ export class ScrapedMetrics {
   /** 0 when unknown. */
   cacheBlockSize = 0;
   cacheNumBlocks = 0;
+  /** engineConfigs custom metrics by index (NaN = absent from the page), and their endpoint attribute keys. */
+  custom: readonly number[] = [];
+  customKeys: readonly string[] = [];
 }
 
 const NO_ADAPTERS: ReadonlySet<string> = Object.freeze(new Set<string>());
@@ -48,6 +51,8 @@ export class MetricsWriter {
     }
     endpoint.cacheBlockSize = m.cacheBlockSize;
     endpoint.cacheNumBlocks = m.cacheNumBlocks;
+    // Custom metrics absent from this page keep their last value, as upstream.
+    for (let i = 0; i < m.custom.length; i++) if (!Number.isNaN(m.custom[i]!)) endpoint.attributes.set(m.customKeys[i]!, m.custom[i]!);
     endpoint.metricsUpdatedAt = now;
   }
 }

@@ -9,7 +9,7 @@
  */
 import { endpointKey, type Endpoint } from '../framework/endpoint.ts';
 import type { Clock } from '../framework/clock.ts';
-import { ENGINE_SPECS, extractorFor } from './engines.ts';
+import { BUILT_IN_ENGINES, type EngineTable } from './engines.ts';
 import { detached, type MetricsExtractor } from './extractor.ts';
 import { FamilyLocator } from './family-locator.ts';
 import { MetricsWriter, ScrapedMetrics } from './scraped-metrics.ts';
@@ -25,6 +25,8 @@ export interface ScraperConfig {
   readonly metricsPath: string;
   /** TLS settings for https scraping; absent or null = plain HTTP. */
   readonly tls?: PageTls | null;
+  /** The engines' metric names (core-metrics-extractor engineConfigs); absent = the built-in ones. */
+  readonly engines?: EngineTable;
   /** Told about every finished scrape; `reason` is '' on success. Not called after stop(). Must not throw. */
   readonly onResult: (scraper: EndpointScraper, ok: boolean, durationMs: number, reason: string) => void;
 }
@@ -77,8 +79,9 @@ export class EndpointScraper {
   constructor(endpoint: Endpoint, config: ScraperConfig) {
     this.endpoint = endpoint;
     this.#config = config;
-    const path = config.metricsPath || ENGINE_SPECS[endpoint.engine].path;
-    this.#extractor = extractorFor(endpoint.engine);
+    const engines = config.engines ?? BUILT_IN_ENGINES;
+    const path = config.metricsPath || engines.spec(endpoint.engine).path;
+    this.#extractor = engines.extractor(endpoint.engine);
     this.#locator = new FamilyLocator(this.#extractor.names);
     const host = config.metricsPort > 0 ? endpointKey(endpoint.address, config.metricsPort) : endpoint.key;
     const tls = config.tls ?? null;

@@ -32,10 +32,14 @@ export interface DatastoreOptions {
   /** Label that names a pod's engine type. */
   engineLabel?: string;
   defaultEngine?: EngineType;
+  /** Engine names a pod label may name (built-in and engineConfigs); absent = the built-in ones. */
+  engines?: readonly EngineType[];
 }
 
 export interface DatastoreEvents {
   endpointAdded: [Endpoint];
+  /** An endpoint kept with new pod labels (endpoint observers re-read them). */
+  endpointRelabelled: [Endpoint];
   endpointRemoved: [Endpoint];
   /** Anything changed (pool, objects or endpoints). */
   changed: [];
@@ -81,6 +85,7 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
       ...options,
       engineLabel: options.engineLabel ?? ENGINE_LABEL,
       defaultEngine: options.defaultEngine ?? 'vllm',
+      engines: options.engines ?? ENGINE_TYPES,
     };
     if (options.endpointSelector) {
       // Pool-less mode: a synthetic pool that is known from the start.
@@ -302,19 +307,23 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
         removed.push(ep);
       }
     }
+    const relabelled: Endpoint[] = [];
     for (const [key, w] of wanted) {
       const kept = this.#endpoints.get(key);
       if (kept) {
         // Same endpoint, relabelled pod (e.g. a new llm-d.ai/role): filters see the new labels, while its metrics
         // and in-flight counts stay.
+        kept.nodeAddress = w.pod.hostIp ?? '';
         if (!sameLabels(kept.labels, w.pod.labels)) {
           kept.labels = w.pod.labels;
           kept.role = w.pod.labels[ROLE_LABEL] ?? '';
+          relabelled.push(kept);
         }
         continue;
       }
       const ep = new Endpoint(w.pod.ip, w.port, w.pod.name, w.pod.namespace, w.rank, this.#engineOf(w.pod), w.pod.labels);
       ep.role = w.pod.labels[ROLE_LABEL] ?? '';
+      ep.nodeAddress = w.pod.hostIp ?? '';
       this.#endpoints.set(key, ep);
       added.push(ep);
     }
@@ -323,12 +332,13 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     }
     for (const ep of removed) this.emit('endpointRemoved', ep);
     for (const ep of added) this.emit('endpointAdded', ep);
+    for (const ep of relabelled) this.emit('endpointRelabelled', ep);
   }
 
   /** The engine label, else the legacy GIE key (upstream getEngineTypeFromEndpoint), else the default engine. */
   #engineOf(pod: PodSpec): EngineType {
     const label = pod.labels[this.options.engineLabel] || pod.labels[LEGACY_ENGINE_LABEL];
-    return label && (ENGINE_TYPES as readonly string[]).includes(label) ? (label as EngineType) : this.options.defaultEngine;
+    return label && this.options.engines.includes(label) ? label : this.options.defaultEngine;
   }
 }
 

@@ -79,6 +79,8 @@ export interface PodSpec {
   annotations: Readonly<Record<string, string>>;
   /** status.podIP; '' when not assigned yet. */
   ip: string;
+  /** status.hostIP (the node); absent or '' when not known. */
+  hostIp?: string;
   /** status.conditions[type=Ready].status == "True". */
   ready: boolean;
   /** metadata.deletionTimestamp is set. */

@@ -69,3 +69,23 @@ export function requestData<T extends { readonly request: LLMRequest | null }>(r
 export function endpointData<T>(endpoint: Endpoint, key: string): T | undefined {
   return endpoint.attributes.get(key) as T | undefined;
 }
+
+/**
+ * LLMRequest.data: a PeerEndpoint, the other stage's pick in a disaggregated cycle (upstream
+ * disagg.PeerEndpointAttributeKey): the decode pick while prefill runs, the prefill pick while decode runs.
+ */
+export const PEER_ENDPOINT_KEY = 'peer-endpoint/disagg-profile-handler';
+
+export interface PeerEndpoint {
+  readonly request: LLMRequest | null;
+  readonly endpoint: Endpoint;
+}
+
+/** A string request attribute one plugin publishes for others (upstream request.PutAttribute). */
+export interface RequestAttribute {
+  readonly request: LLMRequest | null;
+  readonly value: string;
+}
+
+/** LLMRequest.data: a RequestAttribute, the agent's session id (upstream agentidentity.AgentIdentityKey, no producer). */
+export const AGENT_IDENTITY_KEY = 'agent-identity';

@@ -4,7 +4,9 @@
  * for all endpoints (monomorphic property access in the scorer loops).
  */
 
-export type EngineType = 'vllm' | 'sglang' | 'trtllm-serve' | 'triton-tensorrt-llm';
+/** A model-server engine name: a built-in one (ENGINE_TYPES) or one a core-metrics-extractor `engineConfigs` defines. */
+export type EngineType = string;
+/** The engines with built-in metric names (upstream defaultEngineConfigs, less the non-LLM `triton`). */
 export const ENGINE_TYPES: readonly EngineType[] = ['vllm', 'sglang', 'trtllm-serve', 'triton-tensorrt-llm'];
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -28,6 +30,8 @@ export class Endpoint {
   labels: Readonly<Record<string, string>>;
   /** The pod's llm-d.ai/role label (decode, prefill, ...); '' when unlabelled. Kept in step with `labels`. */
   role = '';
+  /** The pod's node (status.hostIP), for sources polling a per-node exporter; '' when unknown. */
+  nodeAddress = '';
 
   // ---- scraped metrics (written by src/datalayer) ----
   waitingQueue = 0;

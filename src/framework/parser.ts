@@ -32,6 +32,12 @@ export interface Parser extends Plugin {
    * Throws RequestParseError for a body upstream answers with 400.
    */
   parseRequest(text: string, path: string, req: LLMRequest): Record<string, unknown> | null;
+  /**
+   * For a binary API (gRPC over h2c: the body is a length-prefixed protobuf frame): when present the director
+   * calls this with the raw body bytes instead of parseRequest. The body is forwarded as is (no model rewrite).
+   * Throws RequestParseError for a body upstream answers with 400.
+   */
+  parseRequestBytes?(body: Buffer, path: string, req: LLMRequest): void;
 }
 
 export function isParser(p: Plugin): p is Parser {

@@ -55,18 +55,43 @@ import { createOpenAIParser, OPENAI_PARSER_TYPE } from './requesthandling/parser
 import { createPassthroughParser, PASSTHROUGH_PARSER_TYPE } from './requesthandling/parsers/passthrough/passthrough.ts';
 import { createSglangHttpParser, SGLANG_HTTP_PARSER_TYPE } from './requesthandling/parsers/sglanghttp/sglanghttp.ts';
 import { createVllmHttpParser, VLLM_HTTP_PARSER_TYPE } from './requesthandling/parsers/vllmhttp/vllmhttp.ts';
+import { createVllmGrpcParser, VLLM_GRPC_PARSER_TYPE } from './requesthandling/parsers/vllmgrpc/vllmgrpc.ts';
+import { createVertexAIParser, VERTEX_AI_PARSER_TYPE } from './requesthandling/parsers/vertexai/vertexai.ts';
 import { createMetricsDataSource, METRICS_DATA_SOURCE_TYPE } from './datalayer/source/metrics/metrics-source.ts';
-import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor } from './datalayer/extractor/core-metrics/core-metrics.ts';
+import { CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor, createModelServerProtocolMetrics, MODEL_SERVER_PROTOCOL_METRICS_TYPE } from './datalayer/extractor/core-metrics/core-metrics.ts';
+import { createEndpointAttributeFilter, ENDPOINT_ATTRIBUTE_FILTER_TYPE } from './scheduling/filter/endpoint-attribute/endpoint-attribute.ts';
+import { createEndpointAttributeScorer, ENDPOINT_ATTRIBUTE_SCORER_TYPE } from './scheduling/scorer/endpoint-attribute/endpoint-attribute.ts';
+import { createHeaderLabelAffinityScorer, HEADER_LABEL_AFFINITY_SCORER_TYPE } from './scheduling/scorer/header-label-affinity/header-label-affinity.ts';
+import { createTopologyAffinityFilter, TOPOLOGY_AFFINITY_FILTER_TYPE } from './scheduling/filter/topology-affinity/topology-affinity.ts';
+import { createTopologyAffinityScorer, TOPOLOGY_AFFINITY_SCORER_TYPE } from './scheduling/scorer/topology-affinity/topology-affinity.ts';
+import { createTopologyExtractor, TOPOLOGY_EXTRACTOR_TYPE } from './datalayer/extractor/topology/topology.ts';
+import { AGENT_IDENTITY_TYPE, createAgentIdentity } from './requestcontrol/agent-identity/agent-identity.ts';
+import { createDataParallelProfileHandler, DATA_PARALLEL_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/data-parallel/data-parallel.ts';
+import { createDcgmDataSource, DCGM_DATA_SOURCE_TYPE } from './datalayer/source/dcgm/dcgm-source.ts';
+import { createDcgmExtractor, DCGM_EXTRACTOR_TYPE } from './datalayer/extractor/dcgm/dcgm-extractor.ts';
+import { createModelsDataSource, MODELS_DATA_SOURCE_TYPE } from './datalayer/source/models/models-source.ts';
+import { createModelsExtractor, MODELS_DATA_EXTRACTOR_TYPE } from './datalayer/extractor/models/models-extractor.ts';
+import { createEndpointNotificationSource, ENDPOINT_NOTIFICATION_SOURCE_TYPE } from './datalayer/source/endpoint-notification/endpoint-notification.ts';
+import { createMulticlusterFileDiscovery, MULTICLUSTER_FILE_DISCOVERY_TYPE } from './datalayer/discovery/multicluster-file/multicluster-file.ts';
+import { createMulticlusterMetricsDataSource, MULTICLUSTER_METRICS_DATA_SOURCE_TYPE } from './datalayer/source/multicluster-metrics/multicluster-metrics.ts';
+import { createMulticlusterMetricsExtractor, MULTICLUSTER_METRICS_EXTRACTOR_TYPE } from './datalayer/extractor/multicluster-metrics/multicluster-metrics.ts';
+import { createMulticlusterQueueScorer, MULTICLUSTER_QUEUE_SCORER_TYPE } from './scheduling/scorer/multicluster-queue/multicluster-queue.ts';
+import { createMulticlusterKvCacheUtilizationScorer, MULTICLUSTER_KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/multicluster-kv-cache-utilization/multicluster-kv-cache-utilization.ts';
+import { createMulticlusterSessionAffinityFilter, MULTICLUSTER_SESSION_AFFINITY_FILTER_TYPE } from './scheduling/filter/multicluster-session-affinity/multicluster-session-affinity.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
   registry.register(QUEUE_SCORER_TYPE, createQueueScorer);
   registry.register(KV_CACHE_UTILIZATION_SCORER_TYPE, createKvCacheUtilizationScorer);
+  registry.register('kv-cache-scorer', createKvCacheUtilizationScorer); // GIE v1.0 / llm-d v0.3 name of the same scorer
   registry.register(KV_ESTIMATE_SCORER_TYPE, createKvEstimateScorer);
   registry.register(RUNNING_REQUESTS_SCORER_TYPE, createRunningRequestsScorer);
   registry.register(LORA_AFFINITY_SCORER_TYPE, createLoraAffinityScorer);
   registry.register(PREFIX_CACHE_SCORER_TYPE, createPrefixCacheScorer);
-  registry.register(SESSION_AFFINITY_SCORER_TYPE, createSessionAffinityScorer);
+  registry.register(SESSION_AFFINITY_SCORER_TYPE, createSessionAffinityScorer, 'Alpha');
+  registry.register(ENDPOINT_ATTRIBUTE_SCORER_TYPE, createEndpointAttributeScorer, 'Alpha');
+  registry.register(HEADER_LABEL_AFFINITY_SCORER_TYPE, createHeaderLabelAffinityScorer, 'Alpha');
+  registry.register(TOPOLOGY_AFFINITY_SCORER_TYPE, createTopologyAffinityScorer, 'Alpha');
   // Filters
   registry.register(DECODE_FILTER_TYPE, createDecodeFilter);
   registry.register(PREFILL_FILTER_TYPE, createPrefillFilter);
@@ -75,7 +100,9 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(BY_LABEL_SELECTOR_TYPE, createByLabelSelectorFilter); // deprecated alias of label-selector-filter
   registry.register(BY_LABEL_FILTER_TYPE, createByLabelFilter); // deprecated
   registry.register(PREFIX_CACHE_AFFINITY_FILTER_TYPE, createPrefixCacheAffinityFilter);
-  registry.register(SESSION_AFFINITY_FILTER_TYPE, createSessionAffinityFilter);
+  registry.register(SESSION_AFFINITY_FILTER_TYPE, createSessionAffinityFilter, 'Alpha');
+  registry.register(ENDPOINT_ATTRIBUTE_FILTER_TYPE, createEndpointAttributeFilter, 'Alpha');
+  registry.register(TOPOLOGY_AFFINITY_FILTER_TYPE, createTopologyAffinityFilter, 'Alpha');
   registry.register(HEADER_BASED_TESTING_FILTER_TYPE, createHeaderBasedTestingFilter); // conformance
   registry.register(TOKEN_LOAD_SCORER_TYPE, createTokenLoadScorer);
   registry.register(ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer);
@@ -95,6 +122,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   registry.register(DISAGG_PROFILE_HANDLER_TYPE, createDisaggProfileHandler);
   registry.register(PD_PROFILE_HANDLER_TYPE, createPdProfileHandler);
+  registry.register(DATA_PARALLEL_PROFILE_HANDLER_TYPE, createDataParallelProfileHandler); // deprecated upstream
   registry.register(PREFIX_BASED_PD_DECIDER_TYPE, createPrefixBasedPDDecider);
   registry.register(ALWAYS_DISAGG_PD_DECIDER_TYPE, createAlwaysDisaggPDDecider);
   registry.register(ALWAYS_DISAGG_MULTIMODAL_DECIDER_TYPE, createAlwaysDisaggMultimodalDecider);
@@ -105,6 +133,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
   // Request control
   registry.register(REQUEST_ATTRIBUTE_REPORTER_TYPE, createRequestAttributeReporter);
+  registry.register(AGENT_IDENTITY_TYPE, createAgentIdentity, 'Alpha');
   registry.register(DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE, createDestinationEndpointServedVerifier); // conformance
   registry.register(CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector);
 
@@ -113,10 +142,34 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(ANTHROPIC_PARSER_TYPE, createAnthropicParser);
   registry.register(VLLM_HTTP_PARSER_TYPE, createVllmHttpParser);
   registry.register(SGLANG_HTTP_PARSER_TYPE, createSglangHttpParser);
+  registry.register(VLLM_GRPC_PARSER_TYPE, createVllmGrpcParser);
+  registry.register(VERTEX_AI_PARSER_TYPE, createVertexAIParser);
   registry.register(PASSTHROUGH_PARSER_TYPE, createPassthroughParser);
   // Data layer (dataLayer.sources)
   registry.register(METRICS_DATA_SOURCE_TYPE, createMetricsDataSource);
   registry.register(CORE_METRICS_EXTRACTOR_TYPE, createCoreMetricsExtractor);
+  registry.register(MODEL_SERVER_PROTOCOL_METRICS_TYPE, createModelServerProtocolMetrics); // its GIE v1.4 name
+  registry.register(TOPOLOGY_EXTRACTOR_TYPE, createTopologyExtractor, 'Alpha');
+  registry.register(DCGM_DATA_SOURCE_TYPE, createDcgmDataSource, 'Alpha');
+  registry.register(ENDPOINT_NOTIFICATION_SOURCE_TYPE, createEndpointNotificationSource);
+  registry.register(MODELS_DATA_SOURCE_TYPE, createModelsDataSource);
+  registry.register(MODELS_DATA_EXTRACTOR_TYPE, createModelsExtractor);
+  registry.register(DCGM_EXTRACTOR_TYPE, createDcgmExtractor, 'Alpha');
+
+  // Multi-cluster: peer clusters as endpoints (upstream, all Alpha)
+  registry.register(MULTICLUSTER_FILE_DISCOVERY_TYPE, createMulticlusterFileDiscovery, 'Alpha');
+  registry.register(MULTICLUSTER_METRICS_DATA_SOURCE_TYPE, createMulticlusterMetricsDataSource, 'Alpha');
+  registry.register(MULTICLUSTER_METRICS_EXTRACTOR_TYPE, createMulticlusterMetricsExtractor, 'Alpha');
+  registry.register(MULTICLUSTER_QUEUE_SCORER_TYPE, createMulticlusterQueueScorer, 'Alpha');
+  registry.register(MULTICLUSTER_KV_CACHE_UTILIZATION_SCORER_TYPE, createMulticlusterKvCacheUtilizationScorer, 'Alpha');
+  registry.register(MULTICLUSTER_SESSION_AFFINITY_FILTER_TYPE, createMulticlusterSessionAffinityFilter, 'Alpha');
+
+  // Upstream's deprecated types (RegisterDeprecated in cmd/epp/runner/runner.go): the loader warns when a config names one.
+  const toLabelSelector = { deprecatedIn: 'v0.9.0', scheduledRemovalIn: 'v0.11.0', replacementType: LABEL_SELECTOR_FILTER_TYPE };
+  registry.deprecate(BY_LABEL_SELECTOR_TYPE, toLabelSelector).deprecate(BY_LABEL_FILTER_TYPE, toLabelSelector);
+  const toDisagg = { deprecatedIn: 'v0.9.0', scheduledRemovalIn: 'v0.11.0', replacementType: DISAGG_PROFILE_HANDLER_TYPE };
+  registry.deprecate(DISAGG_HEADERS_HANDLER_TYPE, toDisagg).deprecate(PREFILL_HEADER_HANDLER_TYPE, toDisagg);
+  registry.deprecate(PD_PROFILE_HANDLER_TYPE, { deprecatedIn: 'v0.7.0', scheduledRemovalIn: 'v0.9.0', replacementType: DISAGG_PROFILE_HANDLER_TYPE });
 
   // Feature gates upstream registers (llm-d Router) or accepted (GIE v1.x), with their default.
   registry.featureGate('flowControl', false);

@@ -234,7 +234,12 @@ export class Director {
     const t0 = this.#hook === null ? 0 : performance.now();
     let parsed: Record<string, unknown> | null;
     try {
-      parsed = parser.parseRequest(parser.readsBody === false ? '' : bodyText(body.chunks, body.bytes), path, req);
+      if (parser.parseRequestBytes !== undefined) {
+        parser.parseRequestBytes(body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks as Buffer[], body.bytes), path, req);
+        parsed = null;
+      } else {
+        parsed = parser.parseRequest(parser.readsBody === false ? '' : bodyText(body.chunks, body.bytes), path, req);
+      }
     } catch (e) {
       if (e instanceof RequestParseError) throw new EppError('BAD_REQUEST', e.message, e.field || null);
       throw e;

@@ -12,6 +12,7 @@
  *   not by a timer, so a replaced config leaves nothing running).
  */
 import type { Endpoint } from '../../framework/endpoint.ts';
+import { dataKey, requestData, type RequestAttribute } from '../../framework/data-keys.ts';
 import type { PluginHandle } from '../../framework/plugin.ts';
 import type { Clock } from '../../framework/clock.ts';
 import type { LLMRequest } from '../../framework/request.ts';
@@ -30,7 +31,7 @@ export const DEFAULT_SESSION_ID_HEADER = 'x-session-id';
 export interface SessionIdSource {
   /** Request header name (lower-cased). '' when the source is an attribute. */
   readonly header: string;
-  /** Request attribute key published by another plugin; no plugin here publishes one, so it never matches. */
+  /** Request attribute key published by another plugin (agent-identity publishes `agent-identity`). */
   readonly attribute: string;
   readonly producer: string;
 }
@@ -201,8 +202,7 @@ export class SessionAffinity {
     const sources = this.config.sources;
     for (let i = 0; i < sources.length; i++) {
       const s = sources[i]!;
-      if (s.header === '') continue; // attribute sources: no plugin here publishes request attributes
-      const v = request.headers.get(s.header);
+      const v = s.header === '' ? requestData<RequestAttribute>(request, s.producer === '' ? s.attribute : dataKey(s.attribute, s.producer))?.value : request.headers.get(s.header);
       if (v !== undefined) {
         const id = v.trim();
         if (id !== '') return id;

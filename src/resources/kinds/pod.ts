@@ -1,5 +1,5 @@
 /**
- * Pod v1: only the fields the picker reads (labels, annotations, deletionTimestamp, podIP, Ready condition).
+ * Pod v1: only the fields the picker reads (labels, annotations, deletionTimestamp, podIP, hostIP, Ready condition).
  * Everything else is ignored, since real pods carry many fields we have no use for.
  */
 import { isIP } from 'node:net';
@@ -17,6 +17,9 @@ export function parsePod(obj: RawMap, meta: ObjectMeta): PodSpec {
   const ip = optString(status, 'podIP', 'status', 45, 0) ?? '';
   if (ip !== '' && isIP(ip) === 0) throw new FieldError('status.podIP', `must be an IP address, got ${JSON.stringify(ip)}`);
 
+  const hostIp = optString(status, 'hostIP', 'status', 45, 0) ?? '';
+  if (hostIp !== '' && isIP(hostIp) === 0) throw new FieldError('status.hostIP', `must be an IP address, got ${JSON.stringify(hostIp)}`);
+
   let ready = false;
   const conditions = asList(status.conditions, 'status.conditions', 0, Infinity);
   for (let i = 0; i < conditions.length; i++) {
@@ -32,6 +35,7 @@ export function parsePod(obj: RawMap, meta: ObjectMeta): PodSpec {
     labels,
     annotations,
     ip,
+    ...(hostIp !== '' ? { hostIp } : {}),
     ready,
     terminating: deletion !== undefined && deletion !== null,
   };

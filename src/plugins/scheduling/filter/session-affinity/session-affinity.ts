@@ -14,11 +14,13 @@ import { isPod, readSessionAffinityConfig, SessionAffinity, STRATEGY_SESSION_ID 
 export const SESSION_AFFINITY_FILTER_TYPE = 'session-affinity-filter';
 
 export class SessionAffinityFilter implements Filter, PreRequest, ResponseReceived {
-  readonly type = SESSION_AFFINITY_FILTER_TYPE;
+  readonly type: string;
   readonly name: string;
   readonly session: SessionAffinity;
 
-  constructor(name: string, session: SessionAffinity) {
+  /** `type`: multicluster-session-affinity-filter is this filter over peer clusters. */
+  constructor(name: string, session: SessionAffinity, type = SESSION_AFFINITY_FILTER_TYPE) {
+    this.type = type;
     this.name = name;
     this.session = session;
   }

@@ -12,6 +12,7 @@
  * - disagg-headers-handler / prefill-header-handler: the header-setting PreRequest alone.
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
+import { PEER_ENDPOINT_KEY } from '../../../../framework/data-keys.ts';
 import type { Plugin, PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { PreRequest } from '../../../../framework/requestcontrol.ts';
@@ -123,6 +124,7 @@ export class DisaggProfileHandler implements ProfileHandler, PreRequest {
   /** The last cycle's decision. */
   lastDecision: DisaggDecision = 'decode-only';
   readonly #one: SchedulerProfile[] = [];
+  #peer: { request: LLMRequest | null; endpoint: Endpoint } | null = null;
   /** Decisions by model and decision type (model\0decision), for llm_d_epp_disagg_decision_total. */
   readonly #byModel = new Map<string, number>();
 
@@ -202,12 +204,15 @@ export class DisaggProfileHandler implements ProfileHandler, PreRequest {
         return this.#run(ep);
       }
       const dp = find(profiles, decode);
+      const prefilled = firstOf(results, prefill);
+      if (prefilled !== null) this.#setPeer(request, prefilled);
       return dp === undefined ? NONE : this.#run(dp);
     }
     const dp = find(profiles, decode);
     if (!results.has(decode)) return dp === undefined ? NONE : this.#run(dp);
     const target = firstOf(results, decode);
     if (target === null) return NONE;
+    this.#setPeer(request, target);
     // A stage skipped is not run again: the handler asks in order encode, prefill, each once per cycle
     // (upstream records the skip as a nil result; the engine's results map is read-only here, so the order
     // of the checks below keeps a skipped stage from being asked twice).
@@ -220,6 +225,15 @@ export class DisaggProfileHandler implements ProfileHandler, PreRequest {
       if (this.#prefillDecider !== null && this.#prefillDecider.disaggregate(request, target)) return this.#run(pp);
     }
     return this.#complete(request, results);
+  }
+
+  /** The other stage's pick, for topology-affinity plugins in the next profile (reused: no allocation). */
+  #setPeer(request: LLMRequest, endpoint: Endpoint): void {
+    let peer = this.#peer;
+    if (peer === null) peer = this.#peer = { request, endpoint };
+    peer.request = request;
+    peer.endpoint = endpoint;
+    request.data.set(PEER_ENDPOINT_KEY, peer);
   }
 
   #complete(request: LLMRequest, results: ProfileResults): readonly SchedulerProfile[] {
