@@ -22,6 +22,8 @@ import { boolParam, intParam, readParams, type Params } from '../../../../input/
 import { fingerprint } from './index-tables.ts';
 import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
 import { PrefixIndex } from './prefix-index.ts';
+import { PrefixSyncState } from './prefix-sync.ts';
+import type { SyncedState, SyncedStateOwner } from '../../../../framework/synced-state.ts';
 
 export { APPROX_PREFIX_CACHE_PRODUCER_TYPE };
 
@@ -88,7 +90,7 @@ class MatchInfo implements PrefixCacheMatchInfo {
   }
 }
 
-export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
+export class ApproxPrefixCacheProducer implements DataProducer, PreRequest, SyncedStateOwner {
   readonly type = APPROX_PREFIX_CACHE_PRODUCER_TYPE;
   readonly name: string;
   readonly produces: readonly string[];
@@ -97,6 +99,8 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
   readonly infoKey: string;
   readonly #index = new PrefixIndex();
   readonly #info = new MatchInfo(this);
+  /** Set once the replica sync asks for it: from then on #record notes what it adds. */
+  #sync: PrefixSyncState | null = null;
 
   // Per-request hashes, valid from produce() to preRequest() of one cycle.
   #hashHi = new Int32Array(0);
@@ -219,6 +223,12 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
     request.cachedPromptTokens = hitTokens < promptTokens ? hitTokens : promptTokens;
   }
 
+  /** The index as cross-replica state (created on first call; recording costs nothing until then). */
+  syncedState(): SyncedState {
+    this.#sync ??= new PrefixSyncState(`${this.type}/${this.name}`, this.#index);
+    return this.#sync;
+  }
+
   /** Purges an endpoint's entries; the runner calls it on the datastore's endpointRemoved event. */
   removeEndpoint(key: string): void {
     this.#index.removeEndpoint(key);
@@ -271,7 +281,17 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
     const hi = this.#hashHi;
     const lo = this.#hashLo;
     let matched = 0;
-    for (let b = blocks - 1; b >= 0; b--) matched = index.add(slot, hi[b]!, lo[b]!) ? matched + 1 : 0;
+    const sync = this.#sync;
+    if (sync === null) {
+      for (let b = blocks - 1; b >= 0; b--) matched = index.add(slot, hi[b]!, lo[b]!) ? matched + 1 : 0;
+      return matched;
+    }
+    sync.beginGroup(ep.key, index.capacityOf(slot));
+    for (let b = blocks - 1; b >= 0; b--) {
+      const fp = fingerprint(hi[b]!, lo[b]!);
+      matched = index.addFingerprint(slot, fp) ? matched + 1 : 0;
+      sync.noteBlock(fp);
+    }
     return matched;
   }
 
