@@ -168,6 +168,7 @@ export class ReplicaSync {
 
   applySnapshot(body: Uint8Array): void {
     const { replicas, records } = decodeSnapshot(body);
+    if (replicas[0] === this.id) throw new Error('asked itself for a snapshot');
     const now = this.#clock.now();
     for (const r of replicas) if (r !== this.id && !this.#lastSeen.has(r)) this.#lastSeen.set(r, now);
     const from = replicas[0] ?? '';
