@@ -125,7 +125,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   } else {
     source = await startKubernetes(flags, datastore, logger);
   }
-  const replicaSync = flags.replicaSync ? await startReplicas(flags, loaded.plugins.values(), source, clock, logger) : undefined;
+  const replicaSync = flags.replicaSync ? await startReplicas(flags, loaded.plugins.values(), source, clock, logger, metrics.registry) : undefined;
   // The garbage of loading the initial state (and the modules) is gone for good: give its pages back to the
   // OS (runtime/heap-compaction.ts). In standalone mode this runs before the collector starts and the ports
   // open. `stopped` is declared here, not read from `stopping` below: the sync may land during the awaits
@@ -373,7 +373,7 @@ async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logge
  * --replica-sync: shares the plugins' learned state with the other replicas; peers from --replica-peers in
  * standalone mode, from the EndpointSlices of the picker's Service in Kubernetes mode.
  */
-async function startReplicas(flags: Flags, plugins: Iterable<Plugin>, source: { kubeClient?: KubeClient }, clock: Clock, logger: Logger): Promise<RunningReplicaSync> {
+async function startReplicas(flags: Flags, plugins: Iterable<Plugin>, source: { kubeClient?: KubeClient }, clock: Clock, logger: Logger, registry: PickerMetrics['registry']): Promise<RunningReplicaSync> {
   const { startReplicaSync, staticPeers } = await import('./datastore/replica-sync/start.ts');
   let discover = staticPeers(flags.replicaPeers);
   const client = source.kubeClient;
@@ -383,7 +383,10 @@ async function startReplicas(flags: Flags, plugins: Iterable<Plugin>, source: { 
     discover = (onPeers) => watchReplicaPeers({ client, namespace: flags.poolNamespace, service, syncPort: flags.replicaSyncPort, selfAddress: process.env.POD_IP ?? '', logger, onPeers }).stop;
   }
   try {
-    return await startReplicaSync({ bindAddress: flags.bindAddress, port: flags.replicaSyncPort, intervalMs: flags.replicaSyncIntervalMs, peerTtlMs: flags.replicaPeerTtlMs, plugins, clock, logger, discover });
+    const running = await startReplicaSync({ bindAddress: flags.bindAddress, port: flags.replicaSyncPort, intervalMs: flags.replicaSyncIntervalMs, peerTtlMs: flags.replicaPeerTtlMs, plugins, clock, logger, discover });
+    const { registerReplicaSyncMetrics } = await import('./datastore/replica-sync/metrics.ts');
+    registerReplicaSyncMetrics(registry, running.sync);
+    return running;
   } catch (e) {
     throw new StartupError(`--replica-sync: ${(e as Error).message}`);
   }

@@ -8,6 +8,7 @@
  * on this scorer: then it keeps its own producer (same parameters, this scorer's name) and runs its hooks
  * itself, so such a config behaves as one with an explicit producer.
  */
+import type { SyncedState } from '../../../../framework/synced-state.ts';
 import {
   APPROX_PREFIX_CACHE_PRODUCER_TYPE,
   dataKey,
@@ -103,6 +104,11 @@ export class PrefixCacheScorer implements Scorer, DataProducer, PreRequest {
 
   removeEndpoint(key: string): void {
     this.ownProducer?.removeEndpoint(key);
+  }
+
+  /** The own producer's index as cross-replica state (null when an explicit producer owns the index). */
+  syncedState(): SyncedState | null {
+    return this.ownProducer === null ? null : this.ownProducer.syncedState();
   }
 
   indexEntries(): number {
