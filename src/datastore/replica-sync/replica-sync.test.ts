@@ -12,7 +12,7 @@ import { LLMResponse } from '../../framework/requestcontrol.ts';
 import { createApproxPrefixCacheProducer, type ApproxPrefixCacheProducer } from '../../plugins/requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
 import { createInflightLoadProducer, type InflightLoadProducer } from '../../plugins/requestcontrol/data-producer/inflight-load/inflight-load.ts';
 import { makeEndpoint, makeRequest, scheduledOn, testHandle, testText } from '../../../test/support/scheduling/testing.ts';
-import { MemoryBus } from './memory-bus.ts';
+import { MemoryBus } from '../../../test/support/memory-bus.ts';
 import { ReplicaSync } from './replica-sync.ts';
 import { decodeBatch, encodeBatch } from './wire.ts';
 

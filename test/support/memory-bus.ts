@@ -2,7 +2,7 @@
  * In-process sync bus: the transport for replicas that share one process (the bench's fast mode, unit tests).
  * Delivery is explicit (`deliver()`), so a simulation decides when batches arrive, as a network would.
  */
-import type { SyncTransport } from './replica-sync.ts';
+import type { SyncTransport } from '../../src/datastore/replica-sync/replica-sync.ts';
 
 export class MemoryBus {
   readonly #members = new Map<string, MemoryTransport>();
