@@ -5,7 +5,8 @@
  * real picker, plugins and simulated engines in virtual time. Prints a markdown table: prefix hit rate and
  * p90 TTFT per setup (and relative to one replica), sync traffic per request.
  *
- *   node bench/routing-study/compare/replicas.ts [--seed N] [--interval-ms 5] [--quick]
+ *   node bench/routing-study/compare/replicas.ts [--seed N] [--interval-ms 5] [--load 1] [--policy best] [--quick]
+ * (--load multiplies each workload's QPS.)
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_SLO } from '../loadgen/results.ts';
@@ -29,10 +30,11 @@ interface Case {
   warmupQps: number;
 }
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, 'interval-ms': { type: 'string', default: '5' }, quick: { type: 'boolean', default: false }, policy: { type: 'string', default: 'best' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, 'interval-ms': { type: 'string', default: '5' }, quick: { type: 'boolean', default: false }, load: { type: 'string', default: '1' }, policy: { type: 'string', default: 'best' } } });
 const seed = Number(values.seed);
 const intervalMs = Number(values['interval-ms']);
 const quick = values.quick === true;
+const load = Number(values.load);
 
 const CASES: Case[] = [
   {
@@ -66,14 +68,14 @@ const SETUPS: Setup[] = [
 const fleet: FleetSetup = { replicas: 4, engine: profile('llama3-8b-h100'), loraModules: [], scrapeIntervalMs: 50, metricsStalenessMs: 2000, networkMs: 0, drainTimeoutS: 600 };
 const p = policy(values.policy ?? 'best');
 
-console.log(`replicas scenario: policy ${p.name}, 4 x llama3-8b-h100, seed ${seed}, sync interval ${intervalMs} ms${quick ? ', quick' : ''}\n`);
+console.log(`replicas scenario: policy ${p.name}, 4 x llama3-8b-h100, seed ${seed}, sync interval ${intervalMs} ms, QPS ${CASES.map((c) => `${c.name} ${c.qps * load}`).join(', ')}${quick ? ', quick' : ''}\n`);
 console.log('| workload | pickers | prefix hit rate | vs 1 | p90 TTFT ms | vs 1 | sync bytes / request | sync messages / request |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
 for (const c of CASES) {
   const workload = c.workload(seed);
   let base: { hit: number; ttft: number } | null = null;
   for (const s of SETUPS) {
-    const stage: StageSpec = { workload, qps: c.qps, durationS: c.durationS, maxRequests: 0, burstiness: 1, seed, warmupRequests: c.warmupRequests, warmupQps: c.warmupQps };
+    const stage: StageSpec = { workload, qps: c.qps * load, durationS: c.durationS, maxRequests: 0, burstiness: 1, seed, warmupRequests: c.warmupRequests, warmupQps: c.warmupQps };
     const traffic: SyncTraffic = { messages: 0, bytes: 0 };
     const r = runFastStage(fleet, p, stage, DEFAULT_SLO, s.pickers, traffic);
     const hit = r.prefix_hit_rate;
