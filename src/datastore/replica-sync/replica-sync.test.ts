@@ -156,3 +156,15 @@ test('replica sync wire: batch records round-trip; a truncated one throws', () =
   assert.deepEqual(decodeBatch(body).map((r) => [r.key, [...r.bytes]]), [['x/y', [1, 2, 3]], ['é', []]]);
   assert.throws(() => decodeBatch(body.subarray(0, 8)), RangeError);
 });
+
+test('replica sync: prefix entries for an endpoint this replica does not know are not applied', () => {
+  const bus = new MemoryBus();
+  const clock = new ManualClock();
+  const a = replica(bus, clock, 'a');
+  const b = replica(bus, clock, 'b');
+  b.eps.splice(2, 1); // server 2 left b's pool (a has not seen it go yet)
+  route(a, PROMPT, 2);
+  route(a, testText(64 * 4 * 2, 11), 1);
+  round(bus, a, b);
+  assert.equal(b.prefix.indexEntries(), 2, 'only the two blocks on server 1');
+});

@@ -127,7 +127,11 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest, Sync
   #alive = new Int32Array(16);
   #matched = new Int32Array(16);
 
-  constructor(name: string, config: ApproxPrefixCacheConfig) {
+  /** Resolves peers' endpoint keys: entries for an endpoint this replica does not know are not applied. */
+  readonly #lookup: PluginHandle['endpoints'] | undefined;
+
+  constructor(name: string, config: ApproxPrefixCacheConfig, lookup?: PluginHandle['endpoints']) {
+    this.#lookup = lookup;
     this.name = name;
     this.config = config;
     this.infoKey = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, name);
@@ -225,7 +229,8 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest, Sync
 
   /** The index as cross-replica state (created on first call; recording costs nothing until then). */
   syncedState(): SyncedState {
-    this.#sync ??= new PrefixSyncState(`${this.type}/${this.name}`, this.#index);
+    const lookup = this.#lookup;
+    this.#sync ??= new PrefixSyncState(`${this.type}/${this.name}`, this.#index, lookup && ((key) => lookup.endpoint(key) !== undefined));
     return this.#sync;
   }
 
@@ -377,6 +382,6 @@ export function readApproxPrefixCacheConfig(name: string, p: Params): ApproxPref
   };
 }
 
-export function createApproxPrefixCacheProducer(name: string, params: unknown, _handle: PluginHandle): ApproxPrefixCacheProducer {
-  return new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, readParams(name, params, APPROX_PREFIX_CACHE_PARAMS)));
+export function createApproxPrefixCacheProducer(name: string, params: unknown, handle: PluginHandle): ApproxPrefixCacheProducer {
+  return new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, readParams(name, params, APPROX_PREFIX_CACHE_PARAMS)), handle.endpoints);
 }

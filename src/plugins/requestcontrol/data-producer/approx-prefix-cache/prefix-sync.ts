@@ -22,13 +22,16 @@ interface Group {
 export class PrefixSyncState implements SyncedState {
   readonly syncKey: string;
   readonly #index: PrefixIndex;
+  readonly #known: ((key: string) => boolean) | undefined;
   #fps = new Uint32Array(1024);
   #used = 0;
   #groups: Group[] = [];
 
-  constructor(syncKey: string, index: PrefixIndex) {
+  /** `known(key)`: whether this replica has the endpoint (a peer may still name one removed here); absent = all. */
+  constructor(syncKey: string, index: PrefixIndex, known?: (key: string) => boolean) {
     this.syncKey = syncKey;
     this.#index = index;
+    this.#known = known;
   }
 
   /** Starts a group of blocks added to `key`'s slot; add their fingerprints with noteBlock. */
@@ -58,6 +61,7 @@ export class PrefixSyncState implements SyncedState {
 
   applyDelta(_replica: string, delta: Uint8Array): void {
     decodeGroups(delta, (key, capacity, fps, at, n) => {
+      if (this.#known !== undefined && !this.#known(key)) return;
       const index = this.#index;
       const slot = index.ensureSlot(key, capacity);
       for (let i = 0; i < n; i++) index.addFingerprint(slot, fps.getUint32(at + 4 * i));

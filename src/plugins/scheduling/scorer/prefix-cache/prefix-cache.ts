@@ -123,7 +123,7 @@ export class PrefixCacheScorer implements Scorer, DataProducer, PreRequest {
 const SCORER_PARAMS = ['prefixMatchInfoProducerName', 'matchLengthWeight', 'matchLengthScaleTokens'] as const;
 const PARAMS = [...SCORER_PARAMS, ...APPROX_PREFIX_CACHE_PARAMS];
 
-export function createPrefixCacheScorer(name: string, params: unknown, _handle: PluginHandle): PrefixCacheScorer {
+export function createPrefixCacheScorer(name: string, params: unknown, handle: PluginHandle): PrefixCacheScorer {
   const p = readParams(name, params, PARAMS);
   const d = DEFAULT_PREFIX_CACHE_SCORER_CONFIG;
   const producerName = p['prefixMatchInfoProducerName'];
@@ -139,5 +139,5 @@ export function createPrefixCacheScorer(name: string, params: unknown, _handle: 
   if (producerName) {
     throw new PluginConfigError(name, legacy, `a producer parameter; set it on the producer "${producerName}" instead`);
   }
-  return new PrefixCacheScorer(name, config, new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, p)));
+  return new PrefixCacheScorer(name, config, new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, p), handle.endpoints));
 }
