@@ -37,6 +37,8 @@ import { observesEndpoints } from './framework/datalayer.ts';
 /** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
 const LARGE_BODY_BYTES = 4 * 1024 * 1024;
 import type { Flags } from './cli/flags.ts';
+import type { KubeClient } from './k8s/client.ts';
+import type { RunningReplicaSync } from './datastore/replica-sync/start.ts';
 
 export interface PickerHandle {
   readonly grpcPort: number;
@@ -132,7 +134,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   datastore.on('changed', () => metrics?.pinModels(datastore.rewriteModelNames()));
 
   // State source.
-  let source: Source & { onLeadershipChange?(f: () => void): void };
+  let source: Source & { onLeadershipChange?(f: () => void): void; kubeClient?: KubeClient };
   let resources: ResourceFileSource | undefined;
   if (flags.resources) {
     resources = new ResourceFileSource({ file: flags.resources, datastore, logger });
@@ -157,6 +159,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   } else {
     source = await startKubernetes(flags, datastore, logger);
   }
+  const replicaSync = flags.replicaSync ? await startReplicas(flags, loaded.plugins.values(), source, clock, logger, metrics.registry) : undefined;
   // The garbage of loading the initial state (and the modules) is gone for good: give its pages back to the
   // OS (runtime/heap-compaction.ts). In standalone mode this runs before the collector starts and the ports
   // open. `stopped` is declared here, not read from `stopping` below: the sync may land during the awaits
@@ -285,6 +288,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
       await poller?.stop();
+      await replicaSync?.stop();
       await source.stop();
       hub?.close();
       metricsServer.close();
@@ -357,6 +361,7 @@ function metricsServerOptions(flags: Flags, reviewer: AccessReviewer | undefined
     staticToken = read('metrics-auth-token-file', flags.metricsAuthTokenFile).toString('utf8').trim();
     if (!staticToken) throw new StartupError(`--metrics-auth-token-file ${flags.metricsAuthTokenFile} is empty`);
   }
+
   let auth: MetricsAuth | undefined;
   if (flags.metricsEndpointAuth) {
     if (reviewer || staticToken) auth = new MetricsAuth({ reviewer, staticToken });
@@ -380,7 +385,7 @@ function readConfigFile(path: string): string {
   }
 }
 
-async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Promise<Source & { onLeadershipChange(f: () => void): void }> {
+async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Promise<Source & { onLeadershipChange(f: () => void): void; kubeClient: KubeClient }> {
   if (!flags.poolName && !flags.endpointSelector) {
     throw new StartupError('Kubernetes mode needs --pool-name (or --endpoint-selector with --endpoint-target-ports); for a local run without a cluster pass --resources FILE');
   }
@@ -413,11 +418,35 @@ async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logge
     },
     synced: m.synced,
     stop: () => m.stop(),
+    kubeClient: m.client,
     onLeadershipChange: (f) => {
       m.elector?.on('started', f);
       m.elector?.on('stopped', f);
     },
   };
+}
+
+/**
+ * --replica-sync: shares the plugins' learned state with the other replicas; peers from --replica-peers in
+ * standalone mode, from the EndpointSlices of the picker's Service in Kubernetes mode.
+ */
+async function startReplicas(flags: Flags, plugins: Iterable<Plugin>, source: { kubeClient?: KubeClient }, clock: Clock, logger: Logger, registry: PickerMetrics['registry']): Promise<RunningReplicaSync> {
+  const { startReplicaSync, staticPeers } = await import('./datastore/replica-sync/start.ts');
+  let discover = staticPeers(flags.replicaPeers);
+  const client = source.kubeClient;
+  if (client !== undefined && flags.replicaPeers.length === 0) {
+    const { watchReplicaPeers } = await import('./k8s/replica-peers.ts');
+    const service = flags.replicaService || `${flags.poolName}-epp`;
+    discover = (onPeers) => watchReplicaPeers({ client, namespace: flags.poolNamespace, service, syncPort: flags.replicaSyncPort, selfAddress: process.env.POD_IP ?? '', logger, onPeers }).stop;
+  }
+  try {
+    const running = await startReplicaSync({ bindAddress: flags.bindAddress, port: flags.replicaSyncPort, intervalMs: flags.replicaSyncIntervalMs, peerTtlMs: flags.replicaPeerTtlMs, plugins, clock, logger, discover });
+    const { registerReplicaSyncMetrics } = await import('./datastore/replica-sync/metrics.ts');
+    registerReplicaSyncMetrics(registry, running.sync);
+    return running;
+  } catch (e) {
+    throw new StartupError(`--replica-sync: ${(e as Error).message}`);
+  }
 }
 
 /** The decision counts of the disaggregated profile handlers among `plugins` (duck-typed: runner imports no plugin). */

@@ -51,6 +51,7 @@ const LLMD = [{ router: yaml('llm-d-router-v0.10.0-routerlib.values.yaml') }, ya
 const SCENARIOS: Record<string, Doc[]> = {
   own: [GL],
   'own, HA and objectives': [GL, { replicas: 3, inferenceObjectives: [{ name: 'a', priority: 1 }, { name: 'b' }] }],
+  'own, active-active replicas': [GL, { replicas: 3, replicaSync: { enabled: true, port: 7005 } }],
   'own, v1alpha2 pool': [GL, { inferencePool: { group: 'inference.networking.x-k8s.io' } }],
   'own, pool-less': [{ endpointSelector: 'app=vllm', endpointTargetPorts: [8000, 8001], replicas: 2 }],
   'own, config, TLS secret, ServiceMonitor': [GL, { pluginsConfig: 'kind: EndpointPickerConfig\n', monitoring: { serviceMonitor: { enabled: true } }, tls: { certSecretName: 's' } }],

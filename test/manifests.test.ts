@@ -238,6 +238,35 @@ test('chart: replicas > 1 turns on leader election and grants exactly this pool\
   assert.match(files['templates/NOTES.txt'] ?? '', /leader/);
 });
 
+test('chart: replicas > 1 with replicaSync: active-active, no leader election, sync flags, ports and EndpointSlice reads', () => {
+  const { objects } = render({ replicas: 3, replicaSync: { enabled: true } });
+  const c = find(objects, 'Deployment')[0]!.spec.template.spec.containers[0];
+  assert.ok(!c.args.includes('--ha-enable-leader-election'), 'every replica ready: no leader');
+  for (const a of ['--replica-sync', '--replica-sync-port=9005', '--replica-peer-ttl=2s', '--replica-service=llama-epp']) assert.ok(c.args.includes(a), a);
+  assert.equal(one(objects, 'Service').metadata.name, 'llama-epp', 'the Service whose EndpointSlices list the replicas');
+  assert.deepEqual(c.ports.filter((p: Doc) => p.name.startsWith('replica')).map((p: Doc) => p.containerPort), [9005, 9006]);
+  assert.equal(c.env.find((e: Doc) => e.name === 'POD_IP').valueFrom.fieldRef.fieldPath, 'status.podIP');
+  const rules: Doc[] = one(objects, 'Role').rules;
+  assert.ok(rules.some((r) => r.apiGroups[0] === 'discovery.k8s.io' && r.resources.includes('endpointslices') && r.verbs.includes('watch')));
+  assert.ok(!rules.some((r) => r.resources.includes('leases')));
+  // Off by default: none of it.
+  const off = find(render({ replicas: 3 }).objects, 'Deployment')[0]!.spec.template.spec.containers[0];
+  assert.ok(!off.args.some((a: string) => a.startsWith('--replica')));
+  // Sync with leader election asked for explicitly keeps the election.
+  const both = find(render({ replicas: 3, replicaSync: { enabled: true }, leaderElection: { enabled: true } }).objects, 'Deployment')[0]!.spec.template.spec.containers[0];
+  assert.ok(both.args.includes('--ha-enable-leader-election') && both.args.includes('--replica-sync'));
+});
+
+test('Envoy replicas example: several health-checked picker endpoints with outlier detection', () => {
+  const [boot] = yamlDocs(join(ROOT, 'examples/envoy/envoy-replicas.yaml'));
+  const epp = (boot!.static_resources.clusters as Doc[]).find((c) => c.name === 'epp')!;
+  assert.ok(epp.load_assignment.endpoints[0].lb_endpoints.length >= 2);
+  assert.equal(epp.health_checks[0].grpc_health_check.service_name, 'envoy.service.ext_proc.v3.ExternalProcessor');
+  assert.ok(epp.outlier_detection.consecutive_gateway_failure > 0);
+  const hcm = boot!.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  assert.equal(hcm.http_filters[0].typed_config.grpc_service.envoy_grpc.cluster_name, 'epp');
+});
+
 test('chart: objectives, v1alpha2 pools, pool-less mode, plugins config, ServiceMonitor', () => {
   const withObjectives = render({ inferenceObjectives: [{ name: 'critical', priority: 100 }, { name: 'batch', priority: -1 }, { name: 'plain' }] });
   const objectives = find(withObjectives.objects, 'InferenceObjective');

@@ -83,6 +83,12 @@ export const FLAGS = {
   'health-checking': { kind: 'bool', default: 'false', help: 'upstream: grpc.health on the ext_proc port too; here it is always answered there', now: 'no-effect' },
   tracing: { kind: 'bool', default: 'true', help: 'OpenTelemetry span per request, exported when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set (sampler: OTEL_TRACES_SAMPLER[_ARG], default parentbased_traceidratio 0.1)' },
   'shutdown-grace-period': { kind: 'duration', default: '30s', help: 'after the drain window, how long in-flight streams may take to finish before they are cut' },
+  'replica-sync': { kind: 'bool', default: 'false', help: 'active-active replicas: share learned state (prefix index, in-flight load) with the other picker replicas over ZMQ' },
+  'replica-sync-port': { kind: 'int', default: '9005', help: 'replica sync PUB port; the snapshot port a joining replica asks is this + 1' },
+  'replica-peers': { kind: 'list', default: '', help: 'standalone mode: comma-separated host:port sync addresses of the other replicas (Kubernetes mode discovers them)' },
+  'replica-service': { kind: 'string', default: '', help: "Kubernetes mode: the picker's own Service, whose EndpointSlices list the replicas (default: <pool-name>-epp)" },
+  'replica-sync-interval': { kind: 'duration', default: '5ms', help: 'how often a replica publishes its batched state changes' },
+  'replica-peer-ttl': { kind: 'duration', default: '2s', help: "a peer silent this long is dropped with its in-flight load (heartbeats every quarter of it)" },
   v: { kind: 'int', default: '0', help: 'log verbosity: 0-1 info, 2-3 debug (per-request lines), 4+ trace' },
   'zap-encoder': { kind: 'string', default: 'json', help: 'log encoding: json or console' },
   'zap-log-level': { kind: 'string', default: '', help: 'log level: debug, info, error, panic or an integer verbosity (default from --v)' },
@@ -140,6 +146,12 @@ export interface Flags {
   allowExperimentalPlugins: boolean;
   tracing: boolean;
   shutdownGracePeriodMs: number;
+  replicaSync: boolean;
+  replicaSyncPort: number;
+  replicaPeers: string[];
+  replicaService: string;
+  replicaSyncIntervalMs: number;
+  replicaPeerTtlMs: number;
   v: number;
   log: LogOptions;
   help: boolean;
@@ -200,6 +212,12 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     allowExperimentalPlugins: bool(get('allow-experimental-plugins'), 'allow-experimental-plugins'),
     tracing: bool(get('tracing'), 'tracing'),
     shutdownGracePeriodMs: duration(get('shutdown-grace-period'), 'shutdown-grace-period'),
+    replicaSync: bool(get('replica-sync'), 'replica-sync'),
+    replicaSyncPort: int(get('replica-sync-port'), 'replica-sync-port', 0, 65534),
+    replicaPeers: list(get('replica-peers')),
+    replicaService: get('replica-service'),
+    replicaSyncIntervalMs: duration(get('replica-sync-interval'), 'replica-sync-interval'),
+    replicaPeerTtlMs: duration(get('replica-peer-ttl'), 'replica-peer-ttl'),
     v,
     log: logOptions(raw, v),
     help,
@@ -208,6 +226,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   for (const n of ['enable-pprof', 'health-checking', 'enable-grpc-stream-metrics', 'model-server-metrics-https-insecure-skip-verify'] as const) bool(get(n), n);
   if (flags.configFile && flags.configText) throw new FlagError('both the "config-file" and "config-text" flags cannot be set at the same time', 1); // upstream's text
   if (flags.endpointSelector && flags.poolName && !flags.resources) throw new FlagError('--pool-name and --endpoint-selector are mutually exclusive', 1);
+  for (const peer of flags.replicaPeers) if (!/^[^\s]+:\d{1,5}$/.test(peer)) throw new FlagError(`--replica-peers: ${peer} is not host:port`, 1);
   if (flags.refreshMetricsIntervalMs <= 0) throw new FlagError('--refresh-metrics-interval must be positive', 1);
   if (flags.endpointSelector && flags.endpointTargetPorts.length === 0) throw new FlagError('--endpoint-selector needs --endpoint-target-ports', 1);
   // Upstream's Validate rules and messages.

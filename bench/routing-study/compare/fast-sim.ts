@@ -25,6 +25,9 @@ import type { PolicySpec } from './policies.ts';
 import type { KvOracle, PeerRequest } from './peers/peer.ts';
 import { PREFILL_ENDPOINT_HEADER as PREFILL_HEADER } from '../../../src/plugins/scheduling/profile-handler/disagg/disagg.ts';
 import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../loadgen/results.ts';
+import { ownsSyncedState } from '../../../src/framework/synced-state.ts';
+import { ReplicaSync } from '../../../src/datastore/replica-sync/replica-sync.ts';
+import { MemoryBus } from '../../../test/support/memory-bus.ts';
 
 export interface FleetSetup {
   replicas: number;
@@ -85,8 +88,25 @@ export interface StageSpec {
   warmupQps: number;
 }
 
+/** Several picker replicas in front of the fleet (Envoy spreads requests over them at random). */
+export interface PickerReplicas {
+  count: number;
+  /** Share learned state through the replica sync (the production delta code over an in-process bus). */
+  sync: boolean;
+  /** --replica-sync-interval in virtual ms: batches go out and arrive on this period. */
+  syncIntervalMs: number;
+}
+
+/** Filled by runFastStage with what the replica sync sent (non-empty batches). */
+export interface SyncTraffic {
+  messages: number;
+  bytes: number;
+}
+
 interface Flight {
   rec: RequestRecord;
+  /** Which picker replica routed it. */
+  picker: number;
   measured: boolean;
   engine: number;
   /** The picker's request state (null for baselines). */
@@ -96,13 +116,31 @@ interface Flight {
   peerReq: PeerRequest | null;
 }
 
-export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: StageSpec, slo: Slo): RunResult {
+export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: StageSpec, slo: Slo, pickers?: PickerReplicas, traffic?: SyncTraffic): RunResult {
   const n = fleet.replicas;
   const clock = new VirtualClock();
   const collector = new RunCollector();
   const net = fleet.networkMs;
-  const harness: PickerHarness | null =
-    policy.kind === 'picker' ? createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed, fleet.roles) : null;
+  const harnesses: PickerHarness[] = [];
+  if (policy.kind === 'picker') {
+    for (let h = 0; h < (pickers?.count ?? 1); h++) harnesses.push(createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed + h, fleet.roles));
+  }
+  const harness: PickerHarness | null = harnesses[0] ?? null;
+  const pickerRng = new Rng(stage.seed ^ 0x9e37);
+  const bus = pickers?.sync && harnesses.length > 1 ? new MemoryBus() : null;
+  const syncs: ReplicaSync[] = [];
+  if (bus) {
+    harnesses.forEach((h, i) => {
+      const sync = new ReplicaSync({ id: `picker-${i}`, transport: bus.transport(`picker-${i}`), clock, heartbeatMs: Infinity, peerTtlMs: Infinity });
+      for (const p of h.plugins) {
+        const state = ownsSyncedState(p) ? p.syncedState() : null;
+        if (state) sync.register(state);
+      }
+      syncs.push(sync);
+    });
+  }
+  const syncEvery = pickers?.syncIntervalMs ?? Infinity;
+  let nextSync = bus ? syncEvery : Infinity;
   const balancerRng = new Rng(stage.seed ^ 0xba1a);
   const balancer = policy.kind === 'baseline' ? baseline(policy.baseline, () => balancerRng.next()) : null;
   // Routers fed by engine KV events read the simulated engines' block caches (set up below).
@@ -143,7 +181,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
         f.rec.outputTokens = r.numOutput;
         f.rec.cachedTokens = Math.max(0, r.cachedTokens);
       }
-      if (harness && f.ctx) harness.director.handleResponseComplete(f.ctx, r.finishReason === 'abort' ? 'client-disconnect' : 'natural');
+      if (f.ctx) harnesses[f.picker]!.director.handleResponseComplete(f.ctx, r.finishReason === 'abort' ? 'client-disconnect' : 'natural');
       if (balancer) balancer.release(i);
       if (peer && f.peerReq) peer.finish(i, f.peerReq);
     },
@@ -161,12 +199,14 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   // Scrapes: endpoint i first at i/n of an interval, then every interval (independent collector loops).
   const extractor = extractorFor('vllm');
   const scraped = new ScrapedMetrics();
-  const writers = engines.map(() => new MetricsWriter());
+  // Every picker replica scrapes every server (one writer per replica and server).
+  const writers = harnesses.map(() => engines.map(() => new MetricsWriter()));
   const nextScrape = new Float64Array(n);
   const scrape = (i: number, t: number): void => {
     if (!harness) return;
     const page = renderMetrics(metrics[i] as MetricsContext);
-    if (extractor.extract(page, scraped) === undefined) (writers[i] as MetricsWriter).write(harness.endpoints[i] as Endpoint, scraped, t);
+    if (extractor.extract(page, scraped) !== undefined) return;
+    harnesses.forEach((h, k) => writers[k]![i]!.write(h.endpoints[i] as Endpoint, scraped, t));
   };
   for (let i = 0; i < n; i++) {
     scrape(i, 0);
@@ -198,7 +238,9 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     let ctx: RequestContext | null = null;
     let peerReq: PeerRequest | null = null;
     let prefillTarget = -1;
+    const picker = harnesses.length > 1 ? Math.floor(pickerRng.next() * harnesses.length) : 0;
     if (harness) {
+      const harness = harnesses[picker]!;
       ctx = new RequestContext();
       ctx.request.headers.set(':path', spec.path);
       ctx.request.headers.set('x-request-id', String(k));
@@ -227,7 +269,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     const sim = toSimRequest(parsed, engine.config, loraSet.has(parsed.model) ? parsed.model : '', String(k));
     rec.promptTokens = sim.promptTokens;
     rec.endpoint = `replica-${target}`;
-    const f: Flight = { rec, measured: k >= warm, engine: target, ctx, prevTokenAt: 0, peerReq };
+    const f: Flight = { rec, picker, measured: k >= warm, engine: target, ctx, prevTokenAt: 0, peerReq };
     sim.tag = f;
     let added: ReturnType<Engine['add']>;
     if (prefillTarget >= 0 && fleet.kvTransfer) {
@@ -243,7 +285,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     }
     if (added !== 'ok') {
       rec.code = added === 'queue-full' ? 429 : 400;
-      if (harness && ctx) harness.director.handleResponseComplete(ctx, 'error');
+      if (ctx) harnesses[picker]!.director.handleResponseComplete(ctx, 'error');
       if (balancer) balancer.release(target);
       if (peer && peerReq) peer.finish(target, peerReq);
       return;
@@ -279,10 +321,16 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       deadline = start + (offsets[count - 1] ?? 0) + fleet.drainTimeoutS * 1000;
     }
     const tA = sent < warm ? (warmOffsets[sent] as number) : sent < total ? start + (offsets[sent - warm] as number) : Infinity;
-    const t = Math.min(tE, tS, tA);
+    const tY = sent < total || open > 0 ? nextSync : Infinity;
+    const t = Math.min(tE, tS, tA, tY);
     if (t === Infinity || t > deadline) break;
     clock.t = t;
     if (t === tE) (engines[iE] as Engine).advance(t);
+    else if (t === tY) {
+      for (const s of syncs) s.flush();
+      bus!.deliver();
+      nextSync = t + syncEvery;
+    }
     else if (t === tS) {
       (engines[iS] as Engine).advance(t);
       scrape(iS, t);
@@ -294,5 +342,9 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   }
   // Stragglers past the drain deadline are timeouts.
   for (const e of engines) collector.preemptions += e.stats.preemptions;
+  if (traffic && bus) {
+    traffic.messages = bus.messages;
+    traffic.bytes = bus.bytes;
+  }
   return collector.result(policy.name, stage.qps, slo);
 }

@@ -28,6 +28,8 @@ export interface PickerHarness {
   datastore: Datastore;
   /** Endpoints in replica order (endpoints[i] is replica i). */
   endpoints: Endpoint[];
+  /** Every configured plugin (the replica sync registers their synced states). */
+  plugins: Iterable<object>;
 }
 
 export const SIM_POOL = 'sim-pool';
@@ -89,5 +91,5 @@ export function createPickerHarness(
     if (!ep) throw new Error(`fast simulation: endpoint for replica ${i} missing from the datastore`);
     endpoints.push(ep);
   }
-  return { director, datastore, endpoints };
+  return { director, datastore, endpoints, plugins: [...loaded.plugins.values()] };
 }

@@ -133,3 +133,38 @@ export function withLoraMix(base: Workload, mix: LoraMix, seed: number): Workloa
     describe: { ...base.describe, loraMix: mix.names.map((n, k) => `${n}:${mix.weights[k]}`).join(',') },
   };
 }
+
+export interface MultiTurnOptions {
+  conversations: number;
+  turns: number;
+  /** Tokens of the first user message (a document or instructions). */
+  firstLen: number;
+  /** Tokens of each later user message and of each assistant answer carried into the next turn. */
+  userLen: number;
+  answerLen: number;
+  outputLen: number;
+  seed: number;
+}
+
+/**
+ * Multi-turn chat as completions: turn t of a conversation sends the whole history (first message, then per
+ * earlier turn an answer and a user message) plus its new message, so turn t's prompt extends turn t-1's.
+ * Items go in rounds: every conversation's turn 1 (shuffled), then every turn 2, ... so a turn always
+ * follows its predecessor by about one round.
+ */
+export function multiTurn(o: MultiTurnOptions): Workload {
+  const rng = new Rng(o.seed);
+  const histories: string[] = [];
+  for (let c = 0; c < o.conversations; c++) histories.push(randomText(rng, o.firstLen));
+  const items: WorkItem[] = [];
+  for (let t = 0; t < o.turns; t++) {
+    const round: WorkItem[] = [];
+    for (let c = 0; c < o.conversations; c++) {
+      if (t > 0) histories[c] = `${histories[c]} ${randomText(rng, o.answerLen)} ${randomText(rng, o.userLen)}`;
+      round.push({ api: 'completion', model: '', prompt: histories[c] as string, system: '', outputTokens: o.outputLen, group: c });
+    }
+    rng.shuffle(round);
+    items.push(...round);
+  }
+  return arrayWorkload('multi-turn', items, { generator: 'multi-turn', ...o });
+}

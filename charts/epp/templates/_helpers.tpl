@@ -52,7 +52,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 
 {{- define "epp.leaderElection" -}}
 {{- if eq (include "epp.layout" .) "epp" -}}
-{{- if or .Values.leaderElection.enabled (gt (int .Values.replicas) 1) -}}true{{- end -}}
+{{- if or .Values.leaderElection.enabled (and (gt (int .Values.replicas) 1) (not .Values.replicaSync.enabled)) -}}true{{- end -}}
 {{- else if gt (int (include "epp.replicas" .)) 1 -}}true{{- end -}}
 {{- end -}}
 

@@ -339,6 +339,7 @@ const FUNCS: Record<string, (ctx: Ctx, ...a: Value[]) => Value> = {
   ne: (_c, a, b) => a !== b,
   gt: (_c, a, b) => Number(a) > Number(b),
   int: (_c, v) => Math.trunc(Number(v)),
+  add: (_c, ...a) => a.reduce((sum: number, v) => sum + Math.trunc(Number(v)), 0),
   list: (_c, ...a) => a,
   dict: (_c, ...kv) => {
     const d: Record<string, Value> = {};

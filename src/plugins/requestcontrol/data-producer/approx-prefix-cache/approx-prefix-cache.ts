@@ -22,6 +22,8 @@ import { boolParam, intParam, readParams, type Params } from '../../../../input/
 import { fingerprint } from './index-tables.ts';
 import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
 import { PrefixIndex } from './prefix-index.ts';
+import { PrefixSyncState } from './prefix-sync.ts';
+import type { SyncedState, SyncedStateOwner } from '../../../../framework/synced-state.ts';
 
 export { APPROX_PREFIX_CACHE_PRODUCER_TYPE };
 
@@ -87,7 +89,7 @@ class MatchInfo implements PrefixCacheMatchInfo {
   }
 }
 
-export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
+export class ApproxPrefixCacheProducer implements DataProducer, PreRequest, SyncedStateOwner {
   readonly type = APPROX_PREFIX_CACHE_PRODUCER_TYPE;
   readonly name: string;
   readonly produces: readonly string[];
@@ -96,6 +98,8 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
   readonly infoKey: string;
   readonly #index = new PrefixIndex();
   readonly #info = new MatchInfo(this);
+  /** Set once the replica sync asks for it: from then on #record notes what it adds. */
+  #sync: PrefixSyncState | null = null;
 
   // Per-request hashes, valid from produce() to preRequest() of one cycle.
   #hashHi = new Int32Array(0);
@@ -122,7 +126,11 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
   #alive = new Int32Array(16);
   #matched = new Int32Array(16);
 
-  constructor(name: string, config: ApproxPrefixCacheConfig) {
+  /** Resolves peers' endpoint keys: entries for an endpoint this replica does not know are not applied. */
+  readonly #lookup: PluginHandle['endpoints'] | undefined;
+
+  constructor(name: string, config: ApproxPrefixCacheConfig, lookup?: PluginHandle['endpoints']) {
+    this.#lookup = lookup;
     this.name = name;
     this.config = config;
     this.infoKey = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, name);
@@ -218,6 +226,13 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
     request.cachedPromptTokens = hitTokens < promptTokens ? hitTokens : promptTokens;
   }
 
+  /** The index as cross-replica state (created on first call; recording costs nothing until then). */
+  syncedState(): SyncedState {
+    const lookup = this.#lookup;
+    this.#sync ??= new PrefixSyncState(`${this.type}/${this.name}`, this.#index, lookup && ((key) => lookup.endpoint(key) !== undefined));
+    return this.#sync;
+  }
+
   /** Purges an endpoint's entries; the runner calls it on the datastore's endpointRemoved event. */
   removeEndpoint(key: string): void {
     this.#index.removeEndpoint(key);
@@ -270,7 +285,17 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest {
     const hi = this.#hashHi;
     const lo = this.#hashLo;
     let matched = 0;
-    for (let b = blocks - 1; b >= 0; b--) matched = index.add(slot, hi[b]!, lo[b]!) ? matched + 1 : 0;
+    const sync = this.#sync;
+    if (sync === null) {
+      for (let b = blocks - 1; b >= 0; b--) matched = index.add(slot, hi[b]!, lo[b]!) ? matched + 1 : 0;
+      return matched;
+    }
+    sync.beginGroup(ep.key, index.capacityOf(slot));
+    for (let b = blocks - 1; b >= 0; b--) {
+      const fp = fingerprint(hi[b]!, lo[b]!);
+      matched = index.addFingerprint(slot, fp) ? matched + 1 : 0;
+      sync.noteBlock(fp);
+    }
     return matched;
   }
 
@@ -356,6 +381,6 @@ export function readApproxPrefixCacheConfig(name: string, p: Params): ApproxPref
   };
 }
 
-export function createApproxPrefixCacheProducer(name: string, params: unknown, _handle: PluginHandle): ApproxPrefixCacheProducer {
-  return new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, readParams(name, params, APPROX_PREFIX_CACHE_PARAMS)));
+export function createApproxPrefixCacheProducer(name: string, params: unknown, handle: PluginHandle): ApproxPrefixCacheProducer {
+  return new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, readParams(name, params, APPROX_PREFIX_CACHE_PARAMS)), handle.endpoints);
 }

@@ -48,6 +48,16 @@ export function remainderOf(fp: number): number {
   return Math.imul(fp, 0x9e3779b1) >>> 24 || 1;
 }
 
+/**
+ * A fingerprint with this home (in a table of `size` words) and narrow remainder: the first in the home's
+ * range whose remainder matches (about 256 tries; used only to snapshot a narrow table).
+ */
+export function fingerprintOf(home: number, rem: number, size: number): number {
+  let fp = Math.ceil((home * FP_RANGE) / size) || 1;
+  for (; fp < FP_RANGE && homeOf(fp, size) === home; fp++) if (remainderOf(fp) === rem) return fp;
+  return Math.ceil((home * FP_RANGE) / size) || 1; // no such fingerprint: keep the home at least
+}
+
 // ---------------------------------------------------------------- wide
 
 export function findWide(table: Uint32Array, fp: number): number {

@@ -30,6 +30,7 @@ import {
   REM_SHIFT,
   TAG_SHIFT,
   fingerprint,
+  fingerprintOf,
   findNarrow,
   findWide,
   homeOf,
@@ -152,7 +153,11 @@ export class PrefixIndex {
    * Returns whether the slot held the block before (also when making room dropped it and it was re-added).
    */
   add(slot: number, hi: number, lo: number): boolean {
-    const fp = fingerprint(hi, lo);
+    return this.addFingerprint(slot, fingerprint(hi, lo));
+  }
+
+  /** add() of a block by its fingerprint (what replicas exchange). */
+  addFingerprint(slot: number, fp: number): boolean {
     // Fast path, the common case of a repeated prompt: the block is already in the current generation.
     const cur = this.#current[slot]!;
     const narrow = this.#narrow[slot]!;
@@ -196,6 +201,38 @@ export class PrefixIndex {
     if (narrow.length > 0) this.#dropped(slot, insertNarrow(narrow, homeOf(fp, narrow.length), remainderOf(fp), cur));
     else insertWide(this.#wide[slot]!, (fp | (cur << TAG_SHIFT)) >>> 0);
     return !adding;
+  }
+
+  /**
+   * Calls `visit` with every fingerprint the slot holds, oldest generation first (a replica's snapshot: added
+   * in this order, a peer's slot ends up with the same recency). A narrow word keeps only its home and 8 bits,
+   * so a fingerprint with that home and remainder stands in for it: same home and remainder in a table of
+   * the same size, i.e. the same entry on a peer with the same capacity.
+   */
+  forEachFingerprint(slot: number, visit: (fp: number) => void): void {
+    const cur = this.#current[slot]!;
+    const narrow = this.#narrow[slot]!;
+    const wide = this.#wide[slot]!;
+    for (let k = 1; k <= GENERATIONS; k++) {
+      const g = (cur + k) % GENERATIONS;
+      if (this.#genCount[slot * GENERATIONS + g] === 0) continue;
+      if (narrow.length > 0) {
+        for (let i = 0; i < narrow.length; i++) {
+          const w = narrow[i]!;
+          if (w !== 0 && (w & NARROW_TAG_MASK) === g) visit(fingerprintOf(narrowHome(narrow, i), w >>> REM_SHIFT, narrow.length));
+        }
+      } else {
+        for (let i = 0; i < wide.length; i++) {
+          const w = wide[i]!;
+          if (w !== 0 && w >>> TAG_SHIFT === g) visit(w & FP_MASK);
+        }
+      }
+    }
+  }
+
+  /** Endpoint keys with a slot. */
+  keys(): IterableIterator<string> {
+    return this.#slotByKey.keys();
   }
 
   /** Drops everything held for an endpoint. Returns false when the index held nothing for it. */

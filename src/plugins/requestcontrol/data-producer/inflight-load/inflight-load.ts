@@ -25,6 +25,8 @@ import type { DataDependencies, PluginHandle } from '../../../../framework/plugi
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { DataProducer, LLMResponse, PreRequest, ResponseComplete, ResponseReceived } from '../../../../framework/requestcontrol.ts';
 import { prefillResult, type SchedulingResult } from '../../../../framework/scheduling.ts';
+import type { SyncedState, SyncedStateOwner } from '../../../../framework/synced-state.ts';
+import { Counters, InflightSyncState } from './inflight-sync.ts';
 import { boolParam, intParam, numberParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
 
 export { INFLIGHT_LOAD_PRODUCER_TYPE };
@@ -39,6 +41,8 @@ export interface InflightLoadConfig {
   readonly maxEstimatedOutputTokens: number;
   /** '' = approx-prefix-cache-producer. */
   readonly prefixMatchInfoProducerName: string;
+  /** Share the counts with the other picker replicas when replica sync is on (upstream's parameter). */
+  readonly syncCrossReplicaState: boolean;
 }
 
 export const DEFAULT_INFLIGHT_LOAD_CONFIG: InflightLoadConfig = {
@@ -46,15 +50,10 @@ export const DEFAULT_INFLIGHT_LOAD_CONFIG: InflightLoadConfig = {
   outputRatio: 1.5,
   maxEstimatedOutputTokens: -1,
   prefixMatchInfoProducerName: '',
+  syncCrossReplicaState: true,
 };
 
-/** One endpoint's counters; the object is what a request is charged against (released on the same one). */
 /** The profile name upstream's producer treats as the prefill stage. */
-
-class Counters implements InflightLoad {
-  requests = 0;
-  tokens = 0;
-}
 
 /** The request's uncached tokens per candidate; reused for every request (valid for one cycle). */
 class Uncached implements UncachedRequestTokens {
@@ -70,7 +69,7 @@ class Uncached implements UncachedRequestTokens {
   }
 }
 
-export class InflightLoadProducer implements DataProducer, PreRequest, ResponseReceived, ResponseComplete {
+export class InflightLoadProducer implements DataProducer, PreRequest, ResponseReceived, ResponseComplete, SyncedStateOwner {
   readonly type = INFLIGHT_LOAD_PRODUCER_TYPE;
   readonly name: string;
   readonly config: InflightLoadConfig;
@@ -88,8 +87,12 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseR
   /** What PreRequest charged the prefill endpoint of a disaggregated request (upstream charges every profile's pick). */
   readonly #prefillChargedKey: string;
   readonly #prefillTokensKey: string;
+  readonly #lookup: PluginHandle['endpoints'] | undefined;
+  /** Set once the replica sync asks for it (and the config allows it). */
+  #sync: InflightSyncState | null = null;
 
-  constructor(name: string, config: InflightLoadConfig) {
+  constructor(name: string, config: InflightLoadConfig, lookup?: PluginHandle['endpoints']) {
+    this.#lookup = lookup;
     this.name = name;
     this.config = config;
     this.loadKey = dataKey(INFLIGHT_LOAD_KEY, name);
@@ -144,35 +147,59 @@ export class InflightLoadProducer implements DataProducer, PreRequest, ResponseR
       load = new Counters();
       ep.attributes.set(this.loadKey, load);
     }
-    load.requests++;
-    load.tokens += tokens;
+    load.add(1, tokens);
+    this.#sync?.changed(ep, load);
     request.data.set(chargedKey, load);
     request.data.set(tokensKey, tokens);
+    if (this.#sync !== null) request.data.set(`${chargedKey}#endpoint`, ep);
   }
 
-  #releasePrefill(request: LLMRequest): void {
-    const load = request.data.get(this.#prefillChargedKey) as Counters | undefined;
+  #releasePrefill(request: LLMRequest, endpoint: Endpoint | null): void {
+    this.#release(request, this.#prefillChargedKey, this.#prefillTokensKey, endpoint);
+  }
+
+  /** Takes back one charge noted under chargedKey (once). */
+  #release(request: LLMRequest, chargedKey: string, tokensKey: string, endpoint: Endpoint | null): void {
+    const load = request.data.get(chargedKey) as Counters | undefined;
     if (load === undefined) return;
-    const tokens = request.data.get(this.#prefillTokensKey) as number;
-    request.data.delete(this.#prefillChargedKey);
-    load.requests = load.requests > 1 ? load.requests - 1 : 0;
-    load.tokens = load.tokens > tokens ? load.tokens - tokens : 0;
+    const tokens = request.data.get(tokensKey) as number;
+    request.data.delete(chargedKey);
+    load.add(-1, -tokens);
+    if (this.#sync !== null && endpoint !== null) this.#sync.changed(endpoint, load);
   }
 
   /** The decode response started: the prefill stage is over. */
   responseReceived(request: LLMRequest, _response: LLMResponse, _endpoint: Endpoint): void {
-    this.#releasePrefill(request);
+    this.#releasePrefill(request, this.#chargedEndpoint(request, this.#prefillChargedKey));
   }
 
   /** Takes back what preRequest added, from the counters it added to (even after a gateway retry elsewhere). */
   responseComplete(request: LLMRequest, _response: LLMResponse, _endpoint: Endpoint): void {
-    this.#releasePrefill(request);
-    const load = request.data.get(this.#chargedKey) as Counters | undefined;
-    if (load === undefined) return;
-    const tokens = request.data.get(this.#chargedTokensKey) as number;
-    request.data.delete(this.#chargedKey);
-    load.requests = load.requests > 1 ? load.requests - 1 : 0;
-    load.tokens = load.tokens > tokens ? load.tokens - tokens : 0;
+    this.#releasePrefill(request, this.#chargedEndpoint(request, this.#prefillChargedKey));
+    this.#release(request, this.#chargedKey, this.#chargedTokensKey, this.#chargedEndpoint(request, this.#chargedKey));
+  }
+
+  /** The endpoint a charge was made against (synced replicas publish by endpoint key). */
+  #chargedEndpoint(request: LLMRequest, chargedKey: string): Endpoint | null {
+    if (this.#sync === null) return null;
+    return (request.data.get(`${chargedKey}#endpoint`) as Endpoint | undefined) ?? null;
+  }
+
+  /** The in-flight counts as cross-replica state; null when the config turned syncCrossReplicaState off. */
+  syncedState(): SyncedState | null {
+    if (!this.config.syncCrossReplicaState || this.#lookup === undefined) return null;
+    const lookup = this.#lookup;
+    this.#sync ??= new InflightSyncState(`${this.type}/${this.name}`, (key) => {
+      const ep = lookup.endpoint(key);
+      if (ep === undefined) return undefined;
+      let load = ep.attributes.get(this.loadKey) as Counters | undefined;
+      if (load === undefined) {
+        load = new Counters();
+        ep.attributes.set(this.loadKey, load);
+      }
+      return load;
+    });
+    return this.#sync;
   }
 
   /** In-flight load of an endpoint (zeros when nothing was routed there). */
@@ -206,14 +233,14 @@ const ZERO: InflightLoad = Object.freeze({ requests: 0, tokens: 0 });
 
 const PARAMS = ['addEstimatedOutputTokens', 'outputRatio', 'maxEstimatedOutputTokens', 'prefixMatchInfoProducerName', 'syncCrossReplicaState'] as const;
 
-export function createInflightLoadProducer(name: string, params: unknown, _handle: PluginHandle): InflightLoadProducer {
+export function createInflightLoadProducer(name: string, params: unknown, handle: PluginHandle): InflightLoadProducer {
   const p = readParams(name, params, PARAMS);
   const d = DEFAULT_INFLIGHT_LOAD_CONFIG;
-  boolParam(name, p, 'syncCrossReplicaState', true); // one replica's view: accepted, nothing to sync
   return new InflightLoadProducer(name, {
     addEstimatedOutputTokens: boolParam(name, p, 'addEstimatedOutputTokens', d.addEstimatedOutputTokens),
     outputRatio: numberParam(name, p, 'outputRatio', d.outputRatio, 0),
     maxEstimatedOutputTokens: intParam(name, p, 'maxEstimatedOutputTokens', d.maxEstimatedOutputTokens, 0),
     prefixMatchInfoProducerName: stringParam(name, p, 'prefixMatchInfoProducerName', d.prefixMatchInfoProducerName),
-  });
+    syncCrossReplicaState: boolParam(name, p, 'syncCrossReplicaState', d.syncCrossReplicaState),
+  }, handle.endpoints);
 }

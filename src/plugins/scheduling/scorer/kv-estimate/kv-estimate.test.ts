@@ -240,3 +240,25 @@ test('kv-estimate-scorer: parameters are validated', () => {
   assert.throws(() => make({ waitingWeight: 'x' }), /parameters.waitingWeight: must be a number/);
   assert.equal(make({ prefillDecay: '1.5s' }).config.prefillDecayMs, 1500);
 });
+
+test('kv-estimate-scorer: synced, a peer\'s dispatch counts as if made here, decayed from when it was made', () => {
+  const mk = (h: TestHandle, eps: Endpoint[]) => make({ prefillWeight: 3, prefillDecay: '100ms' }, { ...h, endpoints: { endpoints: () => eps, endpoint: (k) => eps.find((e) => e.key === k) } });
+  const ha = testHandle();
+  const hb = testHandle();
+  // Two replicas: their own Endpoint objects for the same server, scraped at TEST_NOW.
+  const epsA = [makeEndpoint(0, { ...CACHE, kvCacheUsage: 0.1 })];
+  const epsB = [makeEndpoint(0, { ...CACHE, kvCacheUsage: 0.1 })];
+  const a = mk(ha, epsA);
+  const b = mk(hb, epsB);
+  const syncA = a.syncedState()!;
+  const syncB = b.syncedState()!;
+  assert.equal(syncA.syncKey, syncB.syncKey);
+  route(a, prompt(400), epsA, epsA[0]!);
+  ha.clock.advance(100); // the batch leaves A 100 ms after the dispatch
+  hb.clock.advance(100);
+  syncB.applyDelta('a', syncA.takeDelta()!);
+  near(b.addedUsage(epsB[0]!), a.addedUsage(epsA[0]!), 'B sees what A sees');
+  near(b.addedUsage(epsB[0]!), (400 + 1200 * Math.exp(-1)) / CAPACITY);
+  assert.equal(syncA.takeDelta(), null, 'nothing new');
+  assert.equal(syncB.takeDelta(), null, 'applied dispatches are not sent on');
+});

@@ -25,6 +25,8 @@ import type { PreRequest } from '../../../../framework/requestcontrol.ts';
 import type { SchedulingResult, Scorer } from '../../../../framework/scheduling.ts';
 import { durationMsParam, intParam, numberParam, readParams } from '../../../../input/plugin-params.ts';
 import { EndpointLoads, type EndpointLoad } from './endpoint-loads.ts';
+import { KvDispatchSync } from './dispatch-sync.ts';
+import type { SyncedState, SyncedStateOwner } from '../../../../framework/synced-state.ts';
 
 export const KV_ESTIMATE_SCORER_TYPE = 'kv-estimate-scorer';
 
@@ -58,7 +60,7 @@ export const DEFAULT_KV_ESTIMATE_CONFIG: KvEstimateConfig = {
 
 const CONSUMES: DataDependencies = { optional: [PREFIX_CACHE_MATCH_KEY] };
 
-export class KvEstimateScorer implements Scorer, PreRequest {
+export class KvEstimateScorer implements Scorer, PreRequest, SyncedStateOwner {
   readonly type = KV_ESTIMATE_SCORER_TYPE;
   readonly category = 'Distribution';
   readonly consumes = CONSUMES;
@@ -75,9 +77,12 @@ export class KvEstimateScorer implements Scorer, PreRequest {
   #base = Number.NaN;
   /** Running mean of the uncached prompt tokens routed (0 until the first dispatch). */
   #meanPrompt = 0;
+  readonly #lookup: PluginHandle['endpoints'] | undefined;
+  /** Set once the replica sync asks for it: dispatches are then shared with the other replicas. */
+  #sync: KvDispatchSync | null = null;
 
-
-  constructor(name: string, config: KvEstimateConfig, clock: Clock, stalenessMs: number) {
+  constructor(name: string, config: KvEstimateConfig, clock: Clock, stalenessMs: number, lookup?: PluginHandle['endpoints']) {
+    this.#lookup = lookup;
     this.name = name;
     this.config = config;
     this.#clock = clock;
@@ -123,8 +128,32 @@ export class KvEstimateScorer implements Scorer, PreRequest {
     const cached = request.cachedPromptTokens;
     const uncached = cached < tokens ? tokens - cached : 0;
     this.#add(load, uncached, scale);
+    this.#noteMean(uncached);
+    this.#sync?.noteDispatch(ep.key, uncached, this.#clock.now());
+  }
+
+  #noteMean(uncached: number): void {
     const mean = this.#meanPrompt;
     this.#meanPrompt = mean === 0 ? uncached : mean + MEAN_PROMPT_ALPHA * (uncached - mean);
+  }
+
+  /** The dispatches as cross-replica state (null without an endpoint lookup to resolve peers' keys). */
+  syncedState(): SyncedState | null {
+    const lookup = this.#lookup;
+    if (lookup === undefined) return null;
+    this.#sync ??= new KvDispatchSync(`${this.type}/${this.name}`, this.#clock, (key, tokens, at) => {
+      const ep = lookup.endpoint(key);
+      if (ep === undefined) return;
+      const load = this.#loads.of(ep);
+      load.syncScrape(ep, this.config.capacityTokens);
+      // Decayed from when the peer dispatched it. Scraped since: the scrape shows it, only the prefill term is left.
+      const now = this.#clock.now();
+      const scale = this.#scaleAt(now) * Math.exp(Math.min(0, at - now) / this.config.prefillDecayMs);
+      if (ep.metricsUpdatedAt > at) this.#addRecent(load, tokens, scale);
+      else this.#add(load, tokens, scale);
+      this.#noteMean(tokens);
+    });
+    return this.#sync;
   }
 
   /** Drops the endpoint's state; call on the datastore's endpointRemoved event. */
@@ -161,6 +190,11 @@ export class KvEstimateScorer implements Scorer, PreRequest {
     load.recentShare = recent > 0 ? recent : 0;
   }
 
+  #addRecent(load: EndpointLoad, tokens: number, scale: number): void {
+    const recent = load.recentShare + this.config.prefillWeight * tokens * scale * load.invCapacity;
+    load.recentShare = recent > 0 ? recent : 0;
+  }
+
   /**
    * exp((now - base) / decay), moving the base (and rescaling every load) when it grows large. A clock that
    * went back counts as no time passed.
@@ -194,5 +228,6 @@ export function createKvEstimateScorer(name: string, params: unknown, handle: Pl
     },
     handle.clock,
     handle.metricsStalenessMs,
+    handle.endpoints,
   );
 }

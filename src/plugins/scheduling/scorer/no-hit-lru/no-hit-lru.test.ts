@@ -131,3 +131,25 @@ test('no-hit-lru-scorer: cold scoring and LRU updates retain no heap', (t) => {
   if (growth === undefined) return t.skip('cannot force GC');
   assert.ok(growth < 1_000_000, `retained ${growth} bytes`);
 });
+
+test('no-hit-lru-scorer: synced, a peer\'s cold picks move the endpoints in this LRU too; a joiner copies the order', () => {
+  const a = createNoHitLruScorer('lru', undefined, testHandle());
+  const b = createNoHitLruScorer('lru', undefined, testHandle());
+  const eps = [makeEndpoint(0), makeEndpoint(1), makeEndpoint(2)];
+  for (const to of [2, 0]) {
+    const req = makeRequest({ promptText: 'cold' });
+    a.score(req, eps, eps.length, new Float64Array(3));
+    a.preRequest(req, scheduledOn(eps[to]!));
+  }
+  const syncA = a.syncedState();
+  const syncB = b.syncedState();
+  syncA.takeDelta(); // sent before b listened: b bootstraps instead
+  syncB.applySnapshot('a', syncA.snapshot());
+  assert.deepEqual(b.lru.keys(), [eps[2]!.key, eps[0]!.key]);
+  const req = makeRequest({ promptText: 'cold' });
+  a.score(req, eps, eps.length, new Float64Array(3));
+  a.preRequest(req, scheduledOn(eps[1]!));
+  syncB.applyDelta('a', syncA.takeDelta()!);
+  assert.deepEqual(b.lru.keys(), a.lru.keys());
+  assert.equal(syncB.takeDelta(), null);
+});

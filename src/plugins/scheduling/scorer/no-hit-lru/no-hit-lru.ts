@@ -21,6 +21,8 @@ import type { LLMRequest } from '../../../../framework/request.ts';
 import type { PreRequest } from '../../../../framework/requestcontrol.ts';
 import { prefillResult, type SchedulingResult, type Scorer } from '../../../../framework/scheduling.ts';
 import { intParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
+import type { SyncedState, SyncedStateOwner } from '../../../../framework/synced-state.ts';
+import { LruSync } from './lru-sync.ts';
 
 export const NO_HIT_LRU_SCORER_TYPE = 'no-hit-lru-scorer';
 export const DEFAULT_LRU_SIZE = 1024;
@@ -88,7 +90,7 @@ class KeyLru {
   }
 }
 
-export class NoHitLruScorer implements Scorer, PreRequest {
+export class NoHitLruScorer implements Scorer, PreRequest, SyncedStateOwner {
   readonly type = NO_HIT_LRU_SCORER_TYPE;
   readonly category = 'Distribution';
   readonly name: string;
@@ -98,6 +100,8 @@ export class NoHitLruScorer implements Scorer, PreRequest {
   /** The request last scored and whether it was cold: read by preRequest of the same cycle. */
   #scored: LLMRequest | null = null;
   #cold = false;
+  /** Set once the replica sync asks for it: cold picks are then shared with the other replicas. */
+  #sync: LruSync | null = null;
 
   constructor(name: string, lruSize: number, producerName: string) {
     this.name = name;
@@ -136,9 +140,20 @@ export class NoHitLruScorer implements Scorer, PreRequest {
   preRequest(request: LLMRequest, result: SchedulingResult): void {
     if (request !== this.#scored || !this.#cold) return;
     this.#scored = null;
-    if (result.primary.count > 0) this.lru.touch(result.primary.endpoints[0]!.key);
+    if (result.primary.count > 0) this.#touch(result.primary.endpoints[0]!.key);
     const prefill = prefillResult(result);
-    if (prefill !== null) this.lru.touch(prefill.endpoints[0]!.key);
+    if (prefill !== null) this.#touch(prefill.endpoints[0]!.key);
+  }
+
+  #touch(key: string): void {
+    this.lru.touch(key);
+    this.#sync?.noteTouch(key);
+  }
+
+  /** The LRU order as cross-replica state. */
+  syncedState(): SyncedState {
+    this.#sync ??= new LruSync(`${this.type}/${this.name}`, (key) => this.lru.touch(key), () => this.lru.keys());
+    return this.#sync;
   }
 }
 

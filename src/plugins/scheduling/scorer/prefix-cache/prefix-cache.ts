@@ -8,6 +8,7 @@
  * on this scorer: then it keeps its own producer (same parameters, this scorer's name) and runs its hooks
  * itself, so such a config behaves as one with an explicit producer.
  */
+import type { SyncedState } from '../../../../framework/synced-state.ts';
 import {
   APPROX_PREFIX_CACHE_PRODUCER_TYPE,
   dataKey,
@@ -105,6 +106,11 @@ export class PrefixCacheScorer implements Scorer, DataProducer, PreRequest {
     this.ownProducer?.removeEndpoint(key);
   }
 
+  /** The own producer's index as cross-replica state (null when an explicit producer owns the index). */
+  syncedState(): SyncedState | null {
+    return this.ownProducer === null ? null : this.ownProducer.syncedState();
+  }
+
   indexEntries(): number {
     return this.ownProducer === null ? 0 : this.ownProducer.indexEntries();
   }
@@ -117,7 +123,7 @@ export class PrefixCacheScorer implements Scorer, DataProducer, PreRequest {
 const SCORER_PARAMS = ['prefixMatchInfoProducerName', 'matchLengthWeight', 'matchLengthScaleTokens'] as const;
 const PARAMS = [...SCORER_PARAMS, ...APPROX_PREFIX_CACHE_PARAMS];
 
-export function createPrefixCacheScorer(name: string, params: unknown, _handle: PluginHandle): PrefixCacheScorer {
+export function createPrefixCacheScorer(name: string, params: unknown, handle: PluginHandle): PrefixCacheScorer {
   const p = readParams(name, params, PARAMS);
   const d = DEFAULT_PREFIX_CACHE_SCORER_CONFIG;
   const producerName = p['prefixMatchInfoProducerName'];
@@ -133,5 +139,5 @@ export function createPrefixCacheScorer(name: string, params: unknown, _handle: 
   if (producerName) {
     throw new PluginConfigError(name, legacy, `a producer parameter; set it on the producer "${producerName}" instead`);
   }
-  return new PrefixCacheScorer(name, config, new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, p)));
+  return new PrefixCacheScorer(name, config, new ApproxPrefixCacheProducer(name, readApproxPrefixCacheConfig(name, p), handle.endpoints));
 }
