@@ -23,6 +23,7 @@ import { ResourceFileSource } from './resources/file-source.ts';
 import { compactHeap } from './runtime/heap-compaction.ts';
 import { LargeBodyReclaimer } from './runtime/large-body-reclaim.ts';
 import { loadSchedulerConfig } from './config/loader.ts';
+import { AdapterSyncer } from './adaptersync/syncer.ts';
 
 /** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
 const LARGE_BODY_BYTES = 4 * 1024 * 1024;
@@ -161,7 +162,12 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
           },
         });
   if (collector) collector.start();
-  else logger.warn('no metrics data source configured (dataLayer.injectDefaults: false): metrics collection is disabled');
+  // The adapter syncer reads the scrapes above; off the request path (adaptersync/syncer.ts).
+  const adapterSyncer = flags.adapterSyncer
+    ? new AdapterSyncer(datastore, { intervalMs: flags.adapterSyncerIntervalMs, pathTemplate: flags.adapterPathTemplate, callTimeoutMs: 60_000, clock, logger })
+    : undefined;
+  adapterSyncer?.start();
+  if (!collector) logger.warn('no metrics data source configured (dataLayer.injectDefaults: false): metrics collection is disabled');
 
   // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
   const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
@@ -227,6 +233,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       health.setDraining();
       clearInterval(readinessTimer);
       reclaimer.stop();
+      adapterSyncer?.stop();
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
       await source.stop();
