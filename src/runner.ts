@@ -102,10 +102,17 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     ...(engines?.defaultEngine ? { defaultEngine: engines.defaultEngine } : {}),
   }));
   const scheduler = loaded.scheduler;
-  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()) });
+  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(),
+    disaggDecisions: () => disaggDecisions(loaded.plugins.values()),
+    autoscaling: {
+      targets: { queueSize: flags.autoscalingTargetQueueSize, saturation: flags.autoscalingTargetSaturation, inflightPerReplica: flags.autoscalingTargetInflight },
+      saturation: (eps) => loaded.saturationDetector.saturation(eps),
+    },
+  });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   // Model names configured in InferenceModelRewrite keep their metric label past the 1000-name cap (upstream #2119).
-  datastore.on('changed', () => metrics?.pinModels(datastore.rewriteModelNames()));
+  // InferenceModel names too: the autoscaling signals label models only by configured names.
+  datastore.on('changed', () => metrics?.pinModels([...datastore.rewriteModelNames(), ...datastore.models().flatMap((m) => [m.modelName, ...m.targetModels.map((t) => t.name)])]));
 
   // State source.
   let source: Source & { onLeadershipChange?(f: () => void): void };
