@@ -10,15 +10,23 @@ const fixed = runScenario({ ...base, stopAfterKneeMs: 30_000 });
 const threshold = 4 * fixed.baselineP90;
 const hint = runScenario({ ...base, scaler: 'hint' }, threshold);
 const latency = runScenario({ ...base, scaler: 'latency' }, threshold);
+const hintEarly = runScenario({ ...base, scaler: 'hint', targets: { queueSize: 5, saturation: 0.5, inflightPerReplica: 32 } }, threshold);
 const lead = fixed.signalAt !== null && fixed.kneeAt !== null ? (fixed.kneeAt - fixed.signalAt) / 1000 : null;
 const row = (name: string, r: typeof fixed) => `| ${name} | ${r.samples.at(-1)!.replicas} | ${r.p90.toFixed(0)} | ${(100 * r.overKnee).toFixed(1)}% |`;
 console.log(`baseline p90 TTFT ${fixed.baselineP90.toFixed(1)} ms; knee threshold ${threshold.toFixed(1)} ms`);
 console.log(`fixed fleet of ${base.startReplicas}: hint > replicas at ${fixed.signalAt! / 1000} s (${fixed.samples.find((s) => s.t * 1000 === fixed.signalAt)?.rps.toFixed(1)} req/s); knee at ${fixed.kneeAt! / 1000} s (${fixed.samples.find((s) => s.t * 1000 === fixed.kneeAt)?.rps.toFixed(1)} req/s); lead ${lead} s`);
-console.log('| autoscaler | final replicas | p90 TTFT ms | requests over knee |\n|---|---:|---:|---:|');
-console.log(row('none (fixed 4)', fixed));
-console.log(row('on the hint', hint));
+// The lead for other targets (the knee does not move; the signal does).
+for (const saturation of [0.8, 0.6, 0.5]) {
+  const r = runScenario({ ...base, stopAfterKneeMs: 0, targets: { queueSize: 5, saturation, inflightPerReplica: 32 } }, threshold);
+  console.log(`target saturation ${saturation}: signal at ${r.signalAt! / 1000} s, knee at ${r.kneeAt! / 1000} s, lead ${(r.kneeAt! - r.signalAt!) / 1000} s`);
+}
+console.log('| autoscaler (full run unless noted) | final replicas | p90 TTFT ms | requests over knee |');
+console.log('|---|---:|---:|---:|');
+console.log(row('none (fixed 4; stopped 30 s after the knee)', fixed));
+console.log(row('on the hint (target saturation 0.8, default)', hint));
+console.log(row('on the hint (target saturation 0.5)', hintEarly));
 console.log(row('on p90 latency', latency));
-writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ options: base, threshold, leadSeconds: lead, signalAt: fixed.signalAt, kneeAt: fixed.kneeAt, runs: { fixed: { p90: fixed.p90, overKnee: fixed.overKnee }, hint: { p90: hint.p90, overKnee: hint.overKnee, replicas: hint.samples.at(-1)!.replicas }, latency: { p90: latency.p90, overKnee: latency.overKnee, replicas: latency.samples.at(-1)!.replicas } } }, null, 2) + '\n');
+writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ options: base, threshold, leadSeconds: lead, signalAt: fixed.signalAt, kneeAt: fixed.kneeAt, runs: { fixed: { p90: fixed.p90, overKnee: fixed.overKnee }, hint: { p90: hint.p90, overKnee: hint.overKnee, replicas: hint.samples.at(-1)!.replicas }, hintSaturation05: { p90: hintEarly.p90, overKnee: hintEarly.overKnee, replicas: hintEarly.samples.at(-1)!.replicas }, latency: { p90: latency.p90, overKnee: latency.overKnee, replicas: latency.samples.at(-1)!.replicas } } }, null, 2) + '\n');
 
 // A two-panel SVG: the hint vs replicas, and p90 TTFT, over time (fixed fleet), with the signal and knee marked.
 const W = 720;

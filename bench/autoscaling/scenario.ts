@@ -12,7 +12,7 @@ import { Engine, SimRequest, type EngineListener } from '../sim/engine.ts';
 import { LLAMA2_7B_H100 } from '../sim/profile.ts';
 import { Endpoint } from '../../src/framework/endpoint.ts';
 import { UtilizationDetector } from '../../src/plugins/flowcontrol/saturation-detector/utilization/utilization-detector.ts';
-import { desiredReplicas, DEFAULT_AUTOSCALING_TARGETS } from '../../src/observability/autoscaling-gauges.ts';
+import { desiredReplicas, DEFAULT_AUTOSCALING_TARGETS, type AutoscalingTargets } from '../../src/observability/autoscaling-gauges.ts';
 
 export interface ScenarioOptions {
   startReplicas: number;
@@ -24,6 +24,8 @@ export interface ScenarioOptions {
   outputTokens: number;
   scaler: 'none' | 'hint' | 'latency';
   seed: number;
+  /** The hint's targets (the picker's --autoscaling-target-* flags); default theirs. */
+  targets?: AutoscalingTargets;
   /** Stop this long after the knee (the fixed fleet past its knee only queues). */
   stopAfterKneeMs?: number;
 }
@@ -138,7 +140,7 @@ export function runScenario(o: ScenarioOptions, kneeThresholdMs?: number): Scena
       });
       const avgQueue = engines.reduce((n, e) => n + e.numWaiting, 0) / engines.length;
       const saturation = detector.saturation(endpoints);
-      desired = desiredReplicas(engines.length, avgQueue, saturation, DEFAULT_AUTOSCALING_TARGETS) ?? 1;
+      desired = desiredReplicas(engines.length, avgQueue, saturation, o.targets ?? DEFAULT_AUTOSCALING_TARGETS) ?? 1;
       while (windowStart < ttfts.length && ttfts[windowStart]!.t <= now - WINDOW_MS) windowStart++;
       const recent: number[] = [];
       for (let i = windowStart; i < ttfts.length; i++) recent.push(ttfts[i]!.ms);
