@@ -33,6 +33,7 @@ import { LiveSnapshots } from './operator/live-page/snapshot.ts';
 import { operatorRoutes } from './operator/operator-routes.ts';
 import { pluginStabilityError } from './config/stability.ts';
 import { observesEndpoints } from './framework/datalayer.ts';
+import { AdapterSyncer } from './adaptersync/syncer.ts';
 
 /** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
 const LARGE_BODY_BYTES = 4 * 1024 * 1024;
@@ -119,7 +120,13 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     engines: engineTable.names(),
   }));
   const scheduler = loaded.scheduler;
-  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()) });
+  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(),
+    disaggDecisions: () => disaggDecisions(loaded.plugins.values()),
+    autoscaling: {
+      targets: { queueSize: flags.autoscalingTargetQueueSize, saturation: flags.autoscalingTargetSaturation, inflightPerReplica: flags.autoscalingTargetInflight },
+      saturation: (eps) => loaded.saturationDetector.saturation(eps),
+    },
+  });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   // Extractors that read the endpoint itself (topology-extractor: pod labels) see every join and relabel.
   const observers = [...loaded.plugins.values()].filter(observesEndpoints);
@@ -131,7 +138,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     datastore.on('endpointRelabelled', observe);
   }
   // Model names configured in InferenceModelRewrite keep their metric label past the 1000-name cap (upstream #2119).
-  datastore.on('changed', () => metrics?.pinModels(datastore.rewriteModelNames()));
+  // InferenceModel names too: the autoscaling signals label models only by configured names.
+  datastore.on('changed', () => metrics?.pinModels([...datastore.rewriteModelNames(), ...datastore.models().flatMap((m) => [m.modelName, ...m.targetModels.map((t) => t.name)])]));
 
   // State source.
   let source: Source & { onLeadershipChange?(f: () => void): void; kubeClient?: KubeClient };
@@ -217,6 +225,11 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         onError: (err) => logger.warn({ err }, 'live page snapshot failed'),
       })
     : undefined;
+  // The adapter syncer reads the scrapes above; off the request path (adaptersync/syncer.ts).
+  const adapterSyncer = flags.adapterSyncer
+    ? new AdapterSyncer(datastore, { intervalMs: flags.adapterSyncerIntervalMs, pathTemplate: flags.adapterPathTemplate, callTimeoutMs: 60_000, clock, logger })
+    : undefined;
+  adapterSyncer?.start();
 
   // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
   const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
@@ -285,6 +298,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       health.setDraining();
       clearInterval(readinessTimer);
       reclaimer.stop();
+      adapterSyncer?.stop();
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
       await poller?.stop();

@@ -18,6 +18,9 @@ const USAGE = `usage: epp-sim [options]
   --model NAME                  served model name (default: the profile's)
   --lora-modules LIST           comma-separated adapter names served besides the base model
   --max-loras N                 adapters per batch (default 4 when --lora-modules is set)
+  --max-adapters N              adapters loaded at most; > 0 serves /v1/load_lora_adapter and /v1/unload_lora_adapter
+  --adapter-load-ms N           simulated ms an adapter load takes (default 0)
+  --lora-on-demand              a request for an unloaded adapter loads it first (cold load) instead of 404
   --max-num-seqs N, --max-num-batched-tokens N, --num-gpu-blocks N, --max-model-len N, --max-waiting N
   --pod-name-prefix S           x-inference-pod header is S<index> (default sim-)`;
 
@@ -27,6 +30,9 @@ export interface SimCliOptions {
   timeScale: number;
   config: EngineConfig;
   loraModules: string[];
+  maxAdapters: number | undefined;
+  adapterLoadMs: number;
+  loraOnDemand: boolean;
   podNamePrefix: string;
 }
 
@@ -41,6 +47,9 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
       model: { type: 'string' },
       'lora-modules': { type: 'string', default: '' },
       'max-loras': { type: 'string' },
+      'max-adapters': { type: 'string' },
+      'adapter-load-ms': { type: 'string' },
+      'lora-on-demand': { type: 'boolean', default: false },
       'max-num-seqs': { type: 'string' },
       'max-num-batched-tokens': { type: 'string' },
       'num-gpu-blocks': { type: 'string' },
@@ -69,7 +78,8 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
   config.maxModelLen = int(values['max-model-len'], 'max-model-len') ?? config.maxModelLen;
   config.maxWaiting = int(values['max-waiting'], 'max-waiting') ?? config.maxWaiting;
   const loraModules = values['lora-modules'].split(',').filter(Boolean);
-  config.maxLoras = int(values['max-loras'], 'max-loras') ?? (loraModules.length > 0 ? 4 : 0);
+  const maxAdapters = int(values['max-adapters'], 'max-adapters');
+  config.maxLoras = int(values['max-loras'], 'max-loras') ?? (loraModules.length > 0 || (maxAdapters ?? 0) > 0 ? 4 : 0);
   const timeScale = Number(values['time-scale']);
   if (!(timeScale > 0)) throw new Error(`--time-scale must be > 0`);
   return {
@@ -78,6 +88,9 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
     timeScale,
     config,
     loraModules,
+    maxAdapters,
+    adapterLoadMs: int(values['adapter-load-ms'], 'adapter-load-ms') ?? 0,
+    loraOnDemand: values['lora-on-demand'],
     podNamePrefix: values['pod-name-prefix'],
   };
 }
@@ -85,7 +98,7 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
 export async function startFleet(o: SimCliOptions): Promise<SimServer[]> {
   const servers: SimServer[] = [];
   for (const [i, host] of o.hosts.entries()) {
-    const s = new SimServer({ config: { ...o.config }, timeScale: o.timeScale, loraModules: o.loraModules, podName: `${o.podNamePrefix}${i}` });
+    const s = new SimServer({ config: { ...o.config }, timeScale: o.timeScale, loraModules: o.loraModules, maxAdapters: o.maxAdapters, adapterLoadMs: o.adapterLoadMs, loraOnDemand: o.loraOnDemand, podName: `${o.podNamePrefix}${i}` });
     const addr = await s.listen(o.port, host);
     console.log(`epp-sim listening on http://${host}:${addr.port} model=${o.config.modelName} time-scale=${o.timeScale}`);
     servers.push(s);

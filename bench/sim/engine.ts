@@ -130,6 +130,15 @@ export class Engine {
   runningAdapters(): string[] {
     return [...this.#loraRunning.keys()];
   }
+  /** Adapters resident in GPU slots, least recently used first. */
+  gpuAdapters(): readonly string[] {
+    return this.#loraSlots;
+  }
+  /** An adapter was unloaded from the server: its GPU slot is freed unless requests still use it. */
+  evictAdapter(lora: string): void {
+    const at = this.#loraSlots.indexOf(lora);
+    if (at >= 0 && !this.#loraRunning.has(lora)) this.#loraSlots.splice(at, 1);
+  }
   /** Adapters of waiting requests (distinct, queue order). */
   waitingAdapters(): string[] {
     const seen = new Set<string>();

@@ -3,6 +3,7 @@
  * new prometheus_client prints them), `_total`/`_created` counter pairs, histogram `_bucket`/`_count`/`_sum`,
  * and prometheus_client's float formatting (`5.0`, `1.394703e+06`), so a scraper sees no difference.
  */
+import type { AdapterRegistry } from './adapters.ts';
 import type { Engine } from './engine.ts';
 import type { Histogram } from './engine-stats.ts';
 
@@ -14,6 +15,8 @@ export interface MetricsContext {
   loraEnabled: boolean;
   /** Unix seconds for the LoRA series timestamp (virtual in the fast simulation). */
   nowSeconds: () => number;
+  /** Registered adapters: vllm:lora_adapter_loaded (vLLM #54830) is rendered from it when present. */
+  adapters?: AdapterRegistry;
   /** Only what an endpoint picker reads (gauges, LoRA info, cache config): the fast simulation scrapes often. */
   pickerOnly?: boolean;
 }
@@ -92,6 +95,7 @@ function renderLoraAndCache(ctx: MetricsContext, out: string[]): void {
     if (ctx.loraSeries.size > MAX_LORA_SERIES) ctx.loraSeries.delete(ctx.loraSeries.keys().next().value as string);
     out.push('# HELP vllm:lora_requests_info Running stats on lora requests.', '# TYPE vllm:lora_requests_info gauge');
     for (const [labels, ts] of ctx.loraSeries) out.push(`vllm:lora_requests_info{${labels}} ${py(ts)}`);
+    if (ctx.adapters) renderResidency(ctx.adapters, e, out);
   }
 
   out.push(
@@ -99,6 +103,22 @@ function renderLoraAndCache(ctx: MetricsContext, out: string[]): void {
     '# TYPE vllm:cache_config_info gauge',
     `vllm:cache_config_info{block_size="${cfg.blockSize}",cache_dtype="auto",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_cpu_blocks="None",num_gpu_blocks="${cfg.numGpuBlocks}",prefix_caching_hash_algo="sha256"} 1.0`,
   );
+}
+
+/**
+ * Adapter residency as vLLM #54830 exposes it: one `vllm:lora_adapter_loaded{adapter_name, level, pinned}` 1 per
+ * resident adapter (level gpu when in a GPU slot, else cpu), and the GPU slot count and use.
+ */
+function renderResidency(adapters: AdapterRegistry, e: Engine, out: string[]): void {
+  const gpu = e.gpuAdapters();
+  out.push('# HELP vllm:lora_adapter_loaded LoRA adapters resident in the worker caches (1 while loaded).', '# TYPE vllm:lora_adapter_loaded gauge');
+  for (const name of adapters.names()) {
+    out.push(`vllm:lora_adapter_loaded{adapter_name="${escapeLabel(name)}",level="${gpu.includes(name) ? 'gpu' : 'cpu'}",pinned="false"} 1.0`);
+  }
+  out.push('# HELP vllm:num_gpu_loaded_lora_adapters Number of LoRA adapters resident in GPU slots.', '# TYPE vllm:num_gpu_loaded_lora_adapters gauge');
+  out.push(`vllm:num_gpu_loaded_lora_adapters ${py(gpu.length)}`);
+  out.push('# HELP vllm:max_gpu_lora_adapters Number of GPU LoRA slots (max_loras).', '# TYPE vllm:max_gpu_lora_adapters gauge');
+  out.push(`vllm:max_gpu_lora_adapters ${py(e.config.maxLoras)}`);
 }
 
 /** prometheus_client floatToGoString: Python repr, with values >= 1e6 written as mantissa e+0N. */

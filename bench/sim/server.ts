@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AdapterRegistry, type ApiReply } from './adapters.ts';
 import { toSimRequest } from './admit.ts';
 import { Engine, type EngineListener, type SimRequest } from './engine.ts';
 import { renderMetrics, type MetricsContext } from './metrics-text.ts';
@@ -30,6 +31,12 @@ export interface SimServerOptions {
   timeScale: number;
   /** LoRA adapters served besides the base model (requests name them in `model`). */
   loraModules?: readonly string[];
+  /** Adapters the registry holds at most (runtime loading on when > 0; default: max_loras when --lora-modules is set). */
+  maxAdapters?: number;
+  /** Virtual ms a /v1/load_lora_adapter (or an on-demand load) takes (default 0). */
+  adapterLoadMs?: number;
+  /** A request for an unregistered adapter loads it first (vLLM's LoRA resolver); off = 404 as vLLM. */
+  loraOnDemand?: boolean;
   /** Reported in x-inference-pod (as llm-d-inference-sim does with POD_NAME). */
   podName?: string;
   /** Called when a request leaves the engine (finished or aborted); for tests and tools. */
@@ -75,8 +82,7 @@ const MAX_BODY_BYTES = 16 << 20;
 export class SimServer {
   readonly engine: Engine;
   readonly timeScale: number;
-  readonly #models: Set<string>;
-  readonly #lora: Set<string>;
+  readonly adapters: AdapterRegistry;
   readonly #podName: string;
   readonly #onFinishHook: ((req: SimRequest) => void) | undefined;
   readonly #kvRole: KvRole;
@@ -90,16 +96,24 @@ export class SimServer {
 
   constructor(options: SimServerOptions) {
     this.timeScale = options.timeScale;
-    this.#lora = new Set(options.loraModules ?? []);
-    this.#models = new Set([options.config.modelName, ...this.#lora]);
+    const initial = options.loraModules ?? [];
+    const maxAdapters = options.maxAdapters ?? (initial.length > 0 ? Math.max(1, options.config.maxLoras, initial.length) : 0);
     this.#podName = options.podName ?? '';
     this.#onFinishHook = options.onFinish;
     this.#kvRole = options.kvRole ?? 'kv_both';
     this.#kvTransfer = options.kvTransfer ?? DEFAULT_KV_TRANSFER;
     const listener: EngineListener = { onToken: (r, t) => this.#onToken(r, t), onFinish: (r, t) => this.#onFinish(r, t) };
-    const config = { ...options.config, maxLoras: this.#lora.size > 0 ? Math.max(1, options.config.maxLoras) : 0 };
+    const config = { ...options.config, maxLoras: maxAdapters > 0 ? Math.max(1, options.config.maxLoras) : 0 };
     this.engine = new Engine(config, listener);
-    this.#metrics = { engine: this.engine, loraSeries: new Map(), loraEnabled: this.#lora.size > 0, nowSeconds: () => Date.now() / 1000 };
+    this.adapters = new AdapterRegistry({
+      initial,
+      maxAdapters,
+      loadMs: options.adapterLoadMs ?? 0,
+      onDemand: options.loraOnDemand ?? false,
+      wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms * this.timeScale)),
+      busy: (name) => this.engine.runningAdapters().includes(name) || this.engine.waitingAdapters().includes(name),
+    });
+    this.#metrics = { engine: this.engine, loraSeries: new Map(), loraEnabled: maxAdapters > 0, nowSeconds: () => Date.now() / 1000, adapters: this.adapters };
     this.#server = createServer((req, res) => this.#route(req, res));
     this.#server.keepAliveTimeout = 60_000;
   }
@@ -137,6 +151,8 @@ export class SimServer {
       this.#sendJson(res, 200, this.#modelList());
     } else if (req.method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
       this.#readBody(req, res, path === '/v1/completions' ? 'completion' : 'chat');
+    } else if (req.method === 'POST' && (path === '/v1/load_lora_adapter' || path === '/v1/unload_lora_adapter') && this.adapters.enabled) {
+      this.#adapterCall(req, res, path === '/v1/load_lora_adapter');
     } else {
       this.#sendJson(res, 404, errorBody(404, 'NotFoundError', `no route ${req.method} ${path}`));
     }
@@ -152,18 +168,52 @@ export class SimServer {
     req.on('end', () => {
       if (size > MAX_BODY_BYTES) return this.#sendJson(res, 413, errorBody(413, 'BadRequestError', 'body too large'));
       try {
-        this.#startRequest(req, res, parseRequest(kind, Buffer.concat(chunks).toString('utf8')));
+        const p = parseRequest(kind, Buffer.concat(chunks).toString('utf8'));
+        if (p.model === this.engine.config.modelName) return this.#startRequest(req, res, p, '');
+        // An adapter: ready now, or after its (on-demand) load; unknown -> 404 as vLLM.
+        this.adapters.resolve(p.model).then((ok) => {
+          if (res.destroyed) return;
+          try {
+            if (!ok) throw new ApiError(404, 'NotFoundError', `The model \`${p.model}\` does not exist.`);
+            this.#startRequest(req, res, p, p.model);
+          } catch (err) {
+            this.#apiError(res, err);
+          }
+        }, (err: unknown) => this.#apiError(res, err));
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        this.#sendJson(res, err.status, errorBody(err.status, err.type, err.message));
+        this.#apiError(res, err);
       }
     });
   }
 
-  #startRequest(req: IncomingMessage, res: ServerResponse, p: ParsedRequest): void {
-    if (!this.#models.has(p.model)) throw new ApiError(404, 'NotFoundError', `The model \`${p.model}\` does not exist.`);
+  #apiError(res: ServerResponse, err: unknown): void {
+    if (!(err instanceof ApiError)) throw err;
+    this.#sendJson(res, err.status, errorBody(err.status, err.type, err.message));
+  }
+
+  /** POST /v1/load_lora_adapter or /v1/unload_lora_adapter (adapters.ts). */
+  #adapterCall(req: IncomingMessage, res: ServerResponse, load: boolean): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+      const send = (r: ApiReply) => {
+        if (!load && r.status === 200) this.engine.evictAdapter(String((body as { lora_name: string }).lora_name));
+        if (r.json) this.#sendJson(res, r.status, r.body);
+        else res.writeHead(r.status, { 'content-type': 'text/plain; charset=utf-8' }).end(r.body);
+      };
+      if (load) void this.adapters.load(body).then(send);
+      else send(this.adapters.unload(body));
+    });
+  }
+
+  #startRequest(req: IncomingMessage, res: ServerResponse, p: ParsedRequest, lora: string): void {
     const cfg = this.engine.config;
-    const lora = this.#lora.has(p.model) ? p.model : '';
     const requestId = headerValue(req, 'x-request-id') || `${++this.#seq}`;
     if (p.kvTransfer === 'remote-decode' && this.#kvRole === 'kv_consumer') throw new ApiError(400, 'BadRequestError', 'this server is a KV consumer (decode): it cannot serve do_remote_decode');
     if (p.kvTransfer !== 'remote-decode' && this.#kvRole === 'kv_producer') throw new ApiError(400, 'BadRequestError', 'this server is a KV producer (prefill): it serves only do_remote_decode requests');
@@ -312,7 +362,7 @@ export class SimServer {
   #modelList(): string {
     const created = Math.floor(Date.now() / 1000);
     const base = this.engine.config.modelName;
-    const data = [...this.#models].map((id) => ({
+    const data = [base, ...this.adapters.names()].map((id) => ({
       id,
       object: 'model',
       created,

@@ -59,6 +59,12 @@ export const FLAGS = {
   'metrics-staleness-threshold': { kind: 'duration', default: '2s', help: 'metrics older than this are stale: the endpoint counts as saturated' },
   'model-server-metrics-scheme': { kind: 'string', default: 'http', help: 'scheme of model-server metric scrapes (GIE, deprecated there): http (https not supported yet)', now: 'not-supported-yet' },
   'model-server-metrics-https-insecure-skip-verify': { kind: 'bool', default: 'true', help: 'skip certificate checks of https scrapes (GIE, deprecated there; no https scrapes yet)', now: 'no-effect' },
+  'adapter-syncer': { kind: 'bool', default: 'false', help: 'ours: reconcile the LoRA adapters InferenceModelRewrite / InferenceModel targets name onto the model servers (vLLM /v1/load_lora_adapter, /v1/unload_lora_adapter)' },
+  'adapter-syncer-interval': { kind: 'duration', default: '2s', help: 'ours: how often the adapter syncer reconciles (also on every resource change)' },
+  'adapter-path-template': { kind: 'string', default: '/adapters/{name}', help: 'ours: lora_path the adapter syncer loads an adapter from; {name} is the adapter name' },
+  'autoscaling-target-queue-size': { kind: 'int', default: '5', help: 'ours: waiting requests per replica the desired-replica hints aim at (inference_extension_pool_desired_replicas)' },
+  'autoscaling-target-saturation': { kind: 'string', default: '0.8', help: 'ours: pool saturation (saturation detector, 1 = saturated) the desired-replica hints aim at' },
+  'autoscaling-target-inflight': { kind: 'int', default: '32', help: 'ours: in-flight requests per replica the per-model desired-replica hint aims at' },
   'model-server-metrics-path': { kind: 'string', default: '', help: 'metrics path override (default per engine: /metrics, trtllm-serve /prometheus/metrics)' },
   'model-server-metrics-port': { kind: 'int', default: '0', help: 'metrics port override (0 = the endpoint\'s target port)' },
   'total-queued-requests-metric': { kind: 'string', default: 'vllm:num_requests_waiting', help: DEPRECATED_METRIC, now: 'rejected' },
@@ -133,6 +139,12 @@ export interface Flags {
   metricsScrapeTimeoutMs: number;
   metricsStalenessThresholdMs: number;
   modelServerMetricsPath: string;
+  adapterSyncer: boolean;
+  adapterSyncerIntervalMs: number;
+  adapterPathTemplate: string;
+  autoscalingTargetQueueSize: number;
+  autoscalingTargetSaturation: number;
+  autoscalingTargetInflight: number;
   modelServerMetricsPort: number;
   configFile: string;
   configText: string;
@@ -199,6 +211,12 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     metricsScrapeTimeoutMs: duration(get('metrics-scrape-timeout'), 'metrics-scrape-timeout'),
     metricsStalenessThresholdMs: duration(get('metrics-staleness-threshold'), 'metrics-staleness-threshold'),
     modelServerMetricsPath: get('model-server-metrics-path'),
+    adapterSyncer: bool(get('adapter-syncer'), 'adapter-syncer'),
+    adapterSyncerIntervalMs: duration(get('adapter-syncer-interval'), 'adapter-syncer-interval'),
+    adapterPathTemplate: get('adapter-path-template'),
+    autoscalingTargetQueueSize: int(get('autoscaling-target-queue-size'), 'autoscaling-target-queue-size', 1, 1_000_000),
+    autoscalingTargetSaturation: positiveNumber(get('autoscaling-target-saturation'), 'autoscaling-target-saturation'),
+    autoscalingTargetInflight: int(get('autoscaling-target-inflight'), 'autoscaling-target-inflight', 1, 1_000_000),
     modelServerMetricsPort: int(get('model-server-metrics-port'), 'model-server-metrics-port', 0, 65535),
     configFile: get('config-file'),
     configText: get('config-text'),
@@ -334,4 +352,10 @@ function scheme(v: string): string {
 
 function bodyMode(s: string, name: string): string {
   return oneOf(s, name, ['FULL_DUPLEX_STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL', 'STREAMED', 'NONE'], (v) => v.toUpperCase());
+}
+
+function positiveNumber(v: string, name: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new FlagError(`invalid value "${v}" for flag -${name}: not a positive number`, 2);
+  return n;
 }

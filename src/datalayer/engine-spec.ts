@@ -44,6 +44,8 @@ export interface EngineSpec {
   readonly rankLabel: string;
   /** vLLM `lora_requests_info`; '' = the engine exposes no LoRA state. */
   readonly loraInfo: string;
+  /** Adapter residency, one series per loaded adapter named by `adapter_name` (vLLM #54830); '' = not exposed. */
+  readonly loraLoaded?: string;
   readonly cacheInfo: CacheInfoSelector | undefined;
   /** Gauges giving the cache geometry directly (TensorRT-LLM). */
   readonly blockSize: SeriesSelector | undefined;

@@ -20,6 +20,7 @@ export const ENGINE_SPECS: Readonly<Record<string, EngineSpec>> = {
     kvUsage: [series('vllm:kv_cache_usage_perc'), series('vllm:gpu_cache_usage_perc')],
     rankLabel: 'engine',
     loraInfo: 'vllm:lora_requests_info',
+    loraLoaded: 'vllm:lora_adapter_loaded',
     cacheInfo: { name: 'vllm:cache_config_info', blockSizeLabel: 'block_size', numBlocksLabel: 'num_gpu_blocks' },
     blockSize: undefined,
     numBlocks: undefined,

@@ -23,6 +23,7 @@ const NUM_BLOCKS = 4;
 const LORA = 5;
 const CACHE_INFO = 6;
 const CUSTOM = 7;
+const LORA_LOADED = 8;
 
 interface Role {
   readonly kind: number;
@@ -62,6 +63,9 @@ export class MetricsExtractor implements SampleSink {
   #loraMax = 0;
   /** max_lora of any series, for a server whose only series has empty adapter lists. */
   #loraAnyMax = 0;
+  /** Adapter names of the residency series read so far ("a,b"). */
+  #loaded = '';
+  #loadedSeries = 0;
   /** The last cache-config label text read (a copy) and its two values. */
   #cacheLine = '';
   #cacheLineBlockSize = 0;
@@ -91,6 +95,7 @@ export class MetricsExtractor implements SampleSink {
     addSeries(BLOCK_SIZE, spec.blockSize);
     addSeries(NUM_BLOCKS, spec.numBlocks);
     if (spec.loraInfo !== '') add(spec.loraInfo, { kind: LORA, label: '', value: '', kvRank: 0, more: NONE });
+    if (spec.loraLoaded) add(spec.loraLoaded, { kind: LORA_LOADED, label: '', value: '', kvRank: 0, more: NONE });
     if (spec.cacheInfo) add(spec.cacheInfo.name, { kind: CACHE_INFO, label: '', value: '', kvRank: 0, more: NONE });
     spec.custom.forEach((c, i) => addSeries(CUSTOM, c.selector, i));
     this.#custom = spec.custom.map(() => NaN);
@@ -125,6 +130,8 @@ export class MetricsExtractor implements SampleSink {
     out.maxLora = this.#loraBest > -Infinity ? this.#loraMax : this.#loraAnyMax;
     out.runningAdapters = this.#loraRunning;
     out.waitingAdapters = this.#loraWaiting;
+    out.loadedAdapters = this.#loaded;
+    out.residencyKnown = this.#loadedSeries > 0;
     out.cacheBlockSize = this.#blockSize;
     out.cacheNumBlocks = this.#numBlocks;
     out.custom = this.#custom;
@@ -169,6 +176,9 @@ export class MetricsExtractor implements SampleSink {
           // The first matching series, as upstream's getLatestMetric on a page without timestamps.
           if (Number.isNaN(this.#custom[role.kvRank]!) && Number.isFinite(value)) this.#custom[role.kvRank] = value;
           break;
+        case LORA_LOADED:
+          this.#loadedAdapter(page, ls, le, value);
+          break;
       }
     }
   }
@@ -203,6 +213,14 @@ export class MetricsExtractor implements SampleSink {
     this.#loraRunning = running;
     this.#loraWaiting = waiting;
     this.#loraMax = intLabel(page, ls, le, 'max_lora');
+  }
+
+  /** One `lora_adapter_loaded` series: its adapter is resident (GPU or CPU cache) while the value is 1. */
+  #loadedAdapter(page: string, ls: number, le: number, value: number): void {
+    this.#loadedSeries++;
+    if (!(value > 0)) return;
+    const name = labelValue(page, ls, le, 'adapter_name') ?? '';
+    if (name !== '') this.#loaded = this.#loaded === '' ? name : `${this.#loaded},${name}`;
   }
 
   /**
@@ -253,6 +271,8 @@ export class MetricsExtractor implements SampleSink {
     this.#loraMax = 0;
     this.#loraAnyMax = 0;
     this.#custom.fill(NaN);
+    this.#loaded = '';
+    this.#loadedSeries = 0;
   }
 }
 

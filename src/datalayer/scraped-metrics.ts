@@ -15,6 +15,10 @@ export class ScrapedMetrics {
   /** Raw comma-separated adapter lists of the chosen LoRA series ('' = none). */
   runningAdapters = '';
   waitingAdapters = '';
+  /** Adapters resident on the server ("a,b"), from the engine's residency series. */
+  loadedAdapters = '';
+  /** The engine reported residency series (else loadedAdapters says nothing). */
+  residencyKnown = false;
   /** 0 when unknown. */
   cacheBlockSize = 0;
   cacheNumBlocks = 0;
@@ -35,6 +39,7 @@ const UNSEEN = '\u0000';
 export class MetricsWriter {
   #running = UNSEEN;
   #waiting = UNSEEN;
+  #loaded = UNSEEN;
 
   write(endpoint: Endpoint, m: ScrapedMetrics, now: number): void {
     endpoint.waitingQueue = m.waitingQueue;
@@ -49,6 +54,11 @@ export class MetricsWriter {
       endpoint.waitingAdapters = adapterSet(endpoint.waitingAdapters, m.waitingAdapters);
       this.#waiting = m.waitingAdapters;
     }
+    if (m.loadedAdapters !== this.#loaded) {
+      endpoint.loadedAdapters = adapterSet(endpoint.loadedAdapters, m.loadedAdapters);
+      this.#loaded = m.loadedAdapters;
+    }
+    endpoint.residencyKnown = m.residencyKnown;
     endpoint.cacheBlockSize = m.cacheBlockSize;
     endpoint.cacheNumBlocks = m.cacheNumBlocks;
     // Custom metrics absent from this page keep their last value, as upstream.

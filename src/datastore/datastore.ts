@@ -146,6 +146,13 @@ export class Datastore extends EventEmitter<DatastoreEvents> implements Datastor
     }
     return out;
   }
+  /** The weighted targets of every InferenceModelRewrite rule and InferenceModel (the adapter syncer's input). */
+  weightedTargets(): { adapter: string; weight: number }[][] {
+    const out: { adapter: string; weight: number }[][] = [];
+    for (const r of this.#rewrites.values()) for (const rule of r.rules) out.push(rule.targets.map((t) => ({ adapter: t.modelRewrite, weight: t.weight })));
+    for (const m of this.#modelsByName.values()) if (m.targetModels.length > 0) out.push(m.targetModels.map((t) => ({ adapter: t.name, weight: t.weight })));
+    return out;
+  }
   /** True once the pool this picker serves has been seen (readiness). */
   synced(): boolean {
     return this.#synced && this.#pool !== undefined;

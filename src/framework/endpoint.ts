@@ -42,6 +42,10 @@ export class Endpoint {
   maxLora = 0;
   activeAdapters: ReadonlySet<string> = EMPTY;
   waitingAdapters: ReadonlySet<string> = EMPTY;
+  /** Adapters resident on the server, idle or not (vllm:lora_adapter_loaded); empty when the engine does not say. */
+  loadedAdapters: ReadonlySet<string> = EMPTY;
+  /** The engine reports adapter residency: loadedAdapters is authoritative. */
+  residencyKnown = false;
   /** KV block size in tokens from the cache config metric; 0 when unknown. */
   cacheBlockSize = 0;
   /** Number of KV blocks (num_gpu_blocks); 0 when unknown. */

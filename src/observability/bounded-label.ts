@@ -37,6 +37,10 @@ export class BoundedLabel {
     return true;
   }
 
+  isPinned(v: string): boolean {
+    return this.#pinned.has(v);
+  }
+
   get admitted(): number {
     return this.#seen.size;
   }

@@ -14,6 +14,7 @@ import { BoundedLabel, OVERFLOW_VALUE } from './bounded-label.ts';
 import { LeanHistogram, type LeanHistogramChild } from './lean-histogram.ts';
 import { LeanScalar, type LeanScalarChild } from './lean-scalar.ts';
 import { registerPoolGauges } from './pool-gauges.ts';
+import { AutoscalingGauges, type AutoscalingOptions, type ModelLoad } from './autoscaling-gauges.ts';
 
 // Buckets as upstream (pkg/epp/metrics/metrics.go, llm_d_router_metrics.go); each family and its alias share them.
 const LATENCY_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600];
@@ -71,6 +72,8 @@ export class RequestMetrics {
   readonly #requestSizeL: LeanHistogramChild;
   readonly #m: PickerMetrics;
   readonly #labels: readonly string[];
+  /** In-flight count of the target model (autoscaling-gauges.ts). */
+  readonly #load: ModelLoad;
   /** The completion-time children, resolved on first completion. */
   #done: CompletionChildren | null = null;
 
@@ -84,6 +87,7 @@ export class RequestMetrics {
     this.#runningL = m.legacy.running.labels(model);
     this.#requestSize = m.requestSize.labels(model, target, fairness, priority);
     this.#requestSizeL = m.legacy.requestSize.labels(model, target);
+    this.#load = m.autoscaling.load(target, model);
   }
 
   /** The request was routed: counted, its size observed, running +1. */
@@ -92,6 +96,7 @@ export class RequestMetrics {
     this.#requestsL.inc();
     this.#requestSize.observe(bodyBytes);
     this.#requestSizeL.observe(bodyBytes);
+    this.#load.inflight++;
     if (this.#labels[0] !== '') {
       this.#running.inc();
       this.#runningL.inc();
@@ -100,6 +105,7 @@ export class RequestMetrics {
 
   /** The routed request ended, however it ended: running -1. */
   released(): void {
+    this.#load.inflight--;
     if (this.#labels[0] !== '') {
       this.#running.dec();
       this.#runningL.dec();
@@ -177,6 +183,8 @@ export interface PickerMetricsOptions {
   prefixIndexSize?: () => number;
   /** Disaggregated scheduling decisions so far: [plugin name, plugin type, model, decision, count]. */
   disaggDecisions?: () => Iterable<readonly [string, string, string, string, number]>;
+  /** Targets and inputs of the autoscaling signals (autoscaling-gauges.ts). */
+  autoscaling?: Omit<AutoscalingOptions, 'stalenessMs' | 'now'>;
 }
 
 /** How many label sets of per-request series are cached (each is a handful of children). */
@@ -206,6 +214,7 @@ export class PickerMetrics {
   /** model_name and target_model_name share one cap, as upstream's modelLabelLimiter. */
   readonly models = new BoundedLabel();
   readonly fairnessIds = new BoundedLabel();
+  readonly autoscaling: AutoscalingGauges;
   readonly #schedulerE2e: readonly [LeanHistogram, LeanHistogram];
   readonly #attempts: readonly [LeanScalar, LeanScalar];
   /** Success series by target model, then by endpoint (weak: endpoints that leave the pool are dropped); failures by target. */
@@ -308,6 +317,7 @@ export class PickerMetrics {
     this.scrapeDuration = new LeanHistogram({ name: 'inference_extension_model_server_scrape_duration_seconds', help: 'Model-server metric scrape latency in seconds.', buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1], registers });
     this.resourceReloads = new client.Counter({ name: 'inference_extension_resources_reload_total', help: 'Standalone resources file loads by result (applied, rejected).', labelNames: ['result'], registers });
     registerPoolGauges(this.registry, datastore, opts);
+    this.autoscaling = new AutoscalingGauges(this.registry, datastore, (n) => this.models.isPinned(n), { ...opts.autoscaling, stalenessMs: opts.stalenessMs, now: opts.now });
   }
 
   /**

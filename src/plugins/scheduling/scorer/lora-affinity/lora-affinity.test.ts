@@ -32,3 +32,15 @@ test('lora-affinity-scorer: falls back to request.model when targetModel is empt
   createLoraAffinityScorer('lora', undefined, testHandle()).score(r, [makeEndpoint(0, { maxLora: 1, activeAdapters: ['a'] })], 1, out);
   assert.equal(out[0], 1);
 });
+
+test('lora-affinity-scorer: residency (vllm:lora_adapter_loaded): an idle resident adapter scores as active; resident adapters fill the slots', () => {
+  const idle = makeEndpoint(0, { maxLora: 2 });
+  idle.loadedAdapters = new Set(['a', 'b']);
+  idle.residencyKnown = true;
+  const other = makeEndpoint(1, { maxLora: 2 });
+  other.loadedAdapters = new Set(['b', 'c']);
+  other.residencyKnown = true;
+  const out = new Float64Array(2);
+  createLoraAffinityScorer('lora', undefined, testHandle()).score(makeRequest({ targetModel: 'a' }), [idle, other], 2, out);
+  assert.deepEqual([...out], [1, 0], 'no request in flight on either: only residency tells them apart');
+});

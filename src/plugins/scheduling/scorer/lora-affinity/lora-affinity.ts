@@ -1,7 +1,8 @@
 /**
  * lora-affinity-scorer (Affinity): prefers endpoints that already hold the request's adapter.
  * target = request.targetModel (request.model when no rewrite ran):
- *   in activeAdapters -> 1.0; else a free slot (active + waiting < maxLora) -> 0.8;
+ *   in activeAdapters, or resident (loadedAdapters, where the engine reports residency, vllm:lora_adapter_loaded,
+ *   upstream #2792) -> 1.0; else a free slot (active + waiting < maxLora; with residency: resident < maxLora) -> 0.8;
  *   else in waitingAdapters -> 0.6; else 0. Stale or never-scraped metrics -> 0.
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
@@ -37,8 +38,8 @@ export class LoraAffinityScorer implements Scorer {
     for (let i = 0; i < n; i++) {
       const ep = candidates[i]!;
       if (ep.metricsAge(now) > staleness) out[i] = 0;
-      else if (ep.activeAdapters.has(target)) out[i] = LORA_ACTIVE_SCORE;
-      else if (ep.activeAdapters.size + ep.waitingAdapters.size < ep.maxLora) out[i] = LORA_FREE_SLOT_SCORE;
+      else if (ep.activeAdapters.has(target) || ep.loadedAdapters.has(target)) out[i] = LORA_ACTIVE_SCORE;
+      else if ((ep.residencyKnown ? ep.loadedAdapters.size : ep.activeAdapters.size + ep.waitingAdapters.size) < ep.maxLora) out[i] = LORA_FREE_SLOT_SCORE;
       else if (ep.waitingAdapters.has(target)) out[i] = LORA_WAITING_SCORE;
       else out[i] = 0;
     }
