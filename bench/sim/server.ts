@@ -23,6 +23,8 @@ import {
   type ParsedRequest,
 } from './openai.ts';
 import type { EngineConfig } from './profile.ts';
+import type { KvEventPublisher } from './kv-events.ts';
+import { promptTokenIds, type Tokenize } from './prompt-tokens.ts';
 
 export interface SimServerOptions {
   config: EngineConfig;
@@ -34,6 +36,10 @@ export interface SimServerOptions {
   podName?: string;
   /** Called when a request leaves the engine (finished or aborted); for tests and tools. */
   onFinish?: (req: SimRequest) => void;
+  /** Publishes the cache's KV events (vLLM --kv-events-config); the engine then caches token blocks. */
+  kvEvents?: KvEventPublisher;
+  /** Tokenizer for KV events and /tokenize (default: upstream's byte-packing estimate). */
+  tokenize?: Tokenize;
 }
 
 /** Per-request HTTP state, kept on SimRequest.tag. */
@@ -55,6 +61,8 @@ export class SimServer {
   readonly #lora: Set<string>;
   readonly #podName: string;
   readonly #onFinishHook: ((req: SimRequest) => void) | undefined;
+  readonly kvEvents: KvEventPublisher | null;
+  readonly #tokenize: Tokenize | null;
   readonly #server: Server;
   readonly #metrics: MetricsContext;
   readonly #wall0 = performance.now();
@@ -71,6 +79,9 @@ export class SimServer {
     const listener: EngineListener = { onToken: (r, t) => this.#onToken(r, t), onFinish: (r, t) => this.#onFinish(r, t) };
     const config = { ...options.config, maxLoras: this.#lora.size > 0 ? Math.max(1, options.config.maxLoras) : 0 };
     this.engine = new Engine(config, listener);
+    this.kvEvents = options.kvEvents ?? null;
+    this.#tokenize = options.tokenize ?? null;
+    if (this.kvEvents !== null) this.engine.kv.events = this.kvEvents;
     this.#metrics = { engine: this.engine, loraSeries: new Map(), loraEnabled: this.#lora.size > 0, nowSeconds: () => Date.now() / 1000 };
     this.#server = createServer((req, res) => this.#route(req, res));
     this.#server.keepAliveTimeout = 60_000;
@@ -109,12 +120,18 @@ export class SimServer {
       this.#sendJson(res, 200, this.#modelList());
     } else if (req.method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
       this.#readBody(req, res, path === '/v1/completions' ? 'completion' : 'chat');
+    } else if (req.method === 'POST' && path === '/tokenize') {
+      this.#readBody(req, res, 'tokenize');
+    } else if (req.method === 'POST' && path === '/reset_prefix_cache') {
+      const ok = this.engine.resetCache();
+      if (ok) this.kvEvents?.cleared();
+      this.#sendJson(res, ok ? 200 : 409, ok ? '{}' : errorBody(409, 'ConflictError', 'requests are running'));
     } else {
       this.#sendJson(res, 404, errorBody(404, 'NotFoundError', `no route ${req.method} ${path}`));
     }
   }
 
-  #readBody(req: IncomingMessage, res: ServerResponse, kind: ApiKind): void {
+  #readBody(req: IncomingMessage, res: ServerResponse, kind: ApiKind | 'tokenize'): void {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -124,7 +141,9 @@ export class SimServer {
     req.on('end', () => {
       if (size > MAX_BODY_BYTES) return this.#sendJson(res, 413, errorBody(413, 'BadRequestError', 'body too large'));
       try {
-        this.#startRequest(req, res, parseRequest(kind, Buffer.concat(chunks).toString('utf8')));
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (kind === 'tokenize') this.#sendTokens(res, body);
+        else this.#startRequest(req, res, parseRequest(kind, body));
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         this.#sendJson(res, err.status, errorBody(err.status, err.type, err.message));
@@ -132,12 +151,27 @@ export class SimServer {
     });
   }
 
+  /** vLLM's POST /tokenize: {model, prompt} or {model, messages} -> {tokens, count, max_model_len}. */
+  #sendTokens(res: ServerResponse, body: string): void {
+    const raw = JSON.parse(body) as { messages?: unknown };
+    const p = parseRequest(raw.messages === undefined ? 'completion' : 'chat', body);
+    const tokens = Array.from(promptTokenIds(p, this.#tokenize));
+    this.#sendJson(res, 200, JSON.stringify({ tokens, count: tokens.length, max_model_len: this.engine.config.maxModelLen }));
+  }
+
+  /** A restarted engine (tests, tools): empty cache, KV-event sequence numbers from 0. False while busy. */
+  restartEngine(): boolean {
+    if (!this.engine.resetCache()) return false;
+    this.kvEvents?.restart();
+    return true;
+  }
+
   #startRequest(req: IncomingMessage, res: ServerResponse, p: ParsedRequest): void {
     if (!this.#models.has(p.model)) throw new ApiError(404, 'NotFoundError', `The model \`${p.model}\` does not exist.`);
     const cfg = this.engine.config;
     const lora = this.#lora.has(p.model) ? p.model : '';
     const requestId = headerValue(req, 'x-request-id') || `${++this.#seq}`;
-    const sim = toSimRequest(p, cfg, lora, requestId);
+    const sim = toSimRequest(p, cfg, lora, requestId, this.kvEvents === null ? null : promptTokenIds(p, this.#tokenize));
     const id = `${p.kind === 'completion' ? 'cmpl' : 'chatcmpl'}-${requestId}`;
     const ex: Exchange = { res, parsed: p, id, created: Math.floor(Date.now() / 1000), text: [], done: false };
     sim.tag = ex;
