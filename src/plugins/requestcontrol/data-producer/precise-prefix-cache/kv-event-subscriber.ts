@@ -3,7 +3,7 @@
  * bytes big-endian, payload]) and, when the engine has one, its replay ROUTER socket (request [empty, start seq];
  * replies [empty, topic, seq, payload] in vLLM's layout or [empty, seq, payload] in SGLang's and older vLLM's,
  * closed by seq = -1). Sequence handling follows upstream's zmqSubscriber:
- *   - a sequence number lower than the last live one = the engine restarted: its blocks are dropped (onReset),
+ *   - a sequence number not above the last live one = the engine restarted: its blocks are dropped (onReset),
  *     with or without a replay socket (upstream #2853/#2854 kept them when replay was off);
  *   - a gap, or joining mid-stream, asks the replay socket for the missed batches; a failed replay drops the
  *     engine's blocks rather than keeping an index with holes;
@@ -74,11 +74,11 @@ export class KvEventSubscriber {
 
   async #onLive(topic: string, seq: bigint, payload: Uint8Array): Promise<void> {
     const replay = this.options.replayEndpoint !== '';
-    if (this.#lastLive !== null && seq < this.#lastLive) {
+    // A PUB socket never sends a sequence number twice: a repeated or lower one is a new engine process.
+    if (this.#lastLive !== null && seq <= this.#lastLive) {
       this.#reset('sequence went back: engine restarted');
       if (replay) await this.#replay(0n);
     }
-    if (this.#lastLive !== null && seq === this.#lastLive) return;
     this.#lastLive = seq;
     if (this.#lastSeq !== null && seq <= this.#lastSeq) return;
     if (replay && this.#lastSeq !== null && seq > this.#lastSeq + 1n) {
