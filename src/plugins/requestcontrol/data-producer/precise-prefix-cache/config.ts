@@ -5,6 +5,10 @@ import { DEFAULT_BLOCK_KEY_CONFIG, type BlockKeyConfig } from './block-keys.ts';
 import { DEFAULT_KV_BLOCK_INDEX_CONFIG, DEFAULT_TIER_WEIGHTS, type KvBlockIndexConfig, type TierWeight } from './kv-block-index.ts';
 
 export interface KvEventsConfig {
+  /** Upstream's global socket: bound here, engines connect to it ('' = none). */
+  readonly zmqEndpoint: string;
+  /** Subscribe to each endpoint's own socket. */
+  readonly discoverPods: boolean;
   readonly topicFilter: string;
   readonly engineType: 'vllm' | 'sglang';
   /** Port of each model server's PUB socket (podDiscoveryConfig.socketPort). */
@@ -22,9 +26,15 @@ export interface PrecisePrefixCacheConfig {
   readonly speculativeTtlMs: number;
   /** Token producer whose TokenizedPrompt is read (ours; upstream reads the request body's). */
   readonly tokenProducerName: string;
+  /** Most leading blocks of a request looked up (llm-d-inference-scheduler v0.8 kvBlockIndexConfig.maxPrefixBlocksToMatch). */
+  readonly maxPrefixBlocksToMatch: number;
+  /** Accepted upstream parameters that do nothing here (the factory warns). */
+  readonly ignored: readonly string[];
 }
 
 export const DEFAULT_KV_EVENTS_CONFIG: KvEventsConfig = {
+  zmqEndpoint: '',
+  discoverPods: true,
   topicFilter: 'kv@',
   engineType: 'vllm',
   socketPort: 5557,
@@ -42,24 +52,22 @@ export const PRECISE_PREFIX_CACHE_PARAMS = [
 ] as const;
 
 export function readPrecisePrefixCacheConfig(name: string, p: Params): PrecisePrefixCacheConfig {
-  const tp = readParams(name, p['tokenProcessorConfig'], ['blockSize', 'blockSizeTokens', 'hashSeed', 'hashAlgorithm']);
+  const ix = readParams(name, p['indexerConfig'], ['kvBlockIndexConfig', 'kvCacheBackendConfigs', 'tokenizersPoolConfig', 'backendConfigs', 'tokenProcessorConfig']);
+  // Configs before llm-d-router v0.9 put tokenProcessorConfig inside indexerConfig.
+  const tp = readParams(name, p['tokenProcessorConfig'] ?? ix['tokenProcessorConfig'], ['blockSize', 'blockSizeTokens', 'hashSeed', 'hashAlgorithm']);
   const blockSizeTokens = intParam(name, tp, 'blockSizeTokens', intParam(name, tp, 'blockSize', DEFAULT_BLOCK_KEY_CONFIG.blockSizeTokens, 1), 1);
   const algo = stringParam(name, tp, 'hashAlgorithm', 'cbor-fnv');
   if (algo !== 'cbor-fnv') throw new PluginConfigError(name, 'tokenProcessorConfig.hashAlgorithm', `only "cbor-fnv" is supported, got "${algo}"`);
 
-  const ix = readParams(name, p['indexerConfig'], ['kvBlockIndexConfig', 'kvCacheBackendConfigs', 'tokenizersPoolConfig', 'backendConfigs']);
-  if (ix['tokenizersPoolConfig'] !== undefined) {
-    throw new PluginConfigError(name, 'indexerConfig.tokenizersPoolConfig', 'the UDS tokenizer pool is not supported; configure a token-producer');
-  }
-  const bic = readParams(name, ix['kvBlockIndexConfig'], ['inMemoryConfig', 'enableMetrics', 'metricsLoggingInterval']);
+  const ignored: string[] = [];
+  // Upstream's UDS tokenizer sidecar: tokens come from the token-producer here.
+  if (ix['tokenizersPoolConfig'] !== undefined) ignored.push('indexerConfig.tokenizersPoolConfig');
+  const bic = readParams(name, ix['kvBlockIndexConfig'], ['inMemoryConfig', 'enableMetrics', 'metricsLoggingInterval', 'maxPrefixBlocksToMatch']);
   const mem = readParams(name, bic['inMemoryConfig'], ['size', 'podCacheSize']);
   const maxKeys = intParam(name, mem, 'size', DEFAULT_KV_BLOCK_INDEX_CONFIG.maxKeys, 1);
   const tierWeights = readTierWeights(name, ix['kvCacheBackendConfigs'] ?? ix['backendConfigs']);
 
   const ev = readParams(name, p['kvEventsConfig'], ['zmqEndpoint', 'topicFilter', 'concurrency', 'engineType', 'discoverPods', 'podDiscoveryConfig', 'replayTimeout']);
-  if (stringParam(name, ev, 'zmqEndpoint', '') !== '') {
-    throw new PluginConfigError(name, 'kvEventsConfig.zmqEndpoint', 'a central bound socket is not supported; the producer subscribes to each endpoint (discoverPods)');
-  }
   const engineType = stringParam(name, ev, 'engineType', 'vllm');
   if (engineType !== 'vllm' && engineType !== 'sglang') throw new PluginConfigError(name, 'kvEventsConfig.engineType', `must be vllm or sglang, got "${engineType}"`);
   const pd = readParams(name, ev['podDiscoveryConfig'], ['podLabelSelector', 'podNamespace', 'socketPort', 'replaySocketPort']);
@@ -68,6 +76,8 @@ export function readPrecisePrefixCacheConfig(name: string, p: Params): PrecisePr
     tokenProcessor: { blockSizeTokens, hashSeed: stringParam(name, tp, 'hashSeed', '') },
     index: { maxKeys, tierWeights },
     kvEvents: {
+      zmqEndpoint: stringParam(name, ev, 'zmqEndpoint', d.zmqEndpoint),
+      discoverPods: boolParam(name, ev, 'discoverPods', d.discoverPods),
       topicFilter: stringParam(name, ev, 'topicFilter', d.topicFilter),
       engineType,
       socketPort: intParam(name, pd, 'socketPort', d.socketPort, 1, 65535),
@@ -77,6 +87,8 @@ export function readPrecisePrefixCacheConfig(name: string, p: Params): PrecisePr
     speculativeIndexing: boolParam(name, p, 'speculativeIndexing', false),
     speculativeTtlMs: durationMsParam(name, p, 'speculativeTTL', 2000),
     tokenProducerName: stringParam(name, p, 'tokenProducerName', ''),
+    maxPrefixBlocksToMatch: intParam(name, bic, 'maxPrefixBlocksToMatch', 8192, 1),
+    ignored,
   };
 }
 

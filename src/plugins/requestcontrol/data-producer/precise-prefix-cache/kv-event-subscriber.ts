@@ -8,7 +8,9 @@
  *   - a gap, or joining mid-stream, asks the replay socket for the missed batches; a failed replay drops the
  *     engine's blocks rather than keeping an index with holes;
  *   - batches already applied (live after replay) are skipped.
- * Batches reach `onBatch` in sequence order, one at a time.
+ * Batches reach `onBatch` in sequence order, one at a time. With `bind` (upstream's global socket mode, engines
+ * connecting to the picker) several engines share the socket: batches are applied as they come, without
+ * sequence tracking, as upstream does there.
  */
 import { Dealer, Subscriber } from 'zeromq';
 
@@ -27,6 +29,8 @@ export interface KvEventSubscriberOptions {
   /** Idle time that ends one replay attempt. */
   readonly replayTimeoutMs: number;
   readonly sink: KvEventSink;
+  /** Bind `endpoint` (engines connect) instead of connecting to it. */
+  readonly bind?: boolean;
 }
 
 const END_SEQ = 0xffffffffffffffffn;
@@ -44,7 +48,7 @@ export class KvEventSubscriber {
 
   constructor(options: KvEventSubscriberOptions) {
     this.options = options;
-    this.#sub.connect(options.endpoint);
+    if (options.bind !== true) this.#sub.connect(options.endpoint);
     this.#sub.subscribe(options.topicFilter);
     this.done = this.#run();
   }
@@ -56,8 +60,17 @@ export class KvEventSubscriber {
   }
 
   async #run(): Promise<void> {
+    const bound = this.options.bind === true;
+    if (bound) {
+      try {
+        await this.#sub.bind(this.options.endpoint);
+      } catch (err) {
+        this.options.sink.onReset(`cannot bind ${this.options.endpoint}: ${(err as Error).message}`);
+        return;
+      }
+    }
     // Rebuild from the engine's buffer without waiting for live traffic.
-    if (this.options.replayEndpoint !== '') await this.#replay(0n);
+    if (!bound && this.options.replayEndpoint !== '') await this.#replay(0n);
     while (!this.#closed) {
       let frames: Buffer[];
       try {
@@ -68,7 +81,8 @@ export class KvEventSubscriber {
       if (frames.length !== 3 || (frames[1] as Buffer).length < 8) continue;
       const topic = (frames[0] as Buffer).toString();
       const seq = (frames[1] as Buffer).readBigUInt64BE(0);
-      await this.#onLive(topic, seq, frames[2] as Buffer);
+      if (bound) this.#apply(topic, seq, frames[2] as Buffer);
+      else await this.#onLive(topic, seq, frames[2] as Buffer);
     }
   }
 

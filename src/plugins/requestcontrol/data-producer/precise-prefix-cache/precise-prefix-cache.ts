@@ -33,16 +33,14 @@ import { KvEventSubscriber } from './kv-event-subscriber.ts';
 
 export const PRECISE_PREFIX_CACHE_PRODUCER_TYPE = 'precise-prefix-cache-producer';
 
-/** Most blocks matched per request (upstream caps the prompt at 131,072 tokens for the approximate index). */
-const MAX_BLOCKS = 8192;
-
 class MatchInfo implements PrefixCacheMatchInfo {
   request: LLMRequest | null = null;
   totalBlocks = 0;
   blockSizeTokens = 0;
   readonly byEndpoint = new Map<string, number>();
   matchBlocks(endpoint: Endpoint): number {
-    return this.byEndpoint.get(endpoint.key) ?? 0;
+    // Global-socket mode knows engines by their topic's pod id: ip:port, else the ip.
+    return this.byEndpoint.get(endpoint.key) ?? this.byEndpoint.get(endpoint.address) ?? 0;
   }
   matchRatio(endpoint: Endpoint): number {
     return this.totalBlocks === 0 ? 0 : this.matchBlocks(endpoint) / this.totalBlocks;
@@ -90,13 +88,16 @@ export class PrecisePrefixCacheProducer implements DataProducer, PreRequest {
   }
 
   produce(request: LLMRequest, candidates: readonly Endpoint[]): void {
-    for (const c of candidates) if (!this.#subscribers.has(c.key)) this.subscribe(c);
+    // Sockets open on first use, so loading a config (tests, --validate) binds and connects nothing.
+    const bindAt = this.config.kvEvents.zmqEndpoint;
+    if (bindAt !== '' && !this.#subscribers.has(`bind:${bindAt}`)) this.listen(bindAt);
+    if (this.config.kvEvents.discoverPods) for (const c of candidates) if (!this.#subscribers.has(c.key)) this.subscribe(c);
     const info = this.#info;
     info.request = request;
     info.blockSizeTokens = this.hasher.blockSizeTokens;
     info.byEndpoint.clear();
     const tokens = requestData<TokenizedPrompt>(request, this.#tokensKey);
-    this.#keys = tokens === null ? [] : this.hasher.keys(tokens.tokens, request.targetModel || request.model, null, MAX_BLOCKS);
+    this.#keys = tokens === null ? [] : this.hasher.keys(tokens.tokens, request.targetModel || request.model, null, this.config.maxPrefixBlocksToMatch);
     info.totalBlocks = this.#keys.length;
     request.data.set(this.infoKey, info);
     if (this.#keys.length === 0) return;
@@ -141,6 +142,27 @@ export class PrecisePrefixCacheProducer implements DataProducer, PreRequest {
     return sub;
   }
 
+  /** Upstream's global socket mode: one bound socket, engines identified by their topic (kv@<pod>@<model>). */
+  listen(endpoint: string): KvEventSubscriber {
+    const sub = new KvEventSubscriber({
+      endpoint,
+      replayEndpoint: '',
+      topicFilter: this.config.kvEvents.topicFilter,
+      replayTimeoutMs: this.config.kvEvents.replayTimeoutMs,
+      bind: true,
+      sink: {
+        onBatch: (topic, seq, payload) => {
+          const pod = topicPod(topic);
+          applyBatch(this.index, this.hasher, pod, topic, payload, '', this.stats);
+          this.events.emit('batch', pod, seq);
+        },
+        onReset: (reason) => this.events.emit('reset', '', reason),
+      },
+    });
+    this.#subscribers.set(`bind:${endpoint}`, sub);
+    return sub;
+  }
+
   subscriber(key: string): KvEventSubscriber | undefined {
     return this.#subscribers.get(key);
   }
@@ -175,7 +197,19 @@ export class PrecisePrefixCacheProducer implements DataProducer, PreRequest {
   }
 }
 
+/** The pod part of a topic kv@<pod>@<model>. */
+function topicPod(topic: string): string {
+  const parts = topic.split('@');
+  return parts.length === 3 ? (parts[1] as string) : topic;
+}
+
+/** Builds the producer; shared with precise-prefix-cache-scorer. */
+export function newPrecisePrefixCacheProducer(name: string, params: unknown, handle: PluginHandle): PrecisePrefixCacheProducer {
+  const config = readPrecisePrefixCacheConfig(name, readParams(name, params, PRECISE_PREFIX_CACHE_PARAMS));
+  for (const k of config.ignored) handle.logger.warn({ plugin: name, parameter: k }, 'precise prefix cache: parameter not supported here, ignored');
+  return new PrecisePrefixCacheProducer(name, config, () => handle.clock.now());
+}
+
 export function createPrecisePrefixCacheProducer(name: string, params: unknown, handle: PluginHandle): PrecisePrefixCacheProducer {
-  const p = readParams(name, params, PRECISE_PREFIX_CACHE_PARAMS);
-  return new PrecisePrefixCacheProducer(name, readPrecisePrefixCacheConfig(name, p), () => handle.clock.now());
+  return newPrecisePrefixCacheProducer(name, params, handle);
 }

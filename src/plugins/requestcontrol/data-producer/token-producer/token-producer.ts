@@ -21,6 +21,9 @@ import { TokenizeClient } from './tokenize-client.ts';
 
 export { TOKEN_PRODUCER_TYPE };
 
+/** Upstream's deprecated alias of token-producer. */
+export const TOKENIZER_TYPE = 'tokenizer';
+
 export interface TokenProducerConfig {
   readonly modelName: string;
   /** '' = no local tokenizer. */
@@ -31,7 +34,7 @@ export interface TokenProducerConfig {
 }
 
 const PARAMS = ['modelName', 'tokenizerPath', 'vllm', 'estimate', 'udsTokenizerConfig'] as const;
-const VLLM_PARAMS = ['url', 'timeout', 'mmTimeout'] as const;
+const VLLM_PARAMS = ['url', 'http', 'timeout', 'mmTimeout'] as const;
 
 class Tokenized implements TokenizedPrompt {
   readonly request: LLMRequest;
@@ -102,17 +105,18 @@ export function readTokenProducerConfig(name: string, p: Params): TokenProducerC
   const vllm = p['vllm'];
   if (vllm !== undefined && vllm !== null) {
     const v = readParams(`${name}.vllm`, vllm, VLLM_PARAMS);
-    vllmUrl = stringParam(name, v, 'url', '').replace(/\/+$/, '');
+    // `http` is the older spelling of `url` (llm-d-inference-scheduler samples).
+    vllmUrl = stringParam(name, v, 'url', stringParam(name, v, 'http', '')).replace(/\/+$/, '');
     vllmTimeoutMs = durationMsParam(name, v, 'timeout', 5000);
-  }
-  if (p['udsTokenizerConfig'] !== undefined) {
-    throw new PluginConfigError(name, 'udsTokenizerConfig', 'the UDS tokenizer sidecar is not supported; use tokenizerPath or vllm.url');
   }
   return { modelName: stringParam(name, p, 'modelName', ''), tokenizerPath: stringParam(name, p, 'tokenizerPath', ''), vllmUrl, vllmTimeoutMs };
 }
 
-export function createTokenProducer(name: string, params: unknown, _handle: PluginHandle): TokenProducer {
+export function createTokenProducer(name: string, params: unknown, handle: PluginHandle): TokenProducer {
   const p = readParams(name, params, PARAMS);
+  if (p['udsTokenizerConfig'] !== undefined) {
+    handle.logger.warn({ plugin: name }, 'token-producer: the UDS tokenizer sidecar (udsTokenizerConfig) is not supported; set tokenizerPath or vllm.url (using the estimate)');
+  }
   const config = readTokenProducerConfig(name, p);
   try {
     return new TokenProducer(name, config);

@@ -9,9 +9,7 @@ import type { DataDependencies, PluginHandle } from '../../../../framework/plugi
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { DataProducer, PreRequest } from '../../../../framework/requestcontrol.ts';
 import type { SchedulingResult, Scorer } from '../../../../framework/scheduling.ts';
-import { readParams } from '../../../../input/plugin-params.ts';
-import { PRECISE_PREFIX_CACHE_PARAMS, readPrecisePrefixCacheConfig } from '../../../requestcontrol/data-producer/precise-prefix-cache/config.ts';
-import { PrecisePrefixCacheProducer } from '../../../requestcontrol/data-producer/precise-prefix-cache/precise-prefix-cache.ts';
+import { newPrecisePrefixCacheProducer, type PrecisePrefixCacheProducer } from '../../../requestcontrol/data-producer/precise-prefix-cache/precise-prefix-cache.ts';
 import { DEFAULT_PREFIX_CACHE_SCORER_CONFIG, PrefixCacheScorer } from '../prefix-cache/prefix-cache.ts';
 
 export const PRECISE_PREFIX_CACHE_SCORER_TYPE = 'precise-prefix-cache-scorer';
@@ -56,6 +54,5 @@ export class PrecisePrefixCacheScorer implements Scorer, DataProducer, PreReques
 
 export function createPrecisePrefixCacheScorer(name: string, params: unknown, handle: PluginHandle): PrecisePrefixCacheScorer {
   handle.logger.warn({ plugin: name }, 'precise-prefix-cache-scorer is deprecated: configure precise-prefix-cache-producer and prefix-cache-scorer');
-  const config = readPrecisePrefixCacheConfig(name, readParams(name, params, PRECISE_PREFIX_CACHE_PARAMS));
-  return new PrecisePrefixCacheScorer(name, new PrecisePrefixCacheProducer(name, config, () => handle.clock.now()));
+  return new PrecisePrefixCacheScorer(name, newPrecisePrefixCacheProducer(name, params, handle));
 }
