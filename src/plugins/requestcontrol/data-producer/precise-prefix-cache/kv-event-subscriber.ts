@@ -149,11 +149,11 @@ export class KvEventSubscriber {
         this.#apply(topic, seq, payload);
         expected = seq + 1n;
         got++;
+        this.stats.replayed++;
       }
       if (got === 0 && start > 0n && (this.#lastSeq === null || this.#lastSeq < start)) {
         throw new Error(`sequence ${start} no longer in the engine's buffer`);
       }
-      this.stats.replayed += got;
       return true;
     } catch (err) {
       if (!this.#closed) this.#reset(`replay failed: ${(err as Error).message}`);
