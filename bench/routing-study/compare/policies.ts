@@ -50,6 +50,24 @@ schedulingProfiles:
   - pluginRef: max-score-picker
 `;
 
+/**
+ * `best` with the prefix scorer reading the precise index (KV events from the engines' caches) instead of the
+ * approximate one (the picker's own routing history). In fast mode the engines' events feed the producer's index
+ * in process (fast-sim.ts); the estimate token-producer and the simulator pack the same bytes, so keys agree.
+ */
+export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
+  '- type: prefix-cache-scorer\n',
+  `- type: token-producer
+- type: precise-prefix-cache-producer
+  parameters:
+    kvEventsConfig:
+      discoverPods: false
+- type: prefix-cache-scorer
+  parameters:
+    prefixMatchInfoProducerName: precise-prefix-cache-producer
+`,
+);
+
 export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
@@ -74,6 +92,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   },
   default: { name: 'default', kind: 'picker', configYaml: DEFAULT_CONFIG_YAML, description: 'picker, reference default: queue 2, kv-cache 2, prefix 3, max-score' },
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 2, prefix 3, lora-affinity 4, max-score (bench/routing-study/README.md)' },
+  'best-precise': {
+    name: 'best-precise',
+    kind: 'picker',
+    configYaml: BEST_PRECISE_CONFIG_YAML,
+    description: 'best, with prefix-cache-scorer reading precise-prefix-cache-producer (the engines\' KV events) instead of the approximate index',
+  },
 };
 
 /** The peers' algorithms (fast mode only). */
