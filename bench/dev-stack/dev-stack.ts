@@ -7,6 +7,7 @@
  *
  *   node bench/dev-stack/dev-stack.ts [--resources examples/standalone/resources.yaml] [--config-file FILE]
  *                           [--gateway-port 8081] [--grpc-port 9002] [--time-scale 1] [--profile llama3-8b-h100]
+ *                           [--kv-events [--tokenizer PATH]]   (vLLM KV events on tcp://<pod-ip>:5557, replay :5558)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,8 @@ import { Gateway } from './gateway/gateway.ts';
 import { PICKER_ENV, PICKER_NODE_FLAGS, spawnNode, stopChild, waitForLines, type Child } from './procs.ts';
 import { profile } from '../sim/profile.ts';
 import { SimServer } from '../sim/server.ts';
+import { KvEventPublisher } from '../sim/kv-events.ts';
+import { loadTokenize } from '../sim/prompt-tokens.ts';
 
 interface FleetPlan {
   /** ip:port of every simulated server. */
@@ -70,6 +73,9 @@ async function main(): Promise<void> {
       'time-scale': { type: 'string', default: '1' },
       profile: { type: 'string', default: 'llama3-8b-h100' },
       model: { type: 'string' },
+      // vLLM KV events from every simulated server (tcp://<pod-ip>:5557, replay on 5558), for precise prefix configs.
+      'kv-events': { type: 'boolean', default: false },
+      tokenizer: { type: 'string', default: '' },
     },
   });
   const plan = planFleet(readFileSync(values.resources, 'utf8'));
@@ -87,16 +93,30 @@ async function main(): Promise<void> {
     stopping = true;
     await gateway?.close().catch(() => {});
     if (picker) await stopChild(picker);
-    await Promise.all(sims.map((s) => s.close()));
+    await Promise.all(sims.flatMap((s) => [s.close(), s.kvEvents?.close()]));
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
 
   try {
+    const tokenize = values.tokenizer ? await loadTokenize(values.tokenizer) : undefined;
     for (const [i, ep] of plan.endpoints.entries()) {
       const colon = ep.lastIndexOf(':');
-      const sim = new SimServer({ config: { ...config, maxLoras: Math.max(4, config.maxLoras) }, timeScale: Number(values['time-scale']), loraModules: loras, podName: `sim-${i}` });
+      let kvEvents: KvEventPublisher | undefined;
+      if (values['kv-events']) {
+        const host = ep.slice(0, colon);
+        kvEvents = new KvEventPublisher({ endpoint: `tcp://${host}:5557`, replayEndpoint: `tcp://${host}:5558`, topic: `kv@${ep}@${config.modelName}` });
+        await kvEvents.bind();
+      }
+      const sim = new SimServer({
+        config: { ...config, maxLoras: Math.max(4, config.maxLoras) },
+        timeScale: Number(values['time-scale']),
+        loraModules: loras,
+        podName: `sim-${i}`,
+        ...(kvEvents ? { kvEvents } : {}),
+        ...(tokenize ? { tokenize } : {}),
+      });
       await sim.listen(Number(ep.slice(colon + 1)), ep.slice(0, colon));
       sims.push(sim);
     }

@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import {
   PREFIX_CACHE_MATCH_INFO_KEY,
+  PREFIX_CACHE_MATCH_KEY,
   TOKEN_PRODUCER_TYPE,
   TOKENIZED_PROMPT_KEY,
   dataKey,
@@ -78,7 +79,8 @@ export class PrecisePrefixCacheProducer implements DataProducer, PreRequest {
     this.name = name;
     this.config = config;
     this.infoKey = dataKey(PREFIX_CACHE_MATCH_INFO_KEY, name);
-    this.produces = [this.infoKey];
+    // PREFIX_CACHE_MATCH_KEY: preRequest writes the pick's expected hit to LLMRequest.cachedPromptTokens.
+    this.produces = [this.infoKey, PREFIX_CACHE_MATCH_KEY];
     this.#tokensKey = dataKey(TOKENIZED_PROMPT_KEY, config.tokenProducerName || TOKEN_PRODUCER_TYPE);
     this.consumes = { required: [this.#tokensKey] };
     this.index = new KvBlockIndex(config.index);
