@@ -68,6 +68,12 @@ export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
 `,
 );
 
+/** best-precise with upstream's speculative indexing: the pick is credited with the prompt's blocks for 2 s. */
+export const BEST_PRECISE_SPECULATIVE_CONFIG_YAML = BEST_PRECISE_CONFIG_YAML.replace(
+  '      discoverPods: false\n',
+  '      discoverPods: false\n    speculativeIndexing: true\n    speculativeTTL: 2s\n',
+);
+
 export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
@@ -97,6 +103,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     kind: 'picker',
     configYaml: BEST_PRECISE_CONFIG_YAML,
     description: 'best, with prefix-cache-scorer reading precise-prefix-cache-producer (the engines\' KV events) instead of the approximate index',
+  },
+  'best-precise-spec': {
+    name: 'best-precise-spec',
+    kind: 'picker',
+    configYaml: BEST_PRECISE_SPECULATIVE_CONFIG_YAML,
+    description: 'best-precise with speculativeIndexing (the pick holds the prompt\'s blocks for 2 s, until its KV events arrive)',
   },
 };
 
