@@ -89,7 +89,7 @@ test('replay in SGLang layout ([seq, payload] frames): a new subscriber gets the
     }
   })();
   const r = recorder();
-  const sub = new KvEventSubscriber({ endpoint, replayEndpoint, topicFilter: 'kv@', replayTimeoutMs: 2000, sink: r.sink });
+  const sub = new KvEventSubscriber({ endpoint, replayEndpoint, topicFilter: 'kv@', replayTimeoutMs: 5000, sink: r.sink });
   try {
     // Connecting replays 0..3 from the buffer; live 3 is then skipped as already applied.
     for (let i = 0; r.seqs.length < 4 && i < 100; i++) {
