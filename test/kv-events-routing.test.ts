@@ -169,6 +169,8 @@ test('routing follows KV events: store, evict, restart, and a missed batch recov
   servers[0]!.events.dropNext = 1;
   const missed = prompt('eta');
   await complete(0, missed);
+  // The step's batch goes out in the check phase (setImmediate); the response may be read before it, in the poll phase.
+  await new Promise((resolve) => setImmediate(resolve));
   assert.equal(servers[0]!.events.dropNext, 0, 'a batch was dropped');
   await complete(0, prompt('theta'));
   await until('the missed prompt to be replayed', () => scoreOf(missed)[0] === 1);
