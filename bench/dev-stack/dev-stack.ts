@@ -7,6 +7,7 @@
  *
  *   node bench/dev-stack/dev-stack.ts [--resources examples/standalone/resources.yaml] [--config-file FILE]
  *                           [--gateway-port 8081] [--grpc-port 9002] [--time-scale 1] [--profile llama3-8b-h100]
+ *                           [--kv-events [--tokenizer PATH]]   (vLLM KV events on tcp://<pod-ip>:5557, replay :5558)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,8 @@ import { PICKER_ENV, PICKER_NODE_FLAGS, spawnNode, stopChild, waitForLines, type
 import { profile } from '../sim/profile.ts';
 import { SimServer } from '../sim/server.ts';
 import { RoutingSidecar } from '../sim/sidecar.ts';
+import { KvEventPublisher } from '../sim/kv-events.ts';
+import { loadTokenize } from '../sim/prompt-tokens.ts';
 
 interface FleetPlan {
   /** ip:port of every simulated server. */
@@ -90,6 +93,9 @@ async function main(): Promise<void> {
       'time-scale': { type: 'string', default: '1' },
       profile: { type: 'string', default: 'llama3-8b-h100' },
       model: { type: 'string' },
+      // vLLM KV events from every simulated server (tcp://<pod-ip>:5557, replay on 5558), for precise prefix configs.
+      'kv-events': { type: 'boolean', default: false },
+      tokenizer: { type: 'string', default: '' },
     },
   });
   // --pd: the prefill/decode example (2 prefill pods, 2 decode pods behind routing sidecars).
@@ -111,7 +117,7 @@ async function main(): Promise<void> {
     stopping = true;
     await gateway?.close().catch(() => {});
     if (picker) await stopChild(picker);
-    await Promise.all([...sims.map((s) => s.close()), ...sidecars.map((s) => s.close())]);
+    await Promise.all([...sims.flatMap((s) => [s.close(), s.kvEvents?.close()]), ...sidecars.map((s) => s.close())]);
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
 
   try {
     const prefillEndpoints = plan.endpoints.filter((_, i) => PREFILL_ROLES.has(plan.roles[i] as string));
+    const tokenize = values.tokenizer ? await loadTokenize(values.tokenizer) : undefined;
     for (const [i, ep] of plan.endpoints.entries()) {
       const colon = ep.lastIndexOf(':');
       const host = ep.slice(0, colon);
@@ -127,7 +134,20 @@ async function main(): Promise<void> {
       const decode = DECODE_ROLES.has(role);
       const kvRole = PREFILL_ROLES.has(role) ? 'kv_producer' : decode ? 'kv_consumer' : 'kv_both';
       const own = plan.profiles[i] ? { ...profile(plan.profiles[i] as string), modelName: config.modelName } : config;
-      const sim = new SimServer({ config: { ...own, maxLoras: Math.max(4, own.maxLoras) }, timeScale: Number(values['time-scale']), loraModules: loras, podName: `sim-${i}`, kvRole });
+      let kvEvents: KvEventPublisher | undefined;
+      if (values['kv-events']) {
+        kvEvents = new KvEventPublisher({ endpoint: `tcp://${host}:5557`, replayEndpoint: `tcp://${host}:5558`, topic: `kv@${ep}@${config.modelName}` });
+        await kvEvents.bind();
+      }
+      const sim = new SimServer({
+        config: { ...own, maxLoras: Math.max(4, own.maxLoras) },
+        timeScale: Number(values['time-scale']),
+        loraModules: loras,
+        podName: `sim-${i}`,
+        kvRole,
+        ...(kvEvents ? { kvEvents } : {}),
+        ...(tokenize ? { tokenize } : {}),
+      });
       // A decode pod: vLLM behind the routing sidecar, which takes the pool's port (as llm-d deploys it).
       await sim.listen(decode ? port + DECODER_PORT_OFFSET : port, host);
       sims.push(sim);

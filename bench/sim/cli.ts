@@ -9,6 +9,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PROFILE, PROFILES, profile, type EngineConfig } from './profile.ts';
 import { SimServer } from './server.ts';
+import { KvEventPublisher } from './kv-events.ts';
+import { loadTokenize } from './prompt-tokens.ts';
 
 const USAGE = `usage: epp-sim [options]
   --hosts LIST                  comma-separated listen addresses, one server each (default 127.0.0.1)
@@ -22,7 +24,11 @@ const USAGE = `usage: epp-sim [options]
   --adapter-load-ms N           simulated ms an adapter load takes (default 0)
   --lora-on-demand              a request for an unloaded adapter loads it first (cold load) instead of 404
   --max-num-seqs N, --max-num-batched-tokens N, --num-gpu-blocks N, --max-model-len N, --max-waiting N
-  --pod-name-prefix S           x-inference-pod header is S<index> (default sim-)`;
+  --pod-name-prefix S           x-inference-pod header is S<index> (default sim-)
+  --kv-events-port N            publish vLLM KV events on tcp://<host>:N (ZMQ PUB), topic kv@<host>:<port>@<model>
+  --kv-events-replay-port N     replay socket (ZMQ ROUTER) on tcp://<host>:N (needs --kv-events-port)
+  --tokenizer PATH              tokenizer.json (file or directory) for KV-event token ids and /tokenize
+                                (default: the byte-packing estimate the picker's token-producer uses)`;
 
 export interface SimCliOptions {
   hosts: string[];
@@ -34,6 +40,9 @@ export interface SimCliOptions {
   adapterLoadMs: number;
   loraOnDemand: boolean;
   podNamePrefix: string;
+  kvEventsPort: number;
+  kvEventsReplayPort: number;
+  tokenizer: string;
 }
 
 export function parseSimArgs(argv: string[]): SimCliOptions {
@@ -56,6 +65,9 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
       'max-model-len': { type: 'string' },
       'max-waiting': { type: 'string' },
       'pod-name-prefix': { type: 'string', default: 'sim-' },
+      'kv-events-port': { type: 'string', default: '0' },
+      'kv-events-replay-port': { type: 'string', default: '0' },
+      tokenizer: { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -92,15 +104,39 @@ export function parseSimArgs(argv: string[]): SimCliOptions {
     adapterLoadMs: int(values['adapter-load-ms'], 'adapter-load-ms') ?? 0,
     loraOnDemand: values['lora-on-demand'],
     podNamePrefix: values['pod-name-prefix'],
+    kvEventsPort: int(values['kv-events-port'], 'kv-events-port') ?? 0,
+    kvEventsReplayPort: int(values['kv-events-replay-port'], 'kv-events-replay-port') ?? 0,
+    tokenizer: values.tokenizer,
   };
 }
 
 export async function startFleet(o: SimCliOptions): Promise<SimServer[]> {
   const servers: SimServer[] = [];
+  const tokenize = o.tokenizer === '' ? undefined : await loadTokenize(o.tokenizer);
   for (const [i, host] of o.hosts.entries()) {
-    const s = new SimServer({ config: { ...o.config }, timeScale: o.timeScale, loraModules: o.loraModules, maxAdapters: o.maxAdapters, adapterLoadMs: o.adapterLoadMs, loraOnDemand: o.loraOnDemand, podName: `${o.podNamePrefix}${i}` });
+    let kvEvents: KvEventPublisher | undefined;
+    if (o.kvEventsPort > 0) {
+      kvEvents = new KvEventPublisher({
+        endpoint: `tcp://${host}:${o.kvEventsPort}`,
+        replayEndpoint: o.kvEventsReplayPort > 0 ? `tcp://${host}:${o.kvEventsReplayPort}` : '',
+        topic: `kv@${host}:${o.port}@${o.config.modelName}`,
+      });
+      await kvEvents.bind();
+    }
+    const s = new SimServer({
+      config: { ...o.config },
+      timeScale: o.timeScale,
+      loraModules: o.loraModules,
+      maxAdapters: o.maxAdapters,
+      adapterLoadMs: o.adapterLoadMs,
+      loraOnDemand: o.loraOnDemand,
+      podName: `${o.podNamePrefix}${i}`,
+      ...(kvEvents ? { kvEvents } : {}),
+      ...(tokenize ? { tokenize } : {}),
+    });
     const addr = await s.listen(o.port, host);
-    console.log(`epp-sim listening on http://${host}:${addr.port} model=${o.config.modelName} time-scale=${o.timeScale}`);
+    const events = kvEvents ? ` kv-events=${kvEvents.options.endpoint}${kvEvents.options.replayEndpoint ? ` replay=${kvEvents.options.replayEndpoint}` : ''}` : '';
+    console.log(`epp-sim listening on http://${host}:${addr.port} model=${o.config.modelName} time-scale=${o.timeScale}${events}`);
     servers.push(s);
   }
   return servers;
@@ -110,7 +146,7 @@ export async function startFleet(o: SimCliOptions): Promise<SimServer[]> {
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const servers = await startFleet(parseSimArgs(argv));
   const stop = (): void => {
-    void Promise.all(servers.map((s) => s.close())).then(() => process.exit(0));
+    void Promise.all(servers.flatMap((s) => [s.close(), s.kvEvents?.close()])).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -17,7 +17,7 @@
 import type { EngineConfig } from './profile.ts';
 import { Deque } from './deque.ts';
 import { EngineStats } from './engine-stats.ts';
-import { KvCache } from './kv-cache.ts';
+import { KvCache, type KvCacheEventSink } from './kv-cache.ts';
 
 export const PENDING = 0;
 export const WAITING = 1;
@@ -42,6 +42,8 @@ export class SimRequest {
    * admission they count as computed, as vLLM's NIXL connector loads all but the last prompt token.
    */
   remoteTokens = 0;
+  /** The prompt's token ids when KV events are published (their BlockStored token_ids); else null. */
+  tokens: ArrayLike<number> | null = null;
   /** Virtual ms the engine received it, and when it reaches the scheduler (after API overhead). */
   arrivedAt = 0;
   readyAt = 0;
@@ -85,7 +87,7 @@ const MAX_EVENTS_PER_ADVANCE = 50_000_000;
 
 export class Engine {
   readonly config: EngineConfig;
-  readonly kv: KvCache;
+  kv: KvCache;
   readonly stats = new EngineStats();
   /** Server-side latency histograms cost a scan per token; the fast simulation turns them off. */
   histograms = true;
@@ -330,6 +332,33 @@ export class Engine {
     this.#stepEnd = t + ms;
   }
 
+  /** Registers r's newly full blocks and reports each run of newly cached ones as one BlockStored. */
+  #registerAndPublish(r: SimRequest, full: number): void {
+    const bs = this.config.blockSize;
+    const events = this.kv.events as KvCacheEventSink;
+    const tokens = r.tokens as ArrayLike<number>;
+    let runStart = -1;
+    for (let j = r.registered; j <= full; j++) {
+      const fresh = j < full && this.kv.register(r.blocks[j] as number, r.hashes[j] as number);
+      if (fresh && runStart < 0) runStart = j;
+      if (!fresh && runStart >= 0) {
+        const hashes = r.hashes.slice(runStart, j);
+        const parent = runStart > 0 ? (r.hashes[runStart - 1] as number) : null;
+        events.stored(hashes, parent, Array.prototype.slice.call(tokens, runStart * bs, j * bs) as number[], bs, r.lora);
+        runStart = -1;
+      }
+    }
+  }
+
+  /** Drops every cached block (vLLM reset_prefix_cache, or a restarted engine); false while requests hold blocks. */
+  resetCache(): boolean {
+    if (this.numRunning > 0 || this.numWaiting > 0) return false;
+    const events = this.kv.events;
+    this.kv = new KvCache(this.config.numGpuBlocks, this.config.blockSize);
+    this.kv.events = events;
+    return true;
+  }
+
   #endStep(t: number): void {
     const cfg = this.config;
     const bs = cfg.blockSize;
@@ -340,7 +369,8 @@ export class Engine {
       if (r.state !== RUNNING) continue; // aborted or preempted during this step's scheduling
       r.numComputed += this.#schedTokens[k] as number;
       const full = Math.min(Math.floor(r.numComputed / bs), r.hashes.length);
-      for (let j = r.registered; j < full; j++) this.kv.register(r.blocks[j] as number, r.hashes[j] as number);
+      if (this.kv.events !== null && r.tokens !== null) this.#registerAndPublish(r, full);
+      else for (let j = r.registered; j < full; j++) this.kv.register(r.blocks[j] as number, r.hashes[j] as number);
       if (full > r.registered) r.registered = full;
       if (r.numComputed < r.promptTokens + r.numOutput) continue; // prefill chunk, no token yet
       r.numOutput++;

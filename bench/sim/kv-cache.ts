@@ -8,6 +8,13 @@
  */
 const NONE = -1;
 
+/** Receives the cache's changes as vLLM's KV events (kv-events.ts KvEventPublisher, or an in-process index). */
+export interface KvCacheEventSink {
+  stored(hashes: readonly number[], parent: number | null, tokens: ArrayLike<number>, blockSize: number, lora: string): void;
+  removed(hashes: readonly number[]): void;
+  cleared(): void;
+}
+
 export class KvCache {
   readonly numBlocks: number;
   readonly blockSize: number;
@@ -23,6 +30,8 @@ export class KvCache {
   evictions = 0;
   /** Of the blocks counted by the last match(), how many sat in the free queue. */
   lastMatchFree = 0;
+  /** Told of evictions (the engine reports stores, which need the request's tokens). */
+  events: KvCacheEventSink | null = null;
 
   constructor(numBlocks: number, blockSize: number) {
     this.numBlocks = numBlocks;
@@ -82,17 +91,19 @@ export class KvCache {
         if (this.#cached.get(h) === b) this.#cached.delete(h);
         this.#hash[b] = NONE;
         this.evictions++;
+        this.events?.removed([h]);
       }
       this.#ref[b] = 1;
       table.push(b);
     }
   }
 
-  /** Marks `block` (full, computed) as holding prefix `hash`. A hash already resident keeps its first block. */
-  register(block: number, hash: number): void {
-    if (this.#cached.has(hash)) return;
+  /** Marks `block` (full, computed) as holding prefix `hash`; false when the hash was already resident (kept on its first block). */
+  register(block: number, hash: number): boolean {
+    if (this.#cached.has(hash)) return false;
     this.#cached.set(hash, block);
     this.#hash[block] = hash;
+    return true;
   }
 
   /**

@@ -12,6 +12,8 @@ export interface ParsedRequest {
   model: string;
   /** Text the prompt tokens are counted and prefix-hashed from (chat: the rendered template). */
   promptText: string;
+  /** Chat messages (role, concatenated text); null for completions. */
+  messages: { role: string; text: string }[] | null;
   promptTokens: number;
   /** max_tokens / max_completion_tokens; 0 = not given (defaults to the room left in max_model_len). */
   maxTokens: number;
@@ -49,6 +51,7 @@ export function parseRequest(kind: ApiKind, raw: string): ParsedRequest {
   const model = typeof body.model === 'string' ? body.model : '';
   let promptText: string;
   let promptTokens: number;
+  let chat: { role: string; text: string }[] | null = null;
   if (kind === 'completion') {
     const p = body.prompt;
     if (typeof p === 'string') promptText = p;
@@ -62,6 +65,10 @@ export function parseRequest(kind: ApiKind, raw: string): ParsedRequest {
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw new ApiError(400, 'BadRequestError', 'messages must be a non-empty list');
     promptText = renderChat(messages);
+    chat = messages.map((m) => {
+      const msg = m as { role?: unknown; content?: unknown };
+      return { role: typeof msg.role === 'string' ? msg.role : 'user', text: contentText(msg.content) };
+    });
   }
   promptTokens ??= tokenCount(promptText);
   const max = kind === 'chat' ? (body.max_completion_tokens ?? body.max_tokens) : body.max_tokens;
@@ -73,6 +80,7 @@ export function parseRequest(kind: ApiKind, raw: string): ParsedRequest {
     kind,
     model,
     promptText,
+    messages: chat,
     promptTokens,
     maxTokens: typeof max === 'number' ? max : 0,
     ignoreEos: body.ignore_eos === true,
@@ -91,6 +99,18 @@ function kvTransferOf(v: unknown): ParsedRequest['kvTransfer'] {
     throw new ApiError(400, 'BadRequestError', 'kv_transfer_params: do_remote_decode and do_remote_prefill are exclusive');
   }
   return p.do_remote_decode === true ? 'remote-decode' : p.do_remote_prefill === true ? 'remote-prefill' : '';
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  let out = '';
+  if (Array.isArray(content)) {
+    for (const part of content) {
+      const t = (part as { text?: unknown }).text;
+      if (typeof t === 'string') out += t;
+    }
+  }
+  return out;
 }
 
 /** A stand-in chat template: role markers around each message, then the assistant turn. */

@@ -24,6 +24,8 @@ import {
   type ParsedRequest,
 } from './openai.ts';
 import type { EngineConfig } from './profile.ts';
+import type { KvEventPublisher } from './kv-events.ts';
+import { promptTokenIds, type Tokenize } from './prompt-tokens.ts';
 
 export interface SimServerOptions {
   config: EngineConfig;
@@ -48,6 +50,10 @@ export interface SimServerOptions {
   kvRole?: KvRole;
   /** How long a decode leg's KV takes to arrive from the prefill server. */
   kvTransfer?: KvTransferCost;
+  /** Publishes the cache's KV events (vLLM --kv-events-config); the engine then caches token blocks. */
+  kvEvents?: KvEventPublisher;
+  /** Tokenizer for KV events and /tokenize (default: upstream's byte-packing estimate). */
+  tokenize?: Tokenize;
 }
 
 export type KvRole = 'kv_producer' | 'kv_consumer' | 'kv_both';
@@ -87,6 +93,8 @@ export class SimServer {
   readonly #onFinishHook: ((req: SimRequest) => void) | undefined;
   readonly #kvRole: KvRole;
   readonly #kvTransfer: KvTransferCost;
+  readonly kvEvents: KvEventPublisher | null;
+  readonly #tokenize: Tokenize | null;
   readonly #server: Server;
   readonly #metrics: MetricsContext;
   readonly #wall0 = performance.now();
@@ -113,6 +121,9 @@ export class SimServer {
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms * this.timeScale)),
       busy: (name) => this.engine.runningAdapters().includes(name) || this.engine.waitingAdapters().includes(name),
     });
+    this.kvEvents = options.kvEvents ?? null;
+    this.#tokenize = options.tokenize ?? null;
+    if (this.kvEvents !== null) this.engine.kv.events = this.kvEvents;
     this.#metrics = { engine: this.engine, loraSeries: new Map(), loraEnabled: maxAdapters > 0, nowSeconds: () => Date.now() / 1000, adapters: this.adapters };
     this.#server = createServer((req, res) => this.#route(req, res));
     this.#server.keepAliveTimeout = 60_000;
@@ -153,12 +164,18 @@ export class SimServer {
       this.#readBody(req, res, path === '/v1/completions' ? 'completion' : 'chat');
     } else if (req.method === 'POST' && (path === '/v1/load_lora_adapter' || path === '/v1/unload_lora_adapter') && this.adapters.enabled) {
       this.#adapterCall(req, res, path === '/v1/load_lora_adapter');
+    } else if (req.method === 'POST' && path === '/tokenize') {
+      this.#readBody(req, res, 'tokenize');
+    } else if (req.method === 'POST' && path === '/reset_prefix_cache') {
+      const ok = this.engine.resetCache();
+      if (ok) this.kvEvents?.cleared();
+      this.#sendJson(res, ok ? 200 : 409, ok ? '{}' : errorBody(409, 'ConflictError', 'requests are running'));
     } else {
       this.#sendJson(res, 404, errorBody(404, 'NotFoundError', `no route ${req.method} ${path}`));
     }
   }
 
-  #readBody(req: IncomingMessage, res: ServerResponse, kind: ApiKind): void {
+  #readBody(req: IncomingMessage, res: ServerResponse, kind: ApiKind | 'tokenize'): void {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -168,7 +185,9 @@ export class SimServer {
     req.on('end', () => {
       if (size > MAX_BODY_BYTES) return this.#sendJson(res, 413, errorBody(413, 'BadRequestError', 'body too large'));
       try {
-        const p = parseRequest(kind, Buffer.concat(chunks).toString('utf8'));
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (kind === 'tokenize') return this.#sendTokens(res, body);
+        const p = parseRequest(kind, body);
         if (p.model === this.engine.config.modelName) return this.#startRequest(req, res, p, '');
         // An adapter: ready now, or after its (on-demand) load; unknown -> 404 as vLLM.
         this.adapters.resolve(p.model).then((ok) => {
@@ -184,6 +203,21 @@ export class SimServer {
         this.#apiError(res, err);
       }
     });
+  }
+
+  /** vLLM's POST /tokenize: {model, prompt} or {model, messages} -> {tokens, count, max_model_len}. */
+  #sendTokens(res: ServerResponse, body: string): void {
+    const raw = JSON.parse(body) as { messages?: unknown };
+    const p = parseRequest(raw.messages === undefined ? 'completion' : 'chat', body);
+    const tokens = Array.from(promptTokenIds(p, this.#tokenize));
+    this.#sendJson(res, 200, JSON.stringify({ tokens, count: tokens.length, max_model_len: this.engine.config.maxModelLen }));
+  }
+
+  /** A restarted engine (tests, tools): empty cache, KV-event sequence numbers from 0. False while busy. */
+  restartEngine(): boolean {
+    if (!this.engine.resetCache()) return false;
+    this.kvEvents?.restart();
+    return true;
   }
 
   #apiError(res: ServerResponse, err: unknown): void {
@@ -217,7 +251,7 @@ export class SimServer {
     const requestId = headerValue(req, 'x-request-id') || `${++this.#seq}`;
     if (p.kvTransfer === 'remote-decode' && this.#kvRole === 'kv_consumer') throw new ApiError(400, 'BadRequestError', 'this server is a KV consumer (decode): it cannot serve do_remote_decode');
     if (p.kvTransfer !== 'remote-decode' && this.#kvRole === 'kv_producer') throw new ApiError(400, 'BadRequestError', 'this server is a KV producer (prefill): it serves only do_remote_decode requests');
-    const sim = toSimRequest(p, cfg, lora, requestId);
+    const sim = toSimRequest(p, cfg, lora, requestId, this.kvEvents === null ? null : promptTokenIds(p, this.#tokenize));
     const id = `${p.kind === 'completion' ? 'cmpl' : 'chatcmpl'}-${requestId}`;
     const ex: Exchange = { res, parsed: p, id, created: Math.floor(Date.now() / 1000), text: [], done: false, outbox: [], outTimer: undefined };
     sim.tag = ex;

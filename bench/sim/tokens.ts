@@ -44,3 +44,38 @@ export function cyrb53(text: string, start: number, end: number, seed: number): 
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
+
+/** The block-hash chain over token ids (KV events mode: the sim counts and caches real or packed tokens). */
+export function tokenBlockHashes(tokens: ArrayLike<number>, blockSize: number, extraKey: string): number[] {
+  const full = Math.floor(tokens.length / blockSize);
+  const out = new Array<number>(full);
+  let prev = extraKey ? cyrb53(extraKey, 0, extraKey.length, 0x5eed) : 0;
+  for (let i = 0; i < full; i++) {
+    let h1 = 0xdeadbeef ^ prev;
+    let h2 = 0x41c6ce57 ^ Math.floor(prev / 4294967296);
+    for (let j = i * blockSize, end = j + blockSize; j < end; j++) {
+      const t = tokens[j] as number;
+      h1 = Math.imul(h1 ^ t, 2654435761);
+      h2 = Math.imul(h2 ^ t, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    prev = 4294967296 * (2097151 & h2) + (h1 >>> 0);
+    out[i] = prev;
+  }
+  return out;
+}
+
+/**
+ * Token ids without a tokenizer, as the picker's token-producer estimates them (upstream estimate.go
+ * packBytes): UTF-8 bytes, zero-padded to a multiple of 4, read as little-endian uint32.
+ */
+export function packBytes(text: string): Uint32Array {
+  const raw = new TextEncoder().encode(text);
+  const n = Math.ceil(raw.length / 4);
+  const padded = new Uint8Array(n * 4);
+  padded.set(raw);
+  return new Uint32Array(padded.buffer, 0, n).slice();
+}

@@ -24,6 +24,19 @@ export const UNCACHED_REQUEST_TOKENS_KEY = 'uncached-request-tokens';
 /** Upstream's default producer of INFLIGHT_LOAD_KEY and UNCACHED_REQUEST_TOKENS_KEY. */
 export const INFLIGHT_LOAD_PRODUCER_TYPE = 'inflight-load-producer';
 
+/** LLMRequest.data: a TokenizedPrompt (upstream InferenceRequestBody.TokenizedPrompt). */
+export const TOKENIZED_PROMPT_KEY = 'tokenized-prompt';
+/** Upstream's producer of TOKENIZED_PROMPT_KEY (auto-added, estimate backend, when a plugin consumes it). */
+export const TOKEN_PRODUCER_TYPE = 'token-producer';
+
+/** The request's prompt as token ids. */
+export interface TokenizedPrompt {
+  readonly request: LLMRequest | null;
+  readonly tokens: ArrayLike<number>;
+  /** False for the tokenizer-free estimate: ids that match no engine's blocks. */
+  readonly exact: boolean;
+}
+
 /** The key one producer instance writes `base` under. */
 export function dataKey(base: string, producerName: string): string {
   return `${base}/${producerName}`;

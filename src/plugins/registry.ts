@@ -33,7 +33,10 @@ import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/sc
 import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer } from './requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
-import { dataKey, INFLIGHT_LOAD_KEY, PREFIX_CACHE_MATCH_INFO_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
+import { dataKey, INFLIGHT_LOAD_KEY, PREFIX_CACHE_MATCH_INFO_KEY, TOKENIZED_PROMPT_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
+import { createTokenProducer, TOKEN_PRODUCER_TYPE, TOKENIZER_TYPE } from './requestcontrol/data-producer/token-producer/token-producer.ts';
+import { createPrecisePrefixCacheProducer, PRECISE_PREFIX_CACHE_PRODUCER_TYPE } from './requestcontrol/data-producer/precise-prefix-cache/precise-prefix-cache.ts';
+import { createPrecisePrefixCacheScorer, PRECISE_PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/precise-prefix-cache/precise-prefix-cache.ts';
 import { createInflightLoadProducer, INFLIGHT_LOAD_PRODUCER_TYPE } from './requestcontrol/data-producer/inflight-load/inflight-load.ts';
 import { ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer } from './scheduling/scorer/active-request/active-request.ts';
 import { createLoadAwareScorer, LOAD_AWARE_SCORER_TYPE } from './scheduling/scorer/load-aware/load-aware.ts';
@@ -92,6 +95,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(ENDPOINT_ATTRIBUTE_SCORER_TYPE, createEndpointAttributeScorer, 'Alpha');
   registry.register(HEADER_LABEL_AFFINITY_SCORER_TYPE, createHeaderLabelAffinityScorer, 'Alpha');
   registry.register(TOPOLOGY_AFFINITY_SCORER_TYPE, createTopologyAffinityScorer, 'Alpha');
+  registry.register(PRECISE_PREFIX_CACHE_SCORER_TYPE, createPrecisePrefixCacheScorer); // deprecated upstream
   // Filters
   registry.register(DECODE_FILTER_TYPE, createDecodeFilter);
   registry.register(PREFILL_FILTER_TYPE, createPrefillFilter);
@@ -115,6 +119,10 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   // Data producers, and the ones the loader adds when a configured plugin needs their data
   registry.register(APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer);
   registry.defaultProducer(dataKey(PREFIX_CACHE_MATCH_INFO_KEY, APPROX_PREFIX_CACHE_PRODUCER_TYPE), APPROX_PREFIX_CACHE_PRODUCER_TYPE);
+  registry.register(TOKEN_PRODUCER_TYPE, createTokenProducer);
+  registry.register(TOKENIZER_TYPE, createTokenProducer); // deprecated alias of token-producer
+  registry.defaultProducer(dataKey(TOKENIZED_PROMPT_KEY, TOKEN_PRODUCER_TYPE), TOKEN_PRODUCER_TYPE);
+  registry.register(PRECISE_PREFIX_CACHE_PRODUCER_TYPE, createPrecisePrefixCacheProducer);
   registry.register(INFLIGHT_LOAD_PRODUCER_TYPE, createInflightLoadProducer);
   registry.defaultProducer(dataKey(INFLIGHT_LOAD_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);

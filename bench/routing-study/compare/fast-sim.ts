@@ -21,6 +21,8 @@ import { parseRequest } from '../../sim/openai.ts';
 import type { EngineConfig } from '../../sim/profile.ts';
 import { baseline } from '../../dev-stack/gateway/baselines.ts';
 import { createPickerHarness, VirtualClock, type PickerHarness } from './picker-harness.ts';
+import { attachPreciseEvents } from './precise-events.ts';
+import { promptTokenIds } from '../../sim/prompt-tokens.ts';
 import type { PolicySpec } from './policies.ts';
 import type { KvOracle, PeerRequest } from './peers/peer.ts';
 import { PREFILL_ENDPOINT_HEADER as PREFILL_HEADER } from '../../../src/plugins/scheduling/profile-handler/disagg/disagg.ts';
@@ -196,6 +198,9 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     metrics.push({ engine: e, loraSeries: new Map(), loraEnabled: loraSet.size > 0, nowSeconds: () => 1.7e9 + clock.t / 1000, pickerOnly: true });
   }
 
+  // A precise prefix policy: the engines publish their cache changes to its index (token blocks, not characters).
+  const kvEvents = harness !== null && attachPreciseEvents(harness.dataProducers, engines, harness.endpoints, fleet.engine.modelName);
+
   // Scrapes: endpoint i first at i/n of an interval, then every interval (independent collector loops).
   const extractor = extractorFor('vllm');
   const scraped = new ScrapedMetrics();
@@ -266,7 +271,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     }
     const engine = engines[target] as Engine;
     const parsed = parseRequest(spec.path === '/v1/completions' ? 'completion' : 'chat', spec.body);
-    const sim = toSimRequest(parsed, engine.config, loraSet.has(parsed.model) ? parsed.model : '', String(k));
+    const sim = toSimRequest(parsed, engine.config, loraSet.has(parsed.model) ? parsed.model : '', String(k), kvEvents ? promptTokenIds(parsed, null) : null);
     rec.promptTokens = sim.promptTokens;
     rec.endpoint = `replica-${target}`;
     const f: Flight = { rec, picker, measured: k >= warm, engine: target, ctx, prevTokenAt: 0, peerReq };

@@ -10,6 +10,7 @@ import type { Endpoint } from '../../../src/framework/endpoint.ts';
 import type { PodSpec } from '../../../src/datastore/resources.ts';
 import type { Clock } from '../../../src/framework/clock.ts';
 import type { PluginHandle } from '../../../src/framework/plugin.ts';
+import type { DataProducer } from '../../../src/framework/requestcontrol.ts';
 import { inTreePluginRegistry } from '../../../src/plugins/registry.ts';
 import { pickerRandom } from '../../../src/plugins/scheduling/picker/picker-random.ts';
 import { Director } from '../../../src/requestcontrol/director.ts';
@@ -30,6 +31,8 @@ export interface PickerHarness {
   endpoints: Endpoint[];
   /** Every configured plugin (the replica sync registers their synced states). */
   plugins: Iterable<object>;
+  /** The config's data producers (fast-sim.ts feeds a precise prefix producer's index from the engines). */
+  dataProducers: readonly DataProducer[];
 }
 
 export const SIM_POOL = 'sim-pool';
@@ -91,5 +94,5 @@ export function createPickerHarness(
     if (!ep) throw new Error(`fast simulation: endpoint for replica ${i} missing from the datastore`);
     endpoints.push(ep);
   }
-  return { director, datastore, endpoints, plugins: [...loaded.plugins.values()] };
+  return { director, datastore, endpoints, plugins: [...loaded.plugins.values()], dataProducers: loaded.requestControl.dataProducers };
 }

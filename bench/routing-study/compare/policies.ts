@@ -87,6 +87,30 @@ schedulingProfiles:
   - pluginRef: max-score-picker
 `;
 
+/**
+ * `best` with the prefix scorer reading the precise index (KV events from the engines' caches) instead of the
+ * approximate one (the picker's own routing history). In fast mode the engines' events feed the producer's index
+ * in process (fast-sim.ts); the estimate token-producer and the simulator pack the same bytes, so keys agree.
+ */
+export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
+  '- type: prefix-cache-scorer\n',
+  `- type: token-producer
+- type: precise-prefix-cache-producer
+  parameters:
+    kvEventsConfig:
+      discoverPods: false
+- type: prefix-cache-scorer
+  parameters:
+    prefixMatchInfoProducerName: precise-prefix-cache-producer
+`,
+);
+
+/** best-precise with upstream's speculative indexing: the pick is credited with the prompt's blocks for 2 s. */
+export const BEST_PRECISE_SPECULATIVE_CONFIG_YAML = BEST_PRECISE_CONFIG_YAML.replace(
+  '      discoverPods: false\n',
+  '      discoverPods: false\n    speculativeIndexing: true\n    speculativeTTL: 2s\n',
+);
+
 export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
@@ -136,6 +160,18 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
   },
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, active-request 2, max-score (bench/routing-study/README.md)' },
+  'best-precise': {
+    name: 'best-precise',
+    kind: 'picker',
+    configYaml: BEST_PRECISE_CONFIG_YAML,
+    description: 'best, with prefix-cache-scorer reading precise-prefix-cache-producer (the engines\' KV events) instead of the approximate index',
+  },
+  'best-precise-spec': {
+    name: 'best-precise-spec',
+    kind: 'picker',
+    configYaml: BEST_PRECISE_SPECULATIVE_CONFIG_YAML,
+    description: 'best-precise with speculativeIndexing (the pick holds the prompt\'s blocks for 2 s, until its KV events arrive)',
+  },
 };
 
 /** The peers' algorithms (all but dynamo-kv-exact also run in e2e mode, inside the local gateway). */

@@ -91,6 +91,24 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     workload: (seed) => sharedPrefix({ groups: 150, promptsPerGroup: 5, systemPromptLen: 6000, questionLen: 1200, outputLen: 1000, seed }),
   }),
 
+  /**
+   * shared-prefix with a third of the KV cache per replica: the 900k tokens of prefixes no longer fit even when
+   * split (4 x 156k tokens), so engines evict prefixes the approximate index (the picker's own routing history)
+   * still credits them with; the precise index (KV events) knows. For precise vs approximate prefix routing.
+   */
+  'shared-prefix-evicting': () => {
+    const base = SCENARIOS['shared-prefix']!();
+    return {
+      ...base,
+      name: 'shared-prefix-evicting',
+      description:
+        'shared-prefix (150 groups x 5, 6000-token system prompts, 1200-token questions) on 4 replicas with 9,735 KV blocks (156k tokens) each: ' +
+        'the prefixes need 1.4x the whole fleet\'s cache, so engines evict and the approximate index goes stale.',
+      engine: { ...base.engine, numGpuBlocks: 9735 },
+      qps: [5, 10, 15, 20],
+    };
+  },
+
   /** GIE multi-LoRA regression mix: 15 adapters in 60/30/10 groups, max 3 adapters per batch. */
   'multi-lora': () => {
     const mix = gieLoraMix();
