@@ -105,6 +105,36 @@ export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
 `,
 );
 
+/**
+ * llm-d's precise well-lit path (llm-d/llm-d guides/precise-prefix-cache-aware; shared reference upstream-2026.md
+ * §3.5): precise prefix x2 (engine KV events) + kv-cache-utilization x1 + queue x1, max-score.
+ */
+export const LLM_D_PRECISE_YAML = `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: token-producer
+- type: precise-prefix-cache-producer
+  parameters:
+    kvEventsConfig:
+      discoverPods: false
+- type: prefix-cache-scorer
+  parameters:
+    prefixMatchInfoProducerName: precise-prefix-cache-producer
+- type: kv-cache-utilization-scorer
+- type: queue-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: prefix-cache-scorer
+    weight: 2
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 1
+  - pluginRef: queue-scorer
+    weight: 1
+  - pluginRef: max-score-picker
+`;
+
 /** best-precise with upstream's speculative indexing: the pick is credited with the prompt's blocks for 2 s. */
 export const BEST_PRECISE_SPECULATIVE_CONFIG_YAML = BEST_PRECISE_CONFIG_YAML.replace(
   '      discoverPods: false\n',
@@ -160,6 +190,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
   },
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, active-request 2, max-score (bench/routing-study/README.md)' },
+  'llm-d-precise': {
+    name: 'llm-d-precise',
+    kind: 'picker',
+    configYaml: LLM_D_PRECISE_YAML,
+    description: "picker with llm-d's precise well-lit path: precise prefix (engine KV events) x2, kv-utilization x1, queue x1; fast mode",
+  },
   'best-precise': {
     name: 'best-precise',
     kind: 'picker',
@@ -175,7 +211,7 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
 };
 
 /** The peers' algorithms (all but dynamo-kv-exact also run in e2e mode, inside the local gateway). */
-export const PEER_POLICIES = ['sglang-cache-aware', 'dynamo-kv', 'dynamo-kv-exact', 'aibrix-prefix-cache', 'production-stack-prefixaware', 'production-stack-loadaware', 'llm-d-optimized'];
+export const PEER_POLICIES = ['sglang-cache-aware', 'dynamo-kv', 'dynamo-kv-exact', 'aibrix-prefix-cache', 'production-stack-prefixaware', 'production-stack-loadaware', 'llm-d-optimized', 'llm-d-precise'];
 
 /** Run by default. */
 export const ALL_POLICIES = ['round-robin', 'least-request', 'random', 'default', 'best'];
