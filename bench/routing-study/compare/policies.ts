@@ -105,6 +105,23 @@ export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
 `,
 );
 
+/** Load-only scoring: the reference queue and KV scorers without prefix affinity. */
+export const LOAD_ONLY_YAML = `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: queue-scorer
+    weight: 1
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 1
+  - pluginRef: max-score-picker
+`;
+
 /**
  * llm-d's precise well-lit path (llm-d/llm-d guides/precise-prefix-cache-aware; shared reference upstream-2026.md
  * §3.5): precise prefix x2 (engine KV events) + kv-cache-utilization x1 + queue x1, max-score.
@@ -190,6 +207,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
   },
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, active-request 2, max-score (bench/routing-study/README.md)' },
+  'load-only': {
+    name: 'load-only',
+    kind: 'picker',
+    configYaml: LOAD_ONLY_YAML,
+    description: 'picker, load only: queue x1, kv-cache-utilization x1 (no prefix scoring; the KV-cache-wins post\'s "load-aware" arm)',
+  },
   'llm-d-precise': {
     name: 'llm-d-precise',
     kind: 'picker',
