@@ -9,7 +9,7 @@
  * - pd-profile-handler: the deprecated P/D-only handler (decodeProfile, prefillProfile, deciderPluginName
  *   defaulting to prefix-based-pd-decider, primaryPort; prefix plugin parameters accepted and unused).
  * - the deciders (prefix-based, always, multimodal): deciders.ts.
- * - disagg-headers-handler / prefill-header-handler: the header-setting PreRequest alone.
+ * - disagg-headers-handler / prefill-header-handler and the headers themselves: headers.ts.
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import { PEER_ENDPOINT_KEY } from '../../../../framework/data-keys.ts';
@@ -27,16 +27,21 @@ import { PluginConfigError } from '../../../../framework/plugin.ts';
 import { isAbsent, isMap } from '../../../../input/fields.ts';
 import { intParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
 import { isDecider, PREFIX_BASED_PD_DECIDER_TYPE, PrefixBasedPDDecider, type Decider } from './deciders.ts';
+import { firstOf, setDisaggHeaders } from './headers.ts';
+
+export {
+  createDisaggHeadersHandler,
+  createPrefillHeaderHandler,
+  DISAGG_HEADERS_HANDLER_TYPE,
+  DisaggHeadersHandler,
+  ENCODER_ENDPOINTS_HEADER,
+  PREFILL_ENDPOINT_HEADER,
+  PREFILL_HEADER_HANDLER_TYPE,
+  setDisaggHeaders,
+} from './headers.ts';
 
 export const DISAGG_PROFILE_HANDLER_TYPE = 'disagg-profile-handler';
 export const PD_PROFILE_HANDLER_TYPE = 'pd-profile-handler';
-export const DISAGG_HEADERS_HANDLER_TYPE = 'disagg-headers-handler';
-export const PREFILL_HEADER_HANDLER_TYPE = 'prefill-header-handler';
-
-/** The decode pod's sidecar calls this prefill server first (upstream routing.PrefillEndpointHeader). */
-export const PREFILL_ENDPOINT_HEADER = 'x-prefiller-host-port';
-/** Encode servers, comma-separated host:port (upstream routing.EncoderEndpointsHeader). */
-export const ENCODER_ENDPOINTS_HEADER = 'x-encoder-hosts-ports';
 
 export type StageOrder = 'decode-first' | 'prefill-first';
 
@@ -72,10 +77,6 @@ function find(profiles: readonly SchedulerProfile[], name: string): SchedulerPro
   return undefined;
 }
 
-function firstOf(results: ProfileResults, name: string): Endpoint | null {
-  const r = results.get(name);
-  return r !== undefined && r !== null && r.count > 0 ? r.endpoints[0]! : null;
-}
 
 export interface DisaggParams {
   stageOrder: StageOrder;
@@ -88,24 +89,6 @@ export interface DisaggParams {
   primaryPort: number;
 }
 
-/** Sets x-prefiller-host-port / x-encoder-hosts-ports from a scheduling result (upstream HeadersHandler). */
-export function setDisaggHeaders(request: LLMRequest, result: SchedulingResult, prefillProfile: string, encodeProfile: string): void {
-  const out = request.outHeaders;
-  if (out !== null) {
-    out.delete(PREFILL_ENDPOINT_HEADER);
-    out.delete(ENCODER_ENDPOINTS_HEADER);
-  }
-  const prefill = firstOf(result.profileResults, prefillProfile);
-  const encode = result.profileResults.get(encodeProfile);
-  if (prefill === null && (encode === undefined || encode === null || encode.count === 0)) return;
-  const headers = request.outHeaders ?? (request.outHeaders = new Map());
-  if (prefill !== null) headers.set(PREFILL_ENDPOINT_HEADER, prefill.key);
-  if (encode !== undefined && encode !== null && encode.count > 0) {
-    let v = encode.endpoints[0]!.key;
-    for (let i = 1; i < encode.count; i++) v += `,${encode.endpoints[i]!.key}`;
-    headers.set(ENCODER_ENDPOINTS_HEADER, v);
-  }
-}
 
 /**
  * disagg-profile-handler (and, with legacy parameters, pd-profile-handler). Also a PreRequest: sets the
@@ -395,29 +378,3 @@ export function createPdProfileHandler(name: string, params: unknown, handle: Pl
   }
   return h;
 }
-
-/** disagg-headers-handler / prefill-header-handler (upstream HeadersHandler): only the headers. */
-export class DisaggHeadersHandler implements PreRequest {
-  readonly type: string;
-  readonly name: string;
-  readonly prefillProfile: string;
-  readonly encodeProfile: string;
-  constructor(type: string, name: string, prefillProfile: string, encodeProfile: string) {
-    this.type = type;
-    this.name = name;
-    this.prefillProfile = prefillProfile;
-    this.encodeProfile = encodeProfile;
-  }
-  preRequest(request: LLMRequest, result: SchedulingResult): void {
-    setDisaggHeaders(request, result, this.prefillProfile, this.encodeProfile);
-  }
-}
-
-function headersFactory(type: string) {
-  return (name: string, params: unknown, _handle: PluginHandle): DisaggHeadersHandler => {
-    const p = readParams(name, params, ['prefillProfile', 'encodeProfile']);
-    return new DisaggHeadersHandler(type, name, stringParam(name, p, 'prefillProfile', 'prefill'), stringParam(name, p, 'encodeProfile', 'encode'));
-  };
-}
-export const createDisaggHeadersHandler = headersFactory(DISAGG_HEADERS_HANDLER_TYPE);
-export const createPrefillHeaderHandler = headersFactory(PREFILL_HEADER_HANDLER_TYPE);
