@@ -1,35 +1,50 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agenticSessions, multiTurnChat } from './sessions.ts';
+import type { WorkItem, Workload } from './workload.ts';
 
-test('multi-turn: each turn of a session starts with the previous turn, and sessions advance in rounds', () => {
-  const w = multiTurnChat({ sessions: 3, turns: 4, questionLen: 20, answerLen: 10, systemLen: 30, seed: 1 });
-  for (let s = 0; s < 3; s++) {
-    for (let turn = 1; turn < 4; turn++) {
-      const prev = w.item(s + 3 * (turn - 1));
-      const cur = w.item(s + 3 * turn);
-      assert.equal(cur.system, prev.system, 'same session, same system prompt');
-      assert.ok(cur.prompt.startsWith(prev.prompt), `turn ${turn} of session ${s} resends turn ${turn - 1}`);
-      assert.ok(cur.prompt.length > prev.prompt.length);
-      assert.equal(cur.group, prev.group);
+/** Items 0..n-1 grouped by session (WorkItem.group), in send order. */
+function bySession(w: Workload, n: number): Map<number, WorkItem[]> {
+  const out = new Map<number, WorkItem[]>();
+  for (let i = 0; i < n; i++) {
+    const it = w.item(i);
+    out.set(it.group, [...(out.get(it.group) ?? []), it]);
+  }
+  return out;
+}
+
+test('multi-turn: each turn of a session resends the previous one; every round has each session once, in a shuffled order', () => {
+  const S = 6;
+  const w = multiTurnChat({ sessions: S, turns: 4, questionLen: 20, answerLen: 10, systemLen: 30, seed: 1 });
+  const sessions = bySession(w, S * 4);
+  assert.equal(sessions.size, S);
+  for (const turns of sessions.values()) {
+    assert.equal(turns.length, 4, 'one turn per round');
+    for (let k = 1; k < 4; k++) {
+      assert.equal(turns[k]!.system, turns[k - 1]!.system);
+      assert.ok(turns[k]!.prompt.startsWith(turns[k - 1]!.prompt), `turn ${k} resends turn ${k - 1}`);
+      assert.ok(turns[k]!.prompt.length > turns[k - 1]!.prompt.length);
     }
   }
-  // Different sessions do not share their conversation; after the last turn a new conversation starts.
-  assert.ok(!w.item(1).prompt.startsWith(w.item(0).prompt.slice(0, 40)));
-  assert.notEqual(w.item(0 + 3 * 4).group, w.item(0).group);
-  assert.ok(!w.item(3 * 4).prompt.startsWith(w.item(3 * 3).prompt));
+  // The order differs between rounds (no fixed session order for a round-robin balancer to line up with).
+  const round = (r: number) => Array.from({ length: S }, (_, k) => w.item(r * S + k).group);
+  assert.notDeepEqual(round(0), round(1));
+  // After the last turn, new conversations start.
+  const next = bySession(w, S * 5);
+  assert.equal(next.size, 2 * S);
   // Deterministic per seed.
-  assert.deepEqual(multiTurnChat({ sessions: 3, turns: 4, questionLen: 20, answerLen: 10, systemLen: 30, seed: 1 }).item(7), w.item(7));
+  assert.deepEqual(multiTurnChat({ sessions: S, turns: 4, questionLen: 20, answerLen: 10, systemLen: 30, seed: 1 }).item(13), w.item(13));
 });
 
 test('agentic: one system prompt for every agent, a transcript that grows by an action and a tool result per step', () => {
-  const w = agenticSessions({ sessions: 2, steps: 3, sharedSystemLen: 50, taskLen: 10, toolResultLen: 20, actionLen: 5, seed: 2 });
-  assert.equal(w.item(0).system, w.item(1).system, 'shared system prompt');
-  assert.ok(w.item(0).system.length > 0);
-  for (let s = 0; s < 2; s++) {
-    assert.ok(w.item(s + 2).prompt.startsWith(w.item(s).prompt));
-    assert.ok(w.item(s + 4).prompt.startsWith(w.item(s + 2).prompt));
-    assert.equal(w.item(s + 4).outputTokens, 5);
+  const w = agenticSessions({ sessions: 4, steps: 3, sharedSystemLen: 50, taskLen: 10, toolResultLen: 20, actionLen: 5, seed: 2 });
+  const sessions = bySession(w, 12);
+  assert.equal(sessions.size, 4);
+  const systems = new Set([...sessions.values()].map((t) => t[0]!.system));
+  assert.equal(systems.size, 1, 'shared system prompt');
+  for (const steps of sessions.values()) {
+    assert.ok(steps[1]!.prompt.startsWith(steps[0]!.prompt));
+    assert.ok(steps[2]!.prompt.startsWith(steps[1]!.prompt));
+    assert.equal(steps[2]!.outputTokens, 5);
   }
-  assert.notEqual(w.item(0).prompt, w.item(1).prompt);
 });

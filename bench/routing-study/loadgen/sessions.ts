@@ -4,10 +4,10 @@
  * - multi-turn chat: `sessions` conversations of `turns` turns; a turn adds a question and the previous answer.
  * - agentic: every agent shares one long system prompt (tool definitions), each step appends a tool result to the
  *   transcript and asks for a short action; many steps per session.
- * Item i is turn floor(i / sessions) of session i % sessions: the sessions advance in rounds, so consecutive
- * turns of one session are `sessions` requests apart (their think time is the round's duration). After the last
- * turn the sessions start over with new conversations (seeded by the round of sessions), so the workload does
- * not end.
+ * Item i belongs to round floor(i / sessions): every session sends one turn per round, in an order shuffled per
+ * round (seeded), so consecutive turns of one session are about `sessions` requests apart (their think time is
+ * a round's duration) and no fixed order lines sessions up with a round-robin balancer. After the last turn the
+ * sessions start over with new conversations, so the workload does not end.
  */
 import { Rng } from '../../sim/rng.ts';
 import { randomText } from './text.ts';
@@ -38,6 +38,21 @@ export interface AgenticOptions {
 }
 
 const CHARS_PER_TOKEN = 4;
+
+/** Which session sends item i: a seeded shuffle of the sessions per round (the last round's order is cached). */
+function sessionOrder(seed: number, sessions: number): (i: number) => number {
+  let round = -1;
+  let order: number[] = [];
+  return (i) => {
+    const r = Math.floor(i / sessions);
+    if (r !== round) {
+      round = r;
+      order = Array.from({ length: sessions }, (_, k) => k);
+      new Rng((Math.imul(seed ^ 0x0bde, 0x9e3779b1) ^ Math.imul(r + 1, 0x85ebca6b)) >>> 0).shuffle(order);
+    }
+    return order[i % sessions] as number;
+  };
+}
 const text = (rng: Rng, tokens: number): string => randomText(rng, tokens);
 
 /** The pieces of one conversation, deterministic from (seed, generation, session). */
@@ -49,11 +64,12 @@ function pieces(seed: number, generation: number, session: number, count: number
 }
 
 export function multiTurnChat(o: MultiTurnOptions): Workload {
+  const sessionOf = sessionOrder(o.seed, o.sessions);
   return {
     name: 'multi-turn',
     size: 2 ** 31,
     item(i: number): WorkItem {
-      const session = i % o.sessions;
+      const session = sessionOf(i);
       const round = Math.floor(i / o.sessions);
       const generation = Math.floor(round / o.turns);
       const turn = round % o.turns;
@@ -70,11 +86,12 @@ export function multiTurnChat(o: MultiTurnOptions): Workload {
 
 export function agenticSessions(o: AgenticOptions): Workload {
   const shared = text(new Rng(o.seed ^ 0xa6e7), o.sharedSystemLen);
+  const sessionOf = sessionOrder(o.seed, o.sessions);
   return {
     name: 'agentic',
     size: 2 ** 31,
     item(i: number): WorkItem {
-      const session = i % o.sessions;
+      const session = sessionOf(i);
       const round = Math.floor(i / o.sessions);
       const generation = Math.floor(round / o.steps);
       const step = round % o.steps;
