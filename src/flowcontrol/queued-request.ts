@@ -1,0 +1,45 @@
+/** A request waiting in the flow controller, and how its wait ended. */
+import type { QueuedItemView } from '../framework/flowcontrol.ts';
+import type { Flow } from './flow.ts';
+
+export type QueueOutcome = 'dispatched' | 'rejected-capacity' | 'evicted-ttl' | 'evicted-cancelled' | 'evicted-shutdown';
+
+export interface EnqueueInput {
+  readonly flowId: string;
+  readonly priority: number;
+  readonly bytes: number;
+  readonly tokens: number;
+  /** The request's own TTL (x-llm-d-inference-ttl), 0 = none. */
+  readonly ttlMs: number;
+  /** Its TTFT objective, 0 = none. */
+  readonly sloTtftMs: number;
+}
+
+export class QueuedRequest implements QueuedItemView {
+  readonly seq: number;
+  readonly enqueuedAtMs: number;
+  readonly expiresAtMs: number;
+  readonly sloDeadlineMs: number;
+  readonly bytes: number;
+  readonly tokens: number;
+  readonly priority: number;
+  readonly flowId: string;
+  /** Position in its flow's heap and in the controller's expiry heap (owned by the heaps). */
+  flowIndex = -1;
+  expiryIndex = -1;
+  flow: Flow | null = null;
+  outcome: QueueOutcome | null = null;
+  readonly onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void;
+
+  constructor(seq: number, now: number, ttlMs: number, input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void) {
+    this.seq = seq;
+    this.enqueuedAtMs = now;
+    this.expiresAtMs = now + ttlMs;
+    this.sloDeadlineMs = input.sloTtftMs > 0 ? now + input.sloTtftMs : Infinity;
+    this.bytes = input.bytes;
+    this.tokens = input.tokens;
+    this.priority = input.priority;
+    this.flowId = input.flowId;
+    this.onOutcome = onOutcome;
+  }
+}
