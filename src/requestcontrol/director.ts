@@ -30,6 +30,7 @@ import { EXPLAIN_REQUEST_HEADER, EXPLAIN_RESPONSE_HEADER, explanationHeader, exp
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
   aliasedHeader,
+  clientSentOwnedHeaders,
   DEFAULT_FAIRNESS_ID,
   DESTINATION_HEADER,
   HEADER_FAIRNESS_ID,
@@ -41,8 +42,10 @@ import {
   HEADER_SLO_TPOT_OLD,
   HEADER_SLO_TTFT,
   HEADER_SLO_TTFT_OLD,
-  PICKER_OWNED_HEADERS,
+  msHeader,
 } from './headers.ts';
+import { FlowGate, type PendingDecision } from './flow-gate.ts';
+import type { FlowController } from '../flowcontrol/controller.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
 import { ParserTable, requestPath } from './parser-table.ts';
 import { RequestContext } from './request-context.ts';
@@ -90,6 +93,11 @@ export interface DirectorOptions {
   now?: () => number;
   /** One span per request (--tracing with an exporter); absent = no tracing work at all. */
   tracer?: RequestTracer | undefined;
+  /**
+   * Flow control (feature gate flowControl): builds the controller, given the pool's "room for one more"
+   * test. Absent = legacy admission (sheddable requests shed under saturation).
+   */
+  flowControl?: ((canDispatch: () => boolean) => FlowController) | undefined;
 }
 
 export class Director {
@@ -107,6 +115,7 @@ export class Director {
   readonly #tracer: RequestTracer | null;
   readonly #explainHeader: boolean;
   readonly #sink: DecisionSink | null;
+  readonly #flow: FlowGate | null;
 
   constructor(options: DirectorOptions) {
     this.#o = options;
@@ -121,6 +130,25 @@ export class Director {
     this.#tracer = options.tracer ?? null;
     this.#explainHeader = options.explainHeader === true;
     this.#sink = options.decisionSink ?? null;
+    const fc = options.flowControl?.(() => this.#poolHasRoom());
+    this.#flow = fc === undefined ? null : new FlowGate(fc, { fail: (ctx, e) => this.handleError(ctx, e), hasEndpoints: () => this.#ds.endpoints().length > 0 });
+  }
+
+  /** The flow controller, when flow control is on. */
+  get flowController(): FlowController | null {
+    return this.#flow?.controller ?? null;
+  }
+
+  /** Capacity may have freed (a scrape landed): queued requests that can go now are dispatched. */
+  capacityChanged(): void {
+    this.#flow?.poke();
+  }
+
+  /** The saturation detector over the answering endpoints is below 1. */
+  #poolHasRoom(): boolean {
+    const all = this.#ds.endpoints();
+    if (all.length === 0) return false;
+    return this.#o.saturation.saturation(answeringCandidates(all, this.#metricsClock.now(), this.#answeringScratch)) < 1;
   }
 
   // ------------------------------------------------------------ request path
@@ -159,9 +187,19 @@ export class Director {
    * upstream): no parsing, no model resolution, routed on the headers alone.
    */
   handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
+    const d = this.admit(ctx, body);
+    if (d.ok === 'queued') throw new Error('handleRequest: the request was queued by flow control; use admit()');
+    return d;
+  }
+
+  /** handleRequest, or, with flow control on and the pool saturated, a decision that comes when it leaves the queue. */
+  admit(ctx: RequestContext, body: RequestBody | null): RequestDecision | PendingDecision {
     let decision: RequestDecision;
     try {
-      decision = this.#handleRequest(ctx, body);
+      const parsed = this.#prepare(ctx, body);
+      // Flow control: while anything waits or the pool is saturated, the request queues and is routed later.
+      if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed));
+      decision = this.#route(ctx, parsed);
     } catch (e) {
       if (!(e instanceof EppError)) throw e;
       decision = this.handleError(ctx, e);
@@ -171,16 +209,30 @@ export class Director {
     return decision;
   }
 
-  #handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
+  /** Parses the body and resolves the model (priority included). Returns the body's JSON when it may be rewritten. */
+  #prepare(ctx: RequestContext, body: RequestBody | null): Record<string, unknown> | null {
     const req = ctx.request;
-    let parsed: Record<string, unknown> | null = null;
-    if (body !== null) {
-      req.bodySize = body.bytes;
-      parsed = this.#parse(req, body);
-      const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
-      // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
-      if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
+    if (body === null) return null;
+    req.bodySize = body.bytes;
+    const parsed = this.#parse(req, body);
+    const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
+    // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
+    if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
+    return parsed;
+  }
+
+  /** A dispatched request is routed now; errors are answered. */
+  #routeNow(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision {
+    try {
+      return this.#route(ctx, parsed);
+    } catch (e) {
+      if (!(e instanceof EppError)) throw e;
+      return this.handleError(ctx, e);
     }
+  }
+
+  #route(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision {
+    const req = ctx.request;
     const t0 = this.#debug ? performance.now() : 0;
     const result = this.#schedule(ctx);
     const endpoints = result.primary.endpoints.slice(0, result.primary.count);
@@ -296,7 +348,7 @@ export class Director {
     // Before every plugin, so that no configuration can route to a server that stopped answering.
     const candidates = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
     this.#hooks.produce(req, candidates);
-    if (req.sheddable && this.#o.saturation.saturation(candidates) >= 1) {
+    if (req.sheddable && this.#flow === null && this.#o.saturation.saturation(candidates) >= 1) {
       if (!dry) this.#o.metrics?.shed.labels(req.model).inc();
       throw new EppError('SHED', 'system saturated, sheddable request dropped');
     }
@@ -372,6 +424,7 @@ export class Director {
     const ep = ctx.endpoint;
     if (ep === null) return; // never routed (rejected, or ended before a decision)
     if (ep.inflightRequests > 0) ep.inflightRequests--;
+    this.#flow?.poke();
     const req = ctx.request;
     const res = ctx.response;
     res.cause = cause;
@@ -402,20 +455,3 @@ export class Director {
 
 /** Scratch for RequestMetrics.served: read synchronously, never kept. */
 const SERVED: ServedRequest = { seconds: 0, bytes: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, ttftSeconds: -1, streaming: false, usage: false };
-
-/** An SLO header in ms (a float, as upstream's parseFloatHeader); 0 when absent, not a number or negative. */
-function msHeader(v: string | undefined): number {
-  if (v === undefined || v === '') return 0;
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : 0;
-}
-
-/** Picker-owned headers the client sent that no plugin set for this request; null (no allocation) when none. */
-function clientSentOwnedHeaders(req: LLMRequest): string[] | null {
-  let out: string[] | null = null;
-  for (let i = 0; i < PICKER_OWNED_HEADERS.length; i++) {
-    const name = PICKER_OWNED_HEADERS[i]!;
-    if (req.headers.has(name) && (req.outHeaders === null || !req.outHeaders.has(name))) (out ??= []).push(name);
-  }
-  return out;
-}
