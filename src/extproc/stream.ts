@@ -101,6 +101,8 @@ export class ExtProcStream implements CallHandler {
   #pending: PendingDecision | null = null;
   /** request_trailers arrived while queued: answered after the decision. */
   #trailersOwed = false;
+  /** request_body chunks that came while queued (after a headers-only decision): answered after it. */
+  #bodyContinuesOwed = 0;
 
   constructor(call: ExtProcCall, options: StreamOptions) {
     this.#call = call;
@@ -145,6 +147,7 @@ export class ExtProcStream implements CallHandler {
       this.#pending = null;
       try {
         apply(d);
+        if (!this.#completed) for (; this.#bodyContinuesOwed > 0; this.#bodyContinuesOwed--) this.#write(FRAMED_CONTINUE_REQUEST_BODY);
         if (this.#trailersOwed && !this.#completed) this.#write(FRAMED_REQUEST_TRAILERS_RESPONSE);
       } catch (err) {
         this.#o.logger.error({ err }, 'applying a queued decision failed');
@@ -288,7 +291,10 @@ export class ExtProcStream implements CallHandler {
     const eos = body?.end_of_stream === true;
     if (this.#decided) {
       // STREAMED/NONE-mode bodies after a headers-only decision: pass through unchanged.
-      if (!observe && this.#reqBodyMode !== 'FULL_DUPLEX_STREAMED') this.#write(FRAMED_CONTINUE_REQUEST_BODY);
+      if (!observe && this.#reqBodyMode !== 'FULL_DUPLEX_STREAMED') {
+        if (this.#pending !== null) this.#bodyContinuesOwed++;
+        else this.#write(FRAMED_CONTINUE_REQUEST_BODY);
+      }
       return;
     }
     const chunk = body?.body;

@@ -13,6 +13,9 @@ export interface EnqueueInput {
   readonly ttlMs: number;
   /** Its TTFT objective, 0 = none. */
   readonly sloTtftMs: number;
+  /** For metric labels only. */
+  readonly model: string;
+  readonly targetModel: string;
 }
 
 export class QueuedRequest implements QueuedItemView {
@@ -24,6 +27,8 @@ export class QueuedRequest implements QueuedItemView {
   readonly tokens: number;
   readonly priority: number;
   readonly flowId: string;
+  readonly model: string;
+  readonly targetModel: string;
   /** Position in its flow's heap and in the controller's expiry heap (owned by the heaps). */
   flowIndex = -1;
   expiryIndex = -1;
@@ -40,6 +45,8 @@ export class QueuedRequest implements QueuedItemView {
     this.tokens = input.tokens;
     this.priority = input.priority;
     this.flowId = input.flowId;
+    this.model = input.model;
+    this.targetModel = input.targetModel;
     this.onOutcome = onOutcome;
   }
 }

@@ -93,6 +93,8 @@ export class FlowGate {
         tokens: Math.ceil(req.bodySize / 4),
         ttlMs: ttlHeader ? requestTtlMs(ttlHeader) : 0,
         sloTtftMs: req.sloTtftMs,
+        model: req.model,
+        targetModel: req.targetModel,
       },
       (outcome) => pending.settle(outcome === 'dispatched' ? route() : this.#reject(ctx, outcome)),
     );
