@@ -14,14 +14,13 @@ import { systemClock, type Clock } from '../framework/clock.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { Explanation } from '../framework/explain.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
-import type { LLMRequest } from '../framework/request.ts';
-import { RequestParseError, type Parser } from '../framework/parser.ts';
+import type { Parser } from '../framework/parser.ts';
 import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
 import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
 import type { RequestTracer } from '../framework/tracing.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
-import { bodyText, restoreModelName, rewriteModel } from './body.ts';
+import { restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { HookRunner } from './hooks.ts';
@@ -35,8 +34,6 @@ import {
   DESTINATION_HEADER,
   HEADER_FAIRNESS_ID,
   HEADER_FAIRNESS_ID_OLD,
-  HEADER_MODEL_REWRITE,
-  HEADER_MODEL_REWRITE_OLD,
   HEADER_REQUEST_ID,
   HEADER_SLO_TPOT,
   HEADER_SLO_TPOT_OLD,
@@ -47,11 +44,11 @@ import {
 import { FlowGate, type PendingDecision } from './flow-gate.ts';
 import type { FlowController } from '../flowcontrol/controller.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
-import { ParserTable, requestPath } from './parser-table.ts';
+import { ParserTable } from './parser-table.ts';
 import { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
-export const REQUEST_PARSING_POINT = 'RequestParsing';
+export { REQUEST_PARSING_POINT } from './parser-table.ts';
 
 /** What the director reads from the datastore. */
 export interface DirectorDatastore extends ModelStore, EndpointLookup {
@@ -214,7 +211,7 @@ export class Director {
     const req = ctx.request;
     if (body === null) return null;
     req.bodySize = body.bytes;
-    const parsed = this.#parse(req, body);
+    const parsed = this.#parsers.parseBody(req, body, this.#hook);
     const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
     // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
     if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
@@ -276,34 +273,6 @@ export class Director {
   }
 
   /**
-   * Runs the parser the path selects. Returns the body's JSON object when its model may be rewritten (a
-   * model is then required, unless the rewrite header names one), else null. Throws EppError(BAD_REQUEST).
-   */
-  #parse(req: LLMRequest, body: RequestBody): Record<string, unknown> | null {
-    const path = requestPath(req.headers);
-    const parser = this.#parsers.resolve(path);
-    if (parser === null) throw new EppError('BAD_REQUEST', `no parser registered matching path suffix for: ${path}`);
-    const t0 = this.#hook === null ? 0 : performance.now();
-    let parsed: Record<string, unknown> | null;
-    try {
-      if (parser.parseRequestBytes !== undefined) {
-        parser.parseRequestBytes(body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks as Buffer[], body.bytes), path, req);
-        parsed = null;
-      } else {
-        parsed = parser.parseRequest(parser.readsBody === false ? '' : bodyText(body.chunks, body.bytes), path, req);
-      }
-    } catch (e) {
-      if (e instanceof RequestParseError) throw new EppError('BAD_REQUEST', e.message, e.field || null);
-      throw e;
-    }
-    if (this.#hook !== null) this.#hook(REQUEST_PARSING_POINT, parser.type, parser.name, (performance.now() - t0) / 1000);
-    if (parsed !== null && req.model === '' && !aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD)) {
-      throw new EppError('BAD_REQUEST', 'model not found in request body', 'model');
-    }
-    return parsed;
-  }
-
-  /**
    * /debug/explain: the decision this request would get now, without routing it: no in-flight count, no
    * PreRequest hooks, no metrics. Synchronous like the request path, so no request interleaves with it.
    */
@@ -316,7 +285,7 @@ export class Director {
     try {
       if (body !== null) {
         req.bodySize = body.length;
-        const parsed = this.#parse(req, { chunks: [body], bytes: body.length });
+        const parsed = this.#parsers.parseBody(req, { chunks: [body], bytes: body.length }, this.#hook);
         resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
       }
       const result = this.#schedule(ctx, true);
