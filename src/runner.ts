@@ -23,7 +23,7 @@ import { startMetricsServer } from './observability/metrics-server.ts';
 import { MetricsAuth, type AccessReviewer } from './observability/metrics-auth.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
-import { flowControllerFactory } from './flowcontrol/from-config.ts';
+import { flowControllerFactory } from './config/flow-control.ts';
 import { realTimers } from './flowcontrol/timers.ts';
 import { FlowControlMetrics } from './observability/flowcontrol-metrics.ts';
 import { FLOW_CONTROL_GATE } from './config/sections.ts';

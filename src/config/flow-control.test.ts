@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadSchedulerConfig } from '../config/loader.ts';
-import { EMPTY_FLOW_CONTROL } from '../config/parse.ts';
-import { FLOW_CONTROL_GATE } from '../config/sections.ts';
+import { loadSchedulerConfig } from './loader.ts';
+import { EMPTY_FLOW_CONTROL } from './parse.ts';
+import { FLOW_CONTROL_GATE } from './sections.ts';
 import { inTreePluginRegistry } from '../plugins/registry.ts';
 import { createFcfsOrderingPolicy } from '../plugins/flowcontrol/ordering/fcfs/fcfs.ts';
 import { createGlobalStrictFairnessPolicy } from '../plugins/flowcontrol/fairness/global-strict/global-strict.ts';
 import { testHandle } from '../../test/support/scheduling/testing.ts';
-import { flowControllerFactory } from './from-config.ts';
-import { ManualTimers } from './timers.ts';
+import { flowControllerFactory } from './flow-control.ts';
+import { ManualTimers } from '../flowcontrol/timers.ts';
 
 const DIR = join(import.meta.dirname, '../../test/data/upstream/configs');
 

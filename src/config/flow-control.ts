@@ -8,10 +8,10 @@
 import type { Clock } from '../framework/clock.ts';
 import { flowControlRole, type FairnessPolicy, type OrderingPolicy } from '../framework/flowcontrol.ts';
 import type { Plugin } from '../framework/plugin.ts';
-import type { FlowControlEntry, PriorityBandEntry } from '../config/parse.ts';
-import type { BandSettings } from './band.ts';
-import { FlowController, type FlowControlObserver } from './controller.ts';
-import type { TimerHost } from './timers.ts';
+import type { FlowControlEntry, PriorityBandEntry } from './parse.ts';
+import type { BandSettings } from '../flowcontrol/band.ts';
+import { FlowController, type FlowControlObserver } from '../flowcontrol/controller.ts';
+import type { TimerHost } from '../flowcontrol/timers.ts';
 
 export const DEFAULT_BAND_MAX_REQUESTS = 5000;
 export const DEFAULT_BAND_MAX_BYTES = 1_000_000_000;
