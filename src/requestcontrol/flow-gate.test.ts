@@ -124,3 +124,38 @@ test('a full band: 429 rejected-saturated at once, with Retry-After', () => {
   assert.equal(header(call.out[0]!, 'x-llm-d-request-dropped-reason'), 'rejected-saturated');
   assert.ok(header(call.out[0]!, 'retry-after'));
 });
+
+test('a completion dispatches: the queue drains when a routed request ends, with no scrape', () => {
+  const s = setup();
+  const saturate = (q: number) => {
+    for (const ep of s.f.datastore.endpoints()) ep.waitingQueue = q;
+  };
+  saturate(0);
+  const a = s.open();
+  a.stream.onMessage(headersOnly('a'));
+  assert.equal(a.call.out.length, 1, 'routed at once');
+  saturate(5);
+  const b = s.open();
+  b.stream.onMessage(headersOnly('b'));
+  assert.equal(s.fc.size, 1);
+  saturate(0); // the servers drained, but no scrape has told the picker
+  a.stream.onEnd(); // a's response completed
+  assert.equal(s.fc.size, 0);
+  assert.equal(b.call.out.length, 1);
+});
+
+test('BUFFERED body: the queued decision rides on the body response; trailers are answered after it', () => {
+  const s = setup();
+  const { call, stream } = s.open();
+  stream.onMessage({
+    request: 'request_headers',
+    request_headers: { headers: hb({ ':method': 'POST', ':path': '/v1/completions', 'x-request-id': 'a' }), end_of_stream: false },
+    protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'NONE' },
+  } as ProcessingRequest);
+  stream.onMessage({ request: 'request_body', request_body: { body: Buffer.from(JSON.stringify({ model: 'm', prompt: 'hi' })), end_of_stream: true } } as ProcessingRequest);
+  stream.onMessage({ request: 'request_trailers', request_trailers: { trailers: hb({ 'x-t': '1' }) } } as ProcessingRequest);
+  assert.equal(call.out.length, 1, 'only the headers continue so far');
+  s.unsaturate();
+  const kinds = call.out.map((r) => Object.keys(r).find((k) => r[k as keyof ProcessingResponse] !== undefined && k !== 'dynamic_metadata'));
+  assert.deepEqual(kinds, ['request_headers', 'request_body', 'request_trailers']);
+});
