@@ -228,3 +228,22 @@ test('a dispatch callback that completes a request re-enters dispatch safely', (
   fc.dispatch();
   assert.deepEqual(order, [0, 1, 2]);
 });
+
+test('global bounds full: queued sheddable requests give way to higher priority ones, lowest band first', () => {
+  const r = rig({ maxRequests: 3 });
+  r.add('shed-1', { priority: -1 });
+  r.add('shed-5', { priority: -5 });
+  r.add('normal', { priority: 0 });
+  r.add('high', { priority: 10 });
+  assert.equal(r.outcomes.get('shed-5'), 'rejected-capacity', 'the lowest band goes first');
+  assert.equal(r.outcomes.has('shed-1'), false);
+  assert.equal(r.outcomes.has('high'), false, 'the newcomer is queued');
+  r.add('another-shed', { priority: -1 });
+  assert.equal(r.outcomes.get('another-shed'), 'rejected-capacity', 'no displacement within or above its own band');
+  r.add('normal-2', { priority: 0 });
+  assert.equal(r.outcomes.get('shed-1'), 'rejected-capacity');
+  r.add('normal-3', { priority: 0 });
+  assert.equal(r.outcomes.get('normal-3'), 'rejected-capacity', 'non-negative requests are never displaced');
+  r.allow(10);
+  assert.deepEqual(r.dispatched, ['high', 'normal', 'normal-2']);
+});

@@ -86,11 +86,12 @@ export class FlowController {
     const band = this.#band(input.priority);
     const ttl = leastTtl(this.#o.defaultTtlMs, band.settings.ttlMs, input.ttlMs);
     const item = new QueuedRequest(++this.#seq, now, ttl, input, onOutcome);
-    if (!band.fits(item.bytes) || this.#requests + 1 > this.#o.maxRequests || this.#bytes + item.bytes > this.#o.maxBytes) {
+    if (!band.fits(item.bytes) || !this.#globalRoom(item)) {
       this.#finish(item, 'rejected-capacity', now);
       return item;
     }
     band.add(item);
+    item.queued = true;
     this.#requests++;
     this.#bytes += item.bytes;
     this.#expiry.push(item);
@@ -149,6 +150,26 @@ export class FlowController {
   retryAfterSeconds(): number {
     if (this.#rate <= 0) return 1;
     return Math.min(60, Math.max(1, Math.ceil(this.#requests / this.#rate)));
+  }
+
+  /**
+   * Whether the global bounds take `item`. When they are full, sheddable (negative-priority) requests below its
+   * priority give way first, lowest band first: each is rejected with rejected-capacity, as if it had arrived last.
+   */
+  #globalRoom(item: QueuedRequest): boolean {
+    const fits = () => this.#requests + 1 <= this.#o.maxRequests && this.#bytes + item.bytes <= this.#o.maxBytes;
+    for (let i = this.#bands.length - 1; i >= 0 && !fits(); i--) {
+      const band = this.#bands[i]!;
+      if (band.priority >= 0 || band.priority >= item.priority) break;
+      while (band.requests > 0 && !fits()) {
+        const victim = band.take()!;
+        this.#requests--;
+        this.#bytes -= victim.bytes;
+        this.#expiry.remove(victim);
+        this.#finish(victim, 'rejected-capacity', item.enqueuedAtMs);
+      }
+    }
+    return fits();
   }
 
   #next(): QueuedRequest | undefined {

@@ -34,6 +34,8 @@ export class QueuedRequest implements QueuedItemView {
   expiryIndex = -1;
   flow: Flow | null = null;
   outcome: QueueOutcome | null = null;
+  /** It entered a queue (false for a request rejected at the door): whether it counted in the queue gauges. */
+  queued = false;
   readonly onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void;
 
   constructor(seq: number, now: number, ttlMs: number, input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void) {

@@ -55,7 +55,7 @@ export class FlowControlMetrics implements FlowControlObserver {
 
   left(item: QueuedRequest, outcome: QueueOutcome, waitedMs: number): void {
     const [flow, priority, model, target] = this.#labels(item);
-    if (outcome !== 'rejected-capacity') {
+    if (item.queued) {
       this.queueSize.labels(flow, priority, this.#pool, model, target).dec();
       this.queueBytes.labels(flow, priority, this.#pool, model, target).dec(item.bytes);
     }
