@@ -30,6 +30,10 @@ export interface FlowControllerOptions {
 export interface FlowControlObserver {
   enqueued(item: QueuedRequest): void;
   left(item: QueuedRequest, outcome: QueueOutcome, waitedMs: number): void;
+  /** enqueue() returned after `seconds` (CPU time; the item's outcome is set if it is already decided). */
+  enqueueTook?(item: QueuedRequest, seconds: number): void;
+  /** One dispatch() run took `seconds`. */
+  dispatchCycleTook?(seconds: number): void;
 }
 
 export class FlowController {
@@ -82,6 +86,15 @@ export class FlowController {
    * rejection, or a dispatch when the pool has room). Returns the item, for cancel().
    */
   enqueue(input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void): QueuedRequest {
+    const obs = this.#o.observer;
+    if (obs?.enqueueTook === undefined) return this.#enqueue(input, onOutcome);
+    const t0 = performance.now();
+    const item = this.#enqueue(input, onOutcome);
+    obs.enqueueTook(item, (performance.now() - t0) / 1000);
+    return item;
+  }
+
+  #enqueue(input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void): QueuedRequest {
     const now = this.#o.clock.now();
     const band = this.#band(input.priority);
     const ttl = leastTtl(this.#o.defaultTtlMs, band.settings.ttlMs, input.ttlMs);
@@ -116,6 +129,8 @@ export class FlowController {
       return;
     }
     this.#dispatching = true;
+    const timed = this.#o.observer?.dispatchCycleTook !== undefined && this.#requests > 0;
+    const t0 = timed ? performance.now() : 0;
     try {
       do {
         this.#again = false;
@@ -133,6 +148,7 @@ export class FlowController {
     } finally {
       this.#dispatching = false;
     }
+    if (timed) this.#o.observer!.dispatchCycleTook!((performance.now() - t0) / 1000);
     this.#arm();
   }
 

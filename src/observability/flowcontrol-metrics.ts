@@ -11,6 +11,7 @@ import { LeanHistogram } from './lean-histogram.ts';
 import { LeanScalar } from './lean-scalar.ts';
 
 const QUEUE_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+const CYCLE_BUCKETS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
 const QUEUE_LABELS = ['fairness_id', 'priority', 'inference_pool', 'model_name', 'target_model_name'];
 
 /** Upstream's outcome label values (flowcontrol/types/outcomes.go String()). */
@@ -27,6 +28,8 @@ export class FlowControlMetrics implements FlowControlObserver {
   readonly queueBytes: LeanScalar;
   readonly queueDuration: LeanHistogram;
   readonly requests: LeanScalar;
+  readonly enqueueDuration: LeanHistogram;
+  readonly dispatchCycle: LeanHistogram;
   readonly #pool: string;
   readonly #flows: BoundedLabel;
   readonly #models = new BoundedLabel();
@@ -44,6 +47,8 @@ export class FlowControlMetrics implements FlowControlObserver {
       buckets: QUEUE_BUCKETS,
       registers,
     });
+    this.enqueueDuration = new LeanHistogram({ name: 'llm_d_epp_flow_control_request_enqueue_duration_seconds', help: 'Distribution of time taken to enqueue requests into the Flow Control layer.', labelNames: ['fairness_id', 'priority', 'outcome'], buckets: CYCLE_BUCKETS, registers });
+    this.dispatchCycle = new LeanHistogram({ name: 'llm_d_epp_flow_control_dispatch_cycle_duration_seconds', help: 'Distribution of time taken for each internal dispatch cycle in the Flow Control layer.', labelNames: [], buckets: CYCLE_BUCKETS, registers });
     this.requests = new LeanScalar('counter', { name: 'llm_d_epp_flow_control_requests_total', help: 'Total number of requests processed by the Flow Control layer.', labelNames: ['outcome', 'priority', 'inference_pool'], registers });
   }
 
@@ -62,6 +67,14 @@ export class FlowControlMetrics implements FlowControlObserver {
     const o = OUTCOME_LABEL[outcome];
     this.queueDuration.labels(flow, priority, o, this.#pool, model, target).observe(waitedMs / 1000);
     this.requests.labels(o, priority, this.#pool).inc();
+  }
+
+  enqueueTook(item: QueuedRequest, seconds: number): void {
+    this.enqueueDuration.labels(this.#flows.bound(item.flowId), String(item.priority), item.outcome === null ? 'NotYetFinalized' : OUTCOME_LABEL[item.outcome]).observe(seconds);
+  }
+
+  dispatchCycleTook(seconds: number): void {
+    this.dispatchCycle.observe(seconds);
   }
 
   #labels(item: QueuedRequest): [string, string, string, string] {
