@@ -254,8 +254,9 @@ export class ExtProcStream implements CallHandler {
   /** Ends the stream with INVALID_ARGUMENT naming the broken rule, releasing whatever the request held. */
   #protocolError(what: string): void {
     this.#o.logger.warn({ requestId: this.#ctx.request.requestId }, `ext_proc protocol violation: ${what}`);
-    this.#complete('error');
     this.#closed = true;
+    this.#leaveQueue();
+    this.#complete('error');
     this.#call.fail(INVALID_ARGUMENT, `ext_proc protocol violation: ${what}`);
     this.#notifyClosed();
   }

@@ -159,3 +159,15 @@ test('BUFFERED body: the queued decision rides on the body response; trailers ar
   const kinds = call.out.map((r) => Object.keys(r).find((k) => r[k as keyof ProcessingResponse] !== undefined && k !== 'dynamic_metadata'));
   assert.deepEqual(kinds, ['request_headers', 'request_body', 'request_trailers']);
 });
+
+test('a protocol violation while queued: the request leaves the queue and nothing but the failure is written', () => {
+  const s = setup();
+  const { call, stream } = s.open();
+  stream.onMessage(headersOnly('a'));
+  assert.equal(s.fc.size, 1);
+  stream.onMessage(headersOnly('again')); // request_headers twice
+  assert.equal(s.fc.size, 0);
+  s.unsaturate();
+  assert.equal(call.out.length, 0);
+  assert.equal(s.inflight(), 0);
+});
