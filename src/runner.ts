@@ -23,6 +23,13 @@ import { startMetricsServer } from './observability/metrics-server.ts';
 import { MetricsAuth, type AccessReviewer } from './observability/metrics-auth.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
+import { flowControllerFactory } from './config/flow-control.ts';
+import { realTimers } from './flowcontrol/timers.ts';
+import { FlowControlMetrics } from './observability/flowcontrol-metrics.ts';
+import { FLOW_CONTROL_GATE } from './config/sections.ts';
+import { EMPTY_FLOW_CONTROL } from './config/parse.ts';
+import { createFcfsOrderingPolicy, FCFS_ORDERING_POLICY_TYPE } from './plugins/flowcontrol/ordering/fcfs/fcfs.ts';
+import { createGlobalStrictFairnessPolicy, GLOBAL_STRICT_FAIRNESS_POLICY_TYPE } from './plugins/flowcontrol/fairness/global-strict/global-strict.ts';
 import { ResourceFileSource } from './resources/file-source.ts';
 import { compactHeap } from './runtime/heap-compaction.ts';
 import { LargeBodyReclaimer } from './runtime/large-body-reclaim.ts';
@@ -187,6 +194,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const metricsPort = scrape?.port || flags.modelServerMetricsPort;
   const metricsPath = scrape?.path || flags.modelServerMetricsPath;
   const tls = scrape?.scheme === 'https' ? scrapeTls(scrape) : undefined;
+  // Set once the director exists: a scrape may free capacity for requests waiting in flow control.
+  let onCapacity = (): void => {};
   const collector =
     scrape === undefined
       ? undefined
@@ -204,6 +213,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
             metrics?.scrapes.labels(ok ? 'success' : 'failure').inc();
             if (!ok) metrics?.pollError();
             metrics?.scrapeDuration.observe(durationMs / 1000);
+            // A scrape may show an endpoint no longer saturated: queued requests can go (flow control).
+            if (ok) onCapacity();
           },
         });
   if (collector) collector.start();
@@ -233,7 +244,19 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
 
   // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
   const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
+  const flowControl = loaded.featureGates.get(FLOW_CONTROL_GATE) === true
+    ? flowControllerFactory({
+        entry: loaded.flowControl ?? EMPTY_FLOW_CONTROL,
+        plugins: loaded.plugins,
+        defaultOrdering: createFcfsOrderingPolicy(FCFS_ORDERING_POLICY_TYPE),
+        defaultFairness: createGlobalStrictFairnessPolicy(GLOBAL_STRICT_FAIRNESS_POLICY_TYPE),
+        clock: systemClock,
+        timers: realTimers,
+        observer: metrics ? new FlowControlMetrics(metrics.registry, flags.poolName) : undefined,
+      })
+    : undefined;
   const director = new Director({
+    flowControl,
     tracer: tracing?.tracer,
     datastore,
     scheduler,
@@ -250,6 +273,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     decisionSink: ring,
     metricsClock: clock,
   });
+
+  onCapacity = () => director.capacityChanged();
 
   const metricsOptions = flags.resources ? earlyMetricsOptions : metricsServerOptions(flags, source.reviewer, logger);
   const health = new HealthServer({ leaderElection: flags.haEnableLeaderElection && !flags.resources });
@@ -299,6 +324,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       clearInterval(readinessTimer);
       reclaimer.stop();
       adapterSyncer?.stop();
+      director.flowController?.close();
       await extProc.shutdown(flags.shutdownGracePeriodMs);
       await collector?.stop();
       await poller?.stop();

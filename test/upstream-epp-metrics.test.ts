@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { Datastore } from '../src/datastore/datastore.ts';
 import type { LeanHistogram } from '../src/observability/lean-histogram.ts';
 import { PickerMetrics } from '../src/observability/metrics.ts';
+import { FlowControlMetrics } from '../src/observability/flowcontrol-metrics.ts';
 
 /** The bucket bounds of a histogram as exposed (le values, +Inf last), read from one child's series. */
 async function bucketBounds(h: LeanHistogram): Promise<string> {
@@ -31,8 +32,6 @@ const LACKING: Record<string, string> = {
   // Flow control (queueing, fairness, capacity) is not implemented.
   inference_extension_flow_control_dispatch_cycle_duration_seconds: 'flow control',
   inference_extension_flow_control_request_enqueue_duration_seconds: 'flow control',
-  llm_d_epp_flow_control_dispatch_cycle_duration_seconds: 'flow control',
-  llm_d_epp_flow_control_request_enqueue_duration_seconds: 'flow control',
   llm_d_epp_flow_control_pending_reclaim: 'flow control (eviction)',
   llm_d_epp_flow_control_reclaim_target: 'flow control (eviction)',
   llm_d_epp_flow_control_revocations_issued_total: 'flow control (eviction)',
@@ -115,6 +114,7 @@ test('upstream golden metric files: every family exists with the same type, labe
   const golden = goldenFamilies();
   assert.ok(golden.size >= 60, `parsed ${golden.size} families`);
   const metrics = new PickerMetrics(new Datastore({ poolName: 'p', poolNamespace: 'default' }), { stalenessMs: 1000, now: () => 0, prefixIndexSize: () => 0 });
+  new FlowControlMetrics(metrics.registry, 'p'); // registered beside them when the flowControl gate is on
   const problems: string[] = [];
   let present = 0;
   for (const [name, fam] of golden) {
@@ -146,6 +146,7 @@ test('upstream golden metric files: every family exists with the same type, labe
 
 test('every canonical llm_d_epp_* family we emit has its GIE alias where upstream has one, and the pairs share label roots', () => {
   const metrics = new PickerMetrics(new Datastore({ poolName: 'p', poolNamespace: 'default' }), { stalenessMs: 1000, now: () => 0, prefixIndexSize: () => 0 });
+  new FlowControlMetrics(metrics.registry, 'p'); // registered beside them when the flowControl gate is on
   const names = new Set(metrics.registry.getMetricsAsArray().map((m) => m.name));
   const aliases: [string, string][] = [
     ['llm_d_epp_request_total', 'inference_objective_request_total'],

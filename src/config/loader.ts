@@ -99,7 +99,7 @@ export interface LoadedSchedulerConfig {
   readonly featureGates: ReadonlyMap<string, boolean>;
   /** What the metric collector runs: the metrics source's scrape settings (undefined = no metrics source, collection off) and the extractor's engine settings. */
   readonly dataLayer: DataLayerSettings;
-  /** `flowControl`, parsed and validated (behaviour not implemented yet); undefined when absent. */
+  /** `flowControl`, parsed and validated (src/flowcontrol/from-config.ts builds it); undefined when absent. */
   readonly flowControl: FlowControlEntry | undefined;
   /** Every plugin instance by name, including defaults the loader added. */
   readonly plugins: ReadonlyMap<string, Plugin>;

@@ -86,6 +86,20 @@ export interface FlowControlEntry {
   readonly configured: boolean;
 }
 
+/** The section as absent: the flowControl gate alone turns flow control on with upstream's defaults. */
+export const EMPTY_FLOW_CONTROL: FlowControlEntry = {
+  maxBytes: undefined,
+  maxRequests: undefined,
+  defaultRequestTTLMs: undefined,
+  noEndpointRequestTTLMs: undefined,
+  defaultPriorityBand: undefined,
+  defaultNegativePriorityBand: undefined,
+  priorityBands: [],
+  usageLimitPolicy: undefined,
+  enableEviction: false,
+  configured: false,
+};
+
 export interface ParsedConfig {
   readonly plugins: readonly PluginEntry[];
   /** undefined when the section is absent or empty (a default profile is then built). */

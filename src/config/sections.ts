@@ -209,7 +209,6 @@ export function checkFlowControl(config: ParsedConfig, instances: ReadonlyMap<st
     if (fc.configured) warnings.push('flowControl: the flowControl feature gate is disabled; its settings (other than saturationDetector) are ignored');
     return;
   }
-  warnings.push('flowControl: parsed and validated; queueing is not implemented yet (admission sheds sheddable requests on saturation)');
   const refs: [Ref | undefined, FlowControlRole][] = [[fc.usageLimitPolicy, 'usage-limit-policy']];
   for (const band of [fc.defaultPriorityBand, fc.defaultNegativePriorityBand, ...fc.priorityBands]) {
     if (band === undefined) continue;

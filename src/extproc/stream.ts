@@ -13,6 +13,7 @@ import type { TerminationCause } from '../framework/requestcontrol.ts';
 import type { RequestBody } from '../requestcontrol/director.ts';
 import type { ErrorDecision, RequestDecision, RouteDecision } from '../requestcontrol/decision.ts';
 import { EppError } from '../requestcontrol/errors.ts';
+import type { PendingDecision } from '../requestcontrol/flow-gate.ts';
 import { RequestContext } from '../requestcontrol/request-context.ts';
 import type { BodySendMode, HeaderValueOption, ProcessingRequest, ProcessingResponse } from './codec/proto.ts';
 import * as msg from './messages.ts';
@@ -23,7 +24,8 @@ import { REQUEST_BODY_FIELD, RESPONSE_BODY_FIELD } from './codec/streamed-body.t
 /** What a stream needs from request control (src/requestcontrol/director.ts). */
 export interface StreamDirector {
   handleRequestHeaders(ctx: RequestContext): void;
-  handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision;
+  /** The decision now, or a pending one when flow control queues the request. */
+  admit(ctx: RequestContext, body: RequestBody | null): RequestDecision | PendingDecision;
   handleError(ctx: RequestContext, err: EppError): ErrorDecision;
   handleResponseHeaders(ctx: RequestContext, headers: ReadonlyMap<string, string>, servedKey: string): void;
   handleResponseBody(ctx: RequestContext, chunk: Buffer): Buffer;
@@ -95,6 +97,12 @@ export class ExtProcStream implements CallHandler {
   #responseHeadersSeen = false;
   #responseBodySeen = false;
   #requestTrailersSeen = false;
+  /** Queued by flow control: cancelled if the stream ends first. */
+  #pending: PendingDecision | null = null;
+  /** request_trailers arrived while queued: answered after the decision. */
+  #trailersOwed = false;
+  /** request_body chunks that came while queued (after a headers-only decision): answered after it. */
+  #bodyContinuesOwed = 0;
 
   constructor(call: ExtProcCall, options: StreamOptions) {
     this.#call = call;
@@ -107,6 +115,7 @@ export class ExtProcStream implements CallHandler {
 
   onEnd(): void {
     // Envoy half-closed: the request is over. Finish our side too.
+    this.#leaveQueue();
     this.#complete('natural');
     if (!this.#closed) {
       this.#closed = true;
@@ -117,8 +126,33 @@ export class ExtProcStream implements CallHandler {
 
   onClosed(): void {
     this.#closed = true;
+    this.#leaveQueue();
     this.#complete('client-disconnect');
     this.#notifyClosed();
+  }
+
+  /** The client is gone while its request waits in flow control: it leaves the queue now. */
+  #leaveQueue(): void {
+    const p = this.#pending;
+    if (p === null) return;
+    this.#pending = null;
+    p.cancel();
+  }
+
+  /** Runs `apply` with the decision once it is known; nothing when the stream ended before. */
+  #await(pending: PendingDecision, apply: (d: RequestDecision) => void): void {
+    this.#pending = pending;
+    pending.onDecided((d) => {
+      if (this.#pending !== pending) return;
+      this.#pending = null;
+      try {
+        apply(d);
+        if (!this.#completed) for (; this.#bodyContinuesOwed > 0; this.#bodyContinuesOwed--) this.#write(FRAMED_CONTINUE_REQUEST_BODY);
+        if (this.#trailersOwed && !this.#completed) this.#write(FRAMED_REQUEST_TRAILERS_RESPONSE);
+      } catch (err) {
+        this.#o.logger.error({ err }, 'applying a queued decision failed');
+      }
+    });
   }
 
   #notifyClosed(): void {
@@ -220,8 +254,9 @@ export class ExtProcStream implements CallHandler {
   /** Ends the stream with INVALID_ARGUMENT naming the broken rule, releasing whatever the request held. */
   #protocolError(what: string): void {
     this.#o.logger.warn({ requestId: this.#ctx.request.requestId }, `ext_proc protocol violation: ${what}`);
-    this.#complete('error');
     this.#closed = true;
+    this.#leaveQueue();
+    this.#complete('error');
     this.#call.fail(INVALID_ARGUMENT, `ext_proc protocol violation: ${what}`);
     this.#notifyClosed();
   }
@@ -238,13 +273,18 @@ export class ExtProcStream implements CallHandler {
     if (m.request_headers?.end_of_stream === true || !(mode === 'FULL_DUPLEX_STREAMED' || mode === 'BUFFERED' || mode === 'BUFFERED_PARTIAL')) {
       // No body will reach us before the headers go upstream: route on headers alone.
       this.#decided = true;
-      const decision = this.#o.director.handleRequest(ctx, null);
-      if (!decision.ok) return this.#answerError(decision);
-      this.#write(msg.routedHeadersResponse(headerOptions(decision), decision.destination, decision.endpointScores, decision.removeHeaders));
+      const decision = this.#o.director.admit(ctx, null);
+      if (decision.ok === 'queued') return this.#await(decision, (d) => this.#routeHeaders(d));
+      this.#routeHeaders(decision);
     } else if (mode !== 'FULL_DUPLEX_STREAMED') {
       // BUFFERED: Envoy waits for this answer before it sends the body; the decision rides on the body response.
       this.#write(FRAMED_CONTINUE_REQUEST_HEADERS);
     }
+  }
+
+  #routeHeaders(decision: RequestDecision): void {
+    if (!decision.ok) return this.#answerError(decision);
+    this.#write(msg.routedHeadersResponse(headerOptions(decision), decision.destination, decision.endpointScores, decision.removeHeaders));
   }
 
   #onRequestBody(m: ProcessingRequest, observe: boolean): void {
@@ -252,7 +292,10 @@ export class ExtProcStream implements CallHandler {
     const eos = body?.end_of_stream === true;
     if (this.#decided) {
       // STREAMED/NONE-mode bodies after a headers-only decision: pass through unchanged.
-      if (!observe && this.#reqBodyMode !== 'FULL_DUPLEX_STREAMED') this.#write(FRAMED_CONTINUE_REQUEST_BODY);
+      if (!observe && this.#reqBodyMode !== 'FULL_DUPLEX_STREAMED') {
+        if (this.#pending !== null) this.#bodyContinuesOwed++;
+        else this.#write(FRAMED_CONTINUE_REQUEST_BODY);
+      }
       return;
     }
     const chunk = body?.body;
@@ -278,7 +321,9 @@ export class ExtProcStream implements CallHandler {
       this.#decideWithBody(false);
       if (this.#completed) return; // rejected with an immediate response
     }
-    this.#write(FRAMED_REQUEST_TRAILERS_RESPONSE);
+    // Queued: the trailers' answer follows the decision's.
+    if (this.#pending !== null) this.#trailersOwed = true;
+    else this.#write(FRAMED_REQUEST_TRAILERS_RESPONSE);
   }
 
   #decideWithBody(endOfStream: boolean): void {
@@ -289,7 +334,12 @@ export class ExtProcStream implements CallHandler {
     // e.g. request_headers, response_headers with end_of_stream, then the body): routing now would count an
     // in-flight request that nothing ever releases (found by test/protocol-fuzz.test.ts).
     if (this.#completed) return;
-    const decision = this.#o.director.handleRequest(this.#ctx, { chunks, bytes: this.#bodyBytes });
+    const decision = this.#o.director.admit(this.#ctx, { chunks, bytes: this.#bodyBytes });
+    if (decision.ok === 'queued') return this.#await(decision, (d) => this.#routeBody(d, chunks, endOfStream));
+    this.#routeBody(decision, chunks, endOfStream);
+  }
+
+  #routeBody(decision: RequestDecision, chunks: Buffer[], endOfStream: boolean): void {
     if (!decision.ok) return this.#answerError(decision);
     this.#rewritesResponse = decision.body !== null;
     const headers = headerOptions(decision);

@@ -4,6 +4,12 @@
  */
 import { createUtilizationDetector, UTILIZATION_DETECTOR_TYPE } from './flowcontrol/saturation-detector/utilization/utilization-detector.ts';
 import { CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector } from './flowcontrol/saturation-detector/concurrency/concurrency-detector.ts';
+import { createFcfsOrderingPolicy, FCFS_ORDERING_POLICY_TYPE } from './flowcontrol/ordering/fcfs/fcfs.ts';
+import { createEdfOrderingPolicy, EDF_ORDERING_POLICY_TYPE } from './flowcontrol/ordering/edf/edf.ts';
+import { createSloDeadlineOrderingPolicy, SLO_DEADLINE_ORDERING_POLICY_TYPE } from './flowcontrol/ordering/slo-deadline/slo-deadline.ts';
+import { createGlobalStrictFairnessPolicy, GLOBAL_STRICT_FAIRNESS_POLICY_TYPE } from './flowcontrol/fairness/global-strict/global-strict.ts';
+import { createRoundRobinFairnessPolicy, ROUND_ROBIN_FAIRNESS_POLICY_TYPE } from './flowcontrol/fairness/round-robin/round-robin.ts';
+import { createTokenFairQueueingPolicy, TOKEN_FAIR_QUEUEING_POLICY_TYPE } from './flowcontrol/fairness/token-fair-queueing/token-fair-queueing.ts';
 import { PluginRegistry } from '../config/plugin-registry.ts';
 import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
@@ -139,6 +145,13 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(PREFILL_HEADER_HANDLER_TYPE, createPrefillHeaderHandler);
   // Saturation detectors (also Filters)
   registry.register(UTILIZATION_DETECTOR_TYPE, createUtilizationDetector);
+  // Flow control policies (flowControl.priorityBands[].fairnessPolicyRef / orderingPolicyRef)
+  registry.register(GLOBAL_STRICT_FAIRNESS_POLICY_TYPE, createGlobalStrictFairnessPolicy);
+  registry.register(ROUND_ROBIN_FAIRNESS_POLICY_TYPE, createRoundRobinFairnessPolicy);
+  registry.register(TOKEN_FAIR_QUEUEING_POLICY_TYPE, createTokenFairQueueingPolicy);
+  registry.register(FCFS_ORDERING_POLICY_TYPE, createFcfsOrderingPolicy);
+  registry.register(EDF_ORDERING_POLICY_TYPE, createEdfOrderingPolicy);
+  registry.register(SLO_DEADLINE_ORDERING_POLICY_TYPE, createSloDeadlineOrderingPolicy);
   // Request control
   registry.register(REQUEST_ATTRIBUTE_REPORTER_TYPE, createRequestAttributeReporter);
   registry.register(AGENT_IDENTITY_TYPE, createAgentIdentity, 'Alpha');

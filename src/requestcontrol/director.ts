@@ -14,14 +14,13 @@ import { systemClock, type Clock } from '../framework/clock.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { Explanation } from '../framework/explain.ts';
 import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
-import type { LLMRequest } from '../framework/request.ts';
-import { RequestParseError, type Parser } from '../framework/parser.ts';
+import type { Parser } from '../framework/parser.ts';
 import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
 import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
 import type { RequestTracer } from '../framework/tracing.ts';
 import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
-import { bodyText, restoreModelName, rewriteModel } from './body.ts';
+import { restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { HookRunner } from './hooks.ts';
@@ -30,25 +29,26 @@ import { EXPLAIN_REQUEST_HEADER, EXPLAIN_RESPONSE_HEADER, explanationHeader, exp
 import { EppError, MODEL_SERVER_ERROR } from './errors.ts';
 import {
   aliasedHeader,
+  clientSentOwnedHeaders,
   DEFAULT_FAIRNESS_ID,
   DESTINATION_HEADER,
   HEADER_FAIRNESS_ID,
   HEADER_FAIRNESS_ID_OLD,
-  HEADER_MODEL_REWRITE,
-  HEADER_MODEL_REWRITE_OLD,
   HEADER_REQUEST_ID,
   HEADER_SLO_TPOT,
   HEADER_SLO_TPOT_OLD,
   HEADER_SLO_TTFT,
   HEADER_SLO_TTFT_OLD,
-  PICKER_OWNED_HEADERS,
+  msHeader,
 } from './headers.ts';
+import { FlowGate, type PendingDecision } from './flow-gate.ts';
+import type { FlowController } from '../flowcontrol/controller.ts';
 import { resolveModel, type ModelStore } from './model-resolution.ts';
-import { ParserTable, requestPath } from './parser-table.ts';
+import { ParserTable } from './parser-table.ts';
 import { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
-export const REQUEST_PARSING_POINT = 'RequestParsing';
+export { REQUEST_PARSING_POINT } from './parser-table.ts';
 
 /** What the director reads from the datastore. */
 export interface DirectorDatastore extends ModelStore, EndpointLookup {
@@ -90,6 +90,11 @@ export interface DirectorOptions {
   now?: () => number;
   /** One span per request (--tracing with an exporter); absent = no tracing work at all. */
   tracer?: RequestTracer | undefined;
+  /**
+   * Flow control (feature gate flowControl): builds the controller, given the pool's "room for one more"
+   * test. Absent = legacy admission (sheddable requests shed under saturation).
+   */
+  flowControl?: ((canDispatch: () => boolean) => FlowController) | undefined;
 }
 
 export class Director {
@@ -107,6 +112,7 @@ export class Director {
   readonly #tracer: RequestTracer | null;
   readonly #explainHeader: boolean;
   readonly #sink: DecisionSink | null;
+  readonly #flow: FlowGate | null;
 
   constructor(options: DirectorOptions) {
     this.#o = options;
@@ -121,6 +127,25 @@ export class Director {
     this.#tracer = options.tracer ?? null;
     this.#explainHeader = options.explainHeader === true;
     this.#sink = options.decisionSink ?? null;
+    const fc = options.flowControl?.(() => this.#poolHasRoom());
+    this.#flow = fc === undefined ? null : new FlowGate(fc, { fail: (ctx, e) => this.handleError(ctx, e), hasEndpoints: () => this.#ds.endpoints().length > 0 });
+  }
+
+  /** The flow controller, when flow control is on. */
+  get flowController(): FlowController | null {
+    return this.#flow?.controller ?? null;
+  }
+
+  /** Capacity may have freed (a scrape landed): queued requests that can go now are dispatched. */
+  capacityChanged(): void {
+    this.#flow?.poke();
+  }
+
+  /** The saturation detector over the answering endpoints is below 1. */
+  #poolHasRoom(): boolean {
+    const all = this.#ds.endpoints();
+    if (all.length === 0) return false;
+    return this.#o.saturation.saturation(answeringCandidates(all, this.#metricsClock.now(), this.#answeringScratch)) < 1;
   }
 
   // ------------------------------------------------------------ request path
@@ -159,9 +184,19 @@ export class Director {
    * upstream): no parsing, no model resolution, routed on the headers alone.
    */
   handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
+    const d = this.admit(ctx, body);
+    if (d.ok === 'queued') throw new Error('handleRequest: the request was queued by flow control; use admit()');
+    return d;
+  }
+
+  /** handleRequest, or, with flow control on and the pool saturated, a decision that comes when it leaves the queue. */
+  admit(ctx: RequestContext, body: RequestBody | null): RequestDecision | PendingDecision {
     let decision: RequestDecision;
     try {
-      decision = this.#handleRequest(ctx, body);
+      const parsed = this.#prepare(ctx, body);
+      // Flow control: while anything waits or the pool is saturated, the request queues and is routed later.
+      if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed));
+      decision = this.#route(ctx, parsed);
     } catch (e) {
       if (!(e instanceof EppError)) throw e;
       decision = this.handleError(ctx, e);
@@ -171,16 +206,30 @@ export class Director {
     return decision;
   }
 
-  #handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
+  /** Parses the body and resolves the model (priority included). Returns the body's JSON when it may be rewritten. */
+  #prepare(ctx: RequestContext, body: RequestBody | null): Record<string, unknown> | null {
     const req = ctx.request;
-    let parsed: Record<string, unknown> | null = null;
-    if (body !== null) {
-      req.bodySize = body.bytes;
-      parsed = this.#parse(req, body);
-      const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
-      // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
-      if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
+    if (body === null) return null;
+    req.bodySize = body.bytes;
+    const parsed = this.#parsers.parseBody(req, body, this.#hook);
+    const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
+    // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
+    if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
+    return parsed;
+  }
+
+  /** A dispatched request is routed now; errors are answered. */
+  #routeNow(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision {
+    try {
+      return this.#route(ctx, parsed);
+    } catch (e) {
+      if (!(e instanceof EppError)) throw e;
+      return this.handleError(ctx, e);
     }
+  }
+
+  #route(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision {
+    const req = ctx.request;
     const t0 = this.#debug ? performance.now() : 0;
     const result = this.#schedule(ctx);
     const endpoints = result.primary.endpoints.slice(0, result.primary.count);
@@ -224,34 +273,6 @@ export class Director {
   }
 
   /**
-   * Runs the parser the path selects. Returns the body's JSON object when its model may be rewritten (a
-   * model is then required, unless the rewrite header names one), else null. Throws EppError(BAD_REQUEST).
-   */
-  #parse(req: LLMRequest, body: RequestBody): Record<string, unknown> | null {
-    const path = requestPath(req.headers);
-    const parser = this.#parsers.resolve(path);
-    if (parser === null) throw new EppError('BAD_REQUEST', `no parser registered matching path suffix for: ${path}`);
-    const t0 = this.#hook === null ? 0 : performance.now();
-    let parsed: Record<string, unknown> | null;
-    try {
-      if (parser.parseRequestBytes !== undefined) {
-        parser.parseRequestBytes(body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks as Buffer[], body.bytes), path, req);
-        parsed = null;
-      } else {
-        parsed = parser.parseRequest(parser.readsBody === false ? '' : bodyText(body.chunks, body.bytes), path, req);
-      }
-    } catch (e) {
-      if (e instanceof RequestParseError) throw new EppError('BAD_REQUEST', e.message, e.field || null);
-      throw e;
-    }
-    if (this.#hook !== null) this.#hook(REQUEST_PARSING_POINT, parser.type, parser.name, (performance.now() - t0) / 1000);
-    if (parsed !== null && req.model === '' && !aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD)) {
-      throw new EppError('BAD_REQUEST', 'model not found in request body', 'model');
-    }
-    return parsed;
-  }
-
-  /**
    * /debug/explain: the decision this request would get now, without routing it: no in-flight count, no
    * PreRequest hooks, no metrics. Synchronous like the request path, so no request interleaves with it.
    */
@@ -264,7 +285,7 @@ export class Director {
     try {
       if (body !== null) {
         req.bodySize = body.length;
-        const parsed = this.#parse(req, { chunks: [body], bytes: body.length });
+        const parsed = this.#parsers.parseBody(req, { chunks: [body], bytes: body.length }, this.#hook);
         resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
       }
       const result = this.#schedule(ctx, true);
@@ -296,7 +317,7 @@ export class Director {
     // Before every plugin, so that no configuration can route to a server that stopped answering.
     const candidates = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
     this.#hooks.produce(req, candidates);
-    if (req.sheddable && this.#o.saturation.saturation(candidates) >= 1) {
+    if (req.sheddable && this.#flow === null && this.#o.saturation.saturation(candidates) >= 1) {
       if (!dry) this.#o.metrics?.shed.labels(req.model).inc();
       throw new EppError('SHED', 'system saturated, sheddable request dropped');
     }
@@ -372,6 +393,7 @@ export class Director {
     const ep = ctx.endpoint;
     if (ep === null) return; // never routed (rejected, or ended before a decision)
     if (ep.inflightRequests > 0) ep.inflightRequests--;
+    this.#flow?.poke();
     const req = ctx.request;
     const res = ctx.response;
     res.cause = cause;
@@ -402,20 +424,3 @@ export class Director {
 
 /** Scratch for RequestMetrics.served: read synchronously, never kept. */
 const SERVED: ServedRequest = { seconds: 0, bytes: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, ttftSeconds: -1, streaming: false, usage: false };
-
-/** An SLO header in ms (a float, as upstream's parseFloatHeader); 0 when absent, not a number or negative. */
-function msHeader(v: string | undefined): number {
-  if (v === undefined || v === '') return 0;
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : 0;
-}
-
-/** Picker-owned headers the client sent that no plugin set for this request; null (no allocation) when none. */
-function clientSentOwnedHeaders(req: LLMRequest): string[] | null {
-  let out: string[] | null = null;
-  for (let i = 0; i < PICKER_OWNED_HEADERS.length; i++) {
-    const name = PICKER_OWNED_HEADERS[i]!;
-    if (req.headers.has(name) && (req.outHeaders === null || !req.outHeaders.has(name))) (out ??= []).push(name);
-  }
-  return out;
-}

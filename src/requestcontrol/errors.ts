@@ -11,6 +11,11 @@ export type ErrorCode =
   | 'ALL_FILTERED'
   | 'SCHEDULING_FAILED'
   | 'PRECONDITION_FAILED'
+  | 'QUEUE_FULL'
+  | 'QUEUE_TTL'
+  | 'QUEUE_NO_ENDPOINTS'
+  | 'QUEUE_CANCELLED'
+  | 'SHUTTING_DOWN'
   | 'INTERNAL';
 
 interface CodeInfo {
@@ -45,6 +50,14 @@ const CODES: Record<ErrorCode, CodeInfo> = {
   // No candidates (empty pool, or nothing matches the gateway's subset hint).
   NO_ENDPOINT: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints', upstream: 'ServiceUnavailable' },
   INTERNAL: { status: 500, type: 'internal_error', upstream: 'Internal' },
+  // Flow control (upstream requestcontrol/admission.go translateFlowControlOutcome): a full band is
+  // backpressure (429 rejected-saturated); a TTL spent in the queue is 429 while the pool has endpoints, 503
+  // rejected-no-endpoints when it has none; a client gone while queued 503 rejected-context-cancelled.
+  QUEUE_FULL: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-saturated', upstream: 'ResourceExhausted' },
+  QUEUE_TTL: { status: 429, type: 'rate_limit_exceeded', dropReason: 'rejected-ttl-expired', upstream: 'ResourceExhausted' },
+  QUEUE_NO_ENDPOINTS: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints', upstream: 'ServiceUnavailable' },
+  QUEUE_CANCELLED: { status: 503, type: 'service_unavailable', dropReason: 'rejected-context-cancelled', upstream: 'ServiceUnavailable' },
+  SHUTTING_DOWN: { status: 503, type: 'service_unavailable', dropReason: 'rejected-shutting-down', upstream: 'ServiceUnavailable' },
 };
 
 export class EppError extends Error {

@@ -1,3 +1,4 @@
+import type { LLMRequest } from '../framework/request.ts';
 /**
  * Header and metadata names of the gateway protocol (GIE / llm-d Router), shared by the director and ext_proc.
  * Request-control headers have a current `x-llm-d-*` name and a deprecated alias; the current name wins when
@@ -32,4 +33,21 @@ export const PICKER_OWNED_HEADERS: readonly string[] = ['x-prefiller-host-port',
 /** The value of a header under its current name, else its deprecated alias; undefined when neither is sent. */
 export function aliasedHeader(headers: ReadonlyMap<string, string>, current: string, old: string): string | undefined {
   return headers.get(current) ?? headers.get(old);
+}
+
+/** An SLO header in ms (a float, as upstream's parseFloatHeader); 0 when absent, not a number or negative. */
+export function msHeader(v: string | undefined): number {
+  if (v === undefined || v === '') return 0;
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** Picker-owned headers the client sent that no plugin set for this request; null (no allocation) when none. */
+export function clientSentOwnedHeaders(req: LLMRequest): string[] | null {
+  let out: string[] | null = null;
+  for (let i = 0; i < PICKER_OWNED_HEADERS.length; i++) {
+    const name = PICKER_OWNED_HEADERS[i]!;
+    if (req.headers.has(name) && (req.outHeaders === null || !req.outHeaders.has(name))) (out ??= []).push(name);
+  }
+  return out;
 }

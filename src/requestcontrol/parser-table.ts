@@ -3,7 +3,15 @@
  * whatever the order; a path no parser claims goes to the fallback (the first parser that claims no path),
  * else it is refused with 400. Built once at config load; resolve() is a loop over a few suffixes.
  */
-import type { Parser } from '../framework/parser.ts';
+import { RequestParseError, type Parser } from '../framework/parser.ts';
+import type { PluginDurationHook } from '../framework/plugin.ts';
+import type { LLMRequest } from '../framework/request.ts';
+import { bodyText } from './body.ts';
+import { EppError } from './errors.ts';
+import { aliasedHeader, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD } from './headers.ts';
+
+/** The plugin-duration extension point of request parsing. */
+export const REQUEST_PARSING_POINT = 'RequestParsing';
 
 export class ParserTable {
   readonly #suffixes: string[] = [];
@@ -57,6 +65,34 @@ export class ParserTable {
       }
     }
     return best ?? this.#fallback;
+  }
+
+  /**
+   * Runs the parser the path selects. Returns the body's JSON object when its model may be rewritten (a
+   * model is then required, unless the rewrite header names one), else null. Throws EppError(BAD_REQUEST).
+   */
+  parseBody(req: LLMRequest, body: { readonly chunks: readonly Buffer[]; readonly bytes: number }, hook: PluginDurationHook | null): Record<string, unknown> | null {
+    const path = requestPath(req.headers);
+    const parser = this.resolve(path);
+    if (parser === null) throw new EppError('BAD_REQUEST', `no parser registered matching path suffix for: ${path}`);
+    const t0 = hook === null ? 0 : performance.now();
+    let parsed: Record<string, unknown> | null;
+    try {
+      if (parser.parseRequestBytes !== undefined) {
+        parser.parseRequestBytes(body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks as Buffer[], body.bytes), path, req);
+        parsed = null;
+      } else {
+        parsed = parser.parseRequest(parser.readsBody === false ? '' : bodyText(body.chunks, body.bytes), path, req);
+      }
+    } catch (e) {
+      if (e instanceof RequestParseError) throw new EppError('BAD_REQUEST', e.message, e.field || null);
+      throw e;
+    }
+    if (hook !== null) hook(REQUEST_PARSING_POINT, parser.type, parser.name, (performance.now() - t0) / 1000);
+    if (parsed !== null && req.model === '' && !aliasedHeader(req.headers, HEADER_MODEL_REWRITE, HEADER_MODEL_REWRITE_OLD)) {
+      throw new EppError('BAD_REQUEST', 'model not found in request body', 'model');
+    }
+    return parsed;
   }
 }
 

@@ -8,7 +8,7 @@ import type { Scheduler } from '../../src/framework/scheduling.ts';
 import { isResponseComplete, isResponseReceived, type LLMResponse, type ResponseComplete, type ResponseReceived } from '../../src/framework/requestcontrol.ts';
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
-import { Director } from '../../src/requestcontrol/director.ts';
+import { Director, type DirectorOptions } from '../../src/requestcontrol/director.ts';
 import type { RequestTracer } from '../../src/framework/tracing.ts';
 import { loadSchedulerConfig } from '../../src/config/loader.ts';
 import { testHandle } from './scheduling/testing.ts';
@@ -45,6 +45,8 @@ export interface DirectorFixtureOptions {
   /** EndpointPickerConfig text; the default config when absent. */
   configText?: string;
   tracer?: RequestTracer;
+  /** Flow control on, with this controller factory. */
+  flowControl?: DirectorOptions['flowControl'];
 }
 
 export const NOW = 1_000_000;
@@ -106,6 +108,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     random: () => o.random ?? 0,
     now: () => handle.clock.now(),
     tracer: o.tracer,
+    flowControl: o.flowControl,
   });
   return { director, datastore, metrics, completed, received, clock: handle.clock };
 }

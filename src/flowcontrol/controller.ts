@@ -1,0 +1,260 @@
+/**
+ * The flow controller (upstream pkg/epp/flowcontrol): requests that cannot go to the pool now wait here, in
+ * priority bands, one queue per flow. Dispatch is strictly by band (highest first), then the band's fairness
+ * policy picks a flow, then the flow's ordering policy its head. Nothing polls: dispatch() runs when something
+ * may have freed capacity (a request completed, a scrape landed, a request arrived), and one timer, armed for
+ * the earliest TTL in an expiry heap, evicts what waited too long. Every queued request costs O(log n).
+ */
+import type { Clock } from '../framework/clock.ts';
+import { Band, type BandSettings } from './band.ts';
+import { IndexedHeap } from './heap.ts';
+import { QueuedRequest, type EnqueueInput, type QueueOutcome } from './queued-request.ts';
+import type { TimerHost } from './timers.ts';
+
+export interface FlowControllerOptions {
+  clock: Clock;
+  timers: TimerHost;
+  /** Whether the pool can take one more request now (the saturation detector says it is below 1). */
+  canDispatch: () => boolean;
+  /** The band settings for a priority (explicit band, else the default or default-negative template). */
+  bandSettings: (priority: number) => BandSettings;
+  /** Across all bands (upstream's top-level maxRequests / maxBytes). */
+  maxRequests: number;
+  maxBytes: number;
+  /** defaultRequestTTL (ms); each request waits at most the least of this, its band's and its own TTL. */
+  defaultTtlMs: number;
+  observer?: FlowControlObserver | undefined;
+}
+
+/** Metrics hooks: a request entered, and left with an outcome after waiting `waitedMs`. */
+export interface FlowControlObserver {
+  enqueued(item: QueuedRequest): void;
+  left(item: QueuedRequest, outcome: QueueOutcome, waitedMs: number): void;
+  /** enqueue() returned after `seconds` (CPU time; the item's outcome is set if it is already decided). */
+  enqueueTook?(item: QueuedRequest, seconds: number): void;
+  /** One dispatch() run took `seconds`. */
+  dispatchCycleTook?(seconds: number): void;
+}
+
+export class FlowController {
+  readonly #o: FlowControllerOptions;
+  /** Highest priority first. */
+  readonly #bands: Band[] = [];
+  readonly #byPriority = new Map<number, Band>();
+  readonly #expiry = new IndexedHeap<QueuedRequest>(
+    (a, b) => a.expiresAtMs < b.expiresAtMs || (a.expiresAtMs === b.expiresAtMs && a.seq < b.seq),
+    (r) => r.expiryIndex,
+    (r, i) => {
+      r.expiryIndex = i;
+    },
+  );
+  #seq = 0;
+  #requests = 0;
+  #bytes = 0;
+  #timer: unknown = null;
+  #timerAt = Infinity;
+  #dispatching = false;
+  #again = false;
+  /** Dispatches per second, smoothed: the Retry-After hint. */
+  #rate = 0;
+  #lastDispatchAt = -1;
+
+  constructor(options: FlowControllerOptions) {
+    this.#o = options;
+  }
+
+  get size(): number {
+    return this.#requests;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Requests waiting in the band of `priority` (0 when it has none). */
+  bandSize(priority: number): number {
+    return this.#byPriority.get(priority)?.requests ?? 0;
+  }
+
+  /** Nothing waits and the pool has room: the request may go at once, without queueing. */
+  canBypass(): boolean {
+    return this.#requests === 0 && this.#o.canDispatch();
+  }
+
+  /**
+   * Queues a request; `onOutcome` is called exactly once (possibly synchronously, from this call: a capacity
+   * rejection, or a dispatch when the pool has room). Returns the item, for cancel().
+   */
+  enqueue(input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void): QueuedRequest {
+    const obs = this.#o.observer;
+    if (obs?.enqueueTook === undefined) return this.#enqueue(input, onOutcome);
+    const t0 = performance.now();
+    const item = this.#enqueue(input, onOutcome);
+    obs.enqueueTook(item, (performance.now() - t0) / 1000);
+    return item;
+  }
+
+  #enqueue(input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void): QueuedRequest {
+    const now = this.#o.clock.now();
+    const band = this.#band(input.priority);
+    const ttl = leastTtl(this.#o.defaultTtlMs, band.settings.ttlMs, input.ttlMs);
+    const item = new QueuedRequest(++this.#seq, now, ttl, input, onOutcome);
+    if (!band.fits(item.bytes) || !this.#globalRoom(item)) {
+      this.#finish(item, 'rejected-capacity', now);
+      return item;
+    }
+    band.add(item);
+    item.queued = true;
+    this.#requests++;
+    this.#bytes += item.bytes;
+    this.#expiry.push(item);
+    this.#o.observer?.enqueued(item);
+    this.#arm();
+    this.dispatch();
+    return item;
+  }
+
+  /** The client went away: the request leaves the queue now. No-op once it has an outcome. */
+  cancel(item: QueuedRequest): void {
+    if (item.outcome !== null) return;
+    this.#take(item);
+    this.#finish(item, 'evicted-cancelled', this.#o.clock.now());
+    this.#arm();
+  }
+
+  /** Dispatches while the pool has room. Re-entrant calls (from an outcome callback) fold into the running one. */
+  dispatch(): void {
+    if (this.#dispatching) {
+      this.#again = true;
+      return;
+    }
+    this.#dispatching = true;
+    const timed = this.#o.observer?.dispatchCycleTook !== undefined && this.#requests > 0;
+    const t0 = timed ? performance.now() : 0;
+    try {
+      do {
+        this.#again = false;
+        while (this.#requests > 0 && this.#o.canDispatch()) {
+          const item = this.#next();
+          if (item === undefined) break;
+          this.#requests--;
+          this.#bytes -= item.bytes;
+          this.#expiry.remove(item);
+          const now = this.#o.clock.now();
+          this.#countDispatch(now);
+          this.#finish(item, 'dispatched', now);
+        }
+      } while (this.#again);
+    } finally {
+      this.#dispatching = false;
+    }
+    if (timed) this.#o.observer!.dispatchCycleTook!((performance.now() - t0) / 1000);
+    this.#arm();
+  }
+
+  /** Evicts everything still waiting (shutdown). */
+  close(): void {
+    const now = this.#o.clock.now();
+    for (let item = this.#expiry.peek(); item !== undefined; item = this.#expiry.peek()) {
+      this.#take(item);
+      this.#finish(item, 'evicted-shutdown', now);
+    }
+    this.#arm();
+  }
+
+  /** Seconds a client should wait before retrying: the queue's length over the recent dispatch rate, 1..60. */
+  retryAfterSeconds(): number {
+    if (this.#rate <= 0) return 1;
+    return Math.min(60, Math.max(1, Math.ceil(this.#requests / this.#rate)));
+  }
+
+  /**
+   * Whether the global bounds take `item`. When they are full, sheddable (negative-priority) requests below its
+   * priority give way first, lowest band first: each is rejected with rejected-capacity, as if it had arrived last.
+   */
+  #globalRoom(item: QueuedRequest): boolean {
+    const fits = () => this.#requests + 1 <= this.#o.maxRequests && this.#bytes + item.bytes <= this.#o.maxBytes;
+    for (let i = this.#bands.length - 1; i >= 0 && !fits(); i--) {
+      const band = this.#bands[i]!;
+      if (band.priority >= 0 || band.priority >= item.priority) break;
+      while (band.requests > 0 && !fits()) {
+        const victim = band.take()!;
+        this.#requests--;
+        this.#bytes -= victim.bytes;
+        this.#expiry.remove(victim);
+        this.#finish(victim, 'rejected-capacity', item.enqueuedAtMs);
+      }
+    }
+    return fits();
+  }
+
+  #next(): QueuedRequest | undefined {
+    for (const band of this.#bands) if (band.requests > 0) return band.take();
+    return undefined;
+  }
+
+  #take(item: QueuedRequest): void {
+    if (item.expiryIndex < 0) return;
+    this.#expiry.remove(item);
+    this.#byPriority.get(item.priority)?.remove(item);
+    this.#requests--;
+    this.#bytes -= item.bytes;
+  }
+
+  #finish(item: QueuedRequest, outcome: QueueOutcome, now: number): void {
+    item.outcome = outcome;
+    item.flow = null;
+    this.#o.observer?.left(item, outcome, now - item.enqueuedAtMs);
+    item.onOutcome(outcome, item);
+  }
+
+  #band(priority: number): Band {
+    let band = this.#byPriority.get(priority);
+    if (band !== undefined) return band;
+    band = new Band(priority, this.#o.bandSettings(priority));
+    this.#byPriority.set(priority, band);
+    let i = 0;
+    while (i < this.#bands.length && this.#bands[i]!.priority > priority) i++;
+    this.#bands.splice(i, 0, band);
+    return band;
+  }
+
+  /** Keeps the single timer armed for the earliest expiry (re-armed only when that moves). */
+  #arm(): void {
+    const at = this.#expiry.peek()?.expiresAtMs ?? Infinity;
+    if (at === this.#timerAt) return;
+    if (this.#timer !== null) this.#o.timers.cancel(this.#timer);
+    this.#timer = null;
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    this.#timer = this.#o.timers.set(() => this.#expire(), at - this.#o.clock.now());
+  }
+
+  #expire(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = this.#o.clock.now();
+    for (let item = this.#expiry.peek(); item !== undefined && item.expiresAtMs <= now; item = this.#expiry.peek()) {
+      this.#take(item);
+      this.#finish(item, 'evicted-ttl', now);
+    }
+    this.#arm();
+  }
+
+  #countDispatch(now: number): void {
+    if (this.#lastDispatchAt >= 0) {
+      const gap = Math.max(now - this.#lastDispatchAt, 0.001);
+      this.#rate = this.#rate === 0 ? 1000 / gap : 0.9 * this.#rate + 0.1 * (1000 / gap);
+    }
+    this.#lastDispatchAt = now;
+  }
+}
+
+/** The least of the positive TTLs (0 = unset); Infinity when none is set. */
+function leastTtl(a: number, b: number, c: number): number {
+  let t = Infinity;
+  if (a > 0) t = a;
+  if (b > 0 && b < t) t = b;
+  if (c > 0 && c < t) t = c;
+  return t;
+}

@@ -1,0 +1,121 @@
+/**
+ * The director's side of flow control: whether a request may go now or must wait, and the pending decision a
+ * queued request gets instead of a RouteDecision. When the controller dispatches it, the director routes it
+ * then (late binding: the endpoint is chosen when it leaves the queue); when it is rejected or evicted, it is
+ * answered with upstream's status, x-llm-d-request-dropped-reason and a Retry-After hint.
+ */
+import type { FlowController } from '../flowcontrol/controller.ts';
+import type { QueueOutcome, QueuedRequest } from '../flowcontrol/queued-request.ts';
+import { parseDuration } from '../input/duration.ts';
+import type { ErrorDecision, RequestDecision } from './decision.ts';
+import { EppError, type ErrorCode } from './errors.ts';
+import type { RequestContext } from './request-context.ts';
+
+/** The request's own queue TTL (ours; upstream's InitialEffectiveTTL is 0 = the controller default). */
+export const HEADER_INFERENCE_TTL = 'x-llm-d-inference-ttl';
+
+/** A queued request's decision, known later: onDecided runs once (at once if it is already known). */
+export interface PendingDecision {
+  readonly ok: 'queued';
+  onDecided(cb: (decision: RequestDecision) => void): void;
+  /** The client went away: leave the queue now (the decision, if any comes, is dropped). */
+  cancel(): void;
+}
+
+class Pending implements PendingDecision {
+  readonly ok = 'queued' as const;
+  item: QueuedRequest | null = null;
+  #decision: RequestDecision | null = null;
+  #cb: ((d: RequestDecision) => void) | null = null;
+  readonly #controller: FlowController;
+  constructor(controller: FlowController) {
+    this.#controller = controller;
+  }
+  onDecided(cb: (decision: RequestDecision) => void): void {
+    if (this.#decision !== null) cb(this.#decision);
+    else this.#cb = cb;
+  }
+  cancel(): void {
+    this.#cb = null;
+    if (this.item !== null) this.#controller.cancel(this.item);
+  }
+  settle(d: RequestDecision): void {
+    this.#decision = d;
+    const cb = this.#cb;
+    this.#cb = null;
+    cb?.(d);
+  }
+}
+
+export interface Routing {
+  fail(ctx: RequestContext, err: EppError): ErrorDecision;
+  /** Whether the pool has endpoints at all (a TTL expiry on an empty pool is 503, not 429). */
+  hasEndpoints(): boolean;
+}
+
+const OUTCOME_ERRORS: Record<Exclude<QueueOutcome, 'dispatched'>, [ErrorCode, string]> = {
+  'rejected-capacity': ['QUEUE_FULL', 'flow control queue is full for this priority band'],
+  'evicted-ttl': ['QUEUE_TTL', 'request timed out in queue'],
+  'evicted-cancelled': ['QUEUE_CANCELLED', 'client disconnected'],
+  'evicted-shutdown': ['SHUTTING_DOWN', 'flow controller shutting down'],
+};
+
+export class FlowGate {
+  readonly controller: FlowController;
+  readonly #routing: Routing;
+
+  constructor(controller: FlowController, routing: Routing) {
+    this.controller = controller;
+    this.#routing = routing;
+  }
+
+  /** Nothing waits and the pool has room: route synchronously, no queueing. */
+  bypass(): boolean {
+    return this.controller.canBypass();
+  }
+
+  /** Capacity may have freed (a completion, a scrape): dispatch what can go. */
+  poke(): void {
+    if (this.controller.size > 0) this.controller.dispatch();
+  }
+
+  /** Queues the request; `route` routes it when it is dispatched (the rest of handleRequest). */
+  enqueue(ctx: RequestContext, route: () => RequestDecision): PendingDecision {
+    const req = ctx.request;
+    const pending = new Pending(this.controller);
+    const ttlHeader = req.headers.get(HEADER_INFERENCE_TTL);
+    pending.item = this.controller.enqueue(
+      {
+        flowId: req.fairnessId,
+        priority: req.priority,
+        bytes: req.bodySize,
+        // No tokenizer on this path: ~4 bytes a token, as the rest of the picker estimates.
+        tokens: Math.ceil(req.bodySize / 4),
+        ttlMs: ttlHeader ? requestTtlMs(ttlHeader) : 0,
+        sloTtftMs: req.sloTtftMs,
+        model: req.model,
+        targetModel: req.targetModel,
+      },
+      (outcome) => pending.settle(outcome === 'dispatched' ? route() : this.#reject(ctx, outcome)),
+    );
+    return pending;
+  }
+
+  #reject(ctx: RequestContext, outcome: Exclude<QueueOutcome, 'dispatched'>): ErrorDecision {
+    let [code, message] = OUTCOME_ERRORS[outcome];
+    if (outcome === 'evicted-ttl' && !this.#routing.hasEndpoints()) code = 'QUEUE_NO_ENDPOINTS';
+    if (code === 'QUEUE_FULL' || code === 'QUEUE_TTL') ctx.response.setHeader('retry-after', String(this.controller.retryAfterSeconds()));
+    return this.#routing.fail(ctx, new EppError(code, message));
+  }
+}
+
+/** x-llm-d-inference-ttl: a Go duration ("30s") or a number of seconds; 0 (ignored) when malformed. */
+function requestTtlMs(v: string): number {
+  const n = Number(v);
+  if (Number.isFinite(n)) return n > 0 ? n * 1000 : 0;
+  try {
+    return parseDuration(v, HEADER_INFERENCE_TTL);
+  } catch {
+    return 0;
+  }
+}
