@@ -64,6 +64,8 @@ export class Endpoint {
    * has answered none for the stall timeout (its /metrics may still answer). Infinity while nothing waits.
    */
   inferenceStallAt = Infinity;
+  /** After a stall whose requests were all cancelled unanswered: out of the candidates until this clock time. */
+  inferenceRetryAt = -Infinity;
 
   /**
    * Per-endpoint state plugins keep for others, by data key (framework/data-keys.ts), e.g. in-flight load.
@@ -99,7 +101,7 @@ export class Endpoint {
    * timeout). Frozen metrics of a killed or hung server look idle, so routing skips it (director).
    */
   isAnswering(now: number): boolean {
-    return this.consecutiveScrapeFailures === 0 && now <= this.scrapeStallAt && now <= this.inferenceStallAt;
+    return this.consecutiveScrapeFailures === 0 && now <= this.scrapeStallAt && now <= this.inferenceStallAt && now >= this.inferenceRetryAt;
   }
 
   /** Age of the metrics in ms at `now`; Infinity when never scraped. */

@@ -320,7 +320,7 @@ export class Director {
     const ep = ctx.endpoint;
     if (ep === null) return; // never routed (rejected, or ended before a decision)
     if (ctx.awaitingHeadersOn !== null) {
-      abandoned(ctx.awaitingHeadersOn);
+      abandoned(ctx.awaitingHeadersOn, this.#metricsClock.now(), this.#o.inferenceStallMs ?? DEFAULT_INFERENCE_STALL_MS);
       ctx.awaitingHeadersOn = null;
     }
     if (ep.inflightRequests > 0) ep.inflightRequests--;

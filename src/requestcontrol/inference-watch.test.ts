@@ -19,8 +19,12 @@ test('inference watch: an endpoint with requests awaiting headers and none answe
   assert.equal(hung.awaitingHeaders, 1);
   assert.deepEqual(answeringCandidates([hung, ok], 2500, []), [hung, ok]);
   assert.deepEqual(answeringCandidates([hung, ok], 3001, []), [ok]);
-  abandoned(hung); // the last waiting request cancelled: nothing waits, nothing to judge
+  abandoned(hung, 3500, STALL); // the last waiting request cancelled unanswered while stalled: out one more timeout
   assert.equal(hung.inferenceStallAt, Infinity);
+  assert.deepEqual(answeringCandidates([hung, ok], 4499, []), [ok]);
+  assert.deepEqual(answeringCandidates([hung, ok], 4500, []), [hung, ok], 'then half-open: traffic again');
+  dispatched(hung, 4600, STALL);
+  abandoned(hung, 4700, STALL); // cancelled before its deadline: no evidence, nothing changes
   assert.deepEqual(answeringCandidates([hung, ok], 1e9, []), [hung, ok]);
 });
 

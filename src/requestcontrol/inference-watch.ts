@@ -21,8 +21,15 @@ export function answered(ep: Endpoint, now: number, stallMs: number): void {
   ep.inferenceStallAt = ep.awaitingHeaders === 0 ? Infinity : now + stallMs;
 }
 
-/** A request ended without response headers (cancelled, reset): it no longer waits. */
-export function abandoned(ep: Endpoint): void {
+/**
+ * A request ended without response headers (cancelled, reset): it no longer waits. When the last one goes
+ * while the endpoint is stalled, nothing is left to answer, so it stays out for one more stall timeout and then
+ * gets traffic again (half-open: the next dispatch starts a fresh deadline). Envoy cancelling first is evidence
+ * too, else a route timeout shorter than the stall timeout would hide every hang.
+ */
+export function abandoned(ep: Endpoint, now: number, stallMs: number): void {
   if (ep.awaitingHeaders > 0) ep.awaitingHeaders--;
-  if (ep.awaitingHeaders === 0) ep.inferenceStallAt = Infinity;
+  if (ep.awaitingHeaders > 0) return;
+  if (now > ep.inferenceStallAt) ep.inferenceRetryAt = now + stallMs;
+  ep.inferenceStallAt = Infinity;
 }
