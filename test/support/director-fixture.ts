@@ -45,6 +45,8 @@ export interface DirectorFixtureOptions {
   /** EndpointPickerConfig text; the default config when absent. */
   configText?: string;
   tracer?: RequestTracer;
+  /** The director's inference stall timeout; also puts endpoint deadlines on the fixture's clock. */
+  inferenceStallMs?: number;
 }
 
 export const NOW = 1_000_000;
@@ -106,6 +108,7 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     random: () => o.random ?? 0,
     now: () => handle.clock.now(),
     tracer: o.tracer,
+    ...(o.inferenceStallMs === undefined ? {} : { inferenceStallMs: o.inferenceStallMs, metricsClock: handle.clock }),
   });
   return { director, datastore, metrics, completed, received, clock: handle.clock };
 }
