@@ -267,6 +267,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     metrics,
     logger,
     strictModels: flags.strictModels,
+    inferenceStallMs: flags.inferenceStallMs,
     disableSubsetFilter: flags.disableEndpointSubsetFilter,
     emitEndpointScores: flags.emitEndpointScores,
     explainHeader: flags.enableExplainHeader,
