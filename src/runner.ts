@@ -267,7 +267,6 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     metrics,
     logger,
     strictModels: flags.strictModels,
-    inferenceStallMs: flags.inferenceStallMs,
     disableSubsetFilter: flags.disableEndpointSubsetFilter,
     emitEndpointScores: flags.emitEndpointScores,
     explainHeader: flags.enableExplainHeader,

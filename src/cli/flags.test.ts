@@ -64,8 +64,6 @@ test('durations: Go syntax through the one parser; a bare number stays milliseco
   assert.equal(f.metricsStalenessThresholdMs, 250);
   assert.equal(f.metricsScrapeTimeoutMs, 0.3);
   assert.equal(f.shutdownGracePeriodMs, 150_000);
-  assert.equal(f.inferenceStallMs, 30_000, 'the inference stall timeout defaults to 30s');
-  assert.equal(parseFlags(['--inference-stall-timeout=5s'], {}).inferenceStallMs, 5000);
   assert.throws(() => parseFlags(['--metrics-staleness-threshold=-1s'], {}), /--metrics-staleness-threshold: must not be negative, got "-1s"/);
   assert.throws(() => parseFlags(['--metrics-scrape-timeout=1h30'], {}), /--metrics-scrape-timeout: must be a duration .*got "1h30" \(missing unit\)/);
 });

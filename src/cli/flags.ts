@@ -56,7 +56,6 @@ export const FLAGS = {
   'refresh-metrics-interval': { kind: 'duration', default: '50ms', help: 'interval between model-server metric scrapes, per endpoint' },
   'refresh-prometheus-metrics-interval': { kind: 'duration', default: '5s', help: 'upstream flushes pool gauges this often; here they are computed when /metrics is scraped', now: 'no-effect' },
   'metrics-scrape-timeout': { kind: 'duration', default: '1s', help: 'timeout of one model-server metric scrape' },
-  'inference-stall-timeout': { kind: 'duration', default: '30s', help: 'an endpoint with requests awaiting response headers that has sent none for this long leaves the candidates (its /metrics may still answer), until it answers again' },
   'metrics-staleness-threshold': { kind: 'duration', default: '2s', help: 'metrics older than this are stale: the endpoint counts as saturated' },
   'model-server-metrics-scheme': { kind: 'string', default: 'http', help: 'scheme of model-server metric scrapes (GIE, deprecated there): http (https not supported yet)', now: 'not-supported-yet' },
   'model-server-metrics-https-insecure-skip-verify': { kind: 'bool', default: 'true', help: 'skip certificate checks of https scrapes (GIE, deprecated there; no https scrapes yet)', now: 'no-effect' },
@@ -138,7 +137,6 @@ export interface Flags {
   livePage: boolean;
   refreshMetricsIntervalMs: number;
   metricsScrapeTimeoutMs: number;
-  inferenceStallMs: number;
   metricsStalenessThresholdMs: number;
   modelServerMetricsPath: string;
   adapterSyncer: boolean;
@@ -211,7 +209,6 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     livePage: bool(get('live-page'), 'live-page'),
     refreshMetricsIntervalMs: duration(get('refresh-metrics-interval'), 'refresh-metrics-interval'),
     metricsScrapeTimeoutMs: duration(get('metrics-scrape-timeout'), 'metrics-scrape-timeout'),
-    inferenceStallMs: duration(get('inference-stall-timeout'), 'inference-stall-timeout'),
     metricsStalenessThresholdMs: duration(get('metrics-staleness-threshold'), 'metrics-staleness-threshold'),
     modelServerMetricsPath: get('model-server-metrics-path'),
     adapterSyncer: bool(get('adapter-syncer'), 'adapter-syncer'),

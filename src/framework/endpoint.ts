@@ -65,15 +65,6 @@ export class Endpoint {
   // ---- picker-side accounting (written by src/requestcontrol) ----
   /** Requests this picker routed here that have not finished. */
   inflightRequests = 0;
-  /** Of those, the ones still waiting for response headers (requestcontrol/inference-watch.ts). */
-  awaitingHeaders = 0;
-  /**
-   * Clock time (ms) past which the endpoint counts as hung for inference: it has requests awaiting headers and
-   * has answered none for the stall timeout (its /metrics may still answer). Infinity while nothing waits.
-   */
-  inferenceStallAt = Infinity;
-  /** After a stall whose requests were all cancelled unanswered: out of the candidates until this clock time. */
-  inferenceRetryAt = -Infinity;
 
   /**
    * Per-endpoint state plugins keep for others, by data key (framework/data-keys.ts), e.g. in-flight load.
@@ -105,11 +96,10 @@ export class Endpoint {
 
   /**
    * Whether the endpoint's metrics server answers: its last scrape succeeded and the one in flight (if any)
-   * is not overdue, and its inference is not stalled (requests awaiting headers, none answered for the stall
-   * timeout). Frozen metrics of a killed or hung server look idle, so routing skips it (director).
+   * is not overdue. Frozen metrics of a killed or hung server look idle, so routing skips it (director).
    */
   isAnswering(now: number): boolean {
-    return this.consecutiveScrapeFailures === 0 && now <= this.scrapeStallAt && now <= this.inferenceStallAt && now >= this.inferenceRetryAt;
+    return this.consecutiveScrapeFailures === 0 && now <= this.scrapeStallAt;
   }
 
   /** Age of the metrics in ms at `now`; Infinity when never scraped. */

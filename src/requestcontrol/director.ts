@@ -22,7 +22,6 @@ import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
 import { restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
-import { abandoned, answered, DEFAULT_INFERENCE_STALL_MS, dispatched } from './inference-watch.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { HookRunner } from './hooks.ts';
 import { holdsCachedPrefix, isConditionalDecode } from './conditional-decode.ts';
@@ -87,8 +86,6 @@ export interface DirectorOptions {
   random?: () => number;
   /** The scrape loop's clock: endpoints' scrape deadlines are in its time. systemClock by default. */
   metricsClock?: Clock;
-  /** No response headers from an endpoint for this long while requests wait there: out of the candidates. */
-  inferenceStallMs?: number;
   /** Time source for request timings (ms); performance.now by default. */
   now?: () => number;
   /** One span per request (--tracing with an exporter); absent = no tracing work at all. */
@@ -239,8 +236,6 @@ export class Director {
     const primary = endpoints[0]!;
     primary.inflightRequests++;
     ctx.endpoint = primary;
-    dispatched(primary, this.#metricsClock.now(), this.#o.inferenceStallMs ?? DEFAULT_INFERENCE_STALL_MS);
-    ctx.awaitingHeadersOn = primary;
     this.#hooks.preRequest(req, result);
     // Only the scheduling cycle and PreRequest read the prompt. For chat it is a slice that holds the whole
     // body text, and a request lives for seconds: kept, every prompt was copied by scavenges and promoted
@@ -360,10 +355,6 @@ export class Director {
   handleResponseHeaders(ctx: RequestContext, headers: ReadonlyMap<string, string>, servedKey: string): void {
     const from = ctx.endpoint;
     if (from === null) return;
-    if (ctx.awaitingHeadersOn !== null) {
-      answered(ctx.awaitingHeadersOn, this.#metricsClock.now(), this.#o.inferenceStallMs ?? DEFAULT_INFERENCE_STALL_MS);
-      ctx.awaitingHeadersOn = null;
-    }
     if (servedKey && servedKey !== from.key) {
       const to = this.#ds.endpoint(servedKey);
       if (to && to !== from) {
@@ -401,10 +392,6 @@ export class Director {
     if (ctx.span !== null) ctx.span.end(cause, ctx.response.status);
     const ep = ctx.endpoint;
     if (ep === null) return; // never routed (rejected, or ended before a decision)
-    if (ctx.awaitingHeadersOn !== null) {
-      abandoned(ctx.awaitingHeadersOn, this.#metricsClock.now(), this.#o.inferenceStallMs ?? DEFAULT_INFERENCE_STALL_MS);
-      ctx.awaitingHeadersOn = null;
-    }
     if (ep.inflightRequests > 0) ep.inflightRequests--;
     this.#flow?.poke();
     const req = ctx.request;

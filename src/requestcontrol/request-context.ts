@@ -22,8 +22,6 @@ export class RequestContext {
   requestIdGenerated = false;
   /** The endpoint holding this request's in-flight count; null until routed, or when rejected. */
   endpoint: Endpoint | null = null;
-  /** The endpoint counting this request as awaiting response headers (inference-watch.ts); null once answered. */
-  awaitingHeadersOn: Endpoint | null = null;
   /** This request's metric label children, looked up once when it is routed. */
   modelMetrics: RequestMetrics | null = null;
   /** The target model differs from the client's: responses carry the client's name back. */

@@ -47,8 +47,6 @@ export interface DirectorFixtureOptions {
   tracer?: RequestTracer;
   /** Flow control on, with this controller factory. */
   flowControl?: DirectorOptions['flowControl'];
-  /** The director's inference stall timeout; also puts endpoint deadlines on the fixture's clock. */
-  inferenceStallMs?: number;
 }
 
 export const NOW = 1_000_000;
@@ -111,7 +109,6 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     now: () => handle.clock.now(),
     tracer: o.tracer,
     flowControl: o.flowControl,
-    ...(o.inferenceStallMs === undefined ? {} : { inferenceStallMs: o.inferenceStallMs, metricsClock: handle.clock }),
   });
   return { director, datastore, metrics, completed, received, clock: handle.clock };
 }
