@@ -119,7 +119,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     engines: engineTable.names(),
   }));
   const scheduler = loaded.scheduler;
-  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()) });
+  metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(), disaggDecisions: () => disaggDecisions(loaded.plugins.values()), warn: (msg) => logger.warn(msg) });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   // Extractors that read the endpoint itself (topology-extractor: pod labels) see every join and relabel.
   const observers = [...loaded.plugins.values()].filter(observesEndpoints);

@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { Registry } from 'prom-client';
 import { CertWatcher, readCertPair } from '../tls/cert-watcher.ts';
 import type { MetricsAuth } from './metrics-auth.ts';
+import { renderMetrics } from './render-metrics.ts';
 
 export interface MetricsServerOptions {
   /** --metrics-cert-dir (tls.crt, tls.key). */
@@ -27,7 +28,7 @@ export type MetricsServer = (http.Server | https.Server) & { boundPort: number; 
 export async function startMetricsServer(registry: Registry, host: string, port: number, options: MetricsServerOptions = {}): Promise<MetricsServer> {
   const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-      registry.metrics().then(
+      renderMetrics(registry).then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType });
           res.end(text);
