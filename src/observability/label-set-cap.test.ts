@@ -38,6 +38,7 @@ test('PickerMetrics: model x fairness id combinations stay under the cap; attemp
     for (const ep of eps) metrics.schedulingAttempt(model, ep);
   }
   const text = await renderMetrics(metrics.registry);
+  assert.equal(text, await metrics.registry.metrics(), 'rendered in slices, the same bytes');
   const requests = labelSets(text, 'llm_d_epp_request_total');
   assert.ok(requests.size <= MAX_REQUEST_LABEL_SETS + 2, `${requests.size} request label sets (1,600 driven)`);
   assert.ok(requests.size >= MAX_REQUEST_LABEL_SETS, 'the cap is used, not undercut');
@@ -49,7 +50,7 @@ test('PickerMetrics: model x fairness id combinations stay under the cap; attemp
   assert.equal(warnings.length, 2, warnings.join('\n'));
 });
 
-test('renderMetrics: the same text as registry.metrics()', async () => {
+test('renderMetrics: the same text as registry.metrics() on a small registry', async () => {
   const metrics = new PickerMetrics(new Datastore({ poolName: 'p', poolNamespace: 'd' }), { stalenessMs: 1000, now: () => 0 });
   metrics.forRequest('m', 'm', 'f', 0).routed(10);
   assert.equal(await renderMetrics(metrics.registry), await metrics.registry.metrics());
