@@ -133,6 +133,7 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
       targets: { queueSize: flags.autoscalingTargetQueueSize, saturation: flags.autoscalingTargetSaturation, inflightPerReplica: flags.autoscalingTargetInflight },
       saturation: (eps) => loaded.saturationDetector.saturation(eps),
     },
+    warn: (msg) => logger.warn(msg),
   });
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   // Extractors that read the endpoint itself (topology-extractor: pod labels) see every join and relabel.

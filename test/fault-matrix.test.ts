@@ -10,6 +10,8 @@
  *
  * The API cases run the picker in Kubernetes mode against the loopback fake API server (test/support/k8s), found
  * through KUBECONFIG; their reconnect and relist logic is tested in test/k8s/informer.test.ts and source.test.ts.
+ * Inference hung (/metrics still answers): 15 -> 4 requests routed to the pod after the fault (default config),
+ * 11 -> 3 (scheduler.yaml), before -> after the answer watch (src/requestcontrol/answer-watch.ts).
  * Covered elsewhere, not repeated here: Envoy cancel at every phase (src/extproc/stream.test.ts).
  */
 import { test, after } from 'node:test';
@@ -22,7 +24,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { parseFlags } from '../src/cli/flags.ts';
 import { startPicker, type PickerHandle } from '../src/runner.ts';
-import { EnvoyDriver, mutatedHeader } from './support/envoy-driver.ts';
+import { EnvoyDriver, headerMap, mutatedHeader } from './support/envoy-driver.ts';
 import { FakeVllm } from './support/fake-vllm.ts';
 import { FaultProxy } from './support/fault-proxy.ts';
 import { resourcesYaml } from './support/picker-fixture.ts';
@@ -167,7 +169,7 @@ async function startStack(config: string | null, backend: Backend, apiDown = fal
  * One completion to `dest` as a gateway would send it: false when no byte comes back within ANSWER_TIMEOUT_MS
  * (refused, reset, hung); else true once the answer ends (or ANSWER_END_MS passed).
  */
-function answered(dest: string): Promise<boolean> {
+function answered(dest: string, onFirstByte: () => void): Promise<boolean> {
   const colon = dest.lastIndexOf(':');
   return new Promise((resolve) => {
     const s = connect(Number(dest.slice(colon + 1)), dest.slice(0, colon));
@@ -181,6 +183,7 @@ function answered(dest: string): Promise<boolean> {
     s.on('connect', () => s.write(`POST /v1/completions HTTP/1.1\r\nhost: pod\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\nconnection: close\r\n\r\n${BODY}`));
     s.once('data', () => {
       ok = true;
+      onFirstByte();
       clearTimeout(timer);
       timer = setTimeout(done, ANSWER_END_MS);
     });
@@ -200,8 +203,10 @@ async function send(st: Stack, i: number, log: Sent[]): Promise<void> {
   const { session, responses } = await st.envoy.request({ body: { model: 'm', prompt: `request ${i} ${'x'.repeat(i % 7)}` } });
   const entry: Sent = { at: performance.now(), dest: mutatedHeader(responses[0]!, DEST) ?? '', ok: false };
   log.push(entry);
-  if (entry.dest !== '') entry.ok = await answered(entry.dest);
-  if (entry.ok) await st.envoy.respond(session, { status: 200 });
+  // Envoy sends the response headers when the upstream's arrive, and ends the response with its last byte.
+  const headers = () => session.send({ response_headers: { headers: headerMap({ ':status': '200' }), end_of_stream: false } });
+  if (entry.dest !== '') entry.ok = await answered(entry.dest, headers);
+  if (entry.ok) session.send({ response_body: { body: Buffer.alloc(0), end_of_stream: true } });
   session.close(); // answered or not, Envoy ends the stream (a reset after the response, a cancel on failure)
 }
 
@@ -279,7 +284,19 @@ for (const config of [null, TUNED]) {
     assert.ok(r.toFaulty <= 5, `${r.toFaulty} requests routed to the hung pod`);
     assert.equal(r.leaks, 'none');
   });
+
+  test(`pod inference hung, /metrics answering (${label}): a handful of requests reach it, then none`, async () => {
+    const r = await runCase('pod inference hung', config, 'sim', (st) => st.proxies[0]!.hangInference());
+    assert.ok(r.toFaulty <= 6, `${r.toFaulty} requests routed to the hung pod`);
+    assert.equal(r.leaks, 'none');
+  });
 }
+
+test('pod inference hung, resumed after 300 ms: traffic comes back', async () => {
+  const r = await runCase('pod inference hung, resumed after 300 ms', null, 'sim', (st) => st.proxies[0]!.hangInference(), (st) => st.proxies[0]!.resume());
+  assert.notEqual(r.backMs, 'never', 'served again after the resume');
+  assert.equal(r.leaks, 'none');
+});
 
 test('pod killed and restarted: traffic comes back', async () => {
   const r = await runCase('pod killed, back after 300 ms', null, 'sim', (st) => st.proxies[0]!.kill(), (st) => st.proxies[0]!.revive());

@@ -65,6 +65,21 @@ export class Endpoint {
   // ---- picker-side accounting (written by src/requestcontrol) ----
   /** Requests this picker routed here that have not finished. */
   inflightRequests = 0;
+  /**
+   * Inference watch (requestcontrol/answer-watch.ts): a server whose /metrics answers while its inference hangs
+   * is seen only from here. Requests routed here with no response headers yet.
+   */
+  unanswered = 0;
+  /** Clock time (ms) since which requests have waited here with no answer; -1 when none waits. */
+  silentSince = -1;
+  /** Recent dispatch-to-headers time (ms): rises at once, decays slowly; 0 = never answered (watch off). */
+  answerLatencyMs = 0;
+  /** Clock time (ms) until which the endpoint counts as hung (left out of the candidates); 0 = not hung. */
+  hungUntil = 0;
+  /** The next hang's exclusion (ms): doubles while it stays hung, reset by an answer. */
+  hungBackoffMs = 0;
+  /** While probing after a hang: the requests still waiting from before the probe; -1 otherwise. */
+  probeBase = -1;
 
   /**
    * Per-endpoint state plugins keep for others, by data key (framework/data-keys.ts), e.g. in-flight load.

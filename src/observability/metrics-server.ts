@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { Registry } from 'prom-client';
 import { CertWatcher, readCertPair } from '../tls/cert-watcher.ts';
 import type { MetricsAuth } from './metrics-auth.ts';
+import { metricsChunks } from './render-metrics.ts';
 
 export interface MetricsServerOptions {
   /** --metrics-cert-dir (tls.crt, tls.key). */
@@ -27,16 +28,7 @@ export type MetricsServer = (http.Server | https.Server) & { boundPort: number; 
 export async function startMetricsServer(registry: Registry, host: string, port: number, options: MetricsServerOptions = {}): Promise<MetricsServer> {
   const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        },
-        (err: Error) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(err.message);
-        },
-      );
+      void writeMetrics(registry, res);
       return;
     }
     if (options.routes?.(req, res, new URL(req.url ?? '/', 'http://x'))) return;
@@ -77,4 +69,35 @@ export async function startMetricsServer(registry: Registry, host: string, port:
   });
   const addr = server.address();
   return Object.assign(server, { boundPort: typeof addr === 'object' && addr ? addr.port : port, certWatcher });
+}
+
+/**
+ * Streams the exposition as it is rendered, a slice per event-loop turn (render-metrics.ts): a large page never
+ * holds routing for long, and waits on the socket when the scraper reads slowly.
+ */
+async function writeMetrics(registry: Registry, res: http.ServerResponse): Promise<void> {
+  try {
+    for await (const piece of metricsChunks(registry)) {
+      if (!res.headersSent) res.writeHead(200, { 'content-type': registry.contentType });
+      if (res.destroyed) return;
+      if (!res.write(piece)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    res.end();
+  } catch (err) {
+    if (res.headersSent) res.destroy(err as Error);
+    else {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end((err as Error).message);
+    }
+  }
 }

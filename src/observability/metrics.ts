@@ -11,6 +11,7 @@ import client from 'prom-client';
 import type { DatastoreReader } from '../datastore/datastore.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
 import { BoundedLabel, OVERFLOW_VALUE } from './bounded-label.ts';
+import { LabelSetCap } from './label-set-cap.ts';
 import { LeanHistogram, type LeanHistogramChild } from './lean-histogram.ts';
 import { LeanScalar, type LeanScalarChild } from './lean-scalar.ts';
 import { registerPoolGauges } from './pool-gauges.ts';
@@ -185,7 +186,17 @@ export interface PickerMetricsOptions {
   disaggDecisions?: () => Iterable<readonly [string, string, string, string, number]>;
   /** Targets and inputs of the autoscaling signals (autoscaling-gauges.ts). */
   autoscaling?: Omit<AutoscalingOptions, 'stalenessMs' | 'now'>;
+  /** Logs a label cap reached (once per cap). */
+  warn?: (msg: string) => void;
 }
+
+/**
+ * Request label sets (model, target, fairness id, priority) with their own series: 100 names x 2 priorities.
+ * Past it a new set keeps its model and target with fairness id "other", or folds whole into "other".
+ */
+export const MAX_REQUEST_LABEL_SETS = 200;
+/** Distinct target models per endpoint in scheduler_attempts_total (models x endpoints: 100 x 1,000 otherwise). */
+export const MAX_MODELS_PER_ENDPOINT = 16;
 
 /** How many label sets of per-request series are cached (each is a handful of children). */
 const MAX_CACHED_SERIES = 10_000;
@@ -227,8 +238,18 @@ export class PickerMetrics {
   /** model -> target -> fairness id -> priority -> series. */
   readonly #series = new Map<string, Map<string, Map<string, Map<number, RequestMetrics>>>>();
   #cachedSeries = 0;
+  readonly #requestSets: LabelSetCap;
+  /** Target models with success series, per endpoint (weak: endpoints that leave are dropped). */
+  readonly #endpointModels = new WeakMap<Endpoint, number>();
+  readonly #warnEndpointModels: () => void;
 
   constructor(datastore: DatastoreReader, opts: PickerMetricsOptions) {
+    this.#requestSets = new LabelSetCap(MAX_REQUEST_LABEL_SETS, 'request metrics', opts.warn);
+    let warned = false;
+    this.#warnEndpointModels = () => {
+      if (!warned) opts.warn?.(`scheduler attempt metrics: ${MAX_MODELS_PER_ENDPOINT} target models on one endpoint reached; further ones fold into "other"`);
+      warned = true;
+    };
     const registers = [this.registry];
     const counter = (name: string, help: string, labelNames: readonly string[]) => new LeanScalar('counter', { name, help, labelNames, registers });
     const gauge = (name: string, help: string, labelNames: readonly string[]) => new LeanScalar('gauge', { name, help, labelNames, registers });
@@ -327,7 +348,7 @@ export class PickerMetrics {
   forRequest(model: string, target: string, fairnessId: string, priority: number): RequestMetrics {
     const s = this.#series.get(model)?.get(target)?.get(fairnessId)?.get(priority);
     if (s !== undefined) return s;
-    const labels = [this.models.bound(model), this.models.bound(target), this.fairnessIds.bound(fairnessId), String(priority)] as const;
+    const labels = this.#requestLabels(model, target, fairnessId, priority);
     const made = new RequestMetrics(this, labels);
     // Past the cap nothing is kept (not even the path): a flood of new names cannot grow the cache. Nor is the path
     // of a name folded into "other": each new name of a flood kept 1.3 KB until the cap, so a picker's heap grew
@@ -346,11 +367,21 @@ export class PickerMetrics {
     return made;
   }
 
-  /** A request answered with an error (code as upstream's errcommon codes, or ModelServerError). Off the hot path. */
-  requestError(model: string, target: string, fairnessId: string, priority: number, code: string): void {
+  /** Each label bounded, then the combination (#requestSets): fairness id folded first, then all of it. */
+  #requestLabels(model: string, target: string, fairnessId: string, priority: number): readonly [string, string, string, string] {
     const m = this.models.bound(model);
     const t = this.models.bound(target);
-    this.requestErrors.labels(m, t, this.fairnessIds.bound(fairnessId), String(priority), code).inc();
+    const f = this.fairnessIds.bound(fairnessId);
+    const p = String(priority);
+    if (this.#requestSets.admit(`${m}\u0000${t}\u0000${f}\u0000${p}`)) return [m, t, f, p];
+    if (this.#requestSets.admit(`${m}\u0000${t}\u0000${OVERFLOW_VALUE}\u0000${p}`)) return [m, t, OVERFLOW_VALUE, p];
+    return [OVERFLOW_VALUE, OVERFLOW_VALUE, OVERFLOW_VALUE, p];
+  }
+
+  /** A request answered with an error (code as upstream's errcommon codes, or ModelServerError). Off the hot path. */
+  requestError(model: string, target: string, fairnessId: string, priority: number, code: string): void {
+    const [m, t, f, p] = this.#requestLabels(model, target, fairnessId, priority);
+    this.requestErrors.labels(m, t, f, p, code).inc();
     this.legacy.requestErrors.labels(m, t, code).inc();
   }
 
@@ -417,7 +448,15 @@ export class PickerMetrics {
       c = byEndpoint.get(endpoint);
       if (c === undefined) {
         // Upstream's endpoint name is "<pod>-rank-<i>" (datastore createEndpointNamespacedName).
-        c = this.#attemptSeries(['success', this.models.bound(targetModel), `${endpoint.podName}-rank-${endpoint.rank}`, endpoint.namespace, String(endpoint.port)]);
+        let model = this.models.bound(targetModel);
+        if (model !== OVERFLOW_VALUE) {
+          const n = this.#endpointModels.get(endpoint) ?? 0;
+          if (n >= MAX_MODELS_PER_ENDPOINT) {
+            model = OVERFLOW_VALUE;
+            this.#warnEndpointModels();
+          } else this.#endpointModels.set(endpoint, n + 1);
+        }
+        c = this.#attemptSeries(['success', model, `${endpoint.podName}-rank-${endpoint.rank}`, endpoint.namespace, String(endpoint.port)]);
         byEndpoint.set(endpoint, c);
       }
     }

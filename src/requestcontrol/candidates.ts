@@ -4,6 +4,7 @@
  * as upstream does (a pod's ranks share its IP).
  */
 import { hostOf, type Endpoint } from '../framework/endpoint.ts';
+import { isHung } from './answer-watch.ts';
 
 /**
  * Returns `all` itself when there is no hint (no copy), else the matching subset written into `out`.
@@ -23,7 +24,8 @@ export function locateCandidates(all: readonly Endpoint[], subset: readonly stri
 }
 
 /**
- * The candidates whose metrics server answers (Endpoint.isAnswering), written into `out`; `candidates` itself
+ * The candidates whose metrics server answers (Endpoint.isAnswering) and whose inference is not hung (isHung:
+ * requests routed there unanswered past a deadline), written into `out`; `candidates` itself
  * (no copy) when all answer. A SIGKILLed or SIGSTOPped pod keeps its last metrics, which look idle: without
  * this it drew 40-75% of the traffic until they went stale (issue 14, finding 2).
  * When none answers, it fails open as upstream's saturation filter does (routing beats refusing), but to the
@@ -32,7 +34,7 @@ export function locateCandidates(all: readonly Endpoint[], subset: readonly stri
  */
 export function answeringCandidates(candidates: readonly Endpoint[], now: number, out: Endpoint[]): readonly Endpoint[] {
   let answering = 0;
-  for (let i = 0; i < candidates.length; i++) if (candidates[i]!.isAnswering(now)) answering++;
+  for (let i = 0; i < candidates.length; i++) if (responds(candidates[i]!, now)) answering++;
   if (answering === candidates.length) return candidates;
   if (answering === 0) return fewestInFlight(candidates, out);
   // Written by index and cut to length at the end: `out.length = 0` first dropped the backing store, so each
@@ -40,10 +42,14 @@ export function answeringCandidates(candidates: readonly Endpoint[], now: number
   let k = 0;
   for (let i = 0; i < candidates.length; i++) {
     const ep = candidates[i]!;
-    if (ep.isAnswering(now)) out[k++] = ep;
+    if (responds(ep, now)) out[k++] = ep;
   }
   out.length = k;
   return out;
+}
+
+function responds(ep: Endpoint, now: number): boolean {
+  return ep.isAnswering(now) && !isHung(ep, now);
 }
 
 function fewestInFlight(candidates: readonly Endpoint[], out: Endpoint[]): readonly Endpoint[] {

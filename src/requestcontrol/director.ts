@@ -22,6 +22,7 @@ import type { PoolSpec } from '../datastore/resources.ts';
 import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
 import { restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
+import { abandoned, answered, dispatched } from './answer-watch.ts';
 import type { ErrorDecision, HeaderMutation, RequestDecision } from './decision.ts';
 import { HookRunner } from './hooks.ts';
 import { holdsCachedPrefix, isConditionalDecode } from './conditional-decode.ts';
@@ -235,6 +236,7 @@ export class Director {
     const endpoints = result.primary.endpoints.slice(0, result.primary.count);
     const primary = endpoints[0]!;
     primary.inflightRequests++;
+    dispatched(primary, this.#metricsClock.now());
     ctx.endpoint = primary;
     this.#hooks.preRequest(req, result);
     // Only the scheduling cycle and PreRequest read the prompt. For chat it is a slice that holds the whole
@@ -361,7 +363,13 @@ export class Director {
         if (from.inflightRequests > 0) from.inflightRequests--;
         to.inflightRequests++;
         ctx.endpoint = to;
+        abandoned(from); // the gateway retried elsewhere: `from` did not answer
+        dispatched(to, this.#metricsClock.now());
       }
+    }
+    if (!ctx.answered) {
+      ctx.answered = true;
+      answered(ctx.endpoint!, this.#metricsClock.now(), this.#now() - ctx.receivedAt);
     }
     const res = ctx.response;
     res.servedEndpoint = servedKey;
@@ -393,6 +401,7 @@ export class Director {
     const ep = ctx.endpoint;
     if (ep === null) return; // never routed (rejected, or ended before a decision)
     if (ep.inflightRequests > 0) ep.inflightRequests--;
+    if (!ctx.answered) abandoned(ep);
     this.#flow?.poke();
     const req = ctx.request;
     const res = ctx.response;

@@ -28,6 +28,8 @@ export class RequestContext {
   rewritten = false;
   /** The response's last bytes, for its usage block. */
   tail: TailBuffer | null = null;
+  /** Response headers arrived (the endpoint answered: answer-watch.ts). */
+  answered = false;
   /** handleResponseComplete ran. */
   completed = false;
   /** The request's trace span; null when tracing is off. */

@@ -1,6 +1,7 @@
 /**
  * A TCP proxy in front of one model server that plays its faults: killed (connections reset, port refused),
- * hung (connections accepted, nothing read or answered, as a SIGSTOPped process), slow (every byte delayed).
+ * hung (connections accepted, nothing read or answered, as a SIGSTOPped process), inference hung (/metrics
+ * still answers, every POST is swallowed: a wedged engine behind a live API server), slow (every byte delayed).
  * The picker scrapes, and test clients send requests, through it, so both see the same fault.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -8,6 +9,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 interface Pair {
   client: Socket;
   upstream: Socket;
+  /** Carries a request swallowed by an inference hang. */
+  hung: boolean;
 }
 
 export class FaultProxy {
@@ -16,6 +19,7 @@ export class FaultProxy {
   /** Milliseconds added to every chunk in either direction. */
   delayMs = 0;
   #hung = false;
+  #inferenceHung = false;
   #server: Server | null = null;
   readonly #target: { host: string; port: number };
   readonly #pairs = new Set<Pair>();
@@ -67,9 +71,15 @@ export class FaultProxy {
     this.#hung = true;
   }
 
+  /** Inference hangs, /metrics keeps answering: connections carrying a POST get no further byte either way. */
+  hangInference(): void {
+    this.#inferenceHung = true;
+  }
+
   /** SIGCONT after a hang: the hung connections are dropped (their bytes are gone), new ones are served. */
   resume(): void {
     this.#hung = false;
+    this.#inferenceHung = false;
     for (const p of this.#pairs) {
       p.client.destroy();
       p.upstream.destroy();
@@ -79,7 +89,7 @@ export class FaultProxy {
 
   #accept(client: Socket): void {
     const upstream = connect(this.#target.port, this.#target.host);
-    const pair = { client, upstream };
+    const pair: Pair = { client, upstream, hung: false };
     this.#pairs.add(pair);
     const dropNow = () => {
       if (!this.#pairs.delete(pair)) return;
@@ -88,8 +98,11 @@ export class FaultProxy {
     };
     // A close travels as late as the bytes before it.
     const drop = () => (this.delayMs === 0 ? dropNow() : setTimeout(dropNow, this.delayMs));
-    client.on('data', (d) => this.#forward(upstream, d));
-    upstream.on('data', (d) => this.#forward(client, d));
+    client.on('data', (d: Buffer) => {
+      if (this.#inferenceHung && d.subarray(0, 5).toString('latin1') === 'POST ') pair.hung = true;
+      if (!pair.hung) this.#forward(upstream, d);
+    });
+    upstream.on('data', (d) => pair.hung || this.#forward(client, d));
     for (const s of [client, upstream]) {
       s.on('error', drop);
       s.on('close', drop);

@@ -23,7 +23,8 @@ const farmPort = Number(process.argv[2]);
 const count = Number(process.argv[3] ?? 100);
 const kubernetes = process.argv.includes('--kubernetes');
 const extraFlags = process.argv.slice(4).filter((f) => f !== '--kubernetes');
-const hosts = Array.from({ length: count }, (_, i) => `127.0.${(i + 2) >> 8}.${(i + 2) & 255}`);
+const hostOf = (i: number) => `127.0.${(i + 2) >> 8}.${(i + 2) & 255}`;
+const hosts = Array.from({ length: count }, (_, i) => hostOf(i));
 
 const dir = mkdtempSync(join(tmpdir(), 'epp-bench-'));
 const resources = join(dir, 'resources.yaml');
@@ -90,5 +91,21 @@ function fillPrefix(arg: unknown): { entries: number; endpoints: number; capacit
   return { entries: scorer.indexEntries(), endpoints: eps.length, capacity };
 }
 
-serveStats(scrapeCounts, { 'fill-prefix': fillPrefix });
+/**
+ * set-endpoints (soak benchmark): the resources file rewritten with the farm's hosts first..first+count-1, as a
+ * rollout would (pods leave, new ones join); resolves once the picker has every one of them.
+ */
+async function setEndpoints(arg: unknown): Promise<{ endpoints: number }> {
+  const { first, count: n } = arg as { first: number; count: number };
+  const want = Array.from({ length: n }, (_, i) => hostOf(first + i));
+  writeFileSync(resources, resourcesYaml(want, farmPort));
+  for (let i = 0; i < 200; i++) {
+    const have = new Set(picker.datastore.endpoints().map((e) => e.address));
+    if (have.size === n && want.every((h) => have.has(h))) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { endpoints: picker.datastore.endpoints().length };
+}
+
+serveStats(scrapeCounts, { 'fill-prefix': fillPrefix, 'set-endpoints': setEndpoints });
 ready({ port: picker.grpcPort, address: `127.0.0.1:${picker.grpcPort}`, endpoints: picker.datastore.endpoints().length, fresh: picker.datastore.endpoints().filter((e) => e.metricsUpdatedAt >= 0).length });
