@@ -2,15 +2,12 @@
  * Wires the picker together: datastore <- (resources file | Kubernetes) ; metric collector ; scheduler from
  * config ; director ; ext_proc server ; health ; Prometheus. The only module that knows every part.
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Datastore } from './datastore/datastore.ts';
 import { MetricsCollector } from './datalayer/collector.ts';
 import { PagePoller } from './datalayer/page-poller.ts';
 import { EngineTable } from './datalayer/engines.ts';
 import { FileDiscoverySource } from './datalayer/file-discovery.ts';
-import type { PageTls } from './datalayer/page-client.ts';
-import type { MetricsScrapeSettings } from './framework/datalayer.ts';
 import { startExtProcServer, serverCredentials, type ExtProcServer } from './extproc/server.ts';
 import type { BodySendMode } from './extproc/codec/proto.ts';
 import { systemClock, type Clock } from './framework/clock.ts';
@@ -20,7 +17,6 @@ import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
-import { MetricsAuth, type AccessReviewer } from './observability/metrics-auth.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
 import { flowControllerFactory } from './config/flow-control.ts';
@@ -45,8 +41,14 @@ import { AdapterSyncer } from './adaptersync/syncer.ts';
 /** Request bodies from this size on arm the memory-reducing GC after a burst (runtime/large-body-reclaim.ts). */
 const LARGE_BODY_BYTES = 4 * 1024 * 1024;
 import type { Flags } from './cli/flags.ts';
+import { StartupError } from './startup/startup-error.ts';
+import { readConfigFile, scrapeTls } from './startup/files.ts';
+import { metricsServerOptions, PENDING_REVIEWER } from './startup/metrics-endpoint.ts';
+import { startKubernetes, type Source } from './startup/kubernetes.ts';
+import { startReplicas } from './startup/replicas.ts';
+
+export { StartupError } from './startup/startup-error.ts';
 import type { KubeClient } from './k8s/client.ts';
-import type { RunningReplicaSync } from './datastore/replica-sync/start.ts';
 
 export interface PickerHandle {
   readonly grpcPort: number;
@@ -71,23 +73,6 @@ export interface StartOptions {
   wait?: (ms: number) => Promise<void>;
   /** The OTEL_* environment --tracing reads (process.env by default). */
   env?: NodeJS.ProcessEnv;
-}
-
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
-
-interface Source {
-  stop(): Promise<void> | void;
-  ready(): boolean;
-  /** Holds the Lease (always true without leader election). */
-  leader(): boolean;
-  /** Stops campaigning and releases the Lease when held (SIGTERM); the state keeps flowing. */
-  releaseLeadership(): Promise<void>;
-  /** Resolves once the initial state is loaded (the first list of every watch). */
-  readonly synced: Promise<void>;
-  /** Kubernetes mode: TokenReview / SubjectAccessReview for --metrics-endpoint-auth. */
-  readonly reviewer?: AccessReviewer;
 }
 
 export async function startPicker(flags: Flags, logger: Logger, clock: Clock = systemClock, options: StartOptions = {}): Promise<PickerHandle> {
@@ -359,135 +344,6 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         await stop();
       })()),
   };
-}
-
-/** TLS of an https metrics source: the files are read once, at startup (a missing one stops it). */
-function scrapeTls(s: MetricsScrapeSettings): PageTls {
-  const read = (field: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new StartupError(`metrics-data-source parameters.${field} ${path}: ${(e as Error).message}`);
-    }
-  };
-  return {
-    rejectUnauthorized: !s.insecureSkipVerify,
-    ...(s.caCertPath ? { ca: read('caCertPath', s.caCertPath) } : {}),
-    ...(s.clientCertPath ? { cert: read('clientCertPath', s.clientCertPath), key: read('clientKeyPath', s.clientKeyPath) } : {}),
-  };
-}
-
-/**
- * /metrics protection. --metrics-endpoint-auth (default true, as upstream): in Kubernetes mode the caller's
- * token goes through TokenReview + SubjectAccessReview; in standalone mode there is no API server, so only a
- * --metrics-auth-token-file token is accepted, and with neither that file nor an explicit
- * --metrics-endpoint-auth=true the endpoint stays open (logged). TLS files are checked here, as upstream's
- * Complete does.
- */
-const PENDING_REVIEWER: AccessReviewer = {
-  tokenReview: () => Promise.reject(new Error('no API client yet')),
-  accessReview: () => Promise.reject(new Error('no API client yet')),
-};
-
-function metricsServerOptions(flags: Flags, reviewer: AccessReviewer | undefined, logger: Logger): Parameters<typeof startMetricsServer>[3] {
-  const read = (flag: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new StartupError(`--${flag}: metrics TLS cert file unreadable: ${path}: ${(e as Error).message}`);
-    }
-  };
-  let staticToken: string | undefined;
-  if (flags.metricsAuthTokenFile) {
-    staticToken = read('metrics-auth-token-file', flags.metricsAuthTokenFile).toString('utf8').trim();
-    if (!staticToken) throw new StartupError(`--metrics-auth-token-file ${flags.metricsAuthTokenFile} is empty`);
-  }
-
-  let auth: MetricsAuth | undefined;
-  if (flags.metricsEndpointAuth) {
-    if (reviewer || staticToken) auth = new MetricsAuth({ reviewer, staticToken });
-    else if (flags.metricsEndpointAuthSet) throw new StartupError('--metrics-endpoint-auth=true with --resources needs --metrics-auth-token-file (no API server for TokenReview in standalone mode)');
-    else logger.info('/metrics is not authenticated: standalone mode has no API server (set --metrics-auth-token-file to require a token)');
-  }
-  if (flags.metricsCertDir) {
-    read('metrics-cert-dir', `${flags.metricsCertDir}/tls.crt`);
-    read('metrics-cert-dir', `${flags.metricsCertDir}/tls.key`);
-  }
-  const clientCa = flags.metricsClientCaFile ? read('metrics-client-ca-file', flags.metricsClientCaFile) : undefined;
-  if (clientCa && !/-----BEGIN CERTIFICATE-----/.test(clientCa.toString('latin1'))) throw new StartupError(`--metrics-client-ca-file: no valid CA certs in metrics client CA file: ${flags.metricsClientCaFile}`);
-  return { auth, certDir: flags.metricsCertDir || undefined, clientCa };
-}
-
-function readConfigFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new StartupError(`--config-file ${path}: ${(e as Error).message}`);
-  }
-}
-
-async function startKubernetes(flags: Flags, datastore: Datastore, logger: Logger): Promise<Source & { onLeadershipChange(f: () => void): void; kubeClient: KubeClient }> {
-  if (!flags.poolName && !flags.endpointSelector) {
-    throw new StartupError('Kubernetes mode needs --pool-name (or --endpoint-selector with --endpoint-target-ports); for a local run without a cluster pass --resources FILE');
-  }
-  // Loaded on demand: with @kubernetes/client-node, Kubernetes mode holds 23 MB more heap than standalone mode
-  // (10 MB as `npm run build` bundles the library: src/k8s/client-node.ts).
-  const { startKubernetesMode } = await import('./k8s/mode.ts');
-  let mode;
-  try {
-    mode = startKubernetesMode({
-      datastore,
-      poolName: flags.poolName,
-      poolNamespace: flags.poolNamespace,
-      poolGroup: flags.poolGroup,
-      endpointSelector: flags.endpointSelector,
-      endpointTargetPorts: flags.endpointTargetPorts,
-      leaderElection: flags.haEnableLeaderElection,
-      logger,
-    });
-  } catch (e) {
-    throw new StartupError(`Kubernetes mode: ${(e as Error).message}`);
-  }
-  const m = mode;
-  const { kubeAccessReviewer } = await import('./k8s/access-review.ts');
-  return {
-    reviewer: kubeAccessReviewer(m.client),
-    ready: () => m.ready(),
-    leader: () => m.elector?.isLeader() ?? true,
-    releaseLeadership: async () => {
-      await m.elector?.stop();
-    },
-    synced: m.synced,
-    stop: () => m.stop(),
-    kubeClient: m.client,
-    onLeadershipChange: (f) => {
-      m.elector?.on('started', f);
-      m.elector?.on('stopped', f);
-    },
-  };
-}
-
-/**
- * --replica-sync: shares the plugins' learned state with the other replicas; peers from --replica-peers in
- * standalone mode, from the EndpointSlices of the picker's Service in Kubernetes mode.
- */
-async function startReplicas(flags: Flags, plugins: Iterable<Plugin>, source: { kubeClient?: KubeClient }, clock: Clock, logger: Logger, registry: PickerMetrics['registry']): Promise<RunningReplicaSync> {
-  const { startReplicaSync, staticPeers } = await import('./datastore/replica-sync/start.ts');
-  let discover = staticPeers(flags.replicaPeers);
-  const client = source.kubeClient;
-  if (client !== undefined && flags.replicaPeers.length === 0) {
-    const { watchReplicaPeers } = await import('./k8s/replica-peers.ts');
-    const service = flags.replicaService || `${flags.poolName}-epp`;
-    discover = (onPeers) => watchReplicaPeers({ client, namespace: flags.poolNamespace, service, syncPort: flags.replicaSyncPort, selfAddress: process.env.POD_IP ?? '', logger, onPeers }).stop;
-  }
-  try {
-    const running = await startReplicaSync({ bindAddress: flags.bindAddress, port: flags.replicaSyncPort, intervalMs: flags.replicaSyncIntervalMs, peerTtlMs: flags.replicaPeerTtlMs, plugins, clock, logger, discover });
-    const { registerReplicaSyncMetrics } = await import('./datastore/replica-sync/metrics.ts');
-    registerReplicaSyncMetrics(registry, running.sync);
-    return running;
-  } catch (e) {
-    throw new StartupError(`--replica-sync: ${(e as Error).message}`);
-  }
 }
 
 /** The decision counts of the disaggregated profile handlers among `plugins` (duck-typed: runner imports no plugin). */
