@@ -9,17 +9,14 @@
  *                   model name restored) -> complete (in-flight -1, ResponseComplete, metrics), exactly once
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../framework/clock.ts';
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { Explanation } from '../framework/explain.ts';
-import type { EndpointLookup, PluginDurationHook } from '../framework/plugin.ts';
-import type { Parser } from '../framework/parser.ts';
-import type { RequestControlPlugins, SaturationDetector, TerminationCause } from '../framework/requestcontrol.ts';
-import type { Scheduler, SchedulingResult } from '../framework/scheduling.ts';
+import type { PluginDurationHook } from '../framework/plugin.ts';
+import type { TerminationCause } from '../framework/requestcontrol.ts';
+import type { SchedulingResult } from '../framework/scheduling.ts';
 import type { RequestTracer } from '../framework/tracing.ts';
-import type { PoolSpec } from '../datastore/resources.ts';
-import type { PickerMetrics, ServedRequest } from '../observability/metrics.ts';
+import type { ServedRequest } from '../observability/metrics.ts';
 import { restoreModelName, rewriteModel } from './body.ts';
 import { answeringCandidates, locateCandidates } from './candidates.ts';
 import { abandoned, answered, dispatched } from './answer-watch.ts';
@@ -44,7 +41,7 @@ import {
 } from './headers.ts';
 import { FlowGate, type PendingDecision } from './flow-gate.ts';
 import type { FlowController } from '../flowcontrol/controller.ts';
-import { resolveModel, type ModelStore } from './model-resolution.ts';
+import { resolveModel } from './model-resolution.ts';
 import { ParserTable } from './parser-table.ts';
 import { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
@@ -52,51 +49,9 @@ import { parseUsage, TailBuffer } from './usage.ts';
 export { REQUEST_PARSING_POINT } from './parser-table.ts';
 
 /** What the director reads from the datastore. */
-export interface DirectorDatastore extends ModelStore, EndpointLookup {
-  pool(): PoolSpec | undefined;
-}
+import type { DirectorDatastore, DirectorOptions, RequestBody } from './director-options.ts';
 
-/** The request body as the stream gathered it: chunks (views of the received messages) and their size. */
-export interface RequestBody {
-  readonly chunks: readonly Buffer[];
-  readonly bytes: number;
-}
-
-export interface DirectorOptions {
-  datastore: DirectorDatastore;
-  scheduler: Scheduler;
-  saturation: SaturationDetector;
-  /** Request-control hooks in run order (the config loader's requestControl). */
-  plugins: RequestControlPlugins;
-  /** Request parsers in config order (the config loader's parsers): chosen per request by path. */
-  parsers: readonly Parser[];
-  metrics: PickerMetrics | undefined;
-  logger: Logger;
-  /** Reject models that no InferenceModel or rewrite names (404) instead of routing them as sheddable. */
-  strictModels: boolean;
-  /** Ignore the gateway's subset hint (--disable-endpoint-subset-filter). */
-  disableSubsetFilter: boolean;
-  /** Put the primary profile's per-endpoint scores in the routing decision (--emit-endpoint-scores). */
-  emitEndpointScores?: boolean;
-  /** Answer the x-epp-explain request header with the decision's explanation (--enable-explain-header). */
-  explainHeader?: boolean;
-  /** Receives explanations of sampled requests (the live page); absent = none sampled. */
-  decisionSink?: DecisionSink | undefined;
-  /** Per-plugin timing of the hooks; off when absent. */
-  onPluginDuration?: PluginDurationHook | undefined;
-  random?: () => number;
-  /** The scrape loop's clock: endpoints' scrape deadlines are in its time. systemClock by default. */
-  metricsClock?: Clock;
-  /** Time source for request timings (ms); performance.now by default. */
-  now?: () => number;
-  /** One span per request (--tracing with an exporter); absent = no tracing work at all. */
-  tracer?: RequestTracer | undefined;
-  /**
-   * Flow control (feature gate flowControl): builds the controller, given the pool's "room for one more"
-   * test. Absent = legacy admission (sheddable requests shed under saturation).
-   */
-  flowControl?: ((canDispatch: () => boolean) => FlowController) | undefined;
-}
+export type { DirectorDatastore, DirectorOptions, RequestBody } from './director-options.ts';
 
 export class Director {
   readonly #o: DirectorOptions;
