@@ -1,0 +1,117 @@
+/**
+ * In-process latency predictor: per endpoint, two recursive-least-squares linear models (TTFT and TPOT, in ms)
+ * learned online from what the picker observes. Memory is bounded: a fixed-size model per endpoint, at most
+ * `maxEndpoints` endpoints (least recently trained dropped). Replaces upstream's predictor sidecar when none runs.
+ */
+
+/** Features at dispatch: what the model sees about the request and the endpoint's load. */
+export interface LatencyFeatures {
+  promptTokens: number;
+  uncachedTokens: number;
+  waitingQueue: number;
+  runningRequests: number;
+  kvCacheUsage: number;
+}
+
+const DIM = 6;
+const FORGET = 0.995; // slow forgetting so a model follows a drifting endpoint
+const INIT_P = 1000;
+
+/** One RLS model: w (DIM), P (DIM x DIM), plus the sample count. */
+export class RlsModel {
+  readonly w = new Float64Array(DIM);
+  readonly #p = new Float64Array(DIM * DIM);
+  readonly #px = new Float64Array(DIM);
+  samples = 0;
+
+  constructor() {
+    for (let i = 0; i < DIM; i++) this.#p[i * DIM + i] = INIT_P;
+  }
+
+  predict(x: Float64Array): number {
+    let y = 0;
+    for (let i = 0; i < DIM; i++) y += this.w[i]! * x[i]!;
+    return y;
+  }
+
+  update(x: Float64Array, y: number): void {
+    const p = this.#p;
+    const px = this.#px;
+    let denom = FORGET;
+    for (let i = 0; i < DIM; i++) {
+      let s = 0;
+      for (let j = 0; j < DIM; j++) s += p[i * DIM + j]! * x[j]!;
+      px[i] = s;
+      denom += x[i]! * s;
+    }
+    const err = y - this.predict(x);
+    for (let i = 0; i < DIM; i++) this.w[i]! += (px[i]! / denom) * err;
+    for (let i = 0; i < DIM; i++) {
+      for (let j = 0; j < DIM; j++) p[i * DIM + j] = (p[i * DIM + j]! - (px[i]! * px[j]!) / denom) / FORGET;
+    }
+    this.samples++;
+  }
+}
+
+/** Writes the feature vector (scaled to similar magnitudes) into `out`. */
+export function featureVector(f: LatencyFeatures, out: Float64Array): Float64Array {
+  out[0] = 1;
+  out[1] = f.promptTokens / 1000;
+  out[2] = f.uncachedTokens / 1000;
+  out[3] = f.waitingQueue;
+  out[4] = f.runningRequests;
+  out[5] = f.kvCacheUsage;
+  return out;
+}
+
+interface EndpointModels {
+  readonly ttft: RlsModel;
+  readonly tpot: RlsModel;
+}
+
+export class OnlineLatencyPredictor {
+  readonly #models = new Map<string, EndpointModels>();
+  readonly #x = new Float64Array(DIM);
+  readonly #maxEndpoints: number;
+  /** Samples a model needs before its predictions are used. */
+  readonly minSamples: number;
+
+  constructor(maxEndpoints = 4096, minSamples = 3) {
+    this.#maxEndpoints = maxEndpoints;
+    this.minSamples = minSamples;
+  }
+
+  /** Predicted [ttftMs, tpotMs] written into `out`; false when the endpoint's models have too few samples. */
+  predict(endpointKey: string, f: LatencyFeatures, out: Float64Array): boolean {
+    const m = this.#models.get(endpointKey);
+    if (m === undefined || m.ttft.samples < this.minSamples) return false;
+    const x = featureVector(f, this.#x);
+    out[0] = Math.max(0, m.ttft.predict(x));
+    out[1] = m.tpot.samples < this.minSamples ? 0 : Math.max(0, m.tpot.predict(x));
+    return true;
+  }
+
+  trainTtft(endpointKey: string, f: LatencyFeatures, ttftMs: number): void {
+    this.#of(endpointKey).ttft.update(featureVector(f, this.#x), ttftMs);
+  }
+
+  trainTpot(endpointKey: string, f: LatencyFeatures, tpotMs: number): void {
+    this.#of(endpointKey).tpot.update(featureVector(f, this.#x), tpotMs);
+  }
+
+  get size(): number {
+    return this.#models.size;
+  }
+
+  #of(key: string): EndpointModels {
+    let m = this.#models.get(key);
+    if (m !== undefined) {
+      this.#models.delete(key); // re-insert: Map order is recency
+    } else {
+      m = { ttft: new RlsModel(), tpot: new RlsModel() };
+      if (this.#models.size >= this.#maxEndpoints) this.#models.delete(this.#models.keys().next().value!);
+    }
+    this.#models.set(key, m);
+    return m;
+  }
+}
