@@ -95,7 +95,7 @@ export class LatencyScorer implements Scorer {
       return;
     }
     // Deficit buckets, least severe first: TPOT only, TTFT only, both.
-    for (const kind of [1, 2, 3]) {
+    for (let kind = 1; kind <= 3; kind++) {
       m = 0;
       for (let i = 0; i < n; i++) {
         const ep = candidates[i]!;
@@ -110,7 +110,9 @@ export class LatencyScorer implements Scorer {
   }
 
   #scoreBucket(p: LatencyPredictions, c: readonly Endpoint[], idx: Int32Array, m: number, out: Float64Array, forceLeast: boolean): void {
-    let [alpha, beta] = normalizedWeights(this.config.ttftWeight, this.config.tpotWeight);
+    const sumW = this.config.ttftWeight + this.config.tpotWeight;
+    let alpha = sumW <= 0 ? 1 : this.config.ttftWeight / sumW;
+    let beta = sumW <= 0 ? 0 : this.config.tpotWeight / sumW;
     let minT = Infinity, maxT = -Infinity, minP = Infinity, maxP = -Infinity;
     for (let j = 0; j < m; j++) {
       const ep = c[idx[j]!]!;
@@ -123,8 +125,9 @@ export class LatencyScorer implements Scorer {
     }
     const rT = maxT - minT;
     const rP = maxP - minP;
-    if (rT <= EPS && rP > EPS) [alpha, beta] = [0, 1];
-    else if (rP <= EPS && rT > EPS) [alpha, beta] = [1, 0];
+    // A dimension with no spread gets no weight, so it does not compress the scores (upstream).
+    if (rT <= EPS && rP > EPS) (alpha = 0), (beta = 1);
+    else if (rP <= EPS && rT > EPS) (alpha = 1), (beta = 0);
     const least = forceLeast || this.config.headroomSelectionStrategy === 'least';
     for (let j = 0; j < m; j++) {
       const ep = c[idx[j]!]!;
@@ -160,11 +163,6 @@ export class LatencyScorer implements Scorer {
 /** |headroom|; an endpoint without a prediction (NaN) counts as 0, as upstream's zero-valued epData. */
 function headroom(h: number): number {
   return Number.isNaN(h) ? 0 : Math.abs(h);
-}
-
-function normalizedWeights(a: number, b: number): [number, number] {
-  const s = a + b;
-  return s <= 0 ? [1, 0] : [a / s, b / s];
 }
 
 const KNOWN = [
