@@ -82,6 +82,20 @@ schedulingProfiles:
   - pluginRef: max-score-picker
 `;
 
+/** Predicted latency: the in-process TTFT/TPOT predictor, then latency-scorer (upstream-2026.md §1b). */
+export const PREDICTED_LATENCY_YAML = `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: predicted-latency-producer
+- type: latency-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: latency-scorer
+  - pluginRef: max-score-picker
+`;
+
 export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
@@ -129,6 +143,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     kind: 'picker',
     configYaml: LLM_D_OPTIMIZED_YAML,
     description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
+  },
+  'predicted-latency': {
+    name: 'predicted-latency',
+    kind: 'picker',
+    configYaml: PREDICTED_LATENCY_YAML,
+    description: 'picker: predicted-latency-producer (in-process online TTFT/TPOT models) + latency-scorer, max-score',
   },
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, max-score (bench/routing-study/README.md)' },
 };
