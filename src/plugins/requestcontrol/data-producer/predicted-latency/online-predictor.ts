@@ -11,9 +11,11 @@ export interface LatencyFeatures {
   waitingQueue: number;
   runningRequests: number;
   kvCacheUsage: number;
+  /** Requests this picker has in flight on the endpoint: fresh between scrapes, so a burst does not herd. */
+  inflightRequests: number;
 }
 
-const DIM = 6;
+const DIM = 7;
 const FORGET = 0.995; // slow forgetting so a model follows a drifting endpoint
 const INIT_P = 1000;
 
@@ -61,6 +63,7 @@ export function featureVector(f: LatencyFeatures, out: Float64Array): Float64Arr
   out[3] = f.waitingQueue;
   out[4] = f.runningRequests;
   out[5] = f.kvCacheUsage;
+  out[6] = f.inflightRequests;
   return out;
 }
 
@@ -71,6 +74,8 @@ interface EndpointModels {
 
 export class OnlineLatencyPredictor {
   readonly #models = new Map<string, EndpointModels>();
+  /** Trained on every endpoint's samples. */
+  readonly #pool: EndpointModels = { ttft: new RlsModel(), tpot: new RlsModel() };
   readonly #x = new Float64Array(DIM);
   readonly #maxEndpoints: number;
   /** Samples a model needs before its predictions are used. */
@@ -83,8 +88,10 @@ export class OnlineLatencyPredictor {
 
   /** Predicted [ttftMs, tpotMs] written into `out`; false when the endpoint's models have too few samples. */
   predict(endpointKey: string, f: LatencyFeatures, out: Float64Array): boolean {
-    const m = this.#models.get(endpointKey);
-    if (m === undefined || m.ttft.samples < this.minSamples) return false;
+    let m = this.#models.get(endpointKey);
+    // A new endpoint borrows the pool-wide model: left unpredicted it would rank best and draw a burst.
+    if (m === undefined || m.ttft.samples < this.minSamples) m = this.#pool;
+    if (m.ttft.samples < this.minSamples) return false;
     const x = featureVector(f, this.#x);
     out[0] = Math.max(0, m.ttft.predict(x));
     out[1] = m.tpot.samples < this.minSamples ? 0 : Math.max(0, m.tpot.predict(x));
@@ -92,11 +99,15 @@ export class OnlineLatencyPredictor {
   }
 
   trainTtft(endpointKey: string, f: LatencyFeatures, ttftMs: number): void {
-    this.#of(endpointKey).ttft.update(featureVector(f, this.#x), ttftMs);
+    const x = featureVector(f, this.#x);
+    this.#of(endpointKey).ttft.update(x, ttftMs);
+    this.#pool.ttft.update(x, ttftMs);
   }
 
   trainTpot(endpointKey: string, f: LatencyFeatures, tpotMs: number): void {
-    this.#of(endpointKey).tpot.update(featureVector(f, this.#x), tpotMs);
+    const x = featureVector(f, this.#x);
+    this.#of(endpointKey).tpot.update(x, tpotMs);
+    this.#pool.tpot.update(x, tpotMs);
   }
 
   get size(): number {

@@ -100,12 +100,16 @@ test('predicted-latency-producer: sloBufferFactor scales the SLO in the headroom
 
 test('online predictor: memory bounded to maxEndpoints (least recently trained dropped)', () => {
   const pr = new OnlineLatencyPredictor(3, 1);
-  const f = { promptTokens: 1, uncachedTokens: 1, waitingQueue: 0, runningRequests: 0, kvCacheUsage: 0 };
+  const f = { promptTokens: 1, uncachedTokens: 1, waitingQueue: 0, runningRequests: 0, kvCacheUsage: 0, inflightRequests: 0 };
   for (const k of ['a', 'b', 'c', 'd']) pr.trainTtft(k, f, 10);
   assert.equal(pr.size, 3);
   const out = new Float64Array(2);
-  assert.equal(pr.predict('a', f, out), false);
   assert.equal(pr.predict('d', f, out), true);
+  pr.trainTtft('d', f, 1000); // 'a' was dropped: it borrows the pool model, which has seen 'd' at 1000
+  pr.predict('a', f, out);
+  const own = new Float64Array(2);
+  pr.predict('d', f, own);
+  assert.notEqual(out[0], own[0]);
 });
 
 test('predicted-latency-producer: parameters', () => {

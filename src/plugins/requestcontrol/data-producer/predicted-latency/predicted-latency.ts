@@ -165,6 +165,7 @@ function featuresOf(request: LLMRequest, ep: Endpoint): LatencyFeatures {
     waitingQueue: ep.waitingQueue,
     runningRequests: ep.runningRequests,
     kvCacheUsage: ep.kvCacheUsage,
+    inflightRequests: ep.inflightRequests,
   };
 }
 
