@@ -18,6 +18,7 @@ export interface LatencyFeatures {
 const DIM = 7;
 const FORGET = 1; // no forgetting: with forgetting, P winds up on unexciting features and the fit diverges
 const INIT_P = 1000;
+const MIN_MS = 0.001;
 
 /** One RLS model: w (DIM), P (DIM x DIM), plus the sample count. */
 export class RlsModel {
@@ -88,13 +89,15 @@ export class OnlineLatencyPredictor {
 
   /** Predicted [ttftMs, tpotMs] written into `out`; false when the endpoint's models have too few samples. */
   predict(endpointKey: string, f: LatencyFeatures, out: Float64Array): boolean {
-    let m = this.#models.get(endpointKey);
+    const own = this.#models.get(endpointKey);
     // A new endpoint borrows the pool-wide model: left unpredicted it would rank best and draw a burst.
-    if (m === undefined || m.ttft.samples < this.minSamples) m = this.#pool;
-    if (m.ttft.samples < this.minSamples) return false;
+    const ttft = own !== undefined && own.ttft.samples >= this.minSamples ? own.ttft : this.#pool.ttft;
+    if (ttft.samples < this.minSamples) return false;
+    const tpot = own !== undefined && own.tpot.samples >= this.minSamples ? own.tpot : this.#pool.tpot;
     const x = featureVector(f, this.#x);
-    out[0] = Math.max(0, m.ttft.predict(x));
-    out[1] = m.tpot.samples < this.minSamples ? 0 : Math.max(0, m.tpot.predict(x));
+    // Floored above 0: a zero TPOT would read as "meets any TPOT SLO" and pull every request to one endpoint.
+    out[0] = Math.max(MIN_MS, ttft.predict(x));
+    out[1] = tpot.samples < this.minSamples ? MIN_MS : Math.max(MIN_MS, tpot.predict(x));
     return true;
   }
 
