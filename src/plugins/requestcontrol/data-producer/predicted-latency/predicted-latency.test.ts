@@ -117,3 +117,12 @@ test('predicted-latency-producer: parameters', () => {
   assert.throws(() => createPredictedLatencyProducer('p', { predictionServerURL: 'x' }, testHandle()), /parameters\.predictionServerURL: unknown parameter/);
   assert.equal(createPredictedLatencyProducer('p', { contextTTL: '30s', streamingMode: true }, testHandle()).config.contextTtlMs, 30_000);
 });
+
+test('online predictor: predictions stay above 0, so an untrained TPOT never reads as meeting the SLO', () => {
+  const pr = new OnlineLatencyPredictor(8, 1);
+  const f = { promptTokens: 1, uncachedTokens: 1, waitingQueue: 0, runningRequests: 0, kvCacheUsage: 0, inflightRequests: 0 };
+  pr.trainTtft('a', f, 0);
+  const out = new Float64Array(2);
+  assert.equal(pr.predict('a', f, out), true);
+  assert.ok(out[0]! > 0 && out[1]! > 0, String([...out]));
+});
