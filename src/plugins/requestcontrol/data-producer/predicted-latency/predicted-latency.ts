@@ -22,6 +22,8 @@ import type { DataProducer, LLMResponse, PreRequest, ResponseComplete, ResponseR
 import type { SchedulingResult } from '../../../../framework/scheduling.ts';
 import { boolParam, durationMsParam, intParam, numberParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
 import { OnlineLatencyPredictor, type LatencyFeatures } from './online-predictor.ts';
+import { LatencyPredictorSidecarClient, type SidecarTrainingEntry } from './sidecar-client.ts';
+import type { Logger } from 'pino';
 
 export { PREDICTED_LATENCY_PRODUCER_TYPE };
 
@@ -90,8 +92,13 @@ export class PredictedLatencyProducer implements DataProducer, PreRequest, Respo
   readonly #out = new Float64Array(2);
   /** Arrays reused across cycles, one per candidate slot. */
   readonly #pool: Float64Array[] = [];
+  /** Upstream's training server, when TRAINING_SERVER_URL names one: every sample is also sent there. */
+  readonly #sidecar: LatencyPredictorSidecarClient | null;
+  readonly #logger: Logger | null;
 
-  constructor(name: string, config: PredictedLatencyConfig, predictor = new OnlineLatencyPredictor()) {
+  constructor(name: string, config: PredictedLatencyConfig, predictor = new OnlineLatencyPredictor(), sidecar: LatencyPredictorSidecarClient | null = null, logger: Logger | null = null) {
+    this.#sidecar = sidecar;
+    this.#logger = logger;
     this.name = name;
     this.config = config;
     this.predictor = predictor;
@@ -144,9 +151,22 @@ export class PredictedLatencyProducer implements DataProducer, PreRequest, Respo
     if (response.cause !== 'natural' || response.status >= 400 || !response.streaming) return;
     if (d.ttftMs < 0 && response.ttftMs >= 0) this.predictor.trainTtft(d.endpointKey, d.features, response.ttftMs);
     const ttft = response.ttftMs >= 0 ? response.ttftMs : d.ttftMs;
+    let tpot = 0;
     if (response.completionTokens > 1 && ttft >= 0) {
-      this.predictor.trainTpot(d.endpointKey, d.features, (response.durationMs - ttft) / (response.completionTokens - 1));
+      tpot = (response.durationMs - ttft) / (response.completionTokens - 1);
+      this.predictor.trainTpot(d.endpointKey, d.features, tpot);
     }
+    if (this.#sidecar !== null && ttft >= 0) this.#sendTraining(d.features, ttft, tpot, response.completionTokens);
+  }
+
+  #sendTraining(f: LatencyFeatures, ttftMs: number, tpotMs: number, generated: number): void {
+    const entry: SidecarTrainingEntry = {
+      kv_cache_percentage: f.kvCacheUsage, input_token_length: f.promptTokens, num_request_waiting: f.waitingQueue,
+      num_request_running: f.runningRequests, num_tokens_generated: Math.max(0, generated), prefix_cache_score: 0,
+      prefill_tokens_in_flight: 0, decode_tokens_in_flight: 0, actual_ttft_ms: ttftMs, actual_tpot_ms: tpotMs,
+      timestamp: new Date().toISOString(),
+    };
+    this.#sidecar!.addTrainingData([entry]).catch((err: unknown) => this.#logger?.warn({ plugin: this.name, err: String(err) }, 'latency predictor training upload failed'));
   }
 
   #trainTtft(request: LLMRequest, response: LLMResponse): void {
@@ -191,6 +211,10 @@ export function readPredictedLatencyConfig(name: string, params: unknown): Predi
   };
 }
 
-export function createPredictedLatencyProducer(name: string, params: unknown, _handle: PluginHandle): PredictedLatencyProducer {
-  return new PredictedLatencyProducer(name, readPredictedLatencyConfig(name, params));
+export function createPredictedLatencyProducer(name: string, params: unknown, handle: PluginHandle): PredictedLatencyProducer {
+  const config = readPredictedLatencyConfig(name, params);
+  // Upstream's sidecar env (PREDICTION_SERVER_URL is for its predictions, not used here: see README).
+  const training = process.env['TRAINING_SERVER_URL'];
+  const sidecar = training ? new LatencyPredictorSidecarClient(process.env['PREDICTION_SERVER_URL'] ?? training, training) : null;
+  return new PredictedLatencyProducer(name, config, new OnlineLatencyPredictor(), sidecar, handle.logger);
 }

@@ -55,3 +55,28 @@ test('sidecar client: an error status or a short answer throws', { timeout: 10_0
     await s.close();
   }
 });
+
+test('predicted-latency-producer forwards each training sample to the training server', { timeout: 10_000 }, async () => {
+  const { PredictedLatencyProducer, readPredictedLatencyConfig } = await import('./predicted-latency.ts');
+  const { OnlineLatencyPredictor } = await import('./online-predictor.ts');
+  const { makeEndpoint, makeRequest, scheduledOn } = await import('../../../../../test/support/scheduling/testing.ts');
+  const { LLMResponse } = await import('../../../../framework/requestcontrol.ts');
+  let got!: (b: any) => void;
+  const received = new Promise<any>((r) => (got = r));
+  const s = await fakeSidecar((_path, body) => (got(body), [200, {}]));
+  try {
+    const p = new PredictedLatencyProducer('p', readPredictedLatencyConfig('p', undefined), new OnlineLatencyPredictor(), new LatencyPredictorSidecarClient(s.url, s.url));
+    const ep = makeEndpoint(0, { waitingQueue: 2 });
+    const r = makeRequest({ promptText: 'x'.repeat(400) });
+    p.produce(r, [ep]);
+    p.preRequest(r, scheduledOn(ep));
+    const res = new LLMResponse();
+    Object.assign(res, { status: 200, streaming: true, ttftMs: 30, durationMs: 230, completionTokens: 11 });
+    p.responseComplete(r, res, ep);
+    const body = await received;
+    assert.equal(s.seen[0]!.path, '/add_training_data_bulk');
+    assert.deepEqual([body.entries[0].actual_ttft_ms, body.entries[0].actual_tpot_ms, body.entries[0].num_request_waiting, body.entries[0].input_token_length], [30, 20, 2, 100]);
+  } finally {
+    await s.close();
+  }
+});
