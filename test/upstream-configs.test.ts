@@ -37,14 +37,13 @@ const OWNERS: readonly [RegExp, string][] = [
     new RegExp(
       '^(multicluster-.*|' +
         [
-          'token-load-scorer', 'latency-scorer', 'predicted-latency-scorer', 'load-aware-scorer', 'active-request-scorer', 'no-hit-lru-scorer',
+          'token-load-scorer', 'load-aware-scorer', 'active-request-scorer', 'no-hit-lru-scorer',
           'session-affinity-scorer', 'context-length-aware', 'header-label-affinity-scorer', 'endpoint-attribute-scorer', 'topology-affinity-scorer',
-          'mm-embeddings-cache-scorer', 'kv-cache-scorer', 'slo-scorer', 'prefix-cache-affinity-filter', 'slo-headroom-tier-filter',
-          'label-selector-filter', 'by-label', 'by-label-selector', 'session-affinity-filter', 'utilization-filter', 'endpoint-attribute-filter',
+          'mm-embeddings-cache-scorer', 'kv-cache-scorer', 'prefix-cache-affinity-filter', 'label-selector-filter', 'by-label', 'by-label-selector', 'session-affinity-filter', 'utilization-filter', 'endpoint-attribute-filter',
           'topology-affinity-filter', 'header-based-testing-filter', 'data-parallel-profile-handler', 'header-profile-handler',
-          'slo-aware-profile-handler', 'inflight-load-producer', 'predicted-latency-producer', 'session-id-producer',
-          'mm-embeddings-cache-producer', 'p2p-source-producer', 'latency-slo-admitter', 'probabilistic-admitter', 'request-attribute-reporter',
-          'destination-endpoint-served-verifier', 'slo-request-tracker', 'agent-identity', 'concurrency-detector', 'vllmgrpc-parser',
+          'inflight-load-producer', 'session-id-producer',
+          'mm-embeddings-cache-producer', 'p2p-source-producer', 'request-attribute-reporter',
+          'destination-endpoint-served-verifier', 'agent-identity', 'concurrency-detector', 'vllmgrpc-parser',
           'vertexai-parser', 'k8s-notification-source', 'endpoint-notification-source', 'models-data-source', 'models-data-extractor',
           'dcgm-data-source', 'dcgm-extractor', 'topology-extractor', 'file-discovery', 'model-server-protocol-metrics',
         ].join('|') +

@@ -102,3 +102,23 @@ export interface RequestAttribute {
 
 /** LLMRequest.data: a RequestAttribute, the agent's session id (upstream agentidentity.AgentIdentityKey, no producer). */
 export const AGENT_IDENTITY_KEY = 'agent-identity';
+
+/** LLMRequest.data: the per-candidate latency predictions of one request (upstream LatencyPredictionInfo). */
+export const LATENCY_PREDICTION_INFO_KEY = 'latency-prediction-info';
+export const PREDICTED_LATENCY_PRODUCER_TYPE = 'predicted-latency-producer';
+
+/**
+ * Predicted TTFT and TPOT per candidate, valid for one synchronous cycle like PrefixCacheMatchInfo. Headroom is
+ * SLO x sloBufferFactor - predicted (an absent SLO counts as 0, so headroom is negative, as upstream).
+ */
+export interface LatencyPredictions {
+  readonly request: LLMRequest | null;
+  /** False when the candidate has no prediction (never seen, or the predictor failed). */
+  has(endpoint: Endpoint): boolean;
+  ttftMs(endpoint: Endpoint): number;
+  tpotMs(endpoint: Endpoint): number;
+  ttftHeadroomMs(endpoint: Endpoint): number;
+  tpotHeadroomMs(endpoint: Endpoint): number;
+  /** Requests this picker dispatched to the endpoint and has not seen finish. */
+  dispatched(endpoint: Endpoint): number;
+}

@@ -39,7 +39,7 @@ import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/sc
 import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer } from './requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
-import { dataKey, INFLIGHT_LOAD_KEY, PREFIX_CACHE_MATCH_INFO_KEY, TOKENIZED_PROMPT_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
+import { dataKey, INFLIGHT_LOAD_KEY, LATENCY_PREDICTION_INFO_KEY, PREFIX_CACHE_MATCH_INFO_KEY, TOKENIZED_PROMPT_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
 import { createTokenProducer, TOKEN_PRODUCER_TYPE, TOKENIZER_TYPE } from './requestcontrol/data-producer/token-producer/token-producer.ts';
 import { createPrecisePrefixCacheProducer, PRECISE_PREFIX_CACHE_PRODUCER_TYPE } from './requestcontrol/data-producer/precise-prefix-cache/precise-prefix-cache.ts';
 import { createPrecisePrefixCacheScorer, PRECISE_PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/precise-prefix-cache/precise-prefix-cache.ts';
@@ -87,6 +87,12 @@ import { createMulticlusterMetricsExtractor, MULTICLUSTER_METRICS_EXTRACTOR_TYPE
 import { createMulticlusterQueueScorer, MULTICLUSTER_QUEUE_SCORER_TYPE } from './scheduling/scorer/multicluster-queue/multicluster-queue.ts';
 import { createMulticlusterKvCacheUtilizationScorer, MULTICLUSTER_KV_CACHE_UTILIZATION_SCORER_TYPE } from './scheduling/scorer/multicluster-kv-cache-utilization/multicluster-kv-cache-utilization.ts';
 import { createMulticlusterSessionAffinityFilter, MULTICLUSTER_SESSION_AFFINITY_FILTER_TYPE } from './scheduling/filter/multicluster-session-affinity/multicluster-session-affinity.ts';
+import { createPredictedLatencyProducer, PREDICTED_LATENCY_PRODUCER_TYPE } from './requestcontrol/data-producer/predicted-latency/predicted-latency.ts';
+import { createLatencyScorer, createPredictedLatencyScorer, createSloScorer, LATENCY_SCORER_TYPE, PREDICTED_LATENCY_SCORER_TYPE, SLO_SCORER_TYPE } from './scheduling/scorer/latency/latency.ts';
+import { createSloHeadroomTierFilter, SLO_HEADROOM_TIER_FILTER_TYPE } from './scheduling/filter/slo-headroom-tier/slo-headroom-tier.ts';
+import { createLatencySloAdmitter, LATENCY_SLO_ADMITTER_TYPE } from './requestcontrol/admitter/latency-slo/latency-slo.ts';
+import { createProbabilisticAdmitter, PROBABILISTIC_ADMITTER_TYPE } from './requestcontrol/admitter/probabilistic/probabilistic.ts';
+import { createSloAwareProfileHandler, SLO_AWARE_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/slo-aware/slo-aware.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
   // Scorers
@@ -118,6 +124,10 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(ACTIVE_REQUEST_SCORER_TYPE, createActiveRequestScorer);
   registry.register(LOAD_AWARE_SCORER_TYPE, createLoadAwareScorer);
   registry.register(NO_HIT_LRU_SCORER_TYPE, createNoHitLruScorer);
+  registry.register(LATENCY_SCORER_TYPE, createLatencyScorer);
+  registry.register(PREDICTED_LATENCY_SCORER_TYPE, createPredictedLatencyScorer); // GIE v1.3-v1.4 name
+  registry.register(SLO_SCORER_TYPE, createSloScorer); // GIE v1.0 experimental SLO routing
+  registry.register(SLO_HEADROOM_TIER_FILTER_TYPE, createSloHeadroomTierFilter);
   // Pickers
   registry.register(MAX_SCORE_PICKER_TYPE, createMaxScorePicker);
   registry.register(RANDOM_PICKER_TYPE, createRandomPicker);
@@ -132,7 +142,11 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(INFLIGHT_LOAD_PRODUCER_TYPE, createInflightLoadProducer);
   registry.defaultProducer(dataKey(INFLIGHT_LOAD_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
+  registry.register(PREDICTED_LATENCY_PRODUCER_TYPE, createPredictedLatencyProducer);
+  registry.defaultProducer(dataKey(LATENCY_PREDICTION_INFO_KEY, PREDICTED_LATENCY_PRODUCER_TYPE), PREDICTED_LATENCY_PRODUCER_TYPE);
+  registry.register('slo-request-tracker', createPredictedLatencyProducer); // GIE v1.0: tracked SLOs and trained the predictor
   // Profile handlers
+  registry.register(SLO_AWARE_PROFILE_HANDLER_TYPE, createSloAwareProfileHandler); // GIE v1.0
   registry.register(SINGLE_PROFILE_HANDLER_TYPE, createSingleProfileHandler);
   registry.register(DISAGG_PROFILE_HANDLER_TYPE, createDisaggProfileHandler);
   registry.register(PD_PROFILE_HANDLER_TYPE, createPdProfileHandler);
@@ -157,6 +171,8 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(AGENT_IDENTITY_TYPE, createAgentIdentity, 'Alpha');
   registry.register(DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE, createDestinationEndpointServedVerifier); // conformance
   registry.register(CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector);
+  registry.register(LATENCY_SLO_ADMITTER_TYPE, createLatencySloAdmitter);
+  registry.register(PROBABILISTIC_ADMITTER_TYPE, createProbabilisticAdmitter);
 
   // Request parsers (requestHandler.parsers)
   registry.register(OPENAI_PARSER_TYPE, createOpenAIParser);

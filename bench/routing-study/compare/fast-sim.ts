@@ -158,6 +158,12 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       const f = r.tag as Flight;
       if (r.numOutput === 1) {
         f.rec.ttftMs = t + net - start - f.rec.sentAt;
+        // What the director would learn from a streamed response's first chunk (read by latency predictors).
+        if (f.ctx && f.ctx.response.ttftMs < 0) {
+          f.ctx.response.status = 200;
+          f.ctx.response.streaming = true;
+          f.ctx.response.ttftMs = t + net - f.ctx.receivedAt;
+        }
         if (peer && f.peerReq) peer.firstToken(i, f.peerReq);
       }
       else if (f.measured) collector.itl.add(t - f.prevTokenAt);
@@ -183,6 +189,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
         f.rec.outputTokens = r.numOutput;
         f.rec.cachedTokens = Math.max(0, r.cachedTokens);
       }
+      if (f.ctx && r.finishReason !== 'abort') f.ctx.response.completionTokens = r.numOutput; // the usage chunk
       if (f.ctx) harnesses[f.picker]!.director.handleResponseComplete(f.ctx, r.finishReason === 'abort' ? 'client-disconnect' : 'natural');
       if (balancer) balancer.release(i);
       if (peer && f.peerReq) peer.finish(i, f.peerReq);

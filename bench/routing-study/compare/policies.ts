@@ -159,6 +159,20 @@ export const BEST_PRECISE_SPECULATIVE_CONFIG_YAML = BEST_PRECISE_CONFIG_YAML.rep
   '      discoverPods: false\n    speculativeIndexing: true\n    speculativeTTL: 2s\n',
 );
 
+/** Predicted latency: the in-process TTFT/TPOT predictor, then latency-scorer (upstream-2026.md §1b). */
+export const PREDICTED_LATENCY_YAML = `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: predicted-latency-producer
+- type: latency-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: latency-scorer
+  - pluginRef: max-score-picker
+`;
+
 export const POLICIES: Readonly<Record<string, PolicySpec>> = {
   'round-robin': { name: 'round-robin', kind: 'baseline', baseline: 'round-robin', description: 'Kubernetes Service (round-robin), no picker' },
   'least-request': { name: 'least-request', kind: 'baseline', baseline: 'least-request', description: 'Envoy LEAST_REQUEST (power of two choices on proxy-side active requests), no picker' },
@@ -231,6 +245,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     kind: 'picker',
     configYaml: BEST_PRECISE_SPECULATIVE_CONFIG_YAML,
     description: 'best-precise with speculativeIndexing (the pick holds the prompt\'s blocks for 2 s, until its KV events arrive)',
+  },
+  'predicted-latency': {
+    name: 'predicted-latency',
+    kind: 'picker',
+    configYaml: PREDICTED_LATENCY_YAML,
+    description: 'picker: predicted-latency-producer (in-process online TTFT/TPOT models) + latency-scorer, max-score',
   },
 };
 
