@@ -6,8 +6,7 @@
  * candidates it is the plain average over all of them, as upstream.
  */
 import type { Endpoint } from '../../../framework/endpoint.ts';
-
-const ROLE_LABEL = 'llm-d.ai/role';
+import { ROLE_LABEL } from '../../scheduling/filter/role/role.ts';
 
 export function stageAwareSaturation<T>(candidates: readonly Endpoint[], score: (ep: Endpoint, ctx: T) => number, ctx: T): number {
   const n = candidates.length;

@@ -16,12 +16,13 @@ import type { LLMRequest } from '../../../../framework/request.ts';
 import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, dataKey, PREFIX_CACHE_MATCH_INFO_KEY, requestData, type PrefixCacheMatchInfo } from '../../../../framework/data-keys.ts';
 import { intParam, numberParam, readParams } from '../../../../input/plugin-params.ts';
 import type { Decider } from './deciders.ts';
+import { PREFILL_ROLES } from '../../filter/role/role.ts';
 
 export const LOAD_AWARE_PD_DECIDER_TYPE = 'load-aware-pd-decider';
 
 const CHARS_PER_TOKEN = 4;
-/** Pods that run a prefill stage (the prefill-filter's roles). */
-const PREFILL_ROLES: ReadonlySet<string> = new Set(['prefill', 'encode-prefill', 'prefill-decode', 'both', 'encode-prefill-decode']);
+/** Pods that run a prefill stage: the prefill-filter's roles. */
+const PREFILL_POD_ROLES: ReadonlySet<string> = new Set(PREFILL_ROLES);
 
 export interface LoadAwarePDParams {
   nonCachedTokens: number;
@@ -78,7 +79,7 @@ export class LoadAwarePDDecider implements Decider {
     const all = this.#endpoints.endpoints();
     for (let i = 0; i < all.length; i++) {
       const e = all[i]!;
-      if (PREFILL_ROLES.has(e.role) && e.consecutiveScrapeFailures === 0 && e.waitingQueue <= this.params.maxPrefillQueue) return true;
+      if (PREFILL_POD_ROLES.has(e.role) && e.consecutiveScrapeFailures === 0 && e.waitingQueue <= this.params.maxPrefillQueue) return true;
     }
     return false;
   }
