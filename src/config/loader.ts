@@ -19,6 +19,7 @@ import {
   isResponseComplete,
   isResponseReceived,
   isSaturationDetector,
+  isScreener,
   type RequestControlPlugins,
   type SaturationDetector,
 } from '../framework/requestcontrol.ts';
@@ -278,6 +279,7 @@ function compile(
     scheduler: new SchedulerEngine(specs, handler!, options.observer),
     saturationDetector: detector!,
     requestControl: {
+      screeners: ordered.filter(isScreener),
       dataProducers: ordered.filter(isDataProducer),
       admitters: ordered.filter(isAdmitter),
       preRequest: ordered.filter(isPreRequest),

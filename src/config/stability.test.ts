@@ -15,6 +15,7 @@ const UPSTREAM_ALPHA = [
   'agent-identity',
   'dcgm-data-source',
   'dcgm-extractor',
+  'disaggregatedset-rollout-screener',
   'endpoint-attribute-filter',
   'endpoint-attribute-scorer',
   'header-label-affinity-scorer',

@@ -33,6 +33,14 @@ export interface ProfileExplanation {
   readonly omittedEndpoints?: number;
 }
 
+/** One request-control screener (framework/requestcontrol.ts Screener) as it ran before the profiles. */
+export interface ScreenerExplanation {
+  readonly name: string;
+  readonly type: string;
+  /** Candidates left after this screener and the ones before it (the running intersection). */
+  readonly kept: number;
+}
+
 export interface Explanation {
   readonly requestId: string;
   readonly model: string;
@@ -46,6 +54,8 @@ export interface Explanation {
   readonly primaryProfile: string;
   /** The routed "ip:port" list, primary first ('' when not routed). */
   readonly destination: string;
+  /** The screeners that narrowed the candidates before the profiles ran; absent when none is configured. */
+  readonly screeners?: readonly ScreenerExplanation[];
   /** Only the profiles that ran, in run order. */
   readonly profiles: readonly ProfileExplanation[];
 }
@@ -53,6 +63,8 @@ export interface Explanation {
 /** Collects one cycle's explanation; the scheduler hands it to each profile it runs. */
 export interface ExplainRecorder {
   readonly profiles: ProfileExplanation[];
+  /** Filled by the director when screeners are configured. */
+  screeners?: ScreenerExplanation[];
   /** A dry run (/debug/explain): the cycle is not timed into the scheduling metrics. */
   readonly dryRun?: boolean;
 }

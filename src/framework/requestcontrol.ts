@@ -3,12 +3,22 @@
  * (upstream framework/interface/requestcontrol). Every hook list runs in the order the config loader derives
  * from what each plugin produces and consumes, then in config order.
  *
- *   DataProducer -> Admitter -> (scheduler) -> PreRequest -> ... -> ResponseReceived -> ResponseComplete
+ *   Screener -> DataProducer -> Admitter -> (scheduler) -> PreRequest -> ... -> ResponseReceived -> ResponseComplete
  */
 import type { Endpoint } from './endpoint.ts';
 import type { Plugin } from './plugin.ts';
 import type { LLMRequest } from './request.ts';
 import type { SchedulingResult } from './scheduling.ts';
+
+/**
+ * Narrows the candidates before DataProducer, admission and the scheduling profiles run (upstream Screener), so
+ * no filter, scorer or picker of any profile can undo it. Every screener sees the same candidates and the
+ * director keeps their intersection: a screener sets `keep[i] = 0` for each candidate it screens out and never
+ * sets a 1 (`keep` is shared, one slot per candidate, all 1 before the first screener).
+ */
+export interface Screener extends Plugin {
+  screen(request: LLMRequest, candidates: readonly Endpoint[], keep: Uint8Array): void;
+}
 
 /** Computes per-request data before scheduling (e.g. prefix-match info), for the candidates. */
 export interface DataProducer extends Plugin {
@@ -42,6 +52,7 @@ export interface SaturationDetector extends Plugin {
 
 /** The request-control hooks of a config, each list in run order. */
 export interface RequestControlPlugins {
+  readonly screeners: readonly Screener[];
   readonly dataProducers: readonly DataProducer[];
   readonly admitters: readonly Admitter[];
   readonly preRequest: readonly PreRequest[];
@@ -100,6 +111,9 @@ export class LLMResponse {
   }
 }
 
+export function isScreener(p: Plugin): p is Screener {
+  return typeof (p as Partial<Screener>).screen === 'function';
+}
 export function isDataProducer(p: Plugin): p is DataProducer {
   return typeof (p as Partial<DataProducer>).produce === 'function';
 }

@@ -75,6 +75,7 @@ import { createTopologyAffinityFilter, TOPOLOGY_AFFINITY_FILTER_TYPE } from './s
 import { createTopologyAffinityScorer, TOPOLOGY_AFFINITY_SCORER_TYPE } from './scheduling/scorer/topology-affinity/topology-affinity.ts';
 import { createTopologyExtractor, TOPOLOGY_EXTRACTOR_TYPE } from './datalayer/extractor/topology/topology.ts';
 import { AGENT_IDENTITY_TYPE, createAgentIdentity } from './requestcontrol/agent-identity/agent-identity.ts';
+import { createDisaggregatedSetRolloutScreener, DISAGGREGATEDSET_ROLLOUT_SCREENER_TYPE } from './requestcontrol/screener/disaggregatedset-rollout/disaggregatedset-rollout.ts';
 import { createDataParallelProfileHandler, DATA_PARALLEL_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/data-parallel/data-parallel.ts';
 import { createDcgmDataSource, DCGM_DATA_SOURCE_TYPE } from './datalayer/source/dcgm/dcgm-source.ts';
 import { createDcgmExtractor, DCGM_EXTRACTOR_TYPE } from './datalayer/extractor/dcgm/dcgm-extractor.ts';
@@ -169,6 +170,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   // Request control
   registry.register(REQUEST_ATTRIBUTE_REPORTER_TYPE, createRequestAttributeReporter);
   registry.register(AGENT_IDENTITY_TYPE, createAgentIdentity, 'Alpha');
+  registry.register(DISAGGREGATEDSET_ROLLOUT_SCREENER_TYPE, createDisaggregatedSetRolloutScreener, 'Alpha');
   registry.register(DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE, createDestinationEndpointServedVerifier); // conformance
   registry.register(CONCURRENCY_DETECTOR_TYPE, createConcurrencyDetector);
   registry.register(LATENCY_SLO_ADMITTER_TYPE, createLatencySloAdmitter);

@@ -3,7 +3,7 @@
  * byte to completion (upstream Director.HandleRequest / HandleResponse*). Synchronous: nothing here waits on
  * I/O. The ext_proc stream only speaks the protocol and calls in here.
  *
- *   handleRequest:  parse body -> resolve model -> candidates (subset hint, answering) -> DataProducer -> admission
+ *   handleRequest:  parse body -> resolve model -> candidates (subset hint, answering) -> Screener -> DataProducer -> admission
  *                   (saturation, Admitter) -> scheduler -> in-flight +1 -> PreRequest -> body rewrite
  *   handleResponse: headers (served endpoint, status, ResponseReceived) -> body chunks (TTFT, usage tail,
  *                   model name restored) -> complete (in-flight -1, ResponseComplete, metrics), exactly once
@@ -63,6 +63,7 @@ export class Director {
   readonly #now: () => number;
   readonly #subsetScratch: Endpoint[] = [];
   readonly #answeringScratch: Endpoint[] = [];
+  readonly #screenedScratch: Endpoint[] = [];
   readonly #metricsClock: Clock;
   readonly #debug: boolean;
   readonly #tracer: RequestTracer | null;
@@ -272,7 +273,10 @@ export class Director {
       throw new EppError('NO_ENDPOINT', `failed to find endpoint candidates for serving the request: ${why}`);
     }
     // Before every plugin, so that no configuration can route to a server that stopped answering.
-    const candidates = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
+    const answering = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
+    // Screeners (upstream: after Locate, before DataProducer): every later stage and profile sees only what they keep.
+    const candidates = this.#hooks.screen(req, answering, this.#screenedScratch, ctx.explain);
+    if (candidates.length === 0) throw new EppError('NO_ENDPOINT', 'screeners eliminated all endpoint candidates');
     this.#hooks.produce(req, candidates);
     if (req.sheddable && this.#flow === null && this.#o.saturation.saturation(candidates) >= 1) {
       if (!dry) this.#o.metrics?.shed.labels(req.model).inc();

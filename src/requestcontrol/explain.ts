@@ -41,7 +41,8 @@ export function newRecorder(dryRun = false): ExplainRecorder {
 }
 
 export function explanationOf(req: LLMRequest, rec: ExplainRecorder, outcome: string, reason: string, primaryProfile: string, destination: string): Explanation {
-  return { requestId: req.requestId, model: req.model, targetModel: req.targetModel, at: Date.now(), outcome, reason, primaryProfile, destination, profiles: rec.profiles };
+  const e = { requestId: req.requestId, model: req.model, targetModel: req.targetModel, at: Date.now(), outcome, reason, primaryProfile, destination };
+  return rec.screeners === undefined ? { ...e, profiles: rec.profiles } : { ...e, screeners: rec.screeners, profiles: rec.profiles };
 }
 
 /** "ip:port" -> score over the primary profile's scored candidates (upstream prepareRequest TargetEndpointScores). */
