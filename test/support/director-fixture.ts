@@ -11,6 +11,7 @@ import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { Director, type DirectorOptions } from '../../src/requestcontrol/director.ts';
 import type { RequestTracer } from '../../src/framework/tracing.ts';
 import { loadSchedulerConfig } from '../../src/config/loader.ts';
+import { observesEndpoints } from '../../src/framework/datalayer.ts';
 import { testHandle } from './scheduling/testing.ts';
 
 export interface DirectorFixture {
@@ -81,6 +82,12 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
   }
   const logger = pino({ level: 'silent' });
   const loaded = loadSchedulerConfig(o.configText, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
+  // As the runner wires them: endpoint observers see every join and relabel, state holders every removal.
+  const observers = [...loaded.plugins.values()].filter(observesEndpoints);
+  for (const ep of datastore.endpoints()) for (const o of observers) o.endpointChanged(ep);
+  datastore.on('endpointAdded', (ep) => observers.forEach((o) => o.endpointChanged(ep)));
+  datastore.on('endpointRelabelled', (ep) => observers.forEach((o) => o.endpointChanged(ep)));
+  datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   const completed: DirectorFixture['completed'] = [];
   const received: string[] = [];
   const recorder: ResponseComplete & ResponseReceived = {
