@@ -15,7 +15,7 @@ import type { EndpointLookup, Plugin, PluginDurationHook, PluginHandle } from '.
 import type { Endpoint } from './framework/endpoint.ts';
 import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
-import { PickerMetrics } from './observability/metrics.ts';
+import { PickerMetrics, type RolloutScreenerFigures } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
@@ -114,6 +114,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   const scheduler = loaded.scheduler;
   metrics = new PickerMetrics(datastore, { stalenessMs: flags.metricsStalenessThresholdMs, now: () => clock.now(), prefixIndexSize: () => loaded.indexEntries(),
     disaggDecisions: () => disaggDecisions(loaded.plugins.values()),
+    // Registered only with a screener configured, as upstream registers them in the plugin factory.
+    ...([...rolloutScreeners(loaded.plugins.values())].length > 0 ? { rolloutScreeners: () => rolloutScreeners(loaded.plugins.values()) } : {}),
     autoscaling: {
       targets: { queueSize: flags.autoscalingTargetQueueSize, saturation: flags.autoscalingTargetSaturation, inflightPerReplica: flags.autoscalingTargetInflight },
       saturation: (eps) => loaded.saturationDetector.saturation(eps),
@@ -344,6 +346,14 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         await stop();
       })()),
   };
+}
+
+/** The figures of the disaggregatedset-rollout-screeners among `plugins` (duck-typed, as disaggDecisions). */
+function* rolloutScreeners(plugins: Iterable<Plugin>): Iterable<RolloutScreenerFigures> {
+  for (const p of plugins) {
+    const figures = (p as { rolloutMetrics?: () => Omit<RolloutScreenerFigures, 'name' | 'type'> }).rolloutMetrics;
+    if (typeof figures === 'function') yield { name: p.name, type: p.type, ...figures.call(p) };
+  }
 }
 
 /** The decision counts of the disaggregated profile handlers among `plugins` (duck-typed: runner imports no plugin). */

@@ -6,49 +6,12 @@
  * response header stamped; fail closed when a revision lacks a role.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { directorFixture, type DirectorFixture } from './support/director-fixture.ts';
 import type { RequestDecision, RouteDecision } from '../src/requestcontrol/decision.ts';
 import { RequestContext } from '../src/requestcontrol/request-context.ts';
+import { PD_CONFIG, README_CONFIG, REV, rolloutPod as pd, SLICE } from './support/config/rollout-configs.ts';
 
-const README_CONFIG = readFileSync(join(import.meta.dirname, 'data/upstream/configs/router-v0.10.0__README.md_block10.yaml'), 'utf8');
-const SCREENER_BLOCK = README_CONFIG.slice(README_CONFIG.indexOf('- type: disaggregatedset-rollout-screener'), README_CONFIG.indexOf('- type: header-label-affinity-scorer'));
-const PD_CONFIG = `apiVersion: llm-d.ai/v1alpha1
-kind: EndpointPickerConfig
-plugins:
-${SCREENER_BLOCK}- type: prefill-filter
-- type: decode-filter
-- type: queue-scorer
-- type: max-score-picker
-- type: always-disagg-pd-decider
-- type: disagg-profile-handler
-  parameters:
-    deciders:
-      prefill: always-disagg-pd-decider
-schedulingProfiles:
-- name: prefill
-  plugins:
-  - pluginRef: prefill-filter
-  - pluginRef: queue-scorer
-  - pluginRef: max-score-picker
-- name: decode
-  plugins:
-  - pluginRef: decode-filter
-  - pluginRef: queue-scorer
-  - pluginRef: max-score-picker
-`;
-
-const REV = 'disaggregatedset.x-k8s.io/revision';
-const SLICE = 'disaggregatedset.x-k8s.io/slice';
-const pd = (revision: string, role: string, slice: string): Record<string, string> => ({
-  'llm-d.ai/role': role,
-  'disaggregatedset.x-k8s.io/name': 'my-set',
-  [REV]: revision,
-  'disaggregatedset.x-k8s.io/role': role,
-  [SLICE]: slice,
-});
 /** Revision A: 2 prefill, 2 decode (slices s0, s1); revision B: 1 prefill, 1 decode (slice s0). Pod i is 10.0.0.(i+1). */
 const TWO_REVISIONS = [pd('A', 'prefill', 's0'), pd('A', 'prefill', 's1'), pd('A', 'decode', 's0'), pd('A', 'decode', 's1'), pd('B', 'prefill', 's0'), pd('B', 'decode', 's0')];
 

@@ -52,6 +52,17 @@ interface LegacyFamilies {
   ntpot: LeanHistogram;
 }
 
+/** One disaggregatedset-rollout-screener's figures (upstream screener/disaggregatedsetrollout/metrics.go). */
+export interface RolloutScreenerFigures {
+  readonly name: string;
+  readonly type: string;
+  readonly mode: string;
+  /** Strict header selections that matched no endpoint, by selector name. */
+  readonly strictHeaderNoMatch: ReadonlyMap<string, number>;
+  /** Every observed revision's share from 0 to 1. */
+  readonly revisionShares: readonly (readonly [string, number])[];
+}
+
 export interface PickerMetricsOptions {
   stalenessMs: number;
   now: () => number;
@@ -59,6 +70,8 @@ export interface PickerMetricsOptions {
   prefixIndexSize?: () => number;
   /** Disaggregated scheduling decisions so far: [plugin name, plugin type, model, decision, count]. */
   disaggDecisions?: () => Iterable<readonly [string, string, string, string, number]>;
+  /** The disaggregatedset-rollout-screeners' figures, read at scrape time. */
+  rolloutScreeners?: () => Iterable<RolloutScreenerFigures>;
   /** Targets and inputs of the autoscaling signals (autoscaling-gauges.ts). */
   autoscaling?: Omit<AutoscalingOptions, 'stalenessMs' | 'now'>;
   /** Logs a label cap reached (once per cap). */
@@ -199,6 +212,30 @@ export class PickerMetrics {
         collect() {
           this.reset();
           for (const [, , model, d, n] of decisions()) this.labels(model, d).inc(n);
+        },
+      });
+    }
+    const rollout = opts.rolloutScreeners;
+    if (rollout) {
+      new client.Counter({
+        name: 'llm_d_epp_disaggregatedset_strict_header_no_match_total',
+        help: 'Strict header selections that matched no endpoint and failed closed.',
+        labelNames: ['plugin_type', 'plugin_name', 'selector'],
+        registers,
+        collect() {
+          this.reset();
+          for (const f of rollout()) for (const [selector, n] of f.strictHeaderNoMatch) this.labels(f.type, f.name, selector).inc(n);
+        },
+      });
+      // Rebuilt per scrape: a revision that left the observed pods has no series (upstream deletes it).
+      new client.Gauge({
+        name: 'llm_d_epp_disaggregatedset_revision_gating_share',
+        help: 'Current weighted revision gating share from 0 to 1; incomplete revisions have share 0.',
+        labelNames: ['plugin_type', 'plugin_name', 'mode', 'revision'],
+        registers,
+        collect() {
+          this.reset();
+          for (const f of rollout()) for (const [revision, share] of f.revisionShares) this.labels(f.type, f.name, f.mode, revision).set(share);
         },
       });
     }

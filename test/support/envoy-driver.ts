@@ -186,7 +186,7 @@ export class ExtProcSession {
 }
 
 /** The header value the picker set, read from raw_value (and checks value is unset). */
-export function mutatedHeader(r: ProcessingResponse, key: string, phase: 'request_headers' | 'request_body' = 'request_headers'): string | undefined {
+export function mutatedHeader(r: ProcessingResponse, key: string, phase: 'request_headers' | 'request_body' | 'response_headers' = 'request_headers'): string | undefined {
   const set = r[phase]?.response?.header_mutation?.set_headers ?? [];
   for (const o of set) {
     if (o.header.key === key) {
