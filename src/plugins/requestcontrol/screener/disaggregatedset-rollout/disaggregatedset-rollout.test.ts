@@ -13,6 +13,7 @@ import { testHandle, testRandom } from '../../../../../test/support/scheduling/t
 import { parseRolloutConfig, type GatingMode } from './config.ts';
 import { createDisaggregatedSetRolloutScreener, DisaggregatedSetRolloutScreener } from './disaggregatedset-rollout.ts';
 import { shareOf } from './revision-distribution.ts';
+import { SHARE_CASES } from './share-cases.ts';
 
 const REV = 'disaggregatedset.x-k8s.io/revision';
 const ROLE = 'disaggregatedset.x-k8s.io/role';
@@ -126,16 +127,7 @@ test('screen: a strict header pins the revision without a weighted draw', () => 
 });
 
 /** upstream TestScreenerWeightedDistribution: the share of v2 over 10,000 requests, within 0.03. */
-const WEIGHTED: [string, GatingMode, Record<string, Record<string, number>>, number][] = [
-  ['2p10d sum', 'sum', { v1: { prefill: 2, decode: 8 }, v2: { prefill: 1, decode: 2 } }, 3 / 13],
-  ['2p10d max role', 'max-role', { v1: { prefill: 2, decode: 8 }, v2: { prefill: 1, decode: 2 } }, 2 / 10],
-  ['10p10d sum', 'sum', { v1: { prefill: 8, decode: 8 }, v2: { prefill: 2, decode: 2 } }, 2 / 10],
-  ['10p10d max role', 'max-role', { v1: { prefill: 8, decode: 8 }, v2: { prefill: 2, decode: 2 } }, 2 / 10],
-  ['10p2d sum', 'sum', { v1: { prefill: 8, decode: 2 }, v2: { prefill: 2, decode: 1 } }, 3 / 13],
-  ['10p2d max role', 'max-role', { v1: { prefill: 8, decode: 2 }, v2: { prefill: 2, decode: 1 } }, 2 / 10],
-];
-
-for (const [name, mode, c, want] of WEIGHTED) {
+for (const [name, mode, c, want] of SHARE_CASES) {
   test(`screen: weighted distribution ${name}`, () => {
     const s = screener(mode, testRandom(11));
     const eps = seed(s, c);

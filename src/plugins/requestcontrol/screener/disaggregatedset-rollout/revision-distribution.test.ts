@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { GatingMode } from './config.ts';
+import { SHARE_CASES, type ShareCase } from './share-cases.ts';
 import { dominantRole, pickWeightedRevision, revisionDistribution, revisionSumWeight, shareOf, type RoleCounts } from './revision-distribution.ts';
 
 const ROLES = ['prefill', 'decode'];
@@ -25,13 +25,8 @@ test('dominantRole: counts across covered revisions; ties go to the first requir
 });
 
 /** [name, mode, counts, v2 share]: upstream's table; v1 gets the rest. */
-const SHARES: [string, GatingMode, Record<string, Record<string, number>>, number][] = [
-  ['2p10d sum', 'sum', { v1: { prefill: 2, decode: 8 }, v2: { prefill: 1, decode: 2 } }, 3 / 13],
-  ['2p10d max role', 'max-role', { v1: { prefill: 2, decode: 8 }, v2: { prefill: 1, decode: 2 } }, 2 / 10],
-  ['10p10d sum', 'sum', { v1: { prefill: 8, decode: 8 }, v2: { prefill: 2, decode: 2 } }, 2 / 10],
-  ['10p10d max role', 'max-role', { v1: { prefill: 8, decode: 8 }, v2: { prefill: 2, decode: 2 } }, 2 / 10],
-  ['10p2d sum', 'sum', { v1: { prefill: 8, decode: 2 }, v2: { prefill: 2, decode: 1 } }, 3 / 13],
-  ['10p2d max role', 'max-role', { v1: { prefill: 8, decode: 2 }, v2: { prefill: 2, decode: 1 } }, 2 / 10],
+const SHARES: ShareCase[] = [
+  ...SHARE_CASES,
   ['max role is shared across revisions', 'max-role', { v1: { prefill: 8, decode: 1 }, v2: { prefill: 2, decode: 4 } }, 2 / 10],
   ['max role ignores incomplete revisions', 'max-role', { v1: { prefill: 2, decode: 8 }, v2: { prefill: 1, decode: 2 }, v3: { prefill: 100 } }, 2 / 10],
 ];
