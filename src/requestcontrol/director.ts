@@ -278,7 +278,8 @@ export class Director {
     const candidates = this.#hooks.screen(req, answering, this.#screenedScratch, ctx.explain);
     if (candidates.length === 0) throw new EppError('NO_ENDPOINT', 'screeners eliminated all endpoint candidates');
     this.#hooks.produce(req, candidates);
-    if (req.sheddable && this.#flow === null && this.#o.saturation.saturation(candidates) >= 1) {
+    // Saturation is the pool's (upstream's admission controller runs before Locate and the screeners).
+    if (req.sheddable && this.#flow === null && this.#o.saturation.saturation(answering) >= 1) {
       if (!dry) this.#o.metrics?.shed.labels(req.model).inc();
       throw new EppError('SHED', 'system saturated, sheddable request dropped');
     }

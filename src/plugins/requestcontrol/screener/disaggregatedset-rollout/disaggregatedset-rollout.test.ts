@@ -13,7 +13,7 @@ import { testHandle, testRandom } from '../../../../../test/support/scheduling/t
 import { parseRolloutConfig, type GatingMode } from './config.ts';
 import { createDisaggregatedSetRolloutScreener, DisaggregatedSetRolloutScreener } from './disaggregatedset-rollout.ts';
 import { shareOf } from './revision-distribution.ts';
-import { SHARE_CASES } from './share-cases.ts';
+import { SHARE_CASES } from '../../../../../test/support/requestcontrol/rollout-share-cases.ts';
 
 const REV = 'disaggregatedset.x-k8s.io/revision';
 const ROLE = 'disaggregatedset.x-k8s.io/role';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SHARE_CASES, type ShareCase } from './share-cases.ts';
+import { SHARE_CASES, type ShareCase } from '../../../../../test/support/requestcontrol/rollout-share-cases.ts';
 import { dominantRole, pickWeightedRevision, revisionDistribution, revisionSumWeight, shareOf, type RoleCounts } from './revision-distribution.ts';
 
 const ROLES = ['prefill', 'decode'];

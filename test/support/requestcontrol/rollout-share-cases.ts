@@ -3,7 +3,7 @@
  * TestScreenerWeightedDistribution, llm-d-router ebab687), as [name, mode, Ready pods per revision and role,
  * share of v2]; v1 gets the rest.
  */
-import type { GatingMode } from './config.ts';
+import type { GatingMode } from '../../../src/plugins/requestcontrol/screener/disaggregatedset-rollout/config.ts';
 
 export type ShareCase = [string, GatingMode, Record<string, Record<string, number>>, number];
 
