@@ -44,8 +44,9 @@ export class DisaggregatedSetRolloutScreener implements Screener, ResponseReceiv
   readonly #pods = new Map<string, PodRecord>();
   #distribution: RevisionDistribution = EMPTY_DISTRIBUTION;
   readonly #noMatch = new Map<string, number>();
-  /** Per-request scratch, grown by doubling: this screener's own verdict per candidate, revisions present. */
+  /** Per-request scratch, grown by doubling: this screener's own verdict and the revision index per candidate, revisions present. */
   #own = new Uint8Array(64);
+  #revision = new Int32Array(64);
   #present = new Uint8Array(8);
 
   constructor(name: string, config: RolloutConfig, random: () => number = Math.random) {
@@ -93,7 +94,10 @@ export class DisaggregatedSetRolloutScreener implements Screener, ResponseReceiv
 
   screen(request: LLMRequest, candidates: readonly Endpoint[], keep: Uint8Array): void {
     const n = candidates.length;
-    if (this.#own.length < n) this.#own = new Uint8Array(Math.max(n, this.#own.length * 2));
+    if (this.#own.length < n) {
+      this.#own = new Uint8Array(Math.max(n, this.#own.length * 2));
+      this.#revision = new Int32Array(this.#own.length);
+    }
     const own = this.#own;
     own.fill(1, 0, n);
     let left = n;
@@ -111,16 +115,19 @@ export class DisaggregatedSetRolloutScreener implements Screener, ResponseReceiv
     const key = this.config.revisionLabelKey;
     if (this.#present.length < d.revisions.length) this.#present = new Uint8Array(d.revisions.length * 2);
     const present = this.#present;
+    const revision = this.#revision;
     present.fill(0, 0, d.revisions.length);
+    // One label read and map lookup per candidate, kept for the second pass (half the cost at 1,000 endpoints).
     for (let i = 0; i < candidates.length; i++) {
-      const r = d.index.get(candidates[i]!.labels[key] ?? '');
-      if (r !== undefined) present[r] = 1;
+      const r = d.index.get(candidates[i]!.labels[key] ?? '') ?? -1;
+      revision[i] = r;
+      if (r >= 0) present[r] = 1;
     }
     const chosen = this.#hasStrictHeader(request) ? -1 : pickWeightedRevision(d.shares, present, this.#random());
     let left = 0;
     for (let i = 0; i < candidates.length; i++) {
-      const r = d.index.get(candidates[i]!.labels[key] ?? '');
-      const ok = r !== undefined && (chosen === -1 || r === chosen);
+      const r = revision[i]!;
+      const ok = r >= 0 && (chosen === -1 || r === chosen);
       own[i] = ok ? 1 : 0;
       if (ok) left++;
     }
