@@ -12,7 +12,8 @@ import { dataKey, ENCODER_CACHE_MATCH_INFO_KEY, MULTIMODAL_FEATURES_KEY, request
 import type { LLMRequest } from '../../../../framework/request.ts';
 import { PluginConfigError } from '../../../../framework/plugin.ts';
 import { makeEndpoint, makeRequest, scheduledOn, testHandle } from '../../../../../test/support/scheduling/testing.ts';
-import { createMmEmbeddingsCacheProducer, lruCapacityFromCacheSizeMB, type MmEmbeddingsCacheProducer } from './mm-embeddings-cache.ts';
+import { ENCODER_CACHE_HIT_RATIO_BUCKETS } from '../../../../observability/encoder-cache-metrics.ts';
+import { createMmEmbeddingsCacheProducer, HIT_RATIO_BUCKETS, lruCapacityFromCacheSizeMB, type MmEmbeddingsCacheProducer } from './mm-embeddings-cache.ts';
 import { chatMediaItems, contentHash, extractMMItems } from './mm-items.ts';
 
 const KEY = dataKey(ENCODER_CACHE_MATCH_INFO_KEY, 'mm-embeddings-cache-producer');
@@ -136,6 +137,7 @@ test('removeEndpoint drops only that endpoint (TestExtractEndpointRemovesDeleted
 });
 
 test('metrics: queries per item, hits per endpoint holding it, hit ratio per candidate (TestRecordItemLookupsMetrics, TestRecordHitRatioMetrics)', () => {
+  assert.deepEqual(HIT_RATIO_BUCKETS, ENCODER_CACHE_HIT_RATIO_BUCKETS); // the buckets the metric renders
   const p = producer();
   const a = makeEndpoint(0);
   const miss = withHashes('hash-1', 'hash-2');

@@ -141,6 +141,11 @@ export class MmEmbeddingsCacheProducer implements DataProducer, PreRequest {
     }
   }
 
+  /** What the encoder-cache metrics render (the runner finds producers by this method). */
+  encoderCacheCounts(): EncoderCacheStats {
+    return this.stats;
+  }
+
   removeEndpoint(key: string): void {
     this.#caches.delete(key);
   }
