@@ -22,6 +22,8 @@ export class RequestContext {
   requestIdGenerated = false;
   /** The endpoint holding this request's in-flight count; null until routed, or when rejected. */
   endpoint: Endpoint | null = null;
+  /** The port the destination named instead of the endpoints' own (SchedulingResult.destinationPort); 0 = their own. */
+  destinationPort = 0;
   /** This request's metric label children, looked up once when it is routed. */
   modelMetrics: RequestMetrics | null = null;
   /** The target model differs from the client's: responses carry the client's name back. */
