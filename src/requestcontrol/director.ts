@@ -43,7 +43,7 @@ import {
 import { FlowGate, type PendingDecision } from './flow-gate.ts';
 import type { FlowController } from '../flowcontrol/controller.ts';
 import { resolveModel } from './model-resolution.ts';
-import { ParserTable } from './parser-table.ts';
+import { ParserTable, usageReaderOf } from './parser-table.ts';
 import { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
@@ -169,6 +169,7 @@ export class Director {
     if (body === null) return null;
     req.bodySize = body.bytes;
     const parsed = this.#parsers.parseBody(req, body, this.#hook);
+    ctx.usageReader = usageReaderOf(this.#parsers, req);
     const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
     // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
     if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
@@ -345,7 +346,8 @@ export class Director {
     if (chunk.length === 0) return chunk;
     if (res.ttftMs < 0) res.ttftMs = this.#now() - ctx.receivedAt;
     res.bytes += chunk.length;
-    (ctx.tail ??= new TailBuffer()).push(chunk);
+    if (ctx.usageReader !== null) ctx.usageReader.push(chunk);
+    else (ctx.tail ??= new TailBuffer()).push(chunk);
     return ctx.rewritten ? restoreModelName(chunk, ctx.request.targetModel, ctx.request.model) : chunk;
   }
 
@@ -363,7 +365,7 @@ export class Director {
     const res = ctx.response;
     res.cause = cause;
     res.durationMs = this.#now() - ctx.receivedAt;
-    const usage = ctx.tail ? parseUsage(ctx.tail.text()) : undefined;
+    const usage = ctx.usageReader !== null ? (ctx.usageReader.usage() ?? undefined) : ctx.tail ? parseUsage(ctx.tail.text()) : undefined;
     if (usage) {
       res.promptTokens = usage.promptTokens;
       res.completionTokens = usage.completionTokens;

@@ -4,6 +4,7 @@
  */
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { ExplainRecorder } from '../framework/explain.ts';
+import type { ResponseUsageReader } from '../framework/parser.ts';
 import { LLMRequest } from '../framework/request.ts';
 import { LLMResponse } from '../framework/requestcontrol.ts';
 import type { RequestSpan } from '../framework/tracing.ts';
@@ -30,6 +31,8 @@ export class RequestContext {
   rewritten = false;
   /** The response's last bytes, for its usage block. */
   tail: TailBuffer | null = null;
+  /** Reads usage from a binary (gRPC) response instead of `tail`; null for JSON responses. */
+  usageReader: ResponseUsageReader | null = null;
   /** Response headers arrived (the endpoint answered: answer-watch.ts). */
   answered = false;
   /** handleResponseComplete ran. */
