@@ -16,6 +16,7 @@ import type { Endpoint } from './framework/endpoint.ts';
 import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics, type RolloutScreenerFigures } from './observability/metrics.ts';
+import { registerEncoderCacheMetrics, type EncoderCacheCounts } from './observability/encoder-cache-metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
@@ -122,6 +123,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
     },
     warn: (msg) => logger.warn(msg),
   });
+  // The encoder-cache families exist only when an mm-embeddings-cache producer is configured.
+  if (!encoderCacheCounts(loaded.plugins.values()).next().done) registerEncoderCacheMetrics(metrics.registry, () => encoderCacheCounts(loaded.plugins.values()));
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   // Extractors that read the endpoint itself (topology-extractor: pod labels) see every join and relabel.
   const observers = [...loaded.plugins.values()].filter(observesEndpoints);
@@ -353,6 +356,14 @@ function* rolloutScreeners(plugins: Iterable<Plugin>): Iterable<RolloutScreenerF
   for (const p of plugins) {
     const figures = (p as { rolloutMetrics?: () => Omit<RolloutScreenerFigures, 'name' | 'type'> }).rolloutMetrics;
     if (typeof figures === 'function') yield { name: p.name, type: p.type, ...figures.call(p) };
+  }
+}
+
+/** The counts of the mm-embeddings-cache producers among `plugins` (duck-typed, as disaggDecisions). */
+function* encoderCacheCounts(plugins: Iterable<Plugin>): Generator<readonly [string, string, EncoderCacheCounts]> {
+  for (const p of plugins) {
+    const counts = (p as { encoderCacheCounts?: () => EncoderCacheCounts }).encoderCacheCounts;
+    if (typeof counts === 'function') yield [p.type, p.name, counts.call(p)];
   }
 }
 

@@ -37,10 +37,10 @@ const OWNERS: readonly [RegExp, string][] = [
         [
           'token-load-scorer', 'load-aware-scorer', 'active-request-scorer', 'no-hit-lru-scorer',
           'session-affinity-scorer', 'context-length-aware', 'header-label-affinity-scorer', 'endpoint-attribute-scorer', 'topology-affinity-scorer',
-          'mm-embeddings-cache-scorer', 'kv-cache-scorer', 'prefix-cache-affinity-filter', 'label-selector-filter', 'by-label', 'by-label-selector', 'session-affinity-filter', 'utilization-filter', 'endpoint-attribute-filter',
+          'kv-cache-scorer', 'prefix-cache-affinity-filter', 'label-selector-filter', 'by-label', 'by-label-selector', 'session-affinity-filter', 'utilization-filter', 'endpoint-attribute-filter',
           'topology-affinity-filter', 'header-based-testing-filter', 'data-parallel-profile-handler', 'header-profile-handler',
           'inflight-load-producer', 'session-id-producer',
-          'mm-embeddings-cache-producer', 'p2p-source-producer', 'request-attribute-reporter',
+          'p2p-source-producer', 'request-attribute-reporter',
           'destination-endpoint-served-verifier', 'agent-identity', 'concurrency-detector', 'vllmgrpc-parser',
           'vertexai-parser', 'k8s-notification-source', 'endpoint-notification-source', 'models-data-source', 'models-data-extractor',
           'dcgm-data-source', 'dcgm-extractor', 'topology-extractor', 'file-discovery', 'model-server-protocol-metrics',

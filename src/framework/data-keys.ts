@@ -122,3 +122,43 @@ export interface LatencyPredictions {
   /** Requests this picker dispatched to the endpoint and has not seen finish. */
   dispatched(endpoint: Endpoint): number;
 }
+
+/**
+ * LLMRequest.data: a MultiModalFeatures, the multimodal items a parser read from the body with their
+ * server-side hashes (upstream TokenizedPrompt.MultiModalFeatures from vllmgrpc `mm_inputs` or vllmhttp
+ * `features`). No producer: the parser writes it while parsing.
+ */
+export const MULTIMODAL_FEATURES_KEY = 'multimodal-features';
+
+/** One multimodal input of a request (upstream MultiModalFeature): modality "image", "video" or "audio". */
+export interface MultiModalFeature {
+  readonly modality: string;
+  readonly hash: string;
+}
+
+export interface MultiModalFeatures {
+  readonly request: LLMRequest | null;
+  readonly items: readonly MultiModalFeature[];
+}
+
+/** LLMRequest.data: an EncoderCacheMatchInfo (upstream MultiModalEncoderCacheMatchInfoKey). */
+export const ENCODER_CACHE_MATCH_INFO_KEY = 'mm-encoder-cache-match-info';
+/** Upstream's default producer of ENCODER_CACHE_MATCH_INFO_KEY. */
+export const MM_EMBEDDINGS_CACHE_PRODUCER_TYPE = 'mm-embeddings-cache-producer';
+
+/** One unique multimodal item of a request (upstream attribute/multimodal MatchItem). */
+export interface MatchItem {
+  readonly hash: string;
+  /** Weight in scoring; 1 for every item the in-tree producer emits. */
+  readonly size: number;
+  readonly modality: string;
+}
+
+/** Per-candidate multimodal encoder-cache match of one request, valid for one scheduling cycle. */
+export interface EncoderCacheMatchInfo {
+  readonly request: LLMRequest | null;
+  /** The request's unique items. */
+  readonly requestItems: readonly MatchItem[];
+  /** Sum of the sizes of the request items the endpoint likely holds in its encoder cache (0 when unknown). */
+  matchedSize(endpoint: Endpoint): number;
+}

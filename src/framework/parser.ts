@@ -17,6 +17,20 @@ export class RequestParseError extends Error {
   }
 }
 
+/** Token usage a response reported (upstream requesthandling.Usage); cachedTokens 0 when it gave none. */
+export interface ResponseUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cachedTokens: number;
+}
+
+/** Reads token usage from a binary response body as its chunks pass (upstream Parser.ParseResponse). */
+export interface ResponseUsageReader {
+  push(chunk: Buffer): void;
+  /** The usage of the last message that reported any; null when none did. */
+  usage(): ResponseUsage | null;
+}
+
 export interface Parser extends Plugin {
   /**
    * Path suffixes this parser claims, without leading or trailing slashes (upstream `Claims().Paths`, e.g.
@@ -38,6 +52,12 @@ export interface Parser extends Plugin {
    * Throws RequestParseError for a body upstream answers with 400.
    */
   parseRequestBytes?(body: Buffer, path: string, req: LLMRequest): void;
+  /**
+   * For a binary API whose responses are not JSON: a reader of the response to a request to `path`, or null
+   * when that path's responses carry no usage. The director then reads usage with it instead of scanning the
+   * body's text for a JSON `usage` object.
+   */
+  responseUsageReader?(path: string): ResponseUsageReader | null;
 }
 
 export function isParser(p: Plugin): p is Parser {

@@ -64,6 +64,11 @@ export type ProfileHandlerOutcome =
       readonly primaryProfileName: string;
       /** The profile that ran the prefill stage, when the handler disaggregates (default "prefill"). */
       readonly prefillProfileName?: string;
+      /**
+       * The port the destination names for every target instead of the endpoint's own (upstream: the handler
+       * rewrites the targets' Port, as data-parallel-profile-handler's primaryPort). Absent or 0: their own.
+       */
+      readonly destinationPort?: number;
     }
   | { readonly ok: false; readonly reason: string };
 
@@ -86,6 +91,8 @@ export interface SchedulingResult {
   readonly primary: ProfileRunResult;
   /** The prefill stage's profile (disagg handlers name it; undefined = upstream's fixed name "prefill"). */
   readonly prefillProfileName?: string;
+  /** The handler's destinationPort: the port x-gateway-destination-endpoint names; absent or 0 = each endpoint's own. */
+  readonly destinationPort?: number;
 }
 
 /** Upstream's fixed prefill profile name (approximateprefix experimentalDefaultPrefillProfile). */

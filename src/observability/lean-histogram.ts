@@ -58,6 +58,8 @@ export interface LeanHistogramConfig {
   labelNames?: readonly string[];
   buckets: readonly number[];
   registers: readonly client.Registry[];
+  /** Runs before each render: for series whose counts live elsewhere and are copied into children here. */
+  collect?: (h: LeanHistogram) => void;
 }
 
 type MetricValue = { labels: Record<string, string | number>; sharedLabels?: Readonly<Record<string, string>>; value: number; metricName: string; exemplar: null | undefined };
@@ -73,12 +75,14 @@ export class LeanHistogram {
   readonly #children = new Map<string, LeanHistogramChild>();
   /** The series without labels (labelNames empty). */
   readonly #plain: LeanHistogramChild | null;
+  readonly #collect: ((h: LeanHistogram) => void) | null;
 
   constructor(cfg: LeanHistogramConfig) {
     this.name = cfg.name;
     this.help = cfg.help;
     this.labelNames = cfg.labelNames ?? [];
     this.#bounds = Float64Array.from([...cfg.buckets].sort((a, b) => a - b));
+    this.#collect = cfg.collect ?? null;
     this.#plain = this.labelNames.length === 0 ? new LeanHistogramChild({}, this.#bounds) : null;
     if (this.#plain) this.#children.set('', this.#plain);
     for (const r of cfg.registers) r.registerMetric(this as unknown as client.Metric);
@@ -106,6 +110,7 @@ export class LeanHistogram {
   }
 
   #snapshot(merged: boolean): MetricSnapshot {
+    this.#collect?.(this);
     const values: MetricValue[] = [];
     const bucket = `${this.name}_bucket`;
     const value = (le: number | string | null, shared: Readonly<Record<string, string>>, v: number, metricName: string): MetricValue => {

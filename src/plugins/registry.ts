@@ -39,7 +39,7 @@ import { createKvEstimateScorer, KV_ESTIMATE_SCORER_TYPE } from './scheduling/sc
 import { createLoraAffinityScorer, LORA_AFFINITY_SCORER_TYPE } from './scheduling/scorer/lora-affinity/lora-affinity.ts';
 import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/prefix-cache/prefix-cache.ts';
 import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer } from './requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
-import { dataKey, INFLIGHT_LOAD_KEY, LATENCY_PREDICTION_INFO_KEY, PREFIX_CACHE_MATCH_INFO_KEY, TOKENIZED_PROMPT_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
+import { dataKey, ENCODER_CACHE_MATCH_INFO_KEY, INFLIGHT_LOAD_KEY, LATENCY_PREDICTION_INFO_KEY, PREFIX_CACHE_MATCH_INFO_KEY, TOKENIZED_PROMPT_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
 import { createTokenProducer, TOKEN_PRODUCER_TYPE, TOKENIZER_TYPE } from './requestcontrol/data-producer/token-producer/token-producer.ts';
 import { createPrecisePrefixCacheProducer, PRECISE_PREFIX_CACHE_PRODUCER_TYPE } from './requestcontrol/data-producer/precise-prefix-cache/precise-prefix-cache.ts';
 import { createPrecisePrefixCacheScorer, PRECISE_PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/precise-prefix-cache/precise-prefix-cache.ts';
@@ -93,6 +93,8 @@ import { createLatencyScorer, createPredictedLatencyScorer, createSloScorer, LAT
 import { createSloHeadroomTierFilter, SLO_HEADROOM_TIER_FILTER_TYPE } from './scheduling/filter/slo-headroom-tier/slo-headroom-tier.ts';
 import { createLatencySloAdmitter, LATENCY_SLO_ADMITTER_TYPE } from './requestcontrol/admitter/latency-slo/latency-slo.ts';
 import { createProbabilisticAdmitter, PROBABILISTIC_ADMITTER_TYPE } from './requestcontrol/admitter/probabilistic/probabilistic.ts';
+import { createMmEmbeddingsCacheProducer, MM_EMBEDDINGS_CACHE_PRODUCER_TYPE } from './requestcontrol/data-producer/mm-embeddings-cache/mm-embeddings-cache.ts';
+import { createMmEmbeddingsCacheScorer, MM_EMBEDDINGS_CACHE_SCORER_TYPE } from './scheduling/scorer/mm-embeddings-cache/mm-embeddings-cache.ts';
 import { createSloAwareProfileHandler, SLO_AWARE_PROFILE_HANDLER_TYPE } from './scheduling/profile-handler/slo-aware/slo-aware.ts';
 
 export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry {
@@ -109,6 +111,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(HEADER_LABEL_AFFINITY_SCORER_TYPE, createHeaderLabelAffinityScorer, 'Alpha');
   registry.register(TOPOLOGY_AFFINITY_SCORER_TYPE, createTopologyAffinityScorer, 'Alpha');
   registry.register(PRECISE_PREFIX_CACHE_SCORER_TYPE, createPrecisePrefixCacheScorer); // deprecated upstream
+  registry.register(MM_EMBEDDINGS_CACHE_SCORER_TYPE, createMmEmbeddingsCacheScorer);
   // Filters
   registry.register(DECODE_FILTER_TYPE, createDecodeFilter);
   registry.register(PREFILL_FILTER_TYPE, createPrefillFilter);
@@ -145,6 +148,8 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   registry.register(PREDICTED_LATENCY_PRODUCER_TYPE, createPredictedLatencyProducer);
   registry.defaultProducer(dataKey(LATENCY_PREDICTION_INFO_KEY, PREDICTED_LATENCY_PRODUCER_TYPE), PREDICTED_LATENCY_PRODUCER_TYPE);
+  registry.register(MM_EMBEDDINGS_CACHE_PRODUCER_TYPE, createMmEmbeddingsCacheProducer);
+  registry.defaultProducer(dataKey(ENCODER_CACHE_MATCH_INFO_KEY, MM_EMBEDDINGS_CACHE_PRODUCER_TYPE), MM_EMBEDDINGS_CACHE_PRODUCER_TYPE);
   registry.register('slo-request-tracker', createPredictedLatencyProducer); // GIE v1.0: tracked SLOs and trained the predictor
   // Profile handlers
   registry.register(SLO_AWARE_PROFILE_HANDLER_TYPE, createSloAwareProfileHandler); // GIE v1.0

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../framework/clock.ts';
-import type { Endpoint } from '../framework/endpoint.ts';
+import { endpointKey, type Endpoint } from '../framework/endpoint.ts';
 import type { Explanation } from '../framework/explain.ts';
 import type { PluginDurationHook } from '../framework/plugin.ts';
 import type { TerminationCause } from '../framework/requestcontrol.ts';
@@ -37,12 +37,13 @@ import {
   HEADER_SLO_TPOT_OLD,
   HEADER_SLO_TTFT,
   HEADER_SLO_TTFT_OLD,
+  destinationOf,
   msHeader,
 } from './headers.ts';
 import { FlowGate, type PendingDecision } from './flow-gate.ts';
 import type { FlowController } from '../flowcontrol/controller.ts';
 import { resolveModel } from './model-resolution.ts';
-import { ParserTable } from './parser-table.ts';
+import { ParserTable, usageReaderOf } from './parser-table.ts';
 import { RequestContext } from './request-context.ts';
 import { parseUsage, TailBuffer } from './usage.ts';
 
@@ -169,6 +170,7 @@ export class Director {
     if (body === null) return null;
     req.bodySize = body.bytes;
     const parsed = this.#parsers.parseBody(req, body, this.#hook);
+    ctx.usageReader = usageReaderOf(this.#parsers, req);
     const { rewrite } = resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
     // Upstream counts every decision a rewrite rule makes, labelled with the InferenceModelRewrite's name.
     if (rewrite !== '') this.#o.metrics?.rewriteDecision(rewrite, req.model, req.targetModel);
@@ -200,8 +202,8 @@ export class Director {
     // (BUFFERED 32 KB cost 6 us more per request, bench/overhead/README.md).
     req.promptText = '';
 
-    let destination = primary.key;
-    for (let i = 1; i < endpoints.length; i++) destination += `,${endpoints[i]!.key}`;
+    const port = (ctx.destinationPort = result.destinationPort ?? 0);
+    const destination = destinationOf(endpoints, endpoints.length, port);
     const newBody = parsed !== null && req.targetModel !== req.model ? rewriteModel(parsed, req.targetModel) : null;
     // The client's model name goes back into the response only when the client sent one.
     ctx.rewritten = newBody !== null && req.model !== '';
@@ -247,8 +249,7 @@ export class Director {
         resolveModel(req, this.#ds, this.#o.strictModels && parsed !== null, this.#random);
       }
       const result = this.#schedule(ctx, true);
-      let destination = '';
-      for (let i = 0; i < result.primary.count; i++) destination += `${i > 0 ? ',' : ''}${result.primary.endpoints[i]!.key}`;
+      const destination = destinationOf(result.primary.endpoints, result.primary.count, result.destinationPort ?? 0);
       return explanationOf(req, ctx.explain, 'routed', '', result.primaryProfileName, destination);
     } catch (e) {
       if (!(e instanceof EppError)) throw e;
@@ -317,7 +318,8 @@ export class Director {
   handleResponseHeaders(ctx: RequestContext, headers: ReadonlyMap<string, string>, servedKey: string): void {
     const from = ctx.endpoint;
     if (from === null) return;
-    if (servedKey && servedKey !== from.key) {
+    // A rewritten destination port (data-parallel-profile-handler) comes back as the endpoint's address with that port.
+    if (servedKey && servedKey !== from.key && !(ctx.destinationPort > 0 && servedKey === endpointKey(from.address, ctx.destinationPort))) {
       const to = this.#ds.endpoint(servedKey);
       if (to && to !== from) {
         if (from.inflightRequests > 0) from.inflightRequests--;
@@ -349,7 +351,8 @@ export class Director {
     if (chunk.length === 0) return chunk;
     if (res.ttftMs < 0) res.ttftMs = this.#now() - ctx.receivedAt;
     res.bytes += chunk.length;
-    (ctx.tail ??= new TailBuffer()).push(chunk);
+    if (ctx.usageReader !== null) ctx.usageReader.push(chunk);
+    else (ctx.tail ??= new TailBuffer()).push(chunk);
     return ctx.rewritten ? restoreModelName(chunk, ctx.request.targetModel, ctx.request.model) : chunk;
   }
 
@@ -367,7 +370,7 @@ export class Director {
     const res = ctx.response;
     res.cause = cause;
     res.durationMs = this.#now() - ctx.receivedAt;
-    const usage = ctx.tail ? parseUsage(ctx.tail.text()) : undefined;
+    const usage = ctx.usageReader !== null ? (ctx.usageReader.usage() ?? undefined) : ctx.tail ? parseUsage(ctx.tail.text()) : undefined;
     if (usage) {
       res.promptTokens = usage.promptTokens;
       res.completionTokens = usage.completionTokens;

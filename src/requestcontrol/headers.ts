@@ -1,3 +1,4 @@
+import { endpointKey, type Endpoint } from '../framework/endpoint.ts';
 import type { LLMRequest } from '../framework/request.ts';
 /**
  * Header and metadata names of the gateway protocol (GIE / llm-d Router), shared by the director and ext_proc.
@@ -22,6 +23,16 @@ export const DEFAULT_FAIRNESS_ID = 'default-flow';
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 /** envoy.lb metadata key: {"ip:port": score} over every endpoint the primary profile scored (--emit-endpoint-scores). */
 export const DESTINATION_SCORES_KEY = 'x-gateway-destination-endpoint-scores';
+
+/** The DESTINATION_HEADER value for the first n endpoints; `port` > 0 replaces each one's own port. */
+export function destinationOf(endpoints: readonly Endpoint[], n: number, port: number): string {
+  let destination = '';
+  for (let i = 0; i < n; i++) {
+    const ep = endpoints[i]!;
+    destination += `${i > 0 ? ',' : ''}${port > 0 ? endpointKey(ep.address, port) : ep.key}`;
+  }
+  return destination;
+}
 
 /**
  * Request headers only the picker may set for the model server side: the P/D routing sidecar calls the host

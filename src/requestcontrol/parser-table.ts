@@ -3,7 +3,7 @@
  * whatever the order; a path no parser claims goes to the fallback (the first parser that claims no path),
  * else it is refused with 400. Built once at config load; resolve() is a loop over a few suffixes.
  */
-import { RequestParseError, type Parser } from '../framework/parser.ts';
+import { RequestParseError, type Parser, type ResponseUsageReader } from '../framework/parser.ts';
 import type { PluginDurationHook } from '../framework/plugin.ts';
 import type { LLMRequest } from '../framework/request.ts';
 import { bodyText } from './body.ts';
@@ -19,6 +19,8 @@ export class ParserTable {
   readonly #fallback: Parser | null;
   /** Parsers in use, one per type, in config order. */
   readonly parsers: readonly Parser[];
+  /** Some parser reads binary responses itself (Parser.responseUsageReader). */
+  readonly readsResponses: boolean;
   /** Duplicate types and parsers listed after the fallback (both skipped, as upstream). */
   readonly warnings: readonly string[];
 
@@ -49,6 +51,7 @@ export class ParserTable {
     }
     this.#fallback = fallback;
     this.parsers = used;
+    this.readsResponses = used.some((p) => p.responseUsageReader !== undefined) || (fallback?.responseUsageReader !== undefined);
     this.warnings = warnings;
   }
 
@@ -94,6 +97,14 @@ export class ParserTable {
     }
     return parsed;
   }
+}
+
+/** The response usage reader of the parser that read this request, or null when it scans JSON usage. */
+export function usageReaderOf(table: ParserTable, req: LLMRequest): ResponseUsageReader | null {
+  if (!table.readsResponses) return null;
+  const path = requestPath(req.headers);
+  const parser = table.resolve(path);
+  return parser?.responseUsageReader?.(path) ?? null;
 }
 
 /**

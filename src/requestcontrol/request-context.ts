@@ -4,6 +4,7 @@
  */
 import type { Endpoint } from '../framework/endpoint.ts';
 import type { ExplainRecorder } from '../framework/explain.ts';
+import type { ResponseUsageReader } from '../framework/parser.ts';
 import { LLMRequest } from '../framework/request.ts';
 import { LLMResponse } from '../framework/requestcontrol.ts';
 import type { RequestSpan } from '../framework/tracing.ts';
@@ -22,12 +23,16 @@ export class RequestContext {
   requestIdGenerated = false;
   /** The endpoint holding this request's in-flight count; null until routed, or when rejected. */
   endpoint: Endpoint | null = null;
+  /** The port the destination named instead of the endpoints' own (SchedulingResult.destinationPort); 0 = their own. */
+  destinationPort = 0;
   /** This request's metric label children, looked up once when it is routed. */
   modelMetrics: RequestMetrics | null = null;
   /** The target model differs from the client's: responses carry the client's name back. */
   rewritten = false;
   /** The response's last bytes, for its usage block. */
   tail: TailBuffer | null = null;
+  /** Reads usage from a binary (gRPC) response instead of `tail`; null for JSON responses. */
+  usageReader: ResponseUsageReader | null = null;
   /** Response headers arrived (the endpoint answered: answer-watch.ts). */
   answered = false;
   /** handleResponseComplete ran. */

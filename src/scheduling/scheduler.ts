@@ -38,6 +38,7 @@ interface MutableSchedulingResult {
   primaryProfileName: string;
   primary: ProfileRunResult;
   prefillProfileName: string;
+  destinationPort: number;
 }
 
 export class SchedulerEngine implements Scheduler {
@@ -54,7 +55,7 @@ export class SchedulerEngine implements Scheduler {
     this.#onScheduleDuration = observer.onScheduleDuration ?? null;
     this.profiles = profiles.map((p) => new SchedulerProfile(p, this.#onPluginDuration));
     this.handler = handler;
-    this.#result = { ok: true, profileResults: new ProfileResultsMap(this.profiles.map((p) => p.name)), primaryProfileName: '', primary: { endpoints: [], count: 0 }, prefillProfileName: DEFAULT_PREFILL_PROFILE };
+    this.#result = { ok: true, profileResults: new ProfileResultsMap(this.profiles.map((p) => p.name)), primaryProfileName: '', primary: { endpoints: [], count: 0 }, prefillProfileName: DEFAULT_PREFILL_PROFILE, destinationPort: 0 };
   }
 
   profile(name: string): SchedulerProfile | undefined {
@@ -103,6 +104,7 @@ export class SchedulerEngine implements Scheduler {
     result.primaryProfileName = processed.primaryProfileName;
     result.primary = primary;
     result.prefillProfileName = processed.prefillProfileName ?? DEFAULT_PREFILL_PROFILE;
+    result.destinationPort = processed.destinationPort ?? 0;
     return result;
   }
 

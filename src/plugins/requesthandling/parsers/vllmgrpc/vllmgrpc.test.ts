@@ -100,3 +100,89 @@ requestHandler:
   const refused = f.director.handleRequest(bad, { chunks: [b], bytes: 3 });
   assert.ok(!refused.ok && refused.status === 400 && /invalid or unsupported gRPC payload/.test(refused.error.message));
 });
+
+// Response usage: cases of upstream TestVllmGRPCParser_ParseResponse (responses encoded from the same proto).
+const generateResponse = (m: object) => frame(svc['Generate']!.responseSerialize(m));
+const embedResponse = (m: object) => frame(svc['Embed']!.responseSerialize(m));
+const usageOf = (path: string, ...chunks: Buffer[]) => {
+  const reader = createVllmGrpcParser('vllmgrpc-parser', undefined, testHandle()).responseUsageReader(path)!;
+  for (const c of chunks) reader.push(c);
+  return reader.usage();
+};
+const responseCases: { name: string; path: string; body: Buffer; want: { promptTokens: number; completionTokens: number; cachedTokens: number } | null }[] = [
+  {
+    name: 'stream chunk with counts',
+    path: GENERATE,
+    body: generateResponse({ chunk: { token_ids: [1, 2, 3], prompt_tokens: 10, completion_tokens: 5, cached_tokens: 2 } }),
+    want: { promptTokens: 10, completionTokens: 5, cachedTokens: 2 },
+  },
+  {
+    name: 'complete response',
+    path: GENERATE,
+    body: generateResponse({ complete: { finish_reason: 'stop', prompt_tokens: 20, completion_tokens: 15, cached_tokens: 5 } }),
+    want: { promptTokens: 20, completionTokens: 15, cachedTokens: 5 },
+  },
+  { name: 'complete without cached tokens', path: GENERATE, body: generateResponse({ complete: { prompt_tokens: 20, completion_tokens: 15 } }), want: { promptTokens: 20, completionTokens: 15, cachedTokens: 0 } },
+  { name: 'intermediate chunk without counts: no usage', path: GENERATE, body: generateResponse({ chunk: { token_ids: [4] } }), want: null },
+  { name: 'empty GenerateResponse: no usage', path: GENERATE, body: generateResponse({}), want: null },
+  { name: 'embed response', path: EMBED, body: embedResponse({ prompt_tokens: 10, embedding: [1, 2], embedding_dim: 2 }), want: { promptTokens: 10, completionTokens: 0, cachedTokens: 0 } },
+  { name: 'compressed frame: skipped', path: GENERATE, body: frame(svc['Generate']!.responseSerialize({ complete: { prompt_tokens: 1 } }), true), want: null },
+];
+for (const c of responseCases) {
+  test(`vllmgrpc-parser response usage: ${c.name}`, () => {
+    assert.deepEqual(usageOf(c.path, c.body), c.want);
+  });
+}
+
+test('vllmgrpc-parser response usage: a stream split anywhere across chunks; the last message with counts wins', () => {
+  const stream = Buffer.concat([
+    generateResponse({ chunk: { token_ids: [7], prompt_tokens: 12, completion_tokens: 1 } }),
+    generateResponse({ chunk: { token_ids: [8] } }),
+    generateResponse({ chunk: { token_ids: [9, 10], prompt_tokens: 12, completion_tokens: 3, cached_tokens: 4 } }),
+  ]);
+  for (let cut = 1; cut < stream.length; cut++) {
+    assert.deepEqual(usageOf(GENERATE, stream.subarray(0, cut), stream.subarray(cut)), { promptTokens: 12, completionTokens: 3, cachedTokens: 4 }, `cut at ${cut}`);
+  }
+  const byteByByte = [...stream].map((b) => Buffer.from([b]));
+  assert.deepEqual(usageOf(GENERATE, ...byteByByte), { promptTokens: 12, completionTokens: 3, cachedTokens: 4 });
+  assert.equal(createVllmGrpcParser('p', undefined, testHandle()).responseUsageReader('/vllm.grpc.engine.VllmEngine/Health'), null);
+});
+
+test('vllmgrpc-parser through the director: gRPC response usage reaches ResponseComplete as JSON usage does', () => {
+  const f = directorFixture({
+    configText: `apiVersion: llm-d.ai/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: vllmgrpc-parser
+requestHandler:
+  parsers: [{ pluginRef: vllmgrpc-parser }]
+`,
+  });
+  const ctx = new RequestContext();
+  ctx.request.headers.set(':path', GENERATE);
+  f.director.handleRequestHeaders(ctx);
+  const body = generate({ request_id: 'r', text: 'hello', stream: true });
+  const d = f.director.handleRequest(ctx, { chunks: [body], bytes: body.length });
+  assert.ok(d.ok, d.ok ? '' : d.error.message);
+  f.director.handleResponseHeaders(ctx, new Map([[':status', '200'], ['content-type', 'application/grpc']]), '');
+  const response = Buffer.concat([
+    generateResponse({ chunk: { token_ids: [1], prompt_tokens: 9, completion_tokens: 1 } }),
+    generateResponse({ chunk: { token_ids: [2], prompt_tokens: 9, completion_tokens: 2, cached_tokens: 3 } }),
+  ]);
+  f.director.handleResponseBody(ctx, response.subarray(0, 9));
+  f.director.handleResponseBody(ctx, response.subarray(9));
+  f.director.handleResponseComplete(ctx, 'natural');
+  const res = f.completed.at(-1)!.res;
+  assert.deepEqual([res.promptTokens, res.completionTokens, res.cachedTokens], [9, 2, 3]);
+});
+
+test('vllmgrpc-parser: tokenized Generate with mm_inputs publishes one image per placeholder (upstream convertMultiModalFeatures)', () => {
+  const req = parse(generate({
+    request_id: 'r',
+    tokenized: { input_ids: [1, 2, 3, 4] },
+    mm_inputs: { mm_placeholders: [{ offset: 0, length: 2 }, { offset: 2, length: 2 }], mm_hashes: ['h-a'] },
+  }));
+  const f = req.data.get('multimodal-features') as { items: { modality: string; hash: string }[] };
+  assert.deepEqual(f.items, [{ modality: 'image', hash: 'h-a' }, { modality: 'image', hash: '' }]);
+  assert.equal(parse(generate({ request_id: 'r', tokenized: { input_ids: [1] } })).data.size, 0);
+});

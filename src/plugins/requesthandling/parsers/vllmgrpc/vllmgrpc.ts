@@ -5,13 +5,17 @@
  * proto/vllm/grpc/engine/vllm_engine.proto. Generate: `text` or `tokenized.input_ids` is the prompt (what
  * prefix affinity hashes), `stream` is read; Embed needs `tokenized`. Other paths of the service pass through.
  * The message names no model (route with the model header or rewrites); the body is forwarded unchanged.
+ * A tokenized Generate's `mm_inputs` are published as the request's multimodal features; the response's token
+ * usage is read by response-usage.ts.
  */
 import * as protoLoader from '@grpc/proto-loader';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
-import { RequestParseError, type Parser } from '../../../../framework/parser.ts';
+import { RequestParseError, type Parser, type ResponseUsageReader } from '../../../../framework/parser.ts';
+import { MULTIMODAL_FEATURES_KEY, type MultiModalFeatures } from '../../../../framework/data-keys.ts';
 import { PROTO_DIR } from '../../../../extproc/codec/proto.ts';
 import { decodeMessage, grpcPayload } from '../grpc-frame.ts';
+import { embedUsage, generateUsage, GrpcUsageReader, type Deserialize, type UsageOf } from './response-usage.ts';
 
 /** upstream's vllmgrpc parser hides the frame problem behind one message. */
 function grpcPayloadOrBust(body: Buffer): Buffer {
@@ -33,20 +37,31 @@ interface GenerateRequest {
   text?: string;
   tokenized?: { input_ids?: number[] };
   stream?: boolean;
+  mm_inputs?: { mm_placeholders?: unknown[]; mm_hashes?: string[] } | null;
 }
 interface EmbedRequest {
   tokenized?: { input_ids?: number[] } | null;
 }
-type Deserialize = (b: Buffer) => unknown;
+interface Decoders {
+  generate: Deserialize;
+  embed: Deserialize;
+  generateUsage: UsageOf;
+  embedUsage: UsageOf;
+}
 
-let methods: { generate: Deserialize; embed: Deserialize } | undefined;
+let methods: Decoders | undefined;
 
-/** The two request decoders, loaded once (parsing the .proto is the costly part). */
-function decoders(): { generate: Deserialize; embed: Deserialize } {
+/** The request decoders and response usage readers, loaded once (parsing the .proto is the costly part). */
+function decoders(): Decoders {
   if (methods === undefined) {
     const def = protoLoader.loadSync(VLLM_ENGINE_PROTO, { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true, includeDirs: [PROTO_DIR] });
     const svc = def['vllm.grpc.engine.VllmEngine'] as protoLoader.ServiceDefinition;
-    methods = { generate: svc['Generate']!.requestDeserialize, embed: svc['Embed']!.requestDeserialize };
+    methods = {
+      generate: svc['Generate']!.requestDeserialize,
+      embed: svc['Embed']!.requestDeserialize,
+      generateUsage: generateUsage(svc['Generate']!.responseDeserialize),
+      embedUsage: embedUsage(svc['Embed']!.responseDeserialize),
+    };
   }
   return methods;
 }
@@ -80,10 +95,34 @@ export class VllmGrpcParser implements Parser {
     }
     const r = decodeMessage<GenerateRequest>(decoders().generate, payload, 'GenerateRequest');
     if (r.input === 'text') req.promptText = r.text ?? '';
-    else if (r.input === 'tokenized') req.promptText = JSON.stringify(r.tokenized?.input_ids ?? []);
-    else throw new RequestParseError('not supported request inputType', 'input');
+    else if (r.input === 'tokenized') {
+      req.promptText = JSON.stringify(r.tokenized?.input_ids ?? []);
+      publishFeatures(r, req);
+    } else throw new RequestParseError('not supported request inputType', 'input');
     req.stream = r.stream === true;
   }
+
+  /**
+   * Usage from the response (upstream ParseResponse): Generate's stream chunks and complete result, Embed's
+   * prompt tokens. Each path decodes its own response type; upstream tries GenerateResponse, then EmbedResponse.
+   */
+  responseUsageReader(path: string): ResponseUsageReader | null {
+    if (path.endsWith(GENERATE_PATH)) return new GrpcUsageReader(decoders().generateUsage);
+    if (path.endsWith(EMBED_PATH)) return new GrpcUsageReader(decoders().embedUsage);
+    return null;
+  }
+}
+
+/**
+ * A tokenized request's multimodal items (upstream convertMultiModalFeatures): one image per placeholder, with
+ * the hash at its index ('' when missing), for mm-embeddings-cache-producer.
+ */
+function publishFeatures(r: GenerateRequest, req: LLMRequest): void {
+  const placeholders = r.mm_inputs?.mm_placeholders ?? [];
+  if (placeholders.length === 0) return;
+  const hashes = r.mm_inputs?.mm_hashes ?? [];
+  const features: MultiModalFeatures = { request: req, items: placeholders.map((_, i) => ({ modality: 'image', hash: hashes[i] ?? '' })) };
+  req.data.set(MULTIMODAL_FEATURES_KEY, features);
 }
 
 /** Takes no parameters; like upstream's factory it does not read them. */

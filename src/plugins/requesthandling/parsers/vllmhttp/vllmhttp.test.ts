@@ -42,3 +42,19 @@ test('bad generate requests are 400', () => {
   }
   assert.throws(() => parse('/v1/completions', { model: 'm', token_ids: [1] }), /unsupported path/);
 });
+
+test('generate: features become the request\'s multimodal items (upstream convertMMFeaturesToUpstream)', () => {
+  const { req } = parse('/inference/v1/generate', {
+    model: 'm',
+    token_ids: [1, 2, 3, 4],
+    features: {
+      mm_hashes: { image: ['i1', 'i2', 'i3'], audio: ['a1'] },
+      mm_placeholders: { image: [{ offset: 0, length: 1 }, { offset: 1, length: 1 }] },
+    },
+  });
+  const f = req.data.get('multimodal-features') as { request: LLMRequest; items: unknown[] };
+  assert.equal(f.request, req);
+  // Image: two placeholders, so two hashes; audio has no placeholders.
+  assert.deepEqual(f.items, [{ modality: 'image', hash: 'i1' }, { modality: 'image', hash: 'i2' }]);
+  assert.equal(parse('/inference/v1/generate', { model: 'm', token_ids: [1] }).req.data.size, 0);
+});

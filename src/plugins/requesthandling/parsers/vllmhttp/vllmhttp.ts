@@ -6,6 +6,7 @@
  */
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
+import { MULTIMODAL_FEATURES_KEY, type MultiModalFeature, type MultiModalFeatures } from '../../../../framework/data-keys.ts';
 import { RequestParseError, type Parser } from '../../../../framework/parser.ts';
 import { topLevelMemberText } from '../json-span.ts';
 import { isInt, isObject, isString, isTokenId, nullOr, parseJsonObject, readCommon, type JsonObject } from '../json-body.ts';
@@ -36,6 +37,7 @@ export class VllmHttpParser implements Parser {
     if (list.length === 0) throw new RequestParseError('invalid generate request: must have non-empty token_ids field', 'token_ids');
     readCommon(obj, req);
     req.promptText = topLevelMemberText(text, 'token_ids') ?? JSON.stringify(list);
+    publishFeatures(obj['features'], req);
     return obj;
   }
 }
@@ -56,6 +58,25 @@ function isFeatures(f: unknown): boolean {
     }
   }
   return true;
+}
+
+/**
+ * The request's multimodal items for mm-embeddings-cache-producer (upstream convertMMFeaturesToUpstream): per
+ * modality, the first min(hashes, placeholders) hashes; a modality without placeholders is left out.
+ */
+function publishFeatures(f: unknown, req: LLMRequest): void {
+  if (!isObject(f) || !isObject(f['mm_hashes']) || !isObject(f['mm_placeholders'])) return;
+  const hashes = f['mm_hashes'];
+  const placeholders = f['mm_placeholders'];
+  const items: MultiModalFeature[] = [];
+  for (const modality in hashes) {
+    const hs = hashes[modality];
+    const ph = placeholders[modality];
+    if (!Array.isArray(hs) || !Array.isArray(ph)) continue;
+    const n = Math.min(hs.length, ph.length);
+    for (let i = 0; i < n; i++) items.push({ modality, hash: typeof hs[i] === 'string' ? (hs[i] as string) : '' });
+  }
+  if (items.length > 0) req.data.set(MULTIMODAL_FEATURES_KEY, { request: req, items } satisfies MultiModalFeatures);
 }
 
 /** Takes no parameters; like upstream's factory it does not read them. */

@@ -1,10 +1,10 @@
 /**
  * data-parallel-profile-handler (upstream profilehandler/dataparallel, Beta, deprecated there in favour of the
- * single handler with Istio >= 1.28.1): runs the one profile like single-profile-handler and tells the pod's
- * sidecar which data-parallel rank was chosen: the picked endpoint's `ip:port` goes in the request header
- * x-data-parallel-host-port. Upstream also rewrites the destination to `primaryPort` (default 8000), the
- * sidecar's port; this picker routes to the rank's own port (what Istio >= 1.28.1 needs), and validates
- * primaryPort (0, or 1-65535) without applying it.
+ * single handler with Istio >= 1.28.1): runs the one profile like single-profile-handler, sends the request to
+ * the picked pod's `primaryPort` (default 8000, the pod's sidecar; x-gateway-destination-endpoint and the
+ * envoy.lb metadata name `ip:primaryPort` for every target) and tells that sidecar which data-parallel rank was
+ * chosen: the picked endpoint's own `ip:port` goes in the request header x-data-parallel-host-port.
+ * primaryPort is 0 or 1-65535; 0 keeps each endpoint's own port (upstream would send to port 0).
  */
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
@@ -22,6 +22,8 @@ export class DataParallelProfileHandler implements ProfileHandler, PreRequest {
   readonly name: string;
   readonly primaryPort: number;
   readonly #single: SingleProfileHandler;
+  /** The last outcome, reused while the primary profile stays the same (it always does: one profile). */
+  #outcome: ProfileHandlerOutcome | null = null;
 
   constructor(name: string, primaryPort: number) {
     this.name = name;
@@ -35,7 +37,10 @@ export class DataParallelProfileHandler implements ProfileHandler, PreRequest {
 
   processResults(request: LLMRequest, results: ProfileResults): ProfileHandlerOutcome {
     const out = this.#single.processResults(request, results);
-    return out.ok ? out : { ok: false, reason: out.reason.replace('single profile handler', 'data parallel profile handler') };
+    if (!out.ok) return { ok: false, reason: out.reason.replace('single profile handler', 'data parallel profile handler') };
+    const last = this.#outcome;
+    if (last !== null && last.ok && last.primaryProfileName === out.primaryProfileName) return last;
+    return (this.#outcome = { ok: true, primaryProfileName: out.primaryProfileName, destinationPort: this.primaryPort });
   }
 
   preRequest(request: LLMRequest, result: SchedulingResult): void {
