@@ -7,6 +7,7 @@
  * simulation. Fresh processes per run keep runs independent (empty KV caches and prefix indexes).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, type GatewayPolicy } from '../../dev-stack/gateway/gateway.ts';
@@ -30,6 +31,9 @@ export interface E2eFleet {
   scrapeIntervalMs: number;
   metricsStalenessMs: number;
   drainTimeoutS: number;
+  /** Picker processes behind the gateway (default 1); `pickerSync`: with --replica-sync between them. */
+  pickers?: number;
+  pickerSync?: boolean;
 }
 
 export function simHost(i: number): string {
@@ -96,25 +100,37 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
 
     let gwPolicy: GatewayPolicy;
     if (policy.kind === 'picker') {
-      const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
       writeFileSync(join(dir, 'resources.yaml'), resourcesYaml(fleet.replicas, simPort));
       writeFileSync(join(dir, 'config.yaml'), policy.configYaml);
-      const picker = spawnNode('epp', 'src/main.ts', [
-        '--resources', join(dir, 'resources.yaml'),
-        '--config-file', join(dir, 'config.yaml'),
-        '--grpc-port', String(grpcPort),
-        '--grpc-health-port', String(healthPort),
-        '--metrics-port', String(metricsPort),
-        '--bind-address', '127.0.0.1',
-        '--secure-serving=false',
-        '--refresh-metrics-interval', `${Math.round(fleet.scrapeIntervalMs * fleet.timeScale)}ms`,
-        '--metrics-staleness-threshold', `${Math.round(fleet.metricsStalenessMs * fleet.timeScale)}ms`,
-      ]);
-      children.push(picker);
-      await waitForLines(picker, /endpoint picker started/, 1, 20_000);
+      const count = fleet.pickers ?? 1;
+      const syncPorts: number[] = [];
+      if (fleet.pickerSync === true) for (let i = 0; i < count; i++) syncPorts.push(await freePortPair());
+      const targets: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+        const sync =
+          syncPorts.length === 0
+            ? []
+            : ['--replica-sync', '--replica-sync-port', String(syncPorts[i]), '--replica-peers', syncPorts.filter((_, j) => j !== i).map((p) => `127.0.0.1:${p}`).join(','), '--replica-sync-interval', '5ms'];
+        const picker = spawnNode('epp', 'src/main.ts', [
+          '--resources', join(dir, 'resources.yaml'),
+          '--config-file', join(dir, 'config.yaml'),
+          '--grpc-port', String(grpcPort),
+          '--grpc-health-port', String(healthPort),
+          '--metrics-port', String(metricsPort),
+          '--bind-address', '127.0.0.1',
+          '--secure-serving=false',
+          '--refresh-metrics-interval', `${Math.round(fleet.scrapeIntervalMs * fleet.timeScale)}ms`,
+          '--metrics-staleness-threshold', `${Math.round(fleet.metricsStalenessMs * fleet.timeScale)}ms`,
+          ...sync,
+        ]);
+        children.push(picker);
+        targets.push(`127.0.0.1:${grpcPort}`);
+      }
+      for (const picker of children.slice(1)) await waitForLines(picker, /endpoint picker started/, 1, 20_000);
       // Let every endpoint be scraped a few times before traffic starts.
       await new Promise((r) => setTimeout(r, Math.max(200, 4 * fleet.scrapeIntervalMs * fleet.timeScale)));
-      gwPolicy = { kind: 'extproc', target: `127.0.0.1:${grpcPort}`, failureModeAllow: false };
+      gwPolicy = { kind: 'extproc', target: targets.join(','), failureModeAllow: false };
     } else if (policy.kind === 'baseline') {
       gwPolicy = { kind: 'baseline', name: policy.baseline };
     } else {
@@ -161,6 +177,20 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
     await gateway?.close();
     await Promise.all(children.reverse().map((c) => stopChild(c)));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A free port p with p + 1 free too (a replica's sync port and its snapshot port). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p >= 65534) continue;
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(p + 1, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return p;
   }
 }
 
