@@ -104,10 +104,22 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
       writeFileSync(join(dir, 'config.yaml'), policy.configYaml);
       const count = fleet.pickers ?? 1;
       const syncPorts: number[] = [];
-      if (fleet.pickerSync === true) for (let i = 0; i < count; i++) syncPorts.push(await freePortPair());
+      const taken = new Set<number>();
+      /** A free port no other process of this stage was given (the OS may hand one out twice while none binds it). */
+      const port = async (pair: boolean): Promise<number> => {
+        for (;;) {
+          const p = pair ? await freePortPair() : await freePort();
+          if (taken.has(p) || (pair && taken.has(p + 1))) continue;
+          taken.add(p);
+          if (pair) taken.add(p + 1);
+          return p;
+        }
+      };
+      if (fleet.pickerSync === true) for (let i = 0; i < count; i++) syncPorts.push(await port(true));
       const targets: string[] = [];
+      const started: Promise<string[]>[] = [];
       for (let i = 0; i < count; i++) {
-        const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+        const [grpcPort, healthPort, metricsPort] = [await port(false), await port(false), await port(false)];
         const sync =
           syncPorts.length === 0
             ? []
@@ -125,9 +137,11 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
           ...sync,
         ]);
         children.push(picker);
+        // Waited for from the spawn: a line printed before waitForLines is called is not seen.
+        started.push(waitForLines(picker, /endpoint picker started/, 1, 20_000 * count));
         targets.push(`127.0.0.1:${grpcPort}`);
       }
-      for (const picker of children.slice(1)) await waitForLines(picker, /endpoint picker started/, 1, 20_000);
+      await Promise.all(started);
       // Let every endpoint be scraped a few times before traffic starts.
       await new Promise((r) => setTimeout(r, Math.max(200, 4 * fleet.scrapeIntervalMs * fleet.timeScale)));
       gwPolicy = { kind: 'extproc', target: targets.join(','), failureModeAllow: false };
