@@ -7,7 +7,6 @@
  * simulation. Fresh processes per run keep runs independent (empty KV caches and prefix indexes).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, type GatewayPolicy } from '../../dev-stack/gateway/gateway.ts';
@@ -18,7 +17,7 @@ import type { PolicySpec } from './policies.ts';
 import { peerBodyRouter } from './peers/body-router.ts';
 import type { KvOracle } from './peers/peer.ts';
 import { Rng } from '../../sim/rng.ts';
-import { freePort, spawnNode, stopChild, waitForLines, type Child } from '../../dev-stack/procs.ts';
+import { freePort, freePortPair, spawnNode, stopChild, waitForLines, type Child } from '../../dev-stack/procs.ts';
 import type { RunResult, Slo } from '../loadgen/results.ts';
 
 export interface E2eFleet {
@@ -191,20 +190,6 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
     await gateway?.close();
     await Promise.all(children.reverse().map((c) => stopChild(c)));
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A free port p with p + 1 free too (a replica's sync port and its snapshot port). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if (p >= 65534) continue;
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(p + 1, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (ok) return p;
   }
 }
 

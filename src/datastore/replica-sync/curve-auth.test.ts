@@ -4,30 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as zmq from 'zeromq';
+import { freePortPair } from '../../../bench/dev-stack/procs.ts';
 import { newCurveKeys, readCurveKeys, z85Encode, type CurveKeys } from './curve-auth.ts';
 import { ZmqTransport } from './zmq-transport.ts';
-
-/** A port p with p + 1 free too (the sync port and its snapshot port). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const a = createServer();
-    await new Promise<void>((r) => a.listen(0, '127.0.0.1', r));
-    const p = (a.address() as { port: number }).port;
-    const b = createServer();
-    const ok = await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.listen(p + 1, '127.0.0.1', () => r(true));
-    });
-    await new Promise((r) => a.close(r));
-    if (ok) await new Promise((r) => b.close(r));
-    if (ok && p < 65534) return p;
-  }
-}
 
 const body = (n: number): Uint8Array => new Uint8Array([n & 0xff, 1, 2, 3]);
 
