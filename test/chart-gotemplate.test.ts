@@ -52,6 +52,7 @@ const SCENARIOS: Record<string, Doc[]> = {
   own: [GL],
   'own, HA and objectives': [GL, { replicas: 3, inferenceObjectives: [{ name: 'a', priority: 1 }, { name: 'b' }] }],
   'own, active-active replicas': [GL, { replicas: 3, replicaSync: { enabled: true, port: 7005 } }],
+  'own, active-active replicas over CURVE': [GL, { replicas: 3, replicaSync: { enabled: true, curve: { enabled: true, publicKey: 'P'.repeat(40), secretKey: 'S'.repeat(40), allowedPeers: ['A'.repeat(40)] } } }],
   'own, v1alpha2 pool': [GL, { inferencePool: { group: 'inference.networking.x-k8s.io' } }],
   'own, pool-less': [{ endpointSelector: 'app=vllm', endpointTargetPorts: [8000, 8001], replicas: 2 }],
   'own, config, TLS secret, ServiceMonitor': [GL, { pluginsConfig: 'kind: EndpointPickerConfig\n', monitoring: { serviceMonitor: { enabled: true } }, tls: { certSecretName: 's' } }],

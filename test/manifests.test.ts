@@ -257,6 +257,20 @@ test('chart: replicas > 1 with replicaSync: active-active, no leader election, s
   assert.ok(both.args.includes('--ha-enable-leader-election') && both.args.includes('--replica-sync'));
 });
 
+test('chart: replicaSync.curve mounts the keys Secret (made by the chart, or an existing one) and passes the flag', () => {
+  const keys = { publicKey: 'P'.repeat(40), secretKey: 'S'.repeat(40), allowedPeers: ['A'.repeat(40)] };
+  const { objects } = render({ replicas: 3, replicaSync: { enabled: true, curve: { enabled: true, ...keys } } });
+  const pod = find(objects, 'Deployment')[0]!.spec.template.spec;
+  assert.ok(pod.containers[0].args.includes('--replica-sync-curve-keys=/etc/epp/replica-sync-keys'));
+  assert.ok(pod.containers[0].volumeMounts.some((m: Doc) => m.name === 'replica-sync-keys' && m.mountPath === '/etc/epp/replica-sync-keys' && m.readOnly));
+  const secret = find(objects, 'Secret').find((s) => s.metadata.name === 'llama-epp-replica-sync-keys')!;
+  assert.equal(pod.volumes.find((v: Doc) => v.name === 'replica-sync-keys').secret.secretName, 'llama-epp-replica-sync-keys');
+  assert.deepEqual([secret.stringData['public.key'], secret.stringData['secret.key'], secret.stringData['allowed-peers'].trim()], [keys.publicKey, keys.secretKey, keys.allowedPeers[0]]);
+  const existing = render({ replicas: 3, replicaSync: { enabled: true, curve: { enabled: true, existingSecret: 'mine' } } }).objects;
+  assert.equal(find(existing, 'Deployment')[0]!.spec.template.spec.volumes.find((v: Doc) => v.name === 'replica-sync-keys').secret.secretName, 'mine');
+  assert.ok(!find(existing, 'Secret').some((s) => s.metadata.name.endsWith('replica-sync-keys')), 'no Secret made when one is given');
+});
+
 test('Envoy replicas example: several health-checked picker endpoints with outlier detection', () => {
   const [boot] = yamlDocs(join(ROOT, 'examples/envoy/envoy-replicas.yaml'));
   const epp = (boot!.static_resources.clusters as Doc[]).find((c) => c.name === 'epp')!;

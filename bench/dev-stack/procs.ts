@@ -97,3 +97,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A port p free on 127.0.0.1 with p + 1 free too (a picker's replica-sync port and its snapshot port). */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p >= 65534) continue;
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(p + 1, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return p;
+  }
+}

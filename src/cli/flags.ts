@@ -94,6 +94,8 @@ export const FLAGS = {
   'replica-peers': { kind: 'list', default: '', help: 'standalone mode: comma-separated host:port sync addresses of the other replicas (Kubernetes mode discovers them)' },
   'replica-service': { kind: 'string', default: '', help: "Kubernetes mode: the picker's own Service, whose EndpointSlices list the replicas (default: <pool-name>-epp)" },
   'replica-sync-interval': { kind: 'duration', default: '5ms', help: 'how often a replica publishes its batched state changes' },
+  'replica-sync-curve-keys': { kind: 'string', default: '', help: "ours: directory (a mounted Secret) with the replicas' shared CURVE keypair, public.key and secret.key (Z85), and an optional allowed-peers file; set = the sync is encrypted and only peers with an allowed key are served" },
+  'replica-sync-allowed-peers': { kind: 'string', default: '', help: 'ours: file of extra CURVE public keys (Z85, one a line) admitted besides the shared one, e.g. during a key rotation' },
   'replica-peer-ttl': { kind: 'duration', default: '2s', help: "a peer silent this long is dropped with its in-flight load (heartbeats every quarter of it)" },
   v: { kind: 'int', default: '0', help: 'log verbosity: 0-1 info, 2-3 debug (per-request lines), 4+ trace' },
   'zap-encoder': { kind: 'string', default: 'json', help: 'log encoding: json or console' },
@@ -164,6 +166,8 @@ export interface Flags {
   replicaService: string;
   replicaSyncIntervalMs: number;
   replicaPeerTtlMs: number;
+  replicaSyncCurveKeys: string;
+  replicaSyncAllowedPeers: string;
   v: number;
   log: LogOptions;
   help: boolean;
@@ -236,6 +240,8 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     replicaService: get('replica-service'),
     replicaSyncIntervalMs: duration(get('replica-sync-interval'), 'replica-sync-interval'),
     replicaPeerTtlMs: duration(get('replica-peer-ttl'), 'replica-peer-ttl'),
+    replicaSyncCurveKeys: get('replica-sync-curve-keys'),
+    replicaSyncAllowedPeers: get('replica-sync-allowed-peers'),
     v,
     log: logOptions(raw, v),
     help,

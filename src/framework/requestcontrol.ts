@@ -25,6 +25,18 @@ export interface DataProducer extends Plugin {
   produce(request: LLMRequest, candidates: readonly Endpoint[]): void;
 }
 
+/**
+ * A DataProducer that places requests jointly over a time window (burst-prefix-cache-producer): before the
+ * request is scheduled it may hold it, and calls `release` once when its window is decided; produce() then
+ * publishes what the window decided. The director holds nothing unless a configured producer asks to.
+ */
+export interface RequestHolder extends DataProducer {
+  /** False: go on now. True: the request waits until `release()` (called once, asynchronously). */
+  hold(request: LLMRequest, candidates: readonly Endpoint[], release: () => void): boolean;
+  /** The held request was cancelled (client gone): forget it. */
+  unhold(request: LLMRequest): void;
+}
+
 /** Admits or denies a request before scheduling: returns null to admit, else the reason for the denial. */
 export interface Admitter extends Plugin {
   admit(request: LLMRequest, candidates: readonly Endpoint[]): string | null;
@@ -116,6 +128,9 @@ export function isScreener(p: Plugin): p is Screener {
 }
 export function isDataProducer(p: Plugin): p is DataProducer {
   return typeof (p as Partial<DataProducer>).produce === 'function';
+}
+export function isRequestHolder(p: Plugin): p is RequestHolder {
+  return isDataProducer(p) && typeof (p as Partial<RequestHolder>).hold === 'function';
 }
 export function isAdmitter(p: Plugin): p is Admitter {
   return typeof (p as Partial<Admitter>).admit === 'function';

@@ -41,6 +41,7 @@ import { createPrefixCacheScorer, PREFIX_CACHE_SCORER_TYPE } from './scheduling/
 import { APPROX_PREFIX_CACHE_PRODUCER_TYPE, createApproxPrefixCacheProducer } from './requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
 import { dataKey, ENCODER_CACHE_MATCH_INFO_KEY, INFLIGHT_LOAD_KEY, LATENCY_PREDICTION_INFO_KEY, PREFIX_CACHE_MATCH_INFO_KEY, TOKENIZED_PROMPT_KEY, UNCACHED_REQUEST_TOKENS_KEY } from '../framework/data-keys.ts';
 import { createTokenProducer, TOKEN_PRODUCER_TYPE, TOKENIZER_TYPE } from './requestcontrol/data-producer/token-producer/token-producer.ts';
+import { BURST_PREFIX_CACHE_PRODUCER_TYPE, createBurstPrefixCacheProducer } from './requestcontrol/data-producer/burst-prefix-cache/burst-prefix-cache.ts';
 import { createPrecisePrefixCacheProducer, PRECISE_PREFIX_CACHE_PRODUCER_TYPE } from './requestcontrol/data-producer/precise-prefix-cache/precise-prefix-cache.ts';
 import { createPrecisePrefixCacheScorer, PRECISE_PREFIX_CACHE_SCORER_TYPE } from './scheduling/scorer/precise-prefix-cache/precise-prefix-cache.ts';
 import { createInflightLoadProducer, INFLIGHT_LOAD_PRODUCER_TYPE } from './requestcontrol/data-producer/inflight-load/inflight-load.ts';
@@ -143,6 +144,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(TOKENIZER_TYPE, createTokenProducer); // deprecated alias of token-producer
   registry.defaultProducer(dataKey(TOKENIZED_PROMPT_KEY, TOKEN_PRODUCER_TYPE), TOKEN_PRODUCER_TYPE);
   registry.register(PRECISE_PREFIX_CACHE_PRODUCER_TYPE, createPrecisePrefixCacheProducer);
+  registry.register(BURST_PREFIX_CACHE_PRODUCER_TYPE, createBurstPrefixCacheProducer);
   registry.register(INFLIGHT_LOAD_PRODUCER_TYPE, createInflightLoadProducer);
   registry.defaultProducer(dataKey(INFLIGHT_LOAD_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);
   registry.defaultProducer(dataKey(UNCACHED_REQUEST_TOKENS_KEY, INFLIGHT_LOAD_PRODUCER_TYPE), INFLIGHT_LOAD_PRODUCER_TYPE);

@@ -13,7 +13,7 @@ import { systemClock, type Clock } from '../framework/clock.ts';
 import { endpointKey, type Endpoint } from '../framework/endpoint.ts';
 import type { Explanation } from '../framework/explain.ts';
 import type { PluginDurationHook } from '../framework/plugin.ts';
-import type { TerminationCause } from '../framework/requestcontrol.ts';
+import { isRequestHolder, type RequestHolder, type TerminationCause } from '../framework/requestcontrol.ts';
 import type { SchedulingResult } from '../framework/scheduling.ts';
 import type { RequestTracer } from '../framework/tracing.ts';
 import type { ServedRequest } from '../observability/metrics.ts';
@@ -41,6 +41,7 @@ import {
   msHeader,
 } from './headers.ts';
 import { FlowGate, type PendingDecision } from './flow-gate.ts';
+import { holdRequest } from './request-hold.ts';
 import type { FlowController } from '../flowcontrol/controller.ts';
 import { resolveModel } from './model-resolution.ts';
 import { ParserTable, usageReaderOf } from './parser-table.ts';
@@ -71,11 +72,14 @@ export class Director {
   readonly #explainHeader: boolean;
   readonly #sink: DecisionSink | null;
   readonly #flow: FlowGate | null;
+  /** Producers that may hold a request for a window before it is scheduled (usually none). */
+  readonly #holders: readonly RequestHolder[];
 
   constructor(options: DirectorOptions) {
     this.#o = options;
     this.#ds = options.datastore;
     this.#hooks = new HookRunner(options.plugins, options.onPluginDuration ?? null);
+    this.#holders = options.plugins.dataProducers.filter(isRequestHolder);
     this.#parsers = new ParserTable(options.parsers);
     this.#hook = options.onPluginDuration ?? null;
     this.#random = options.random ?? Math.random;
@@ -152,6 +156,10 @@ export class Director {
     let decision: RequestDecision;
     try {
       const parsed = this.#prepare(ctx, body);
+      if (this.#holders.length > 0) {
+        const held = holdRequest(this.#holders, ctx.request, this.#ds.endpoints(), () => this.#afterHold(ctx, parsed));
+        if (held !== null) return held;
+      }
       // Flow control: while anything waits or the pool is saturated, the request queues and is routed later.
       if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed));
       decision = this.#route(ctx, parsed);
@@ -160,6 +168,14 @@ export class Director {
       decision = this.handleError(ctx, e);
     }
     // Routed or rejected alike, as upstream (rejections included so the histogram is not biased low).
+    this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
+    return decision;
+  }
+
+  /** The rest of admit() for a request a RequestHolder released. */
+  #afterHold(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision | PendingDecision {
+    if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed));
+    const decision = this.#routeNow(ctx, parsed);
     this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
     return decision;
   }

@@ -22,7 +22,14 @@ export async function startReplicas(flags: Flags, plugins: Iterable<Plugin>, sou
     discover = (onPeers) => watchReplicaPeers({ client, namespace: flags.poolNamespace, service, syncPort: flags.replicaSyncPort, selfAddress: process.env.POD_IP ?? '', logger, onPeers }).stop;
   }
   try {
-    const running = await startReplicaSync({ bindAddress: flags.bindAddress, port: flags.replicaSyncPort, intervalMs: flags.replicaSyncIntervalMs, peerTtlMs: flags.replicaPeerTtlMs, plugins, clock, logger, discover });
+    let curve = null;
+    if (flags.replicaSyncCurveKeys !== '') {
+      const { readCurveKeys } = await import('../datastore/replica-sync/curve-auth.ts');
+      curve = readCurveKeys(flags.replicaSyncCurveKeys, flags.replicaSyncAllowedPeers);
+    } else if (flags.replicaSyncAllowedPeers !== '') {
+      throw new Error('--replica-sync-allowed-peers needs --replica-sync-curve-keys');
+    }
+    const running = await startReplicaSync({ bindAddress: flags.bindAddress, port: flags.replicaSyncPort, intervalMs: flags.replicaSyncIntervalMs, peerTtlMs: flags.replicaPeerTtlMs, plugins, clock, logger, discover, curve });
     const { registerReplicaSyncMetrics } = await import('../datastore/replica-sync/metrics.ts');
     registerReplicaSyncMetrics(registry, running.sync);
     return running;

@@ -22,6 +22,7 @@ import { applyMutation, get, httpStatus, MutationError, outgoingHeaders, request
 import { Inbox } from './inbox.ts';
 
 export type GatewayPolicy =
+  /** `target`: host:port of the picker, or several comma-separated (active-active replicas: round-robin per request, as Envoy's default). */
   | { kind: 'extproc'; target: string; failureModeAllow: boolean }
   | { kind: 'baseline'; name: BaselineName }
   | { kind: 'router'; router: BodyRouter };
@@ -61,7 +62,9 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #server: Server;
   readonly #agent = new Agent({ connections: 512, keepAliveTimeout: 30_000 });
-  readonly #client: grpc.Client | null;
+  /** One per picker replica; empty outside extproc mode. */
+  readonly #clients: grpc.Client[] = [];
+  #nextClient = 0;
   readonly #balancer: BaselineBalancer;
   /** Upstream response headers waiting for the picker's response_headers answer, per call. */
   readonly #pendingResponse = new WeakMap<ExtProcCall, { headers: HeaderList; bodyless: boolean }>();
@@ -75,14 +78,17 @@ export class Gateway {
     const rng = new Rng(options.seed ?? 1);
     if (options.policy.kind === 'extproc') {
       const Ctor = extProcClientConstructor();
-      this.#client = new Ctor(options.policy.target, grpc.credentials.createInsecure(), {
-        'grpc.keepalive_time_ms': 30_000,
-        'grpc.max_receive_message_length': 16 << 20,
-      });
+      for (const target of options.policy.target.split(',')) {
+        this.#clients.push(
+          new Ctor(target.trim(), grpc.credentials.createInsecure(), {
+            'grpc.keepalive_time_ms': 30_000,
+            'grpc.max_receive_message_length': 16 << 20,
+          }),
+        );
+      }
       // Fail-open fallback only: Envoy picks "an endpoint of its choosing".
       this.#balancer = baseline('random', () => rng.next());
     } else {
-      this.#client = null;
       this.#balancer = baseline(options.policy.kind === 'baseline' ? options.policy.name : 'random', () => rng.next());
     }
     this.#server = createServer((req, res) => {
@@ -101,7 +107,7 @@ export class Gateway {
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#client?.close();
+    for (const c of this.#clients) c.close();
     await this.#agent.close();
   }
 
@@ -110,7 +116,8 @@ export class Gateway {
       res.writeHead(200).end('ok');
       return;
     }
-    if (this.#client) return this.#viaExtProc(req, res, this.#client);
+    const clients = this.#clients;
+    if (clients.length > 0) return this.#viaExtProc(req, res, clients[this.#nextClient++ % clients.length]!);
     if (this.#endpoints.length === 0) return this.#fail(res, 503, 'no endpoints');
     if (this.#options.policy.kind === 'router') return this.#viaRouter(req, res, this.#options.policy.router);
     const balancer = this.#balancer;

@@ -17,7 +17,7 @@ import type { PolicySpec } from './policies.ts';
 import { peerBodyRouter } from './peers/body-router.ts';
 import type { KvOracle } from './peers/peer.ts';
 import { Rng } from '../../sim/rng.ts';
-import { freePort, spawnNode, stopChild, waitForLines, type Child } from '../../dev-stack/procs.ts';
+import { freePort, freePortPair, spawnNode, stopChild, waitForLines, type Child } from '../../dev-stack/procs.ts';
 import type { RunResult, Slo } from '../loadgen/results.ts';
 
 export interface E2eFleet {
@@ -30,6 +30,9 @@ export interface E2eFleet {
   scrapeIntervalMs: number;
   metricsStalenessMs: number;
   drainTimeoutS: number;
+  /** Picker processes behind the gateway (default 1); `pickerSync`: with --replica-sync between them. */
+  pickers?: number;
+  pickerSync?: boolean;
 }
 
 export function simHost(i: number): string {
@@ -96,25 +99,51 @@ export async function runE2eStage(fleet: E2eFleet, policy: PolicySpec, stage: St
 
     let gwPolicy: GatewayPolicy;
     if (policy.kind === 'picker') {
-      const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
       writeFileSync(join(dir, 'resources.yaml'), resourcesYaml(fleet.replicas, simPort));
       writeFileSync(join(dir, 'config.yaml'), policy.configYaml);
-      const picker = spawnNode('epp', 'src/main.ts', [
-        '--resources', join(dir, 'resources.yaml'),
-        '--config-file', join(dir, 'config.yaml'),
-        '--grpc-port', String(grpcPort),
-        '--grpc-health-port', String(healthPort),
-        '--metrics-port', String(metricsPort),
-        '--bind-address', '127.0.0.1',
-        '--secure-serving=false',
-        '--refresh-metrics-interval', `${Math.round(fleet.scrapeIntervalMs * fleet.timeScale)}ms`,
-        '--metrics-staleness-threshold', `${Math.round(fleet.metricsStalenessMs * fleet.timeScale)}ms`,
-      ]);
-      children.push(picker);
-      await waitForLines(picker, /endpoint picker started/, 1, 20_000);
+      const count = fleet.pickers ?? 1;
+      const syncPorts: number[] = [];
+      const taken = new Set<number>();
+      /** A free port no other process of this stage was given (the OS may hand one out twice while none binds it). */
+      const port = async (pair: boolean): Promise<number> => {
+        for (;;) {
+          const p = pair ? await freePortPair() : await freePort();
+          if (taken.has(p) || (pair && taken.has(p + 1))) continue;
+          taken.add(p);
+          if (pair) taken.add(p + 1);
+          return p;
+        }
+      };
+      if (fleet.pickerSync === true) for (let i = 0; i < count; i++) syncPorts.push(await port(true));
+      const targets: string[] = [];
+      const started: Promise<string[]>[] = [];
+      for (let i = 0; i < count; i++) {
+        const [grpcPort, healthPort, metricsPort] = [await port(false), await port(false), await port(false)];
+        const sync =
+          syncPorts.length === 0
+            ? []
+            : ['--replica-sync', '--replica-sync-port', String(syncPorts[i]), '--replica-peers', syncPorts.filter((_, j) => j !== i).map((p) => `127.0.0.1:${p}`).join(','), '--replica-sync-interval', '5ms'];
+        const picker = spawnNode('epp', 'src/main.ts', [
+          '--resources', join(dir, 'resources.yaml'),
+          '--config-file', join(dir, 'config.yaml'),
+          '--grpc-port', String(grpcPort),
+          '--grpc-health-port', String(healthPort),
+          '--metrics-port', String(metricsPort),
+          '--bind-address', '127.0.0.1',
+          '--secure-serving=false',
+          '--refresh-metrics-interval', `${Math.round(fleet.scrapeIntervalMs * fleet.timeScale)}ms`,
+          '--metrics-staleness-threshold', `${Math.round(fleet.metricsStalenessMs * fleet.timeScale)}ms`,
+          ...sync,
+        ]);
+        children.push(picker);
+        // Waited for from the spawn: a line printed before waitForLines is called is not seen.
+        started.push(waitForLines(picker, /endpoint picker started/, 1, 20_000 * count));
+        targets.push(`127.0.0.1:${grpcPort}`);
+      }
+      await Promise.all(started);
       // Let every endpoint be scraped a few times before traffic starts.
       await new Promise((r) => setTimeout(r, Math.max(200, 4 * fleet.scrapeIntervalMs * fleet.timeScale)));
-      gwPolicy = { kind: 'extproc', target: `127.0.0.1:${grpcPort}`, failureModeAllow: false };
+      gwPolicy = { kind: 'extproc', target: targets.join(','), failureModeAllow: false };
     } else if (policy.kind === 'baseline') {
       gwPolicy = { kind: 'baseline', name: policy.baseline };
     } else {

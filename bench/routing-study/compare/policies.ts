@@ -159,6 +159,30 @@ export const BEST_PRECISE_SPECULATIVE_CONFIG_YAML = BEST_PRECISE_CONFIG_YAML.rep
   '      discoverPods: false\n    speculativeIndexing: true\n    speculativeTTL: 2s\n',
 );
 
+/**
+ * Precise first, approximate as affinity: best-precise-spec's scorer (weight 3) reads the engines' KV events plus
+ * the speculative credit of recent picks; a second prefix-cache-scorer (weight 1) reads the approximate index, the
+ * picker's own routing history. Where a prefix is still cached the precise score decides; where every engine
+ * evicted it, the precise score is 0 everywhere and the approximate one re-homes the whole group on the server
+ * that last served it instead of letting load balancing scatter it.
+ */
+export const BEST_PRECISE_HYBRID_CONFIG_YAML = BEST_PRECISE_SPECULATIVE_CONFIG_YAML.replace(
+  '- type: lora-affinity-scorer\n',
+  `- type: approx-prefix-cache-producer
+- type: prefix-cache-scorer
+  name: approx-affinity
+  parameters:
+    prefixMatchInfoProducerName: approx-prefix-cache-producer
+- type: lora-affinity-scorer
+`,
+).replace(
+  '  - pluginRef: lora-affinity-scorer\n',
+  `  - pluginRef: approx-affinity
+    weight: 1
+  - pluginRef: lora-affinity-scorer
+`,
+);
+
 /** Predicted latency: the in-process TTFT/TPOT predictor, then latency-scorer (upstream-2026.md §1b). */
 export const PREDICTED_LATENCY_YAML = `apiVersion: llm-d.ai/v1alpha1
 kind: EndpointPickerConfig
@@ -245,6 +269,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     kind: 'picker',
     configYaml: BEST_PRECISE_SPECULATIVE_CONFIG_YAML,
     description: 'best-precise with speculativeIndexing (the pick holds the prompt\'s blocks for 2 s, until its KV events arrive)',
+  },
+  'best-precise-hybrid': {
+    name: 'best-precise-hybrid',
+    kind: 'picker',
+    configYaml: BEST_PRECISE_HYBRID_CONFIG_YAML,
+    description: 'best-precise-spec, plus the approximate index as a weight-1 affinity (re-homes a group whose prefix every engine evicted)',
   },
   'predicted-latency': {
     name: 'predicted-latency',

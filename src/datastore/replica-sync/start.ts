@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../framework/clock.ts';
 import { ownsSyncedState } from '../../framework/synced-state.ts';
 import { ReplicaSync } from './replica-sync.ts';
+import type { CurveKeys } from './curve-auth.ts';
 import { ZmqTransport } from './zmq-transport.ts';
 
 export interface ReplicaSyncStartOptions {
@@ -22,6 +23,8 @@ export interface ReplicaSyncStartOptions {
   readonly logger: Logger;
   /** Reports the peer set (sync addresses) now and on every change; returns its stop. */
   readonly discover: (onPeers: (peers: string[]) => void) => () => Promise<void>;
+  /** CURVE keys (curve-auth.ts); null or absent = plaintext. */
+  readonly curve?: CurveKeys | null;
   /** Defaults to POD_NAME or the host name, with the pid and a random suffix (a restart is a new replica). */
   readonly id?: string;
 }
@@ -36,7 +39,7 @@ export function replicaId(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function startReplicaSync(o: ReplicaSyncStartOptions): Promise<RunningReplicaSync> {
-  const transport = await ZmqTransport.bind(o.bindAddress, o.port);
+  const transport = await ZmqTransport.bind(o.bindAddress, o.port, o.curve ?? null);
   const logger = o.logger.child({ component: 'replica-sync' });
   const sync = new ReplicaSync({ id: o.id ?? replicaId(), transport, clock: o.clock, flushMs: o.intervalMs, heartbeatMs: Math.max(1, o.peerTtlMs / 4), peerTtlMs: o.peerTtlMs, logger });
   for (const p of o.plugins) {
@@ -52,7 +55,7 @@ export async function startReplicaSync(o: ReplicaSyncStartOptions): Promise<Runn
     void sync.bootstrap(peers, 1000).then((from) => logger.info({ from: from || null, states: sync.stateKeys }, from ? 'replica sync: bootstrapped from a peer snapshot' : 'replica sync: no peer snapshot; starting empty'));
   });
   sync.start();
-  logger.info({ id: sync.id, port: o.port, states: sync.stateKeys }, 'replica sync listening');
+  logger.info({ id: sync.id, port: o.port, states: sync.stateKeys, curve: o.curve != null }, 'replica sync listening');
   return {
     sync,
     stop: async () => {

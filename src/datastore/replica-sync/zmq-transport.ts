@@ -6,6 +6,7 @@
  * entries, never the request path.
  */
 import * as zmq from 'zeromq';
+import { curveClientOptions, curveServerOptions, zapHandler, type CurveKeys } from './curve-auth.ts';
 import type { SyncTransport } from './replica-sync.ts';
 
 /** Snapshot socket port: the sync port + 1. */
@@ -20,9 +21,12 @@ function endpoint(hostPort: string, port?: number): string {
 }
 
 export class ZmqTransport implements SyncTransport {
-  readonly #pub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 10_000 });
-  readonly #sub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 10_000 });
-  readonly #rep = new zmq.Reply({ linger: 0 });
+  readonly #pub: zmq.Publisher;
+  readonly #sub: zmq.Subscriber;
+  readonly #rep: zmq.Reply;
+  /** CURVE: null = plaintext. */
+  readonly #curve: CurveKeys | null;
+  readonly #zapDomain: string;
   readonly #connected = new Set<string>();
   readonly #queue: [string, Uint8Array][] = [];
   #sending = false;
@@ -30,9 +34,23 @@ export class ZmqTransport implements SyncTransport {
   #onBatch: (from: string, body: Uint8Array) => void = () => {};
   #provider: () => Uint8Array = () => new Uint8Array(0);
 
-  /** Binds the PUB socket on `port` and the snapshot socket on port + 1 (`bindAddress` e.g. 0.0.0.0). */
-  static async bind(bindAddress: string, port: number): Promise<ZmqTransport> {
-    const t = new ZmqTransport();
+  private constructor(curve: CurveKeys | null, zapDomain: string) {
+    this.#curve = curve;
+    this.#zapDomain = zapDomain;
+    const server = curve === null ? {} : curveServerOptions(curve, zapDomain);
+    const client = curve === null ? {} : curveClientOptions(curve);
+    this.#pub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 10_000, ...server });
+    this.#sub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 10_000, ...client });
+    this.#rep = new zmq.Reply({ linger: 0, ...server });
+  }
+
+  /**
+   * Binds the PUB socket on `port` and the snapshot socket on port + 1 (`bindAddress` e.g. 0.0.0.0). With
+   * `curve`, every socket is encrypted and only peers holding an allowed key are served (curve-auth.ts).
+   */
+  static async bind(bindAddress: string, port: number, curve: CurveKeys | null = null): Promise<ZmqTransport> {
+    const domain = curve === null ? '' : await zapHandler.register(curve.allowedPeers);
+    const t = new ZmqTransport(curve, domain);
     await t.#pub.bind(`tcp://${bindAddress}:${port}`);
     await t.#rep.bind(`tcp://${bindAddress}:${snapshotPort(port)}`);
     t.#sub.subscribe();
@@ -57,7 +75,8 @@ export class ZmqTransport implements SyncTransport {
 
   async requestSnapshot(peer: string, timeoutMs: number): Promise<Uint8Array> {
     const at = peer.lastIndexOf(':');
-    const req = new zmq.Request({ linger: 0, receiveTimeout: timeoutMs, sendTimeout: timeoutMs });
+    const curve = this.#curve === null ? {} : curveClientOptions(this.#curve);
+    const req = new zmq.Request({ linger: 0, receiveTimeout: timeoutMs, sendTimeout: timeoutMs, ...curve });
     try {
       req.connect(endpoint(peer, snapshotPort(Number(peer.slice(at + 1)))));
       await req.send('snapshot');
@@ -87,6 +106,7 @@ export class ZmqTransport implements SyncTransport {
     this.#pub.close();
     this.#sub.close();
     this.#rep.close();
+    if (this.#zapDomain !== '') zapHandler.unregister(this.#zapDomain);
   }
 
   // One send at a time: a ZMQ socket refuses a send while another is pending.
