@@ -22,7 +22,7 @@ async function fakeSidecar(handler: (path: string, body: any) => [number, unknow
 
 const req = (waiting: number): SidecarPredictionRequest => ({
   kv_cache_percentage: 0.5, input_token_length: 100, num_request_waiting: waiting, num_request_running: 2,
-  num_tokens_generated: 0, prefix_cache_score: 0, prefill_tokens_in_flight: 0, decode_tokens_in_flight: 0,
+  num_tokens_generated: 0, prefix_cache_score: 0, encoder_input_size: 0, encoder_matched_size: 0, prefill_tokens_in_flight: 0, decode_tokens_in_flight: 0,
 });
 
 test('sidecar client: bulk predictions in order, upstream paths and field names', { timeout: 10_000 }, async () => {
