@@ -8,9 +8,13 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { directorFixture } from '../../../../../test/support/director-fixture.ts';
+import { directorFixture, type DirectorFixtureOptions } from '../../../../../test/support/director-fixture.ts';
 import { deadUrl, fakeLatencySidecar } from '../../../../../test/support/fake-latency-sidecar.ts';
 import { ExtProcStream, type ExtProcCall } from '../../../../extproc/stream.ts';
+import { FlowController } from '../../../../flowcontrol/controller.ts';
+import { ManualTimers } from '../../../../flowcontrol/timers.ts';
+import { createFcfsOrderingPolicy } from '../../../flowcontrol/ordering/fcfs/fcfs.ts';
+import { createRoundRobinFairnessPolicy } from '../../../flowcontrol/fairness/round-robin/round-robin.ts';
 import type { ProcessingRequest } from '../../../../extproc/codec/proto.ts';
 import type { RequestDecision } from '../../../../requestcontrol/decision.ts';
 import type { PendingDecision } from '../../../../requestcontrol/later-decision.ts';
@@ -36,13 +40,13 @@ schedulingProfiles:
 /** The sidecar's figures: 10.0.0.3 fastest. */
 const SIDECAR_TTFT: Record<number, number> = { 0: 800, 1: 700, 2: 10 };
 
-function setup(predictionUrl: string, budget: string) {
+function setup(predictionUrl: string, budget: string, more: DirectorFixtureOptions = {}) {
   const lines: { level: number; msg: string }[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (lines.push(JSON.parse(String(c))), cb()) }));
   process.env['PREDICTION_SERVER_URL'] = predictionUrl;
   let f;
   try {
-    f = directorFixture({ configText: config(budget), logger });
+    f = directorFixture({ configText: config(budget), logger, ...more });
   } finally {
     delete process.env['PREDICTION_SERVER_URL'];
   }
@@ -149,6 +153,50 @@ test('a stream cancelled while its predictions are awaited: no decision, no in-f
     assert.equal(f.datastore.endpoints().reduce((n, e) => n + e.inflightRequests, 0), 0);
     assert.equal(f.completed.length, 0);
     assert.equal(timers(), timersBefore, 'the budget timer is cleared');
+  } finally {
+    await s.close();
+  }
+});
+
+test('flow control first: a queued request, once dispatched, waits for the sidecar; cancelled then, the call is aborted', { timeout: 20_000 }, async () => {
+  let calls = 0;
+  const s = await fakeLatencySidecar((path, body) => (++calls === 1 ? answering(path, body) : null));
+  try {
+    const timers = new ManualTimers();
+    const flowControl: DirectorFixtureOptions['flowControl'] = (canDispatch) =>
+      new FlowController({
+        clock: timers, timers, canDispatch, maxRequests: Infinity, maxBytes: Infinity, defaultTtlMs: 60_000,
+        bandSettings: () => ({ maxRequests: 100, maxBytes: 1e9, ttlMs: 0, fairness: createRoundRobinFairnessPolicy('rr'), ordering: createFcfsOrderingPolicy('fcfs') }),
+      });
+    // Queue 5 everywhere: the pool is saturated, so requests queue.
+    const { f, admit } = setup(s.url, '30s', { flowControl, queue: 5 });
+    const unsaturate = () => {
+      for (const ep of f.datastore.endpoints()) ep.waitingQueue = 0;
+      f.director.capacityChanged();
+    };
+    const first = admit();
+    assert.equal(first.ok, 'queued');
+    assert.equal(f.director.flowController!.size, 1);
+    const asked = once(s.events, 'request');
+    unsaturate(); // dispatched: now it waits for the sidecar
+    assert.equal(f.director.flowController!.size, 0);
+    await asked;
+    const routed = await decided(first);
+    assert.equal(routed.ok && routed.destination, '10.0.0.3:8000');
+
+    for (const ep of f.datastore.endpoints()) ep.waitingQueue = 5;
+    const second = admit() as PendingDecision;
+    let decidedLate = false;
+    second.onDecided(() => (decidedLate = true));
+    const held = once(s.events, 'request');
+    const aborted = once(s.events, 'aborted');
+    unsaturate();
+    await held;
+    second.cancel(); // the client left after dispatch, while the sidecar is awaited
+    await aborted;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(decidedLate, false);
+    assert.equal(f.datastore.endpoints().reduce((n, e) => n + e.inflightRequests, 0), 1, 'only the first request is in flight');
   } finally {
     await s.close();
   }
