@@ -161,7 +161,7 @@ export class Director {
       const parsed = this.#prepare(ctx, body);
       // Flow control: while anything waits or the pool is saturated, the request queues and is routed later.
       if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed, true));
-      if (this.#awaited !== null) return this.#prepareThenRoute(ctx, parsed, this.#awaited);
+      if (this.#awaited !== null) return this.#prepareThenRoute(ctx, parsed, this.#awaited, true);
       decision = this.#route(ctx, parsed);
     } catch (e) {
       if (!(e instanceof EppError)) throw e;
@@ -187,20 +187,23 @@ export class Director {
   /** A dispatched request is routed now (after its awaited data producers when `prepare`); errors are answered. */
   #routeNow(ctx: RequestContext, parsed: Record<string, unknown> | null, prepare: boolean): RequestDecision | PendingDecision {
     try {
-      return prepare && this.#awaited !== null ? this.#prepareThenRoute(ctx, parsed, this.#awaited) : this.#route(ctx, parsed);
+      return prepare && this.#awaited !== null ? this.#prepareThenRoute(ctx, parsed, this.#awaited, false) : this.#route(ctx, parsed);
     } catch (e) {
       if (!(e instanceof EppError)) throw e;
       return this.handleError(ctx, e);
     }
   }
 
-  /** Awaits the async data producers (each within its budget), then routes in one synchronous cycle. */
-  #prepareThenRoute(ctx: RequestContext, parsed: Record<string, unknown> | null, awaited: AwaitedProducers): PendingDecision {
+  /**
+   * Awaits the async data producers (each within its budget), then routes in one synchronous cycle. `observe`:
+   * the processing histogram counts the wait (not after a flow-control queue, as for queued requests).
+   */
+  #prepareThenRoute(ctx: RequestContext, parsed: Record<string, unknown> | null, awaited: AwaitedProducers, observe: boolean): PendingDecision {
     // A copy: the scratch array is the next request's while this one waits.
     return awaited.decideLater(ctx.request, this.#candidates(ctx).slice(), {
       route: () => {
         const d = this.#routeNow(ctx, parsed, false);
-        this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
+        if (observe) this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
         return d;
       },
       fail: (err) => this.handleError(ctx, err instanceof EppError ? err : new EppError('INTERNAL', `data producer failed: ${String(err)}`)),

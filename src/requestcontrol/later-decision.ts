@@ -54,6 +54,7 @@ export class LaterDecision implements PendingDecision {
   /** Settles with `d`, or, when `d` is itself pending, with its decision (a cancel reaches it). */
   follow(d: RequestDecision | PendingDecision): void {
     if (d.ok !== 'queued') return this.settle(d);
+    if (this.#cancelled) return d.cancel();
     this.#onCancel = () => d.cancel();
     d.onDecided((x) => this.settle(x));
   }
