@@ -26,7 +26,8 @@ import type { AsyncDataProducer, LLMResponse, PreRequest, ResponseComplete, Resp
 import type { SchedulingResult } from '../../../../framework/scheduling.ts';
 import { boolParam, durationMsParam, intParam, numberParam, readParams, stringParam } from '../../../../input/plugin-params.ts';
 import { OnlineLatencyPredictor, type LatencyFeatures } from './online-predictor.ts';
-import { LatencyPredictorSidecarClient, type SidecarTrainingEntry } from './sidecar-client.ts';
+import { DEFAULT_COALESCER, PredictionCoalescer } from './prediction-coalescer.ts';
+import { LatencyPredictorSidecarClient, MAX_BULK_SIZE, type SidecarTrainingEntry } from './sidecar-client.ts';
 import { SidecarPredictions } from './sidecar-predictions.ts';
 import type { Logger } from 'pino';
 
@@ -116,7 +117,7 @@ export class PredictedLatencyProducer implements AsyncDataProducer, PreRequest, 
     predictor = new OnlineLatencyPredictor(),
     sidecar: LatencyPredictorSidecarClient | null = null,
     logger: Logger | null = null,
-    predictionSidecar: LatencyPredictorSidecarClient | null = null,
+    predictionSidecar: PredictionCoalescer | null = null,
   ) {
     this.#sidecar = sidecar;
     const asks = predictionSidecar !== null && config.predictInProduce;
@@ -252,11 +253,24 @@ export function readPredictedLatencyConfig(name: string, params: unknown): Predi
 
 export function createPredictedLatencyProducer(name: string, params: unknown, handle: PluginHandle): PredictedLatencyProducer {
   const config = readPredictedLatencyConfig(name, params);
-  // Upstream's sidecar env: samples go to TRAINING_SERVER_URL, predictions come from PREDICTION_SERVER_URL.
+  // Upstream's sidecar env (latencypredictorclient ConfigFromEnv): samples go to TRAINING_SERVER_URL, predictions
+  // come from PREDICTION_SERVER_URL; malformed numbers keep the default, as upstream.
   const training = process.env['TRAINING_SERVER_URL'] ?? '';
   const prediction = process.env['PREDICTION_SERVER_URL'] ?? '';
-  const seconds = Number(process.env['LATENCY_HTTP_TIMEOUT_SEC']);
-  const timeoutMs = Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-  const client = training || prediction ? new LatencyPredictorSidecarClient(prediction || training, training || prediction, timeoutMs) : null;
-  return new PredictedLatencyProducer(name, config, new OnlineLatencyPredictor(), training ? client : null, handle.logger, prediction ? client : null);
+  if (!training && !prediction) return new PredictedLatencyProducer(name, config, new OnlineLatencyPredictor(), null, handle.logger);
+  const bulk = intEnv('LATENCY_MAX_BULK_SIZE', MAX_BULK_SIZE, 1);
+  const client = new LatencyPredictorSidecarClient(prediction || training, training || prediction, intEnv('LATENCY_HTTP_TIMEOUT_SEC', 10, 1) * 1000, bulk <= MAX_BULK_SIZE ? bulk : MAX_BULK_SIZE);
+  const coalescer = new PredictionCoalescer(client, {
+    windowMs: intEnv('LATENCY_COALESCE_WINDOW_MS', DEFAULT_COALESCER.windowMs, 0),
+    maxRows: intEnv('LATENCY_MAX_COALESCED_ROWS', DEFAULT_COALESCER.maxRows, 0),
+    maxConcurrent: intEnv('LATENCY_MAX_CONCURRENT_DISPATCHES', DEFAULT_COALESCER.maxConcurrent, 1),
+  });
+  return new PredictedLatencyProducer(name, config, new OnlineLatencyPredictor(), training ? client : null, handle.logger, prediction ? coalescer : null);
+}
+
+/** An integer environment variable >= min, else `def`. */
+function intEnv(name: string, def: number, min: number): number {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= min ? n : def;
 }

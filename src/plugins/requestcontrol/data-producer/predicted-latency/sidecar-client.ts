@@ -3,7 +3,7 @@
  * coalescer.go, training.go): POST {predictionURL}/predict/bulk/strict with {requests: [...]} and
  * POST {trainingURL}/add_training_data_bulk with {entries: [...]}, snake_case fields as upstream's JSON tags.
  * Several prediction URLs (PREDICTION_SERVER_URL is comma-separated) are picked at random per call, as upstream.
- * Not ported: upstream's coalescer (concurrent callers merged into one call within LATENCY_COALESCE_WINDOW_MS).
+ * Concurrent callers are merged into one call by prediction-coalescer.ts.
  */
 import { request } from 'undici';
 
@@ -49,13 +49,23 @@ export class LatencyPredictorSidecarClient {
     this.#maxBulkSize = maxBulkSize;
   }
 
+  /** Upstream's per-caller checks (PredictBulkStrict): at least one row, at most the bulk size. Throws. */
+  checkBulk(requests: readonly SidecarPredictionRequest[]): void {
+    if (requests.length === 0) throw new Error('latency predictor: no prediction requests provided');
+    if (requests.length > this.#maxBulkSize) throw new Error(`latency predictor: too many requests: ${requests.length} (max: ${this.#maxBulkSize})`);
+  }
+
   /**
    * One prediction per request, in order; throws on a non-2xx answer, a count mismatch, more than the bulk size,
    * or when `signal` aborts (the HTTP request is aborted with it).
    */
-  async predictBulk(requests: readonly SidecarPredictionRequest[], signal?: AbortSignal): Promise<SidecarPrediction[]> {
-    if (requests.length === 0) throw new Error('latency predictor: no prediction requests provided');
-    if (requests.length > this.#maxBulkSize) throw new Error(`latency predictor: too many requests: ${requests.length} (max: ${this.#maxBulkSize})`);
+  predictBulk(requests: readonly SidecarPredictionRequest[], signal?: AbortSignal): Promise<SidecarPrediction[]> {
+    this.checkBulk(requests);
+    return this.postBulkStrict(requests, signal);
+  }
+
+  /** The HTTP call alone (a coalesced batch may hold more rows than one caller's bulk size, as upstream's). */
+  async postBulkStrict(requests: readonly SidecarPredictionRequest[], signal?: AbortSignal): Promise<SidecarPrediction[]> {
     const urls = this.#predictionUrls;
     const base = urls.length === 1 ? urls[0]! : urls[Math.floor(Math.random() * urls.length)] ?? this.#trainingUrl;
     const body = await this.#post(`${base}/predict/bulk/strict`, { requests }, signal);

@@ -75,7 +75,7 @@ function decided(d: RequestDecision | PendingDecision): Promise<RequestDecision>
 
 const answering = (_path: string, body: any): [number, unknown] => [
   200,
-  { predictions: body.requests.map((_r: unknown, i: number) => ({ ttft_ms: SIDECAR_TTFT[i], tpot_ms: 5 })), total_requests: body.requests.length },
+  { predictions: body.requests.map((_r: unknown, i: number) => ({ ttft_ms: SIDECAR_TTFT[i % 3], tpot_ms: 5 })), total_requests: body.requests.length },
 ];
 
 test('sidecar up: the decision waits for its predictions and latency-scorer follows them, not the in-process ones', { timeout: 20_000 }, async () => {
@@ -97,6 +97,11 @@ test('sidecar up: the decision waits for its predictions and latency-scorer foll
     ]);
     assert.equal(s.seen[0]!.body.requests[0].num_tokens_generated, 1);
     assert.equal(f.datastore.endpoints().find((e) => e.key === '10.0.0.3:8000')!.inflightRequests, 1);
+    // Two requests at once share one call (upstream's 1 ms coalescing window), each routed by its own rows.
+    const both = await Promise.all([decided(admit()), decided(admit())]);
+    assert.deepEqual(both.map((d) => d.ok && d.destination), ['10.0.0.3:8000', '10.0.0.3:8000']);
+    assert.equal(s.seen.length, 2);
+    assert.equal(s.seen[1]!.body.requests.length, 6);
   } finally {
     await s.close();
   }

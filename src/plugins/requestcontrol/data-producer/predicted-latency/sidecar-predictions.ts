@@ -7,7 +7,8 @@ import { dataKey, LATENCY_PREDICTION_INFO_KEY, PREFIX_CACHE_MATCH_INFO_KEY, requ
 import type { Endpoint } from '../../../../framework/endpoint.ts';
 import type { LLMRequest } from '../../../../framework/request.ts';
 import type { Logger } from 'pino';
-import type { LatencyPredictorSidecarClient, SidecarPredictionRequest } from './sidecar-client.ts';
+import type { PredictionCoalescer } from './prediction-coalescer.ts';
+import type { SidecarPredictionRequest } from './sidecar-client.ts';
 
 const CHARS_PER_TOKEN = 4;
 
@@ -18,7 +19,7 @@ export interface SidecarFigures {
 }
 
 export class SidecarPredictions {
-  readonly #client: LatencyPredictorSidecarClient;
+  readonly #sidecar: PredictionCoalescer;
   readonly #logger: Logger | null;
   readonly #name: string;
   readonly #roleLabel: string;
@@ -28,8 +29,8 @@ export class SidecarPredictions {
   /** The last call failed: warned once, until one succeeds (no line per request while the sidecar is down). */
   #failing = false;
 
-  constructor(name: string, client: LatencyPredictorSidecarClient, roleLabel: string, prefixProducer: string, logger: Logger | null) {
-    this.#client = client;
+  constructor(name: string, sidecar: PredictionCoalescer, roleLabel: string, prefixProducer: string, logger: Logger | null) {
+    this.#sidecar = sidecar;
     this.#logger = logger;
     this.#name = name;
     this.#roleLabel = roleLabel;
@@ -42,7 +43,7 @@ export class SidecarPredictions {
     // Read now: the prefix producer's per-cycle data is another request's after the first await.
     const rows = this.rows(request, candidates);
     try {
-      const preds = await this.#client.predictBulk(rows, signal);
+      const preds = await this.#sidecar.predict(rows, signal);
       if (signal.aborted) return;
       const byKey = new Map<string, readonly [number, number]>();
       for (let i = 0; i < candidates.length; i++) byKey.set(candidates[i]!.key, [preds[i]!.ttft_ms, preds[i]!.tpot_ms]);
