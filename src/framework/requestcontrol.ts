@@ -37,6 +37,21 @@ export interface RequestHolder extends DataProducer {
   unhold(request: LLMRequest): void;
 }
 
+/**
+ * A DataProducer whose data may come from I/O (e.g. upstream's latency-predictor sidecar), declared by a
+ * prepareBudgetMs > 0. With one configured, the director runs the DataProducer list off the synchronous path, in
+ * the same order: it awaits this producer's prepare() for at most prepareBudgetMs, then calls its produce()
+ * whether prepare() finished, failed or ran out of time, so produce() must publish a fallback for whatever
+ * prepare() did not bring (upstream: TimeoutAwareProducer.ProduceTimeout; its director waits, then moves on).
+ * `signal` aborts when the budget ends or the request is cancelled: prepare() stops its work then and must not
+ * publish anything after. A rejection is logged by the director and counts as finished.
+ */
+export interface AsyncDataProducer extends DataProducer {
+  /** Milliseconds the director waits for prepare(); 0 = no preparation (plain DataProducer). */
+  readonly prepareBudgetMs: number;
+  prepare(request: LLMRequest, candidates: readonly Endpoint[], signal: AbortSignal): Promise<void>;
+}
+
 /** Admits or denies a request before scheduling: returns null to admit, else the reason for the denial. */
 export interface Admitter extends Plugin {
   admit(request: LLMRequest, candidates: readonly Endpoint[]): string | null;
@@ -131,6 +146,11 @@ export function isDataProducer(p: Plugin): p is DataProducer {
 }
 export function isRequestHolder(p: Plugin): p is RequestHolder {
   return isDataProducer(p) && typeof (p as Partial<RequestHolder>).hold === 'function';
+}
+/** A DataProducer that asks to be awaited (prepareBudgetMs > 0). */
+export function isAsyncDataProducer(p: Plugin): p is AsyncDataProducer {
+  const a = p as Partial<AsyncDataProducer>;
+  return isDataProducer(p) && typeof a.prepare === 'function' && (a.prepareBudgetMs ?? 0) > 0;
 }
 export function isAdmitter(p: Plugin): p is Admitter {
   return typeof (p as Partial<Admitter>).admit === 'function';

@@ -1,7 +1,8 @@
 /**
  * The director owns a request from its parsed headers to the routing decision, and from the first response
  * byte to completion (upstream Director.HandleRequest / HandleResponse*). Synchronous: nothing here waits on
- * I/O. The ext_proc stream only speaks the protocol and calls in here.
+ * I/O, except a DataProducer that asks to be awaited (awaited-producers.ts: within its budget, before the cycle).
+ * The ext_proc stream only speaks the protocol and calls in here.
  *
  *   handleRequest:  parse body -> resolve model -> candidates (subset hint, answering) -> Screener -> DataProducer -> admission
  *                   (saturation, Admitter) -> scheduler -> in-flight +1 -> PreRequest -> body rewrite
@@ -40,7 +41,9 @@ import {
   destinationOf,
   msHeader,
 } from './headers.ts';
-import { FlowGate, type PendingDecision } from './flow-gate.ts';
+import { FlowGate } from './flow-gate.ts';
+import type { PendingDecision } from './later-decision.ts';
+import { AwaitedProducers } from './awaited-producers.ts';
 import { holdRequest } from './request-hold.ts';
 import type { FlowController } from '../flowcontrol/controller.ts';
 import { resolveModel } from './model-resolution.ts';
@@ -74,6 +77,8 @@ export class Director {
   readonly #flow: FlowGate | null;
   /** Producers that may hold a request for a window before it is scheduled (usually none). */
   readonly #holders: readonly RequestHolder[];
+  /** Null unless a DataProducer asks to be awaited: then every decision comes later (a PendingDecision). */
+  readonly #awaited: AwaitedProducers | null;
 
   constructor(options: DirectorOptions) {
     this.#o = options;
@@ -89,6 +94,7 @@ export class Director {
     this.#tracer = options.tracer ?? null;
     this.#explainHeader = options.explainHeader === true;
     this.#sink = options.decisionSink ?? null;
+    this.#awaited = AwaitedProducers.of(options.plugins.dataProducers, options.logger);
     const fc = options.flowControl?.(() => this.#poolHasRoom());
     this.#flow = fc === undefined ? null : new FlowGate(fc, { fail: (ctx, e) => this.handleError(ctx, e), hasEndpoints: () => this.#ds.endpoints().length > 0 });
   }
@@ -147,11 +153,14 @@ export class Director {
    */
   handleRequest(ctx: RequestContext, body: RequestBody | null): RequestDecision {
     const d = this.admit(ctx, body);
-    if (d.ok === 'queued') throw new Error('handleRequest: the request was queued by flow control; use admit()');
+    if (d.ok === 'queued') throw new Error('handleRequest: the decision comes later (flow control, awaited data producers); use admit()');
     return d;
   }
 
-  /** handleRequest, or, with flow control on and the pool saturated, a decision that comes when it leaves the queue. */
+  /**
+   * handleRequest, or a decision that comes later: with flow control on and the pool saturated, when the request
+   * leaves the queue; with an awaited DataProducer, when its preparation is over (at most its budget).
+   */
   admit(ctx: RequestContext, body: RequestBody | null): RequestDecision | PendingDecision {
     let decision: RequestDecision;
     try {
@@ -161,7 +170,8 @@ export class Director {
         if (held !== null) return held;
       }
       // Flow control: while anything waits or the pool is saturated, the request queues and is routed later.
-      if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed));
+      if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed, true));
+      if (this.#awaited !== null) return this.#prepareThenRoute(ctx, parsed, this.#awaited, true);
       decision = this.#route(ctx, parsed);
     } catch (e) {
       if (!(e instanceof EppError)) throw e;
@@ -174,8 +184,8 @@ export class Director {
 
   /** The rest of admit() for a request a RequestHolder released. */
   #afterHold(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision | PendingDecision {
-    if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed));
-    const decision = this.#routeNow(ctx, parsed);
+    if (this.#flow !== null && !this.#flow.bypass()) return this.#flow.enqueue(ctx, () => this.#routeNow(ctx, parsed, true));
+    const decision = this.#routeNow(ctx, parsed, true);
     this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
     return decision;
   }
@@ -193,14 +203,30 @@ export class Director {
     return parsed;
   }
 
-  /** A dispatched request is routed now; errors are answered. */
-  #routeNow(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision {
+  /** A dispatched request is routed now (after its awaited data producers when `prepare`); errors are answered. */
+  #routeNow(ctx: RequestContext, parsed: Record<string, unknown> | null, prepare: boolean): RequestDecision | PendingDecision {
     try {
-      return this.#route(ctx, parsed);
+      return prepare && this.#awaited !== null ? this.#prepareThenRoute(ctx, parsed, this.#awaited, false) : this.#route(ctx, parsed);
     } catch (e) {
       if (!(e instanceof EppError)) throw e;
       return this.handleError(ctx, e);
     }
+  }
+
+  /**
+   * Awaits the async data producers (each within its budget), then routes in one synchronous cycle. `observe`:
+   * the processing histogram counts the wait (not after a flow-control queue, as for queued requests).
+   */
+  #prepareThenRoute(ctx: RequestContext, parsed: Record<string, unknown> | null, awaited: AwaitedProducers, observe: boolean): PendingDecision {
+    // A copy: the scratch array is the next request's while this one waits.
+    return awaited.decideLater(ctx.request, this.#candidates(ctx).slice(), {
+      route: () => {
+        const d = this.#routeNow(ctx, parsed, false);
+        if (observe) this.#o.metrics?.requestProcessing.observe((this.#now() - ctx.receivedAt) / 1000);
+        return d;
+      },
+      fail: (err) => this.handleError(ctx, err instanceof EppError ? err : new EppError('INTERNAL', `data producer failed: ${String(err)}`)),
+    });
   }
 
   #route(ctx: RequestContext, parsed: Record<string, unknown> | null): RequestDecision {
@@ -282,15 +308,7 @@ export class Director {
   /** Candidates, data producers, admission and the scheduling cycle. Throws EppError. `dry`: no metrics. */
   #schedule(ctx: RequestContext, dry = false): SchedulingResult {
     const req = ctx.request;
-    const ds = this.#ds;
-    const all = ds.endpoints();
-    const located = locateCandidates(all, this.#o.disableSubsetFilter ? null : ctx.subset, this.#subsetScratch);
-    if (located.length === 0) {
-      const why = all.length === 0 ? (ds.pool() ? 'the pool has no ready endpoints' : 'the pool is not known yet') : 'no endpoint matches the gateway subset hint';
-      throw new EppError('NO_ENDPOINT', `failed to find endpoint candidates for serving the request: ${why}`);
-    }
-    // Before every plugin, so that no configuration can route to a server that stopped answering.
-    const answering = answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
+    const answering = this.#candidates(ctx);
     // Screeners (upstream: after Locate, before DataProducer): every later stage and profile sees only what they keep.
     const candidates = this.#hooks.screen(req, answering, this.#screenedScratch, ctx.explain);
     if (candidates.length === 0) throw new EppError('NO_ENDPOINT', 'screeners eliminated all endpoint candidates');
@@ -312,6 +330,19 @@ export class Director {
       throw new EppError('PRECONDITION_FAILED', 'no decode worker has the requested KV cache');
     }
     return outcome;
+  }
+
+  /** The answering endpoints the request may go to (a scratch array, valid until the next call). Throws EppError. */
+  #candidates(ctx: RequestContext): readonly Endpoint[] {
+    const ds = this.#ds;
+    const all = ds.endpoints();
+    const located = locateCandidates(all, this.#o.disableSubsetFilter ? null : ctx.subset, this.#subsetScratch);
+    if (located.length === 0) {
+      const why = all.length === 0 ? (ds.pool() ? 'the pool has no ready endpoints' : 'the pool is not known yet') : 'no endpoint matches the gateway subset hint';
+      throw new EppError('NO_ENDPOINT', `failed to find endpoint candidates for serving the request: ${why}`);
+    }
+    // Before every plugin, so that no configuration can route to a server that stopped answering.
+    return answeringCandidates(located, this.#metricsClock.now(), this.#answeringScratch);
   }
 
   /** Answers the request with `err` now (records it; releases nothing: a rejected request holds nothing). */

@@ -9,43 +9,13 @@ import type { QueueOutcome, QueuedRequest } from '../flowcontrol/queued-request.
 import { parseDuration } from '../input/duration.ts';
 import type { ErrorDecision, RequestDecision } from './decision.ts';
 import { EppError, type ErrorCode } from './errors.ts';
+import { LaterDecision, type PendingDecision } from './later-decision.ts';
 import type { RequestContext } from './request-context.ts';
 
 /** The request's own queue TTL (ours; upstream's InitialEffectiveTTL is 0 = the controller default). */
 export const HEADER_INFERENCE_TTL = 'x-llm-d-inference-ttl';
 
-/** A queued request's decision, known later: onDecided runs once (at once if it is already known). */
-export interface PendingDecision {
-  readonly ok: 'queued';
-  onDecided(cb: (decision: RequestDecision) => void): void;
-  /** The client went away: leave the queue now (the decision, if any comes, is dropped). */
-  cancel(): void;
-}
-
-class Pending implements PendingDecision {
-  readonly ok = 'queued' as const;
-  item: QueuedRequest | null = null;
-  #decision: RequestDecision | null = null;
-  #cb: ((d: RequestDecision) => void) | null = null;
-  readonly #controller: FlowController;
-  constructor(controller: FlowController) {
-    this.#controller = controller;
-  }
-  onDecided(cb: (decision: RequestDecision) => void): void {
-    if (this.#decision !== null) cb(this.#decision);
-    else this.#cb = cb;
-  }
-  cancel(): void {
-    this.#cb = null;
-    if (this.item !== null) this.#controller.cancel(this.item);
-  }
-  settle(d: RequestDecision): void {
-    this.#decision = d;
-    const cb = this.#cb;
-    this.#cb = null;
-    cb?.(d);
-  }
-}
+export type { PendingDecision } from './later-decision.ts';
 
 export interface Routing {
   fail(ctx: RequestContext, err: EppError): ErrorDecision;
@@ -79,12 +49,18 @@ export class FlowGate {
     if (this.controller.size > 0) this.controller.dispatch();
   }
 
-  /** Queues the request; `route` routes it when it is dispatched (the rest of handleRequest). */
-  enqueue(ctx: RequestContext, route: () => RequestDecision): PendingDecision {
+  /**
+   * Queues the request; `route` routes it when it is dispatched (the rest of handleRequest), or returns a decision
+   * that comes later still (data producers awaited).
+   */
+  enqueue(ctx: RequestContext, route: () => RequestDecision | PendingDecision): PendingDecision {
     const req = ctx.request;
-    const pending = new Pending(this.controller);
+    const pending = new LaterDecision();
     const ttlHeader = req.headers.get(HEADER_INFERENCE_TTL);
-    pending.item = this.controller.enqueue(
+    let item: QueuedRequest | null = null;
+    // Until dispatch, cancelling leaves the queue; after it, follow() points cancel() at the awaited data producers.
+    pending.whenCancelled(() => item !== null && this.controller.cancel(item));
+    item = this.controller.enqueue(
       {
         flowId: req.fairnessId,
         priority: req.priority,
@@ -96,7 +72,7 @@ export class FlowGate {
         model: req.model,
         targetModel: req.targetModel,
       },
-      (outcome) => pending.settle(outcome === 'dispatched' ? route() : this.#reject(ctx, outcome)),
+      (outcome) => (outcome === 'dispatched' ? pending.follow(route()) : pending.settle(this.#reject(ctx, outcome))),
     );
     return pending;
   }

@@ -1,11 +1,11 @@
 /** A real Director over a real datastore and the default scheduler config, for request-control and stream tests. */
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { Datastore } from '../../src/datastore/datastore.ts';
 import type { ModelSpec, ObjectiveSpec, PodSpec, RewriteSpec } from '../../src/datastore/resources.ts';
 import type { Endpoint } from '../../src/framework/endpoint.ts';
 import type { LLMRequest } from '../../src/framework/request.ts';
 import type { Scheduler } from '../../src/framework/scheduling.ts';
-import { isResponseComplete, isResponseReceived, type LLMResponse, type ResponseComplete, type ResponseReceived } from '../../src/framework/requestcontrol.ts';
+import { isResponseComplete, isResponseReceived, type LLMResponse, type RequestControlPlugins, type ResponseComplete, type ResponseReceived } from '../../src/framework/requestcontrol.ts';
 import { PickerMetrics } from '../../src/observability/metrics.ts';
 import { inTreePluginRegistry } from '../../src/plugins/registry.ts';
 import { Director, type DirectorOptions } from '../../src/requestcontrol/director.ts';
@@ -21,6 +21,8 @@ export interface DirectorFixture {
   readonly completed: { req: LLMRequest; res: LLMResponse; endpoint: Endpoint }[];
   readonly received: string[];
   readonly clock: { advance(ms: number): void };
+  /** The config's request-control plugins (before the recorder and `hooks`). */
+  readonly requestControl: RequestControlPlugins;
 }
 
 export interface DirectorFixtureOptions {
@@ -48,6 +50,8 @@ export interface DirectorFixtureOptions {
   tracer?: RequestTracer;
   /** Flow control on, with this controller factory. */
   flowControl?: DirectorOptions['flowControl'];
+  /** The director's and the plugins' logger; silent when absent. */
+  logger?: Logger;
 }
 
 export const NOW = 1_000_000;
@@ -74,13 +78,13 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     pods,
   });
   if (!given) datastore.markSynced();
-  const handle = testHandle();
+  const handle = { ...testHandle(), ...(o.logger ? { logger: o.logger } : {}) };
   handle.clock.advance(NOW - handle.clock.now());
   for (const ep of datastore.endpoints()) {
     ep.metricsUpdatedAt = handle.clock.now();
     ep.waitingQueue = o.queue ?? 0;
   }
-  const logger = pino({ level: 'silent' });
+  const logger = o.logger ?? pino({ level: 'silent' });
   const loaded = loadSchedulerConfig(o.configText, { ...handle, endpoints: datastore }, { registry: inTreePluginRegistry() });
   // As the runner wires them: endpoint observers see every join and relabel, state holders every removal.
   const observers = [...loaded.plugins.values()].filter(observesEndpoints);
@@ -117,6 +121,6 @@ export function directorFixture(o: DirectorFixtureOptions = {}): DirectorFixture
     tracer: o.tracer,
     flowControl: o.flowControl,
   });
-  return { director, datastore, metrics, completed, received, clock: handle.clock };
+  return { director, datastore, metrics, completed, received, clock: handle.clock, requestControl: loaded.requestControl };
 }
 

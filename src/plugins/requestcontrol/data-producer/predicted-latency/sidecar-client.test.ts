@@ -1,28 +1,12 @@
 /** The sidecar client against a loopback fake predictor speaking upstream's JSON (latencypredictorclient/types.go). */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { fakeLatencySidecar as fakeSidecar } from '../../../../../test/support/fake-latency-sidecar.ts';
 import { LatencyPredictorSidecarClient, type SidecarPredictionRequest } from './sidecar-client.ts';
-
-async function fakeSidecar(handler: (path: string, body: any) => [number, unknown]) {
-  const seen: { path: string; body: any }[] = [];
-  const server = createServer(async (req: IncomingMessage, res) => {
-    let raw = '';
-    for await (const c of req) raw += c;
-    const body = JSON.parse(raw);
-    seen.push({ path: req.url!, body });
-    const [status, out] = handler(req.url!, body);
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(out));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 const req = (waiting: number): SidecarPredictionRequest => ({
   kv_cache_percentage: 0.5, input_token_length: 100, num_request_waiting: waiting, num_request_running: 2,
-  num_tokens_generated: 0, prefix_cache_score: 0, prefill_tokens_in_flight: 0, decode_tokens_in_flight: 0,
+  num_tokens_generated: 0, prefix_cache_score: 0, encoder_input_size: 0, encoder_matched_size: 0, prefill_tokens_in_flight: 0, decode_tokens_in_flight: 0,
 });
 
 test('sidecar client: bulk predictions in order, upstream paths and field names', { timeout: 10_000 }, async () => {
