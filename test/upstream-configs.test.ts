@@ -58,8 +58,6 @@ const OWNERS: readonly [RegExp, string][] = [
 const PARAMETER_GAPS: readonly [RegExp, string][] = [
   // llm-d's split of the prefix scorer from its producer (upstream-2026.md 1b: prefix-cache-scorer BREAK).
   [/^plugins\[\d+\]: plugin "[^"]+": parameters\.prefixMatchInfoProducerName: unknown parameter/, 'issue 13 (plugin catalogue)'],
-  // llm-d v0.3-v0.5 prefix-cache-scorer `mode: cache_tracking` = the precise (KV-event) index.
-  [/^plugins\[\d+\]: plugin "[^"]+": parameters\.(mode|kvCacheRedisAddr|indexerConfig|kvEventsConfig|tokenProcessorConfig): unknown parameter/, 'issue 18 (precise prefix)'],
 ];
 
 /**

@@ -170,3 +170,26 @@ test('prefix-cache-scorer: examples/standalone/scheduler.yaml (producer paramete
   assert.ok(!plugins.some((p) => p.startsWith('approx-prefix-cache-producer/')), plugins.join(', '));
   assert.equal(picked[2], picked[0]);
 });
+
+test('prefix-cache-scorer: llm-d v0.3-v0.5 sample config (mode: cache_tracking) loads and scores approximately, as upstream', () => {
+  // llm-d-inference-scheduler v0.5.1 deploy/config/sim-epp-kvcache-config.yaml: its prefix-cache-scorer was GIE's,
+  // whose factory ignored unknown fields; the mode and index sections did nothing there.
+  const text = readFileSync(new URL('../../../../../test/data/upstream/configs/sched-v0.5.1__sim-epp-kvcache-config.yaml.yaml', import.meta.url), 'utf8');
+  const warned: unknown[] = [];
+  const handle = { ...testHandle(), logger: { ...testHandle().logger, warn: (o: unknown) => warned.push(o) } as never };
+  const loaded = loadSchedulerConfig(text, handle, { registry: inTreePluginRegistry() });
+  const scorer = [...loaded.plugins.values()].find((p) => p.type === 'prefix-cache-scorer') as PrefixCacheScorer;
+  assert.ok(scorer, 'the scorer is instantiated');
+  assert.deepEqual(
+    warned.map((o) => (o as { ignored?: string[] }).ignored).filter(Boolean),
+    [['mode', 'indexerConfig', 'kvEventsConfig', 'tokenProcessorConfig']],
+    'one warning naming what is ignored',
+  );
+  // Approximate: it reads the default producer's match info, like a scorer with no parameters.
+  const eps = [makeEndpoint(0), makeEndpoint(1)];
+  const req = makeRequest({ promptText: PROMPT });
+  publish(req, DEFAULT_KEY, 4, 64, { [eps[0]!.key]: 3 });
+  assert.deepEqual(scores(scorer, req, eps), [0.75, 0]);
+  // A type error in an ignored section is not hidden behind the ignore: the rest is still checked.
+  assert.throws(() => createPrefixCacheScorer('s', { mode: 'cache_tracking', matchLengthWeight: 2 }, testHandle()), /matchLengthWeight/);
+});

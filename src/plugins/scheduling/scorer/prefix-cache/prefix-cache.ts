@@ -122,9 +122,29 @@ export class PrefixCacheScorer implements Scorer, DataProducer, PreRequest {
 
 const SCORER_PARAMS = ['prefixMatchInfoProducerName', 'matchLengthWeight', 'matchLengthScaleTokens'] as const;
 const PARAMS = [...SCORER_PARAMS, ...APPROX_PREFIX_CACHE_PARAMS];
+/**
+ * llm-d-inference-scheduler v0.3-v0.5 sample configs (sim-epp-kvcache-config.yaml) give this scorer
+ * `mode: cache_tracking` and the precise index's sections. That scorer was GIE's, whose factory ignored unknown
+ * fields, so upstream loaded them and scored approximately; so do we, saying so (precise routing is
+ * precise-prefix-cache-producer, or the deprecated precise-prefix-cache-scorer).
+ */
+export const IGNORED_LEGACY_PARAMS = ['mode', 'kvCacheRedisAddr', 'indexerConfig', 'kvEventsConfig', 'tokenProcessorConfig'] as const;
+
+function withoutIgnoredLegacy(name: string, params: unknown, handle: PluginHandle): unknown {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return params;
+  const present = IGNORED_LEGACY_PARAMS.filter((k) => k in params);
+  if (present.length === 0) return params;
+  handle.logger.warn(
+    { plugin: name, ignored: present },
+    'prefix-cache-scorer: parameters of llm-d v0.3-v0.5 sample configs are ignored, as upstream ignored them (approximate scoring); for KV-event routing configure precise-prefix-cache-producer',
+  );
+  const copy: Record<string, unknown> = { ...(params as Record<string, unknown>) };
+  for (const k of present) delete copy[k];
+  return copy;
+}
 
 export function createPrefixCacheScorer(name: string, params: unknown, handle: PluginHandle): PrefixCacheScorer {
-  const p = readParams(name, params, PARAMS);
+  const p = readParams(name, withoutIgnoredLegacy(name, params, handle), PARAMS);
   const d = DEFAULT_PREFIX_CACHE_SCORER_CONFIG;
   const producerName = p['prefixMatchInfoProducerName'];
   if (producerName !== undefined && typeof producerName !== 'string') {
