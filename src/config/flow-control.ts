@@ -6,7 +6,7 @@
  * (0 = none).
  */
 import type { Clock } from '../framework/clock.ts';
-import { flowControlRole, type FairnessPolicy, type OrderingPolicy } from '../framework/flowcontrol.ts';
+import { flowControlRole, type FairnessPolicy, type OrderingPolicy, type UsageLimitPolicy } from '../framework/flowcontrol.ts';
 import type { Plugin } from '../framework/plugin.ts';
 import type { FlowControlEntry, PriorityBandEntry } from './parse.ts';
 import type { BandSettings } from '../flowcontrol/band.ts';
@@ -29,7 +29,10 @@ export interface FlowControlSetup {
   readonly observer?: FlowControlObserver | undefined;
 }
 
-export function flowControllerFactory(setup: FlowControlSetup): (canDispatch: () => boolean) => FlowController {
+/** Makes the controller once the director can say whether the pool has room and how saturated it is. */
+export type FlowControllerFactory = (canDispatch: () => boolean, saturation?: () => number) => FlowController;
+
+export function flowControllerFactory(setup: FlowControlSetup): FlowControllerFactory {
   const { entry } = setup;
   const settings = (band: PriorityBandEntry | undefined, fallback: BandSettings): BandSettings => ({
     maxRequests: band?.maxRequests || fallback.maxRequests,
@@ -43,8 +46,11 @@ export function flowControllerFactory(setup: FlowControlSetup): (canDispatch: ()
   const negative = entry.defaultNegativePriorityBand === undefined ? positive : settings(entry.defaultNegativePriorityBand, base);
   const explicit = new Map<number, BandSettings>();
   for (const b of entry.priorityBands) explicit.set(b.priority, settings(b, b.priority < 0 ? negative : positive));
-  return (canDispatch) =>
+  const usageLimit = policy<UsageLimitPolicy>(setup, entry.usageLimitPolicy?.pluginRef, 'usage-limit-policy');
+  return (canDispatch, saturation) =>
     new FlowController({
+      usageLimit,
+      saturation,
       clock: setup.clock,
       timers: setup.timers,
       canDispatch,
@@ -56,7 +62,7 @@ export function flowControllerFactory(setup: FlowControlSetup): (canDispatch: ()
     });
 }
 
-function policy<T extends FairnessPolicy | OrderingPolicy>(setup: FlowControlSetup, ref: string | undefined, role: T['flowControlRole']): T | undefined {
+function policy<T extends FairnessPolicy | OrderingPolicy | UsageLimitPolicy>(setup: FlowControlSetup, ref: string | undefined, role: T['flowControlRole']): T | undefined {
   if (ref === undefined) return undefined;
   const p = setup.plugins.get(ref);
   // The loader checked every ref (config/sections.ts checkFlowControl); a miss here is a programming error.

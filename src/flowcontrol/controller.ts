@@ -6,6 +6,7 @@
  * the earliest TTL in an expiry heap, evicts what waited too long. Every queued request costs O(log n).
  */
 import type { Clock } from '../framework/clock.ts';
+import type { UsageLimitPolicy } from '../framework/flowcontrol.ts';
 import { Band, type BandSettings } from './band.ts';
 import { IndexedHeap } from './heap.ts';
 import { QueuedRequest, type EnqueueInput, type QueueOutcome } from './queued-request.ts';
@@ -24,6 +25,13 @@ export interface FlowControllerOptions {
   /** defaultRequestTTL (ms); each request waits at most the least of this, its band's and its own TTL. */
   defaultTtlMs: number;
   observer?: FlowControlObserver | undefined;
+  /**
+   * usageLimitPolicyPluginRef: per-band (and, ours, per-flow) ceilings against `saturation`. Unset = upstream's
+   * default static policy at 1.0, which gates nothing beyond canDispatch.
+   */
+  usageLimit?: UsageLimitPolicy | undefined;
+  /** The pool's saturation (the detector's figure) for the usage limit; canDispatch() is `saturation() < 1`. */
+  saturation?: (() => number) | undefined;
 }
 
 /** Metrics hooks: a request entered, and left with an outcome after waiting `waitedMs`. */
@@ -58,6 +66,9 @@ export class FlowController {
   /** Dispatches per second, smoothed: the Retry-After hint. */
   #rate = 0;
   #lastDispatchAt = -1;
+  /** The bands' priorities and ceilings, highest first, reused across cycles. */
+  readonly #priorities: number[] = [];
+  readonly #ceilings: number[] = [];
 
   constructor(options: FlowControllerOptions) {
     this.#o = options;
@@ -189,7 +200,36 @@ export class FlowController {
   }
 
   #next(): QueuedRequest | undefined {
+    if (this.#o.usageLimit !== undefined) return this.#nextUnderLimit(this.#o.usageLimit);
     for (const band of this.#bands) if (band.requests > 0) return band.take();
+    return undefined;
+  }
+
+  /**
+   * Upstream's dispatch cycle (processor.go dispatchCycle): one ComputeLimit per cycle over every band, then the
+   * first band with work dispatches; a band whose ceiling is at or below saturation stops the cycle
+   * (head-of-line: lower bands do not take the room it was denied). Ours: a band none of whose flows is open
+   * stops it too.
+   */
+  #nextUnderLimit(limit: UsageLimitPolicy): QueuedRequest | undefined {
+    const saturation = this.#o.saturation?.() ?? 0;
+    const n = this.#bands.length;
+    const priorities = this.#priorities;
+    const ceilings = this.#ceilings;
+    priorities.length = n;
+    ceilings.length = n;
+    for (let i = 0; i < n; i++) {
+      priorities[i] = this.#bands[i]!.priority;
+      ceilings[i] = 1;
+    }
+    limit.computeLimit(saturation, priorities, ceilings);
+    const now = this.#o.clock.now();
+    for (let i = 0; i < n; i++) {
+      if (saturation >= ceilings[i]!) return undefined;
+      const band = this.#bands[i]!;
+      if (band.requests === 0) continue;
+      return band.takeGated(saturation, now);
+    }
     return undefined;
   }
 
@@ -212,6 +252,7 @@ export class FlowController {
     let band = this.#byPriority.get(priority);
     if (band !== undefined) return band;
     band = new Band(priority, this.#o.bandSettings(priority));
+    band.usageLimit = this.#o.usageLimit?.newBand?.() ?? null;
     this.#byPriority.set(priority, band);
     let i = 0;
     while (i < this.#bands.length && this.#bands[i]!.priority > priority) i++;
