@@ -31,7 +31,7 @@ interface Case {
 const OWNERS: readonly [RegExp, string][] = [
   // The P/D handlers, deciders and header handlers are in-tree (profile-handler/disagg); the rollout screener is not.
   [/^disaggregatedset-/, 'issue 16 (prefill/decode)'],
-  [/(-fairness-policy|-ordering-policy|-usage-limit-policy|^program-aware-fairness|^priority-holdback-policy|^soft-reflective-ceiling-policy|eviction)/, 'issue 17 (flow control)'],
+  [/(-fairness-policy|-ordering-policy|-usage-limit-policy|eviction)/, 'issue 17 (flow control)'],
   [/^(precise-prefix-cache-|token-producer$|tokenizer$|burst-prefix-cache-producer$|kv-events)/, 'issue 18 (precise prefix)'],
   [
     new RegExp(
