@@ -15,7 +15,7 @@ import { ManualTimers } from '../flowcontrol/timers.ts';
 
 const DIR = join(import.meta.dirname, '../../test/data/upstream/configs');
 
-function build(text: string, saturation?: () => number) {
+function build(text: string, saturation?: () => number, hasEndpoints: () => boolean = () => true) {
   const loaded = loadSchedulerConfig(text, testHandle(), { registry: inTreePluginRegistry() });
   const timers = new ManualTimers();
   let room = 0;
@@ -26,7 +26,7 @@ function build(text: string, saturation?: () => number) {
     defaultFairness: createGlobalStrictFairnessPolicy('global-strict-fairness-policy'),
     clock: timers,
     timers,
-  })(() => room > 0, saturation);
+  })(() => room > 0, saturation && { saturation, hasEndpoints });
   return { loaded, fc, timers, open: (n: number) => ((room = n), fc.dispatch(), (room = 0)) };
 }
 
@@ -118,4 +118,36 @@ test('router v0.10.0 sim-program-aware config: program-aware-fairness orders the
   fc.enqueue(input({ flowId: 'light' }), () => order.push('light'));
   open(2);
   assert.deepEqual(order, ['light', 'heavy']);
+});
+
+test('router main successFlowControlConfigText: noEndpointRequestTTL 5m while the pool is empty; a new endpoint starts a fresh 1m budget', () => {
+  let endpoints = false;
+  const { fc, timers } = build(readFileSync(join(DIR, 'router-main__testdata_test.go_successFlowControlConfigText.yaml'), 'utf8'), () => 1, () => endpoints);
+  const outcomes = [] as string[];
+  fc.enqueue(input({ bytes: 10 }), (o) => outcomes.push(`a:${o}`));
+  timers.advance(60_000); // past defaultRequestTTL: still waiting, the empty pool's budget is 5m
+  assert.equal(outcomes.length, 0);
+  fc.enqueue(input({ bytes: 10 }), (o) => outcomes.push(`b:${o}`));
+  timers.advance(60_000); // t = 2m: an endpoint appears (saturated: nothing dispatches)
+  endpoints = true;
+  fc.dispatch();
+  timers.advance(59_999);
+  assert.equal(outcomes.length, 0);
+  timers.advance(1); // t = 3m: both budgets (1m from the regime change) run out together
+  assert.deepEqual(outcomes, ['a:evicted-ttl', 'b:evicted-ttl']);
+  // Empty again: a request enqueued now gets 5m.
+  endpoints = false;
+  fc.enqueue(input({ bytes: 10 }), (o) => outcomes.push(`c:${o}`));
+  timers.advance(299_999);
+  assert.equal(outcomes.length, 2);
+  timers.advance(1);
+  assert.deepEqual(outcomes.at(-1), 'c:evicted-ttl');
+});
+
+test('router main successFlowControlInheritedTTLText: noEndpointRequestTTL unset follows defaultRequestTTL 0s (no eviction while empty)', () => {
+  const { fc, timers } = build(readFileSync(join(DIR, 'router-main__testdata_test.go_successFlowControlInheritedTTLText.yaml'), 'utf8'), () => 1, () => false);
+  const outcomes = [] as string[];
+  fc.enqueue(input(), (o) => outcomes.push(o));
+  timers.advance(3_600_000);
+  assert.deepEqual(outcomes, []);
 });

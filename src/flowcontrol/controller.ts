@@ -32,6 +32,10 @@ export interface FlowControllerOptions {
   usageLimit?: UsageLimitPolicy | undefined;
   /** The pool's saturation (the detector's figure) for the usage limit; canDispatch() is `saturation() < 1`. */
   saturation?: (() => number) | undefined;
+  /** Whether the pool has endpoints at all; unset = always. While it has none, noEndpointTtlMs is the budget. */
+  hasEndpoints?: (() => boolean) | undefined;
+  /** noEndpointRequestTTL (ms; 0 = wait until an endpoint appears): replaces every TTL while the pool is empty. */
+  noEndpointTtlMs?: number | undefined;
 }
 
 /** Metrics hooks: a request entered, and left with an outcome after waiting `waitedMs`. */
@@ -50,7 +54,7 @@ export class FlowController {
   readonly #bands: Band[] = [];
   readonly #byPriority = new Map<number, Band>();
   readonly #expiry = new IndexedHeap<QueuedRequest>(
-    (a, b) => a.expiresAtMs < b.expiresAtMs || (a.expiresAtMs === b.expiresAtMs && a.seq < b.seq),
+    (a, b) => a.evictAtMs < b.evictAtMs || (a.evictAtMs === b.evictAtMs && a.seq < b.seq),
     (r) => r.expiryIndex,
     (r, i) => {
       r.expiryIndex = i;
@@ -69,6 +73,9 @@ export class FlowController {
   /** The bands' priorities and ceilings, highest first, reused across cycles. */
   readonly #priorities: number[] = [];
   readonly #ceilings: number[] = [];
+  /** The pool's regime (upstream regimeSample): whether it has no endpoints, and since when. */
+  #empty = false;
+  #regimeSince = -Infinity;
 
   constructor(options: FlowControllerOptions) {
     this.#o = options;
@@ -107,9 +114,11 @@ export class FlowController {
 
   #enqueue(input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void): QueuedRequest {
     const now = this.#o.clock.now();
+    this.#sampleRegime(now);
     const band = this.#band(input.priority);
     const ttl = leastTtl(this.#o.defaultTtlMs, band.settings.ttlMs, input.ttlMs);
     const item = new QueuedRequest(++this.#seq, now, ttl, input, onOutcome);
+    if (this.#empty) item.evictAtMs = this.#evictAt(item);
     if (!band.fits(item.bytes) || !this.#globalRoom(item)) {
       this.#finish(item, 'rejected-capacity', now);
       return item;
@@ -140,6 +149,7 @@ export class FlowController {
       return;
     }
     this.#dispatching = true;
+    this.#sampleRegime(this.#o.clock.now());
     const timed = this.#o.observer?.dispatchCycleTook !== undefined && this.#requests > 0;
     const t0 = timed ? performance.now() : 0;
     try {
@@ -260,9 +270,32 @@ export class FlowController {
     return band;
   }
 
+  /**
+   * Notices the pool gaining or losing its last endpoint: each regime change starts a fresh budget for every
+   * queued request (upstream isExpired), so their eviction times are recomputed (O(n log n), on a rare event).
+   */
+  #sampleRegime(now: number): void {
+    const empty = this.#o.hasEndpoints !== undefined && !this.#o.hasEndpoints();
+    if (empty === this.#empty) return;
+    this.#empty = empty;
+    this.#regimeSince = now;
+    const items: QueuedRequest[] = [];
+    for (let item = this.#expiry.pop(); item !== undefined; item = this.#expiry.pop()) items.push(item);
+    for (const item of items) {
+      item.evictAtMs = this.#evictAt(item);
+      this.#expiry.push(item);
+    }
+  }
+
+  #evictAt(item: QueuedRequest): number {
+    const budget = this.#empty ? this.#o.noEndpointTtlMs ?? item.ttlMs : item.ttlMs;
+    if (!(budget > 0) || budget === Infinity) return Infinity;
+    return Math.max(item.enqueuedAtMs, this.#regimeSince) + budget;
+  }
+
   /** Keeps the single timer armed for the earliest expiry (re-armed only when that moves). */
   #arm(): void {
-    const at = this.#expiry.peek()?.expiresAtMs ?? Infinity;
+    const at = this.#expiry.peek()?.evictAtMs ?? Infinity;
     if (at === this.#timerAt) return;
     if (this.#timer !== null) this.#o.timers.cancel(this.#timer);
     this.#timer = null;
@@ -275,7 +308,8 @@ export class FlowController {
     this.#timer = null;
     this.#timerAt = Infinity;
     const now = this.#o.clock.now();
-    for (let item = this.#expiry.peek(); item !== undefined && item.expiresAtMs <= now; item = this.#expiry.peek()) {
+    this.#sampleRegime(now);
+    for (let item = this.#expiry.peek(); item !== undefined && item.evictAtMs <= now; item = this.#expiry.peek()) {
       this.#take(item);
       this.#finish(item, 'evicted-ttl', now);
     }

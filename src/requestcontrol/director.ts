@@ -83,8 +83,9 @@ export class Director {
     this.#tracer = options.tracer ?? null;
     this.#explainHeader = options.explainHeader === true;
     this.#sink = options.decisionSink ?? null;
-    const fc = options.flowControl?.(() => this.#poolHasRoom(), () => this.#poolSaturation());
-    this.#flow = fc === undefined ? null : new FlowGate(fc, { fail: (ctx, e) => this.handleError(ctx, e), hasEndpoints: () => this.#ds.endpoints().length > 0 });
+    const hasEndpoints = () => this.#ds.endpoints().length > 0;
+    const fc = options.flowControl?.(() => this.#poolHasRoom(), { saturation: () => this.#poolSaturation(), hasEndpoints });
+    this.#flow = fc === undefined ? null : new FlowGate(fc, { fail: (ctx, e) => this.handleError(ctx, e), hasEndpoints });
   }
 
   /** The flow controller, when flow control is on. */
