@@ -19,20 +19,22 @@ export interface FairShareHoldbackConfig {
 
 export const DEFAULT_FAIR_SHARE_HOLDBACK_CONFIG: FairShareHoldbackConfig = { holdback: 0.05, windowSeconds: 10 };
 
-/** Decayed served tokens: value as of `at` (ms). */
-interface Served {
-  value: number;
-  at: number;
-}
-
 /** Prune flows whose decayed service fell under one token, every this many dispatches (amortised O(1)). */
 const PRUNE_EVERY = 256;
+/** Rebase the scaled sums before exp() of the elapsed windows grows past this (far below overflow). */
+const MAX_EXPONENT = 50;
 
+/**
+ * Served tokens decay by exp(-t/window). Every flow decays at the same rate, so the band keeps them scaled to a
+ * base time: a dispatch at t adds cost x exp((t - base)/window), and the share test compares scaled sums
+ * directly, with no exp() per flow per dispatch.
+ */
 export class FairShareBand implements BandUsageLimit {
   readonly #ceiling: number;
   readonly #tauMs: number;
-  readonly #served = new Map<string, Served>();
-  readonly #total: Served = { value: 0, at: 0 };
+  readonly #served = new Map<string, { scaled: number }>();
+  #total = 0;
+  #baseMs = -Infinity;
   #sincePrune = 0;
 
   constructor(config: FairShareHoldbackConfig) {
@@ -40,37 +42,40 @@ export class FairShareBand implements BandUsageLimit {
     this.#tauMs = config.windowSeconds * 1000;
   }
 
-  flowCeiling(flow: FlowQueueView, nowMs: number): number {
+  flowCeiling(flow: FlowQueueView): number {
     const own = this.#served.get(flow.flowId);
     if (own === undefined) return 1; // never served (or long idle): under its share
-    const total = this.#decay(this.#total, nowMs);
-    return this.#decay(own, nowMs) * this.#served.size < total ? 1 : this.#ceiling;
+    return own.scaled * this.#served.size < this.#total ? 1 : this.#ceiling;
   }
 
   dispatched(flow: FlowQueueView, item: QueuedItemView, nowMs: number): void {
-    const cost = Math.max(1, item.tokens);
+    if (this.#baseMs === -Infinity) this.#baseMs = nowMs;
+    if ((nowMs - this.#baseMs) / this.#tauMs > MAX_EXPONENT) this.#rebase(nowMs);
+    const cost = Math.max(1, item.tokens) * Math.exp((nowMs - this.#baseMs) / this.#tauMs);
     let own = this.#served.get(flow.flowId);
-    if (own === undefined) {
-      own = { value: 0, at: nowMs };
-      this.#served.set(flow.flowId, own);
-    }
-    own.value = this.#decay(own, nowMs) + cost;
-    this.#total.value = this.#decay(this.#total, nowMs) + cost;
+    if (own === undefined) this.#served.set(flow.flowId, (own = { scaled: 0 }));
+    own.scaled += cost;
+    this.#total += cost;
     if (++this.#sincePrune >= PRUNE_EVERY) this.#prune(nowMs);
   }
 
-  /** The value decayed to `nowMs` (and stored as of then). */
-  #decay(s: Served, nowMs: number): number {
-    if (nowMs > s.at) {
-      s.value *= Math.exp((s.at - nowMs) / this.#tauMs);
-      s.at = nowMs;
-    }
-    return s.value;
+  /** Moves the base to `nowMs` (every scaled sum shrinks by the same factor; the shares are unchanged). */
+  #rebase(nowMs: number): void {
+    const f = Math.exp((this.#baseMs - nowMs) / this.#tauMs);
+    for (const s of this.#served.values()) s.scaled *= f;
+    this.#total *= f;
+    this.#baseMs = nowMs;
   }
 
+  /** Forgets flows whose decayed service is under one token. */
   #prune(nowMs: number): void {
     this.#sincePrune = 0;
-    for (const [id, s] of this.#served) if (this.#decay(s, nowMs) < 1) this.#served.delete(id);
+    const toNow = Math.exp((this.#baseMs - nowMs) / this.#tauMs);
+    for (const [id, s] of this.#served) {
+      if (s.scaled * toNow >= 1) continue;
+      this.#served.delete(id);
+      this.#total -= s.scaled;
+    }
   }
 }
 
