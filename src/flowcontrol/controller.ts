@@ -94,9 +94,13 @@ export class FlowController {
     return this.#byPriority.get(priority)?.requests ?? 0;
   }
 
-  /** Nothing waits and the pool has room: the request may go at once, without queueing. */
+  /**
+   * Nothing waits and the pool has room: the request may go at once, without queueing. Never under a usage-limit
+   * policy: its ceilings (per band, per flow) decide, so every request goes through enqueue(), which dispatches
+   * synchronously when they allow (as upstream, where every request passes the controller).
+   */
   canBypass(): boolean {
-    return this.#requests === 0 && this.#o.canDispatch();
+    return this.#requests === 0 && this.#o.usageLimit === undefined && this.#o.canDispatch();
   }
 
   /**

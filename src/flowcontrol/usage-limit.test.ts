@@ -53,6 +53,7 @@ function pool(slots: number, usageLimit: UsageLimitPolicy) {
 
 test('usage limit: static 1.0 gates nothing beyond the pool; 0.5 stops at half the pool', () => {
   const full = pool(4, staticUsageLimitPolicy('s', 1));
+  assert.equal(full.fc.canBypass(), false, 'empty queue, room, but a usage limit: requests go through enqueue()');
   for (let i = 0; i < 6; i++) full.add(`r${i}`, 'a');
   assert.equal(full.busy, 4);
   const half = pool(4, staticUsageLimitPolicy('s', 0.5));
