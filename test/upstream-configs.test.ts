@@ -29,7 +29,7 @@ interface Case {
 
 /** Upstream plugin types this picker does not implement yet, by the issue that brings them. */
 const OWNERS: readonly [RegExp, string][] = [
-  [/(-fairness-policy|-ordering-policy|-usage-limit-policy|^program-aware-fairness|^priority-holdback-policy|^soft-reflective-ceiling-policy|eviction)/, 'issue 17 (flow control)'],
+  [/(-fairness-policy|-ordering-policy|-usage-limit-policy|eviction)/, 'issue 17 (flow control)'],
   [/^(precise-prefix-cache-|token-producer$|tokenizer$|kv-events)/, 'issue 18 (precise prefix)'],
   [
     new RegExp(

@@ -6,7 +6,7 @@
  * decode cost, lengths drawn +-50% around each tenant's mean; concurrent requests on a server do not slow each other (a simplification: the point is where
  * requests wait, not engine physics).
  */
-import type { FairnessPolicy } from '../../src/framework/flowcontrol.ts';
+import type { FairnessPolicy, UsageLimitPolicy } from '../../src/framework/flowcontrol.ts';
 import { FlowController } from '../../src/flowcontrol/controller.ts';
 import { IndexedHeap } from '../../src/flowcontrol/heap.ts';
 import type { TimerHost } from '../../src/flowcontrol/timers.ts';
@@ -31,6 +31,8 @@ export interface SimSetup {
   readonly seed: number;
   /** null = no flow control (legacy admission). */
   readonly fairness: FairnessPolicy | null;
+  /** flowControl.usageLimitPolicyPluginRef; undefined = upstream's default (no gating). */
+  readonly usageLimit?: UsageLimitPolicy | undefined;
   readonly ttlMs: number;
   /** TTFT at or under this counts toward goodput. */
   readonly sloTtftMs: number;
@@ -45,6 +47,12 @@ export interface TenantResult {
   readonly p90TtftMs: number;
   /** Time from arrival to a server slot (picker queue + server queue). */
   readonly p90WaitMs: number;
+  /** Prompt tokens served per second, in all and within the TTFT objective. */
+  readonly servedTokensPerS: number;
+  readonly goodTokensPerS: number;
+  readonly offeredTokensPerS: number;
+  /** All TTFTs (ms), sorted: for band-wide percentiles. */
+  readonly ttfts: readonly number[];
 }
 
 interface Event {
@@ -102,6 +110,7 @@ export function simulate(s: SimSetup): TenantResult[] {
   let total = 0;
   const capacity = s.servers * s.slots;
   const ttfts: number[][] = s.tenants.map(() => []);
+  const tokens = s.tenants.map(() => ({ offered: 0, served: 0, good: 0 }));
   const waits: number[][] = s.tenants.map(() => []);
   const offered = s.tenants.map(() => 0);
   const rejected = s.tenants.map(() => 0);
@@ -113,6 +122,8 @@ export function simulate(s: SimSetup): TenantResult[] {
     waits[r.tenant]!.push(r.waitMs);
     loop.set(() => {
       ttfts[r.tenant]!.push(r.ttftMs);
+      tokens[r.tenant]!.served += r.promptTokens;
+      if (r.ttftMs <= s.sloTtftMs) tokens[r.tenant]!.good += r.promptTokens;
       inflight[server]!--;
       total--;
       const next = waiting[server]!.shift();
@@ -135,6 +146,8 @@ export function simulate(s: SimSetup): TenantResult[] {
           clock: loop,
           timers: loop,
           canDispatch: () => total < capacity,
+          saturation: () => total / capacity,
+          usageLimit: s.usageLimit,
           bandSettings: () => ({ maxRequests: 5000, maxBytes: 1e9, ttlMs: 0, fairness: s.fairness!, ordering: createFcfsOrderingPolicy('fcfs') }),
           maxRequests: Infinity,
           maxBytes: Infinity,
@@ -148,6 +161,7 @@ export function simulate(s: SimSetup): TenantResult[] {
         offered[i]!++;
         // Lengths vary +-50% around the tenant's mean (fixed lengths make slot releases arrive in lockstep).
         const r: Req = { tenant: i, promptTokens: Math.round(t.promptTokens * (0.5 + rng.next())), outputTokens: Math.round(t.outputTokens * (0.5 + rng.next())), arrivedAt: loop.t, ttftMs: -1, waitMs: -1 };
+        tokens[i]!.offered += r.promptTokens;
         if (fc === null) {
           // Legacy admission: sheddable traffic is refused while the pool is saturated; the rest goes at once.
           if (t.priority < 0 && total >= capacity) rejected[i]!++;
@@ -174,11 +188,15 @@ export function simulate(s: SimSetup): TenantResult[] {
       goodputPerS: x.filter((v) => v <= s.sloTtftMs).length / s.durationS,
       p90TtftMs: p90(x),
       p90WaitMs: p90(waits[i]!.sort((a, b) => a - b)),
+      servedTokensPerS: tokens[i]!.served / s.durationS,
+      goodTokensPerS: tokens[i]!.good / s.durationS,
+      offeredTokensPerS: tokens[i]!.offered / s.durationS,
+      ttfts: x,
     };
   });
 }
 
-function p90(sorted: readonly number[]): number {
+export function p90(sorted: readonly number[]): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))]!;
 }
 
@@ -187,4 +205,28 @@ export function jain(xs: readonly number[]): number {
   const sum = xs.reduce((a, b) => a + b, 0);
   const sq = xs.reduce((a, b) => a + b * b, 0);
   return sq === 0 ? 1 : (sum * sum) / (xs.length * sq);
+}
+
+/**
+ * Max-min fair shares of `capacity` for these demands (water-filling): a tenant asking less than an equal
+ * split gets its demand, the rest split the remainder.
+ */
+export function maxMinShares(demands: readonly number[], capacity: number): number[] {
+  const share = demands.map(() => 0);
+  let left = capacity;
+  let open = demands.map((_, i) => i);
+  while (open.length > 0 && left > 1e-9) {
+    const each = left / open.length;
+    const small = open.filter((i) => demands[i]! - share[i]! <= each);
+    if (small.length === 0) {
+      for (const i of open) share[i]! += each;
+      break;
+    }
+    for (const i of small) {
+      left -= demands[i]! - share[i]!;
+      share[i] = demands[i]!;
+    }
+    open = open.filter((i) => !small.includes(i));
+  }
+  return share;
 }

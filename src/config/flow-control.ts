@@ -3,10 +3,10 @@
  * of 5000 requests / 1 GB, made on first use from defaultPriorityBand (negative priorities from
  * defaultNegativePriorityBand, else the same template); fcfs ordering and global-strict fairness unless a
  * band names policies; no global limit unless maxRequests / maxBytes; request TTL 60 s unless defaultRequestTTL
- * (0 = none).
+ * (0 = none); noEndpointRequestTTL replaces it while the pool has no endpoints (unset = the same value).
  */
 import type { Clock } from '../framework/clock.ts';
-import { flowControlRole, type FairnessPolicy, type OrderingPolicy } from '../framework/flowcontrol.ts';
+import { flowControlRole, type FairnessPolicy, type OrderingPolicy, type UsageLimitPolicy } from '../framework/flowcontrol.ts';
 import type { Plugin } from '../framework/plugin.ts';
 import type { FlowControlEntry, PriorityBandEntry } from './parse.ts';
 import type { BandSettings } from '../flowcontrol/band.ts';
@@ -29,7 +29,18 @@ export interface FlowControlSetup {
   readonly observer?: FlowControlObserver | undefined;
 }
 
-export function flowControllerFactory(setup: FlowControlSetup): (canDispatch: () => boolean) => FlowController {
+/** What the director tells the controller about the pool (beyond canDispatch). */
+export interface PoolSignals {
+  /** The saturation detector's figure, for the usage-limit policy. */
+  saturation(): number;
+  /** Whether the pool has endpoints at all (noEndpointRequestTTL applies while it has none). */
+  hasEndpoints(): boolean;
+}
+
+/** Makes the controller once the director can say whether the pool has room and how saturated it is. */
+export type FlowControllerFactory = (canDispatch: () => boolean, pool?: PoolSignals) => FlowController;
+
+export function flowControllerFactory(setup: FlowControlSetup): FlowControllerFactory {
   const { entry } = setup;
   const settings = (band: PriorityBandEntry | undefined, fallback: BandSettings): BandSettings => ({
     maxRequests: band?.maxRequests || fallback.maxRequests,
@@ -43,20 +54,27 @@ export function flowControllerFactory(setup: FlowControlSetup): (canDispatch: ()
   const negative = entry.defaultNegativePriorityBand === undefined ? positive : settings(entry.defaultNegativePriorityBand, base);
   const explicit = new Map<number, BandSettings>();
   for (const b of entry.priorityBands) explicit.set(b.priority, settings(b, b.priority < 0 ? negative : positive));
-  return (canDispatch) =>
+  const usageLimit = policy<UsageLimitPolicy>(setup, entry.usageLimitPolicy?.pluginRef, 'usage-limit-policy');
+  const defaultTtlMs = entry.defaultRequestTTLMs ?? DEFAULT_REQUEST_TTL_MS;
+  return (canDispatch, pool) =>
     new FlowController({
+      usageLimit,
+      saturation: pool && (() => pool.saturation()),
+      hasEndpoints: pool && (() => pool.hasEndpoints()),
+      // Unset follows defaultRequestTTL (60 s when neither is set), as upstream controller/config.go.
+      noEndpointTtlMs: entry.noEndpointRequestTTLMs ?? defaultTtlMs,
       clock: setup.clock,
       timers: setup.timers,
       canDispatch,
       bandSettings: (p) => explicit.get(p) ?? (p < 0 ? negative : positive),
       maxRequests: entry.maxRequests || Infinity,
       maxBytes: entry.maxBytes || Infinity,
-      defaultTtlMs: entry.defaultRequestTTLMs ?? DEFAULT_REQUEST_TTL_MS,
+      defaultTtlMs,
       observer: setup.observer,
     });
 }
 
-function policy<T extends FairnessPolicy | OrderingPolicy>(setup: FlowControlSetup, ref: string | undefined, role: T['flowControlRole']): T | undefined {
+function policy<T extends FairnessPolicy | OrderingPolicy | UsageLimitPolicy>(setup: FlowControlSetup, ref: string | undefined, role: T['flowControlRole']): T | undefined {
   if (ref === undefined) return undefined;
   const p = setup.plugins.get(ref);
   // The loader checked every ref (config/sections.ts checkFlowControl); a miss here is a programming error.

@@ -1,5 +1,5 @@
 /** A priority band: its flows (created on first use, dropped when empty), bounds and policies. */
-import type { BandFairness, FairnessPolicy, OrderingPolicy } from '../framework/flowcontrol.ts';
+import type { BandFairness, BandUsageLimit, FairnessPolicy, FlowQueueView, OrderingPolicy } from '../framework/flowcontrol.ts';
 import { Flow } from './flow.ts';
 import type { QueuedRequest } from './queued-request.ts';
 
@@ -12,6 +12,7 @@ export interface BandSettings {
   readonly ordering: OrderingPolicy;
 }
 
+
 export class Band {
   readonly priority: number;
   readonly settings: BandSettings;
@@ -21,6 +22,9 @@ export class Band {
   readonly active: Flow[] = [];
   requests = 0;
   bytes = 0;
+  /** Per-flow usage-limit state, when the usage-limit policy has one (set by the controller). */
+  usageLimit: BandUsageLimit | null = null;
+  readonly #open: Flow[] = [];
 
   constructor(priority: number, settings: BandSettings) {
     this.priority = priority;
@@ -58,14 +62,34 @@ export class Band {
     if (flow.length === 0) this.#retire(flow);
   }
 
-  /** The next item by fairness then ordering, taken out of its flow; undefined when the band is empty. */
+  /** The next item by fairness then ordering, taken out of its flow, ungated (a capacity victim); undefined when the band is empty. */
   take(): QueuedRequest | undefined {
+    return this.active.length === 0 ? undefined : this.#takeFrom(this.active, null);
+  }
+
+  /** take() among the flows the usage limit leaves open at `saturation`; undefined when none is. */
+  takeGated(saturation: number, nowMs: number): QueuedRequest | undefined {
     if (this.active.length === 0) return undefined;
-    const flow = this.#fairness.pick(this.active, this.settings.ordering.before) as Flow;
+    const flows = this.usageLimit === null ? this.active : this.#openFlows(this.usageLimit, saturation, nowMs);
+    return flows.length === 0 ? undefined : this.#takeFrom(flows, nowMs);
+  }
+
+  /** `dispatchedAt` null = not a dispatch (the usage limit does not count it). */
+  #takeFrom(flows: readonly FlowQueueView[], dispatchedAt: number | null): QueuedRequest {
+    const flow = this.#fairness.pick(flows, this.settings.ordering.before) as Flow;
     const item = flow.head()!;
     this.#fairness.dispatched?.(flow, item);
+    if (dispatchedAt !== null) this.usageLimit?.dispatched(flow, item, dispatchedAt);
     this.remove(item);
     return item;
+  }
+
+  /** The active flows whose ceiling is above the saturation (the fairness policy picks among these). */
+  #openFlows(limit: BandUsageLimit, saturation: number, nowMs: number): readonly FlowQueueView[] {
+    const open = this.#open;
+    open.length = 0;
+    for (const f of this.active) if (saturation < limit.flowCeiling(f, nowMs)) open.push(f);
+    return open;
   }
 
   /** An empty flow leaves the active list (swap-remove) and the map: client-made flow ids cannot pile up. */

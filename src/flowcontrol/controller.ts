@@ -6,6 +6,7 @@
  * the earliest TTL in an expiry heap, evicts what waited too long. Every queued request costs O(log n).
  */
 import type { Clock } from '../framework/clock.ts';
+import type { UsageLimitPolicy } from '../framework/flowcontrol.ts';
 import { Band, type BandSettings } from './band.ts';
 import { IndexedHeap } from './heap.ts';
 import { QueuedRequest, type EnqueueInput, type QueueOutcome } from './queued-request.ts';
@@ -24,6 +25,17 @@ export interface FlowControllerOptions {
   /** defaultRequestTTL (ms); each request waits at most the least of this, its band's and its own TTL. */
   defaultTtlMs: number;
   observer?: FlowControlObserver | undefined;
+  /**
+   * usageLimitPolicyPluginRef: per-band (and, ours, per-flow) ceilings against `saturation`. Unset = upstream's
+   * default static policy at 1.0, which gates nothing beyond canDispatch.
+   */
+  usageLimit?: UsageLimitPolicy | undefined;
+  /** The pool's saturation (the detector's figure) for the usage limit; canDispatch() is `saturation() < 1`. */
+  saturation?: (() => number) | undefined;
+  /** Whether the pool has endpoints at all; unset = always. While it has none, noEndpointTtlMs is the budget. */
+  hasEndpoints?: (() => boolean) | undefined;
+  /** noEndpointRequestTTL (ms; 0 = wait until an endpoint appears): replaces every TTL while the pool is empty. */
+  noEndpointTtlMs?: number | undefined;
 }
 
 /** Metrics hooks: a request entered, and left with an outcome after waiting `waitedMs`. */
@@ -42,7 +54,7 @@ export class FlowController {
   readonly #bands: Band[] = [];
   readonly #byPriority = new Map<number, Band>();
   readonly #expiry = new IndexedHeap<QueuedRequest>(
-    (a, b) => a.expiresAtMs < b.expiresAtMs || (a.expiresAtMs === b.expiresAtMs && a.seq < b.seq),
+    (a, b) => a.evictAtMs < b.evictAtMs || (a.evictAtMs === b.evictAtMs && a.seq < b.seq),
     (r) => r.expiryIndex,
     (r, i) => {
       r.expiryIndex = i;
@@ -58,6 +70,12 @@ export class FlowController {
   /** Dispatches per second, smoothed: the Retry-After hint. */
   #rate = 0;
   #lastDispatchAt = -1;
+  /** The bands' priorities and ceilings, highest first, reused across cycles. */
+  readonly #priorities: number[] = [];
+  readonly #ceilings: number[] = [];
+  /** The pool's regime (upstream regimeSample): whether it has no endpoints, and since when. */
+  #empty = false;
+  #regimeSince = -Infinity;
 
   constructor(options: FlowControllerOptions) {
     this.#o = options;
@@ -76,9 +94,13 @@ export class FlowController {
     return this.#byPriority.get(priority)?.requests ?? 0;
   }
 
-  /** Nothing waits and the pool has room: the request may go at once, without queueing. */
+  /**
+   * Nothing waits and the pool has room: the request may go at once, without queueing. Never under a usage-limit
+   * policy: its ceilings (per band, per flow) decide, so every request goes through enqueue(), which dispatches
+   * synchronously when they allow (as upstream, where every request passes the controller).
+   */
   canBypass(): boolean {
-    return this.#requests === 0 && this.#o.canDispatch();
+    return this.#requests === 0 && this.#o.usageLimit === undefined && this.#o.canDispatch();
   }
 
   /**
@@ -96,9 +118,11 @@ export class FlowController {
 
   #enqueue(input: EnqueueInput, onOutcome: (outcome: QueueOutcome, item: QueuedRequest) => void): QueuedRequest {
     const now = this.#o.clock.now();
+    this.#sampleRegime(now);
     const band = this.#band(input.priority);
     const ttl = leastTtl(this.#o.defaultTtlMs, band.settings.ttlMs, input.ttlMs);
     const item = new QueuedRequest(++this.#seq, now, ttl, input, onOutcome);
+    if (this.#empty) item.evictAtMs = this.#evictAt(item);
     if (!band.fits(item.bytes) || !this.#globalRoom(item)) {
       this.#finish(item, 'rejected-capacity', now);
       return item;
@@ -129,6 +153,7 @@ export class FlowController {
       return;
     }
     this.#dispatching = true;
+    this.#sampleRegime(this.#o.clock.now());
     const timed = this.#o.observer?.dispatchCycleTook !== undefined && this.#requests > 0;
     const t0 = timed ? performance.now() : 0;
     try {
@@ -189,7 +214,36 @@ export class FlowController {
   }
 
   #next(): QueuedRequest | undefined {
+    if (this.#o.usageLimit !== undefined) return this.#nextUnderLimit(this.#o.usageLimit);
     for (const band of this.#bands) if (band.requests > 0) return band.take();
+    return undefined;
+  }
+
+  /**
+   * Upstream's dispatch cycle (processor.go dispatchCycle): one ComputeLimit per cycle over every band, then the
+   * first band with work dispatches; a band whose ceiling is at or below saturation stops the cycle
+   * (head-of-line: lower bands do not take the room it was denied). Ours: a band none of whose flows is open
+   * stops it too.
+   */
+  #nextUnderLimit(limit: UsageLimitPolicy): QueuedRequest | undefined {
+    const saturation = this.#o.saturation?.() ?? 0;
+    const n = this.#bands.length;
+    const priorities = this.#priorities;
+    const ceilings = this.#ceilings;
+    priorities.length = n;
+    ceilings.length = n;
+    for (let i = 0; i < n; i++) {
+      priorities[i] = this.#bands[i]!.priority;
+      ceilings[i] = 1;
+    }
+    limit.computeLimit(saturation, priorities, ceilings);
+    const now = this.#o.clock.now();
+    for (let i = 0; i < n; i++) {
+      if (saturation >= ceilings[i]!) return undefined;
+      const band = this.#bands[i]!;
+      if (band.requests === 0) continue;
+      return band.takeGated(saturation, now);
+    }
     return undefined;
   }
 
@@ -212,6 +266,7 @@ export class FlowController {
     let band = this.#byPriority.get(priority);
     if (band !== undefined) return band;
     band = new Band(priority, this.#o.bandSettings(priority));
+    band.usageLimit = this.#o.usageLimit?.newBand?.() ?? null;
     this.#byPriority.set(priority, band);
     let i = 0;
     while (i < this.#bands.length && this.#bands[i]!.priority > priority) i++;
@@ -219,9 +274,32 @@ export class FlowController {
     return band;
   }
 
+  /**
+   * Notices the pool gaining or losing its last endpoint: each regime change starts a fresh budget for every
+   * queued request (upstream isExpired), so their eviction times are recomputed (O(n log n), on a rare event).
+   */
+  #sampleRegime(now: number): void {
+    const empty = this.#o.hasEndpoints !== undefined && !this.#o.hasEndpoints();
+    if (empty === this.#empty) return;
+    this.#empty = empty;
+    this.#regimeSince = now;
+    const items: QueuedRequest[] = [];
+    for (let item = this.#expiry.pop(); item !== undefined; item = this.#expiry.pop()) items.push(item);
+    for (const item of items) {
+      item.evictAtMs = this.#evictAt(item);
+      this.#expiry.push(item);
+    }
+  }
+
+  #evictAt(item: QueuedRequest): number {
+    const budget = this.#empty ? this.#o.noEndpointTtlMs ?? item.ttlMs : item.ttlMs;
+    if (!(budget > 0) || budget === Infinity) return Infinity;
+    return Math.max(item.enqueuedAtMs, this.#regimeSince) + budget;
+  }
+
   /** Keeps the single timer armed for the earliest expiry (re-armed only when that moves). */
   #arm(): void {
-    const at = this.#expiry.peek()?.expiresAtMs ?? Infinity;
+    const at = this.#expiry.peek()?.evictAtMs ?? Infinity;
     if (at === this.#timerAt) return;
     if (this.#timer !== null) this.#o.timers.cancel(this.#timer);
     this.#timer = null;
@@ -234,7 +312,8 @@ export class FlowController {
     this.#timer = null;
     this.#timerAt = Infinity;
     const now = this.#o.clock.now();
-    for (let item = this.#expiry.peek(); item !== undefined && item.expiresAtMs <= now; item = this.#expiry.peek()) {
+    this.#sampleRegime(now);
+    for (let item = this.#expiry.peek(); item !== undefined && item.evictAtMs <= now; item = this.#expiry.peek()) {
       this.#take(item);
       this.#finish(item, 'evicted-ttl', now);
     }

@@ -21,7 +21,15 @@ export interface EnqueueInput {
 export class QueuedRequest implements QueuedItemView {
   readonly seq: number;
   readonly enqueuedAtMs: number;
+  /** enqueue + effective TTL (what ordering policies see; fixed). */
   readonly expiresAtMs: number;
+  /** The effective TTL (ms; Infinity = none). */
+  readonly ttlMs: number;
+  /**
+   * When the controller evicts it: the budget in force for the pool's regime (this TTL while the pool has
+   * endpoints, noEndpointRequestTTL while it has none), charged from the later of enqueue and the last regime change.
+   */
+  evictAtMs: number;
   readonly sloDeadlineMs: number;
   readonly bytes: number;
   readonly tokens: number;
@@ -42,6 +50,8 @@ export class QueuedRequest implements QueuedItemView {
     this.seq = seq;
     this.enqueuedAtMs = now;
     this.expiresAtMs = now + ttlMs;
+    this.ttlMs = ttlMs;
+    this.evictAtMs = this.expiresAtMs;
     this.sloDeadlineMs = input.sloTtftMs > 0 ? now + input.sloTtftMs : Infinity;
     this.bytes = input.bytes;
     this.tokens = input.tokens;

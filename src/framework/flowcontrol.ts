@@ -60,3 +60,23 @@ export interface FairnessPolicy extends FlowControlPolicy {
   readonly flowControlRole: 'fairness-policy';
   newBand(): BandFairness;
 }
+
+/**
+ * Gates dispatch per band as saturation rises (upstream `UsageLimitPolicy.ComputeLimit`): fills `ceilings[i]`
+ * for `priorities[i]` (highest first; the buffer arrives filled with 1.0). The controller stops a dispatch
+ * cycle at the first band whose ceiling is at or below the pool saturation (head-of-line, as upstream).
+ */
+export interface UsageLimitPolicy extends FlowControlPolicy {
+  readonly flowControlRole: 'usage-limit-policy';
+  computeLimit(saturation: number, priorities: readonly number[], ceilings: number[]): void;
+  /** Ours: per-flow gating inside a band (a flow whose ceiling is at or below saturation is skipped this cycle). */
+  newBand?(): BandUsageLimit;
+}
+
+/** One band's per-flow usage-limit state (ours; upstream's policies are per band only). */
+export interface BandUsageLimit {
+  /** The ceiling for `flow` now: it may dispatch while saturation is below it. */
+  flowCeiling(flow: FlowQueueView, nowMs: number): number;
+  /** An item of `flow` was dispatched. */
+  dispatched(flow: FlowQueueView, item: QueuedItemView, nowMs: number): void;
+}

@@ -10,6 +10,11 @@ import { createSloDeadlineOrderingPolicy, SLO_DEADLINE_ORDERING_POLICY_TYPE } fr
 import { createGlobalStrictFairnessPolicy, GLOBAL_STRICT_FAIRNESS_POLICY_TYPE } from './flowcontrol/fairness/global-strict/global-strict.ts';
 import { createRoundRobinFairnessPolicy, ROUND_ROBIN_FAIRNESS_POLICY_TYPE } from './flowcontrol/fairness/round-robin/round-robin.ts';
 import { createTokenFairQueueingPolicy, TOKEN_FAIR_QUEUEING_POLICY_TYPE } from './flowcontrol/fairness/token-fair-queueing/token-fair-queueing.ts';
+import { createProgramAwareFairness, PROGRAM_AWARE_FAIRNESS_TYPE } from './flowcontrol/fairness/program-aware/program-aware.ts';
+import { createStaticUsageLimitPolicy, STATIC_USAGE_LIMIT_POLICY_TYPE } from './flowcontrol/usage-limit/static/static.ts';
+import { createSoftReflectiveCeilingPolicy, SOFT_REFLECTIVE_CEILING_POLICY_TYPE } from './flowcontrol/usage-limit/soft-reflective-ceiling/soft-reflective-ceiling.ts';
+import { createPriorityHoldbackPolicy, PRIORITY_HOLDBACK_POLICY_TYPE } from './flowcontrol/usage-limit/priority-holdback/priority-holdback.ts';
+import { createFairShareHoldbackPolicy, FAIR_SHARE_HOLDBACK_POLICY_TYPE } from './flowcontrol/usage-limit/fair-share-holdback/fair-share-holdback.ts';
 import { PluginRegistry } from '../config/plugin-registry.ts';
 import { createMaxScorePicker, MAX_SCORE_PICKER_TYPE } from './scheduling/picker/max-score/max-score.ts';
 import { createRandomPicker, RANDOM_PICKER_TYPE } from './scheduling/picker/random/random.ts';
@@ -171,9 +176,14 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(GLOBAL_STRICT_FAIRNESS_POLICY_TYPE, createGlobalStrictFairnessPolicy);
   registry.register(ROUND_ROBIN_FAIRNESS_POLICY_TYPE, createRoundRobinFairnessPolicy);
   registry.register(TOKEN_FAIR_QUEUEING_POLICY_TYPE, createTokenFairQueueingPolicy);
+  registry.register(PROGRAM_AWARE_FAIRNESS_TYPE, createProgramAwareFairness);
   registry.register(FCFS_ORDERING_POLICY_TYPE, createFcfsOrderingPolicy);
   registry.register(EDF_ORDERING_POLICY_TYPE, createEdfOrderingPolicy);
   registry.register(SLO_DEADLINE_ORDERING_POLICY_TYPE, createSloDeadlineOrderingPolicy);
+  registry.register(STATIC_USAGE_LIMIT_POLICY_TYPE, createStaticUsageLimitPolicy);
+  registry.register(SOFT_REFLECTIVE_CEILING_POLICY_TYPE, createSoftReflectiveCeilingPolicy);
+  registry.register(PRIORITY_HOLDBACK_POLICY_TYPE, createPriorityHoldbackPolicy);
+  registry.register(FAIR_SHARE_HOLDBACK_POLICY_TYPE, createFairShareHoldbackPolicy);
   // Request control
   registry.register(REQUEST_ATTRIBUTE_REPORTER_TYPE, createRequestAttributeReporter);
   registry.register(AGENT_IDENTITY_TYPE, createAgentIdentity, 'Alpha');

@@ -55,5 +55,5 @@ export interface DirectorOptions {
    * Flow control (feature gate flowControl): builds the controller, given the pool's "room for one more"
    * test. Absent = legacy admission (sheddable requests shed under saturation).
    */
-  flowControl?: ((canDispatch: () => boolean) => FlowController) | undefined;
+  flowControl?: ((canDispatch: () => boolean, pool?: { saturation(): number; hasEndpoints(): boolean }) => FlowController) | undefined;
 }

@@ -95,8 +95,9 @@ export class Director {
     this.#explainHeader = options.explainHeader === true;
     this.#sink = options.decisionSink ?? null;
     this.#awaited = AwaitedProducers.of(options.plugins.dataProducers, options.logger);
-    const fc = options.flowControl?.(() => this.#poolHasRoom());
-    this.#flow = fc === undefined ? null : new FlowGate(fc, { fail: (ctx, e) => this.handleError(ctx, e), hasEndpoints: () => this.#ds.endpoints().length > 0 });
+    const hasEndpoints = () => this.#ds.endpoints().length > 0;
+    const fc = options.flowControl?.(() => this.#poolHasRoom(), { saturation: () => this.#poolSaturation(), hasEndpoints });
+    this.#flow = fc === undefined ? null : new FlowGate(fc, { fail: (ctx, e) => this.handleError(ctx, e), hasEndpoints });
   }
 
   /** The flow controller, when flow control is on. */
@@ -111,9 +112,14 @@ export class Director {
 
   /** The saturation detector over the answering endpoints is below 1. */
   #poolHasRoom(): boolean {
+    return this.#poolSaturation() < 1;
+  }
+
+  /** The saturation detector over the answering endpoints; 1 with none (flow control's usage limit reads it). */
+  #poolSaturation(): number {
     const all = this.#ds.endpoints();
-    if (all.length === 0) return false;
-    return this.#o.saturation.saturation(answeringCandidates(all, this.#metricsClock.now(), this.#answeringScratch)) < 1;
+    if (all.length === 0) return 1;
+    return this.#o.saturation.saturation(answeringCandidates(all, this.#metricsClock.now(), this.#answeringScratch));
   }
 
   // ------------------------------------------------------------ request path

@@ -125,6 +125,18 @@ test('a full band: 429 rejected-saturated at once, with Retry-After', () => {
   assert.ok(header(call.out[0]!, 'retry-after'));
 });
 
+test('a full band while the pool has no endpoints: 503 rejected-no-endpoints (a scale-from-zero waiting room, as upstream)', () => {
+  const s = setup({ maxRequests: 1 });
+  for (let i = 0; i < 3; i++) s.f.datastore.deletePod('default', `p${i}`);
+  assert.equal(s.f.datastore.endpoints().length, 0);
+  s.open().stream.onMessage(headersOnly('a'));
+  const { call, stream } = s.open();
+  stream.onMessage(headersOnly('b'));
+  assert.equal(call.out.length, 1);
+  assert.equal(String(immediate(call.out[0]!)?.status.code), 'ServiceUnavailable');
+  assert.equal(header(call.out[0]!, 'x-llm-d-request-dropped-reason'), 'rejected-no-endpoints');
+});
+
 test('a completion dispatches: the queue drains when a routed request ends, with no scrape', () => {
   const s = setup();
   const saturate = (q: number) => {

@@ -79,7 +79,8 @@ export class FlowGate {
 
   #reject(ctx: RequestContext, outcome: Exclude<QueueOutcome, 'dispatched'>): ErrorDecision {
     let [code, message] = OUTCOME_ERRORS[outcome];
-    if (outcome === 'evicted-ttl' && !this.#routing.hasEndpoints()) code = 'QUEUE_NO_ENDPOINTS';
+    // With no endpoints the queue is a scale-from-zero waiting room: expiry or overflow there is unavailability (503).
+    if ((outcome === 'evicted-ttl' || outcome === 'rejected-capacity') && !this.#routing.hasEndpoints()) code = 'QUEUE_NO_ENDPOINTS';
     if (code === 'QUEUE_FULL' || code === 'QUEUE_TTL') ctx.response.setHeader('retry-after', String(this.controller.retryAfterSeconds()));
     return this.#routing.fail(ctx, new EppError(code, message));
   }
