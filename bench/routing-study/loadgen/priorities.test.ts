@@ -3,9 +3,6 @@ import assert from 'node:assert/strict';
 import { withPriorityMix, type PriorityMix } from './priorities.ts';
 import { randomWorkload } from './synthetic.ts';
 import { RunCollector, type RequestRecord } from './results.ts';
-import { profile } from '../../sim/profile.ts';
-import { runFastStage } from '../compare/fast-sim.ts';
-import { policy } from '../compare/policies.ts';
 import { DEFAULT_SLO } from './results.ts';
 
 const MIX: PriorityMix = {
@@ -50,18 +47,4 @@ test('per-class results judge each request by its class SLO and count shed reque
   assert.equal(r.per_class?.batch?.shed, 1);
   assert.equal(r.per_class?.interactive?.requests, 2);
   assert.equal(r.slo_attainment, 0.5, 'the total judges each request by its own class, not the default SLO');
-});
-
-test('fast mode: past saturation the picker sheds only sheddable requests; a baseline sheds nothing', () => {
-  // 2 replicas with 200 KV blocks each, 600-token prompts at 40 QPS: the cache fills and requests queue.
-  const fleet = { replicas: 2, engine: { ...profile('llama3-8b-h100'), numGpuBlocks: 200 }, loraModules: [], scrapeIntervalMs: 50, metricsStalenessMs: 2000, networkMs: 0, drainTimeoutS: 600 };
-  const workload = withPriorityMix(randomWorkload(1, 600, 100), randomWorkload(2, 600, 100), { ...MIX, highShare: 0.5 });
-  const stage = { workload, qps: 40, durationS: 5, maxRequests: 0, burstiness: 1, seed: 1, warmupRequests: 0, warmupQps: 0 };
-  const picker = runFastStage(fleet, policy('best'), stage, DEFAULT_SLO);
-  assert.ok((picker.per_class?.batch?.shed ?? 0) > 0, `batch shed ${picker.per_class?.batch?.shed}`);
-  assert.equal(picker.per_class?.interactive?.shed, 0);
-  assert.equal(picker.shed, picker.per_class?.batch?.shed);
-  const rr = runFastStage(fleet, policy('round-robin'), stage, DEFAULT_SLO);
-  assert.equal(rr.shed, 0);
-  assert.equal(rr.requests, picker.requests);
 });
