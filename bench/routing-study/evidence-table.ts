@@ -49,6 +49,22 @@ export function evidenceTable(scenario: string, dirs: readonly string[]): string
       `| ${qps} | ${policy} | ${fmt(runs.map((r) => r.slo_attainment * 100), 1)} | ${fmt(runs.map((r) => r.ttft_ms.p90), 0)} | ${fmt(runs.map((r) => r.ntpot_ms.p90), 1)} | ${fmt(runs.map((r) => r.prefix_hit_rate), 2)} |`,
     );
   }
+  return lines.join('\n') + '\n' + classTable(order.map((key) => rows.get(key)!));
+}
+
+/** Mixed priorities: one row per (QPS, policy, class), each class against its own SLO; '' when runs have no classes. */
+function classTable(rows: readonly { qps: number; policy: string; runs: RunResult[] }[]): string {
+  const classes = Object.keys(rows[0]?.runs[0]?.per_class ?? {});
+  if (classes.length === 0) return '';
+  const lines = ['', '| QPS | policy | class | SLO met % (shed = missed) | shed % | p90 TTFT ms | p90 NTPOT ms |', '|---:|---|---|---:|---:|---:|---:|'];
+  for (const { qps, policy, runs } of rows) {
+    for (const c of classes) {
+      const per = runs.map((r) => r.per_class?.[c]).filter((x) => x !== undefined);
+      lines.push(
+        `| ${qps} | ${policy} | ${c} | ${fmt(per.map((x) => x.slo_attainment * 100), 1)} | ${fmt(per.map((x) => (100 * x.shed) / Math.max(1, x.requests)), 1)} | ${fmt(per.map((x) => x.ttft_ms.p90), 0)} | ${fmt(per.map((x) => x.ntpot_ms.p90), 1)} |`,
+      );
+    }
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -24,15 +24,15 @@ type Mode = 'fast' | 'e2e';
 
 /**
  * Scenario -> modes run by a bare `npm run bench`: each scenario's quick ladder (two loads: below and past its knee,
- * 60 s stages), one seed, every policy and peer; a few minutes on 2 cores. `--full` runs every scenario's full
+ * 60 s stages), one seed, seven policies (below); a few minutes on 2 cores. `--full` runs every scenario's full
  * ladder and stage length over seeds 1-3 (the evidence in report/evidence/).
  */
 const DEFAULT_SET: [string, Mode[]][] = [
-  ['sharegpt', ['fast']],
   ['shared-prefix', ['fast']],
   ['multi-turn', ['fast']],
   ['agentic', ['fast']],
   ['hetero', ['fast']],
+  ['mixed-priorities', ['fast']],
   ['e2e-small', ['fast', 'e2e']],
 ];
 const FULL_SET: [string, Mode[]][] = [
@@ -42,9 +42,13 @@ const FULL_SET: [string, Mode[]][] = [
   ['e2e-small', ['fast', 'e2e']],
 ];
 
-/** Policies of the default set: the baselines, our configs and every peer; e2e runs cost ~25 s each, so e2e mode runs fewer. */
-const DEFAULT_FAST_POLICIES = [...ALL_POLICIES, ...PEER_POLICIES];
-const DEFAULT_E2E_POLICIES = ['round-robin', 'least-request', 'sglang-cache-aware', 'default', 'best'];
+/**
+ * Policies of the quick default set: the Service, Envoy's P2C, one peer of each family (SGLang, Dynamo, llm-d's
+ * optimized baseline) and our two configs; `--full` runs every peer. e2e runs cost ~25 s each, so e2e runs three.
+ */
+const DEFAULT_FAST_POLICIES = ['random', 'least-request', 'sglang-cache-aware', 'dynamo-kv', 'llm-d-optimized', 'default', 'best'];
+const FULL_FAST_POLICIES = [...ALL_POLICIES, ...PEER_POLICIES];
+const DEFAULT_E2E_POLICIES = ['round-robin', 'default', 'best'];
 
 const USAGE = `usage: node bench/routing-study/run.ts [options]
   --scenario LIST      ${Object.keys(SCENARIOS).join(', ')} (default: the default set)
@@ -152,7 +156,7 @@ function parse(argv: string[]): Options {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return {
     plan,
-    policies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_FAST_POLICIES).join(',')).split(',').map(policy),
+    policies: (values.policies ?? (values.scenario ? ALL_POLICIES : values.full ? FULL_FAST_POLICIES : DEFAULT_FAST_POLICIES).join(',')).split(',').map(policy),
     e2ePolicies: (values.policies ?? (values.scenario ? ALL_POLICIES : DEFAULT_E2E_POLICIES).join(',')).split(',').map(policy),
     seed: num(values.seed, 'seed') ?? 1,
     seeds: values.seeds ? values.seeds.split(',').map((x) => num(x, 'seeds') as number) : values.full ? [1, 2, 3] : [num(values.seed, 'seed') ?? 1],

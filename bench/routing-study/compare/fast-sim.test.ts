@@ -5,6 +5,7 @@ import { profile } from '../../sim/profile.ts';
 import { runFastStage, type FleetSetup, type StageSpec } from './fast-sim.ts';
 import { policy } from './policies.ts';
 import { DEFAULT_SLO } from '../loadgen/results.ts';
+import { withPriorityMix } from '../loadgen/priorities.ts';
 
 const fleet: FleetSetup = {
   replicas: 4,
@@ -89,4 +90,23 @@ schedulingProfiles:
   assert.ok(slow.ttft_ms.p50 - fast.ttft_ms.p50 > 200, `TTFT p50 ${slow.ttft_ms.p50} vs ${fast.ttft_ms.p50} ms`);
   const aggregated = runFastStage({ ...fleet }, spec, s, DEFAULT_SLO);
   assert.equal(aggregated.disaggregated ?? 0, 0, 'without prefill pods the decider has nowhere to send a prefill');
+});
+
+test('fast mode: past saturation the picker sheds only sheddable requests; a baseline sheds nothing', () => {
+  // 2 replicas with 200 KV blocks each, 600-token prompts at 40 QPS: the cache fills and requests queue.
+  const fleet = { replicas: 2, engine: { ...profile('llama3-8b-h100'), numGpuBlocks: 200 }, loraModules: [], scrapeIntervalMs: 50, metricsStalenessMs: 2000, networkMs: 0, drainTimeoutS: 600 };
+  const workload = withPriorityMix(randomWorkload(1, 600, 100), randomWorkload(2, 600, 100), {
+    high: { objective: 'interactive', priority: 10, slo: { ttftMs: 500, ntpotMs: 30 } },
+    low: { objective: 'batch', priority: -1, slo: { ttftMs: 20_000, ntpotMs: 150 } },
+    highShare: 0.5,
+    seed: 7,
+  });
+  const stage = { workload, qps: 40, durationS: 5, maxRequests: 0, burstiness: 1, seed: 1, warmupRequests: 0, warmupQps: 0 };
+  const picker = runFastStage(fleet, policy('best'), stage, DEFAULT_SLO);
+  assert.ok((picker.per_class?.batch?.shed ?? 0) > 0, `batch shed ${picker.per_class?.batch?.shed}`);
+  assert.equal(picker.per_class?.interactive?.shed, 0);
+  assert.equal(picker.shed, picker.per_class?.batch?.shed);
+  const rr = runFastStage(fleet, policy('round-robin'), stage, DEFAULT_SLO);
+  assert.equal(rr.shed, 0);
+  assert.equal(rr.requests, picker.requests);
 });

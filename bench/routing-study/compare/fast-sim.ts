@@ -27,6 +27,7 @@ import type { PolicySpec } from './policies.ts';
 import type { KvOracle, PeerRequest } from './peers/peer.ts';
 import { PREFILL_ENDPOINT_HEADER as PREFILL_HEADER } from '../../../src/plugins/scheduling/profile-handler/disagg/disagg.ts';
 import { RunCollector, type RequestRecord, type RunResult, type Slo } from '../loadgen/results.ts';
+import { HEADER_OBJECTIVE } from '../../../src/requestcontrol/headers.ts';
 import { ownsSyncedState } from '../../../src/framework/synced-state.ts';
 import { ReplicaSync } from '../../../src/datastore/replica-sync/replica-sync.ts';
 import { MemoryBus } from '../../../test/support/memory-bus.ts';
@@ -125,7 +126,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
   const net = fleet.networkMs;
   const harnesses: PickerHarness[] = [];
   if (policy.kind === 'picker') {
-    for (let h = 0; h < (pickers?.count ?? 1); h++) harnesses.push(createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed + h, fleet.roles));
+    for (let h = 0; h < (pickers?.count ?? 1); h++) harnesses.push(createPickerHarness(policy.configYaml, n, clock, fleet.metricsStalenessMs, stage.seed + h, fleet.roles, stage.workload.classes));
   }
   const harness: PickerHarness | null = harnesses[0] ?? null;
   const pickerRng = new Rng(stage.seed ^ 0x9e37);
@@ -245,6 +246,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     const item = stage.workload.item(k);
     const spec = requestSpec(item, baseModel);
     const rec: RequestRecord = { sentAt: t - start, status: 'error', ttftMs: 0, e2eMs: 0, outputTokens: 0, promptTokens: 0, cachedTokens: 0, endpoint: '', code: 0 };
+    if (item.objective) rec.objective = item.objective;
     if (k >= warm) collector.add(rec);
     let target: number;
     let ctx: RequestContext | null = null;
@@ -256,6 +258,7 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
       ctx = new RequestContext();
       ctx.request.headers.set(':path', spec.path);
       ctx.request.headers.set('x-request-id', String(k));
+      if (item.objective) ctx.request.headers.set(HEADER_OBJECTIVE, item.objective);
       harness.director.handleRequestHeaders(ctx);
       const bytes = Buffer.from(spec.body);
       const decision = harness.director.handleRequest(ctx, { chunks: [bytes], bytes: bytes.length });
@@ -358,5 +361,5 @@ export function runFastStage(fleet: FleetSetup, policy: PolicySpec, stage: Stage
     traffic.messages = bus.messages;
     traffic.bytes = bus.bytes;
   }
-  return collector.result(policy.name, stage.qps, slo);
+  return collector.result(policy.name, stage.qps, slo, stage.workload.classes);
 }

@@ -50,6 +50,7 @@ export function createPickerHarness(
   metricsStalenessMs: number,
   seed: number,
   roles?: readonly string[],
+  objectives: readonly { objective: string; priority: number }[] = [],
 ): PickerHarness {
   const datastore = new Datastore({ poolName: SIM_POOL, poolNamespace: 'default' });
   const pods: PodSpec[] = [];
@@ -63,7 +64,7 @@ export function createPickerHarness(
       { name: SIM_POOL, namespace: 'default', group: 'inference.networking.k8s.io', selector: { app: 'sim' }, targetPorts: [SIM_PORT], appProtocol: 'http', failureMode: 'FailClose' },
     ],
     models: [],
-    objectives: [],
+    objectives: objectives.map((o) => ({ name: o.objective, namespace: 'default', priority: o.priority, poolRef: SIM_POOL, createdAt: 0 })),
     rewrites: [],
     pods,
   });

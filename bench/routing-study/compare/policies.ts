@@ -52,6 +52,9 @@ plugins:
 - type: lora-affinity-scorer
 - type: active-request-scorer
 - type: max-score-picker
+- type: utilization-detector
+  parameters:
+    kvCacheUtilThreshold: 0.3
 schedulingProfiles:
 - name: default
   plugins:
@@ -64,6 +67,9 @@ schedulingProfiles:
   - pluginRef: active-request-scorer
     weight: 1
   - pluginRef: max-score-picker
+flowControl:
+  saturationDetector:
+    pluginRef: utilization-detector
 `;
 
 /**
@@ -245,7 +251,7 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     configYaml: LLM_D_OPTIMIZED_YAML,
     description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
   },
-  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, active-request 1, max-score (bench/routing-study/README.md)' },
+  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, active-request 1, max-score; sheds sheddable requests from 30% mean KV use (bench/routing-study/README.md)' },
   'load-only': {
     name: 'load-only',
     kind: 'picker',

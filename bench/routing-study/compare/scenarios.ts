@@ -7,6 +7,7 @@ import { loadTrace } from '../loadgen/trace.ts';
 import { randomWorkload, sharedPrefix, syntheticShareGpt, withLoraMix } from '../loadgen/synthetic.ts';
 import { gieLoraMix, type Workload } from '../loadgen/workload.ts';
 import { agenticSessions, multiTurnChat } from '../loadgen/sessions.ts';
+import { withPriorityMix } from '../loadgen/priorities.ts';
 import { profile, type EngineConfig } from '../../sim/profile.ts';
 import type { Slo } from '../loadgen/results.ts';
 
@@ -295,6 +296,39 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
     loraModules: [],
     timeScale: 10,
     workload: shareGptWorkload,
+  }),
+
+  /**
+   * Mixed priorities (GIE's criticality benchmark): half the requests are interactive chat (InferenceObjective
+   * priority 10, tight SLO), half sheddable batch jobs (priority -1, lax SLO). Past the knee the picker's
+   * saturation detector sheds batch to keep interactive within its SLO; the peers and baselines know no
+   * priorities. Fast mode only (the e2e fleet registers no InferenceObjectives). Reported per class.
+   */
+  'mixed-priorities': () => ({
+    name: 'mixed-priorities',
+    description:
+      'Mixed priorities: 50% interactive (synthetic ShareGPT, objective "interactive", priority 10, SLO TTFT ≤ 500 ms and NTPOT ≤ 30 ms), ' +
+      '50% batch (1,000 ± 50% prompt tokens, 400 ± 50% output tokens, objective "batch", priority -1 = sheddable, SLO TTFT ≤ 20 s and NTPOT ≤ 150 ms); ' +
+      '4 replicas (Llama-3.1-8B on H100). Shed requests count as missed in their class.',
+    profile: LLAMA3,
+    engine: profile(LLAMA3),
+    replicas: 4,
+    qps: [40, 60, 80, 100, 120],
+    durationS: 120,
+    quick: { qps: [60, 100], durationS: 60 },
+    maxRequests: 0,
+    burstiness: 1,
+    warmupRequests: 0,
+    warmupQps: 0,
+    loraModules: [],
+    timeScale: 10,
+    workload: (seed, path) =>
+      withPriorityMix(shareGptWorkload(seed, path), randomWorkload(seed + 1000, 1000, 400, 0.5), {
+        high: { objective: 'interactive', priority: 10, slo: { ttftMs: 500, ntpotMs: 30 } },
+        low: { objective: 'batch', priority: -1, slo: { ttftMs: 20_000, ntpotMs: 150 } },
+        highShare: 0.5,
+        seed,
+      }),
   }),
 
   /**

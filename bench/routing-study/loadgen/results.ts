@@ -4,6 +4,7 @@
  * chunk - send, TPOT = (E2E - TTFT) / (out - 1), NTPOT = E2E / out, ITL = gaps between token chunks.
  */
 import { LogHistogram, round3, summarize, type Percentiles } from './stats.ts';
+import type { RequestClass } from './workload.ts';
 
 export interface Slo {
   ttftMs: number;
@@ -27,6 +28,21 @@ export interface RequestRecord {
   endpoint: string;
   /** HTTP status for failures (0 = transport error or timeout). */
   code: number;
+  /** The InferenceObjective it named (mixed priorities; absent otherwise). */
+  objective?: string;
+}
+
+/** One traffic class of a run (mixed priorities), judged against its own SLO. */
+export interface ClassResult {
+  priority: number;
+  slo: Slo;
+  requests: number;
+  shed: number;
+  /** Share of the class's sent requests meeting its SLO (shed and failed = missed). */
+  slo_attainment: number;
+  goodput_rps: number;
+  ttft_ms: Percentiles;
+  ntpot_ms: Percentiles;
 }
 
 export interface RunResult {
@@ -58,6 +74,8 @@ export interface RunResult {
   preemptions: number;
   /** Requests that ran a separate prefill stage (P/D disaggregation; fast mode). */
   disaggregated?: number;
+  /** Per traffic class, by objective (mixed priorities); the totals above judge each request by its class's SLO. */
+  per_class?: Record<string, ClassResult>;
 }
 
 export interface Results {
@@ -78,7 +96,8 @@ export class RunCollector {
     this.records.push(r);
   }
 
-  result(policy: string, qps: number, slo: Slo): RunResult {
+  result(policy: string, qps: number, slo: Slo, classes?: readonly RequestClass[]): RunResult {
+    const sloOf = new Map<string, Slo>(classes?.map((c) => [c.objective, c.slo]));
     const ttft: number[] = [];
     const e2e: number[] = [];
     const ntpot: number[] = [];
@@ -116,7 +135,7 @@ export class RunCollector {
       promptTokens += r.promptTokens;
       cachedTokens += r.cachedTokens;
       if (r.endpoint) perEndpoint[r.endpoint] = (perEndpoint[r.endpoint] ?? 0) + 1;
-      if (r.ttftMs <= slo.ttftMs && r.e2eMs / out <= slo.ntpotMs) good++;
+      if (meetsSlo(r, sloOf.get(r.objective ?? '') ?? slo)) good++;
     }
     const n = this.records.length;
     const durationS = completed > 0 ? Math.max(1e-9, end - first) / 1000 : 0;
@@ -144,6 +163,28 @@ export class RunCollector {
       errors_by_code: errorsByCode,
       preemptions: this.preemptions,
       ...(this.disaggregated > 0 ? { disaggregated: this.disaggregated } : {}),
+      ...(classes?.length ? { per_class: Object.fromEntries(classes.map((c) => [c.objective, this.#classResult(c, durationS)])) } : {}),
     };
   }
+
+  /** One class's figures; goodput over the whole run's span, so the classes add up to the total. */
+  #classResult(c: RequestClass, durationS: number): ClassResult {
+    const mine = this.records.filter((r) => r.objective === c.objective);
+    const ok = mine.filter((r) => r.status === 'ok');
+    const good = ok.filter((r) => meetsSlo(r, c.slo)).length;
+    return {
+      priority: c.priority,
+      slo: c.slo,
+      requests: mine.length,
+      shed: mine.filter((r) => r.status === 'shed').length,
+      slo_attainment: mine.length > 0 ? round3(good / mine.length) : 0,
+      goodput_rps: durationS > 0 ? round3(good / durationS) : 0,
+      ttft_ms: summarize(ok.map((r) => r.ttftMs)),
+      ntpot_ms: summarize(ok.map((r) => r.e2eMs / Math.max(1, r.outputTokens))),
+    };
+  }
+}
+
+function meetsSlo(r: RequestRecord, slo: Slo): boolean {
+  return r.ttftMs <= slo.ttftMs && r.e2eMs / Math.max(1, r.outputTokens) <= slo.ntpotMs;
 }

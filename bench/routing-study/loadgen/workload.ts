@@ -14,6 +14,16 @@ export interface WorkItem {
   outputTokens: number;
   /** Shared-prefix group (-1 when the workload has none). */
   group: number;
+  /** InferenceObjective the request names (x-llm-d-inference-objective); '' or absent = none. */
+  objective?: string;
+}
+
+/** A class of traffic: the InferenceObjective its requests name, its priority and its own goodput SLO. */
+export interface RequestClass {
+  objective: string;
+  /** InferenceObjective priority: < 0 is sheddable. */
+  priority: number;
+  slo: { ttftMs: number; ntpotMs: number };
 }
 
 export interface Workload {
@@ -23,6 +33,8 @@ export interface Workload {
   item(i: number): WorkItem;
   /** Parameters that define it, for the report. */
   readonly describe: Record<string, unknown>;
+  /** Traffic classes by objective (mixed priorities): registered as InferenceObjectives, reported per class. */
+  readonly classes?: readonly RequestClass[];
 }
 
 export function arrayWorkload(name: string, items: readonly WorkItem[], describe: Record<string, unknown>): Workload {

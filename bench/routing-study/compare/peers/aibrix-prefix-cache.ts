@@ -107,9 +107,17 @@ export class AibrixPrefixCache implements PeerRouter {
   }
 
   #evict(t: number): void {
-    while (this.#index.size > CAPACITY) this.#index.delete(this.#index.keys().next().value as number);
+    // One live iterator from the LRU head for both passes: a fresh keys().next() per deletion rescans every
+    // deleted slot V8 keeps until its next rehash, which made long prompts (20,000 blocks each) quadratic.
+    const it = this.#index.entries();
+    let next = it.next();
+    while (this.#index.size > CAPACITY && !next.done) {
+      this.#index.delete(next.value[0]);
+      next = it.next();
+    }
     // Idle entries: the LRU head is the least recently used block.
-    for (const [x, m] of this.#index) {
+    for (; !next.done; next = it.next()) {
+      const [x, m] = next.value;
       let newest = -Infinity;
       for (const at of m.values()) if (at > newest) newest = at;
       if (t - newest <= IDLE_MS) break;
