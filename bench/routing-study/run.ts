@@ -58,7 +58,8 @@ const USAGE = `usage: node bench/routing-study/run.ts [options]
                        ${DEFAULT_E2E_POLICIES.join(',')} in e2e mode)
   --qps LIST           QPS ladder in model time (default: the scenario's)
   --replicas N         fleet size (default: the scenario's)
-  --duration S         seconds of arrivals per stage, model time
+  --duration S         seconds of arrivals per stage, model time (default: the scenario's,
+                       300 s for the knee study as the GIE chart's benchmark; the quick set 60 s)
   --max-requests N     cap per stage
   --burstiness B       gamma shape of inter-arrival gaps (1 = Poisson)
   --seed N             workload, arrivals and tie-breaks (default 1)
