@@ -236,7 +236,10 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
 
   // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
   const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
-  const flowControl = loaded.featureGates.get(FLOW_CONTROL_GATE) === true
+  const flowControlOn = loaded.featureGates.get(FLOW_CONTROL_GATE) === true;
+  // Registered only with the gate on: its families are absent from /metrics otherwise.
+  const fcMetrics = flowControlOn && metrics ? new FlowControlMetrics(metrics.registry, flags.poolName) : undefined;
+  const flowControl = flowControlOn
     ? flowControllerFactory({
         entry: loaded.flowControl ?? EMPTY_FLOW_CONTROL,
         plugins: loaded.plugins,
@@ -244,7 +247,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         defaultFairness: createGlobalStrictFairnessPolicy(GLOBAL_STRICT_FAIRNESS_POLICY_TYPE),
         clock: systemClock,
         timers: realTimers,
-        observer: metrics ? new FlowControlMetrics(metrics.registry, flags.poolName) : undefined,
+        observer: fcMetrics,
+        reclamationObserver: fcMetrics,
         evictionGraceMs: loaded.saturationDetector.type === CONCURRENCY_DETECTOR_TYPE
           ? EVICTION_LEADING_SENSOR_GRACE_MS
           : flags.refreshMetricsIntervalMs + flags.metricsStalenessThresholdMs + EVICTION_ENGINE_RECLAIM_BUDGET_MS,

@@ -12,7 +12,7 @@ import type { FlowControlEntry, PriorityBandEntry } from './parse.ts';
 import type { BandSettings } from '../flowcontrol/band.ts';
 import { FlowController, type FlowControlObserver } from '../flowcontrol/controller.ts';
 import type { TimerHost } from '../flowcontrol/timers.ts';
-import { DEFAULT_RECLAMATION, Reclamation } from '../flowcontrol/reclamation.ts';
+import { DEFAULT_RECLAMATION, Reclamation, type ReclamationObserver } from '../flowcontrol/reclamation.ts';
 
 export const DEFAULT_BAND_MAX_REQUESTS = 5000;
 export const DEFAULT_BAND_MAX_BYTES = 1_000_000_000;
@@ -33,6 +33,7 @@ export interface FlowControlSetup {
    * runner deriveEvictionConfirmationGrace). Unset = upstream's controller default, 500 ms.
    */
   readonly evictionGraceMs?: number | undefined;
+  readonly reclamationObserver?: ReclamationObserver | undefined;
 }
 
 /** Upstream runner: a concurrency detector sees a freed slot at once (10 ms of jitter)... */
@@ -70,7 +71,7 @@ export function flowControllerFactory(setup: FlowControlSetup): FlowControllerFa
   const reclamation = entry.enableEviction ? { ...DEFAULT_RECLAMATION, graceMs: setup.evictionGraceMs ?? DEFAULT_RECLAMATION.graceMs } : null;
   return (canDispatch, pool) =>
     new FlowController({
-      reclamation: reclamation === null ? undefined : new Reclamation(setup.clock, reclamation),
+      reclamation: reclamation === null ? undefined : new Reclamation(setup.clock, reclamation, setup.reclamationObserver ?? null),
       usageLimit,
       saturation: pool && (() => pool.saturation()),
       hasEndpoints: pool && (() => pool.hasEndpoints()),

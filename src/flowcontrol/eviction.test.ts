@@ -8,7 +8,9 @@ import { createFcfsOrderingPolicy } from '../plugins/flowcontrol/ordering/fcfs/f
 import { createGlobalStrictFairnessPolicy } from '../plugins/flowcontrol/fairness/global-strict/global-strict.ts';
 import { FlowController } from './controller.ts';
 import type { InFlightLease } from './in-flight.ts';
-import { DEFAULT_RECLAMATION, Reclamation } from './reclamation.ts';
+import { DEFAULT_RECLAMATION, Reclamation, type ReclamationObserver } from './reclamation.ts';
+import client from 'prom-client';
+import { FlowControlMetrics } from '../observability/flowcontrol-metrics.ts';
 import { ManualTimers } from './timers.ts';
 
 interface Pool {
@@ -26,10 +28,10 @@ interface Pool {
 }
 
 /** `streamsEnd`: an evicted stream ends at once (its lease is released); false models a stream that hangs. */
-function pool(capacity: number, o: { eviction?: boolean; streamsEnd?: boolean } = {}): Pool {
+function pool(capacity: number, o: { eviction?: boolean; streamsEnd?: boolean; observer?: ReclamationObserver } = {}): Pool {
   const timers = new ManualTimers();
   const leases = new Map<string, InFlightLease>();
-  const reclamation = o.eviction === false ? undefined : new Reclamation(timers, DEFAULT_RECLAMATION);
+  const reclamation = o.eviction === false ? undefined : new Reclamation(timers, DEFAULT_RECLAMATION, o.observer ?? null);
   const base = { maxRequests: 5000, maxBytes: 1e9, ttlMs: 0, fairness: createGlobalStrictFairnessPolicy('gs'), ordering: createFcfsOrderingPolicy('fcfs') };
   let running = 0;
   const saturation = () => running / capacity;
@@ -86,8 +88,9 @@ test('a priority-0 request blocked by sheddable in-flight work evicts the lowest
   assert.equal(p.fc.inFlight!.evictable, 3);
 });
 
-test('pacing: after a confirmed eviction the next one waits for the grace period', () => {
-  const p = pool(2);
+test('pacing: after a confirmed eviction the next one waits for the grace period', async () => {
+  const registry = new client.Registry();
+  const p = pool(2, { observer: new FlowControlMetrics(registry, 'pool') });
   p.run('a', -1);
   p.run('b', -1);
   p.submit('hi-1', 0);
@@ -101,6 +104,7 @@ test('pacing: after a confirmed eviction the next one waits for the grace period
   p.fc.dispatch();
   assert.deepEqual(p.evicted, ['b', 'a']);
   assert.deepEqual(p.dispatched, ['hi-1', 'hi-2']);
+  assert.match(await registry.metrics(), /llm_d_epp_flow_control_revocations_total\{outcome="confirmed",inference_pool="pool"\} 2/);
 });
 
 test('sizing: deficit over the mean footprint, capped at two per decision', () => {
@@ -141,8 +145,9 @@ test('nothing is evicted when no sheddable request is in flight, nor for demand 
   assert.equal(q.fc.size, 2);
 });
 
-test('an eviction whose stream never ends holds the gate until the confirmation timeout', () => {
-  const p = pool(1, { streamsEnd: false });
+test('an eviction whose stream never ends holds the gate until the confirmation timeout', async () => {
+  const registry = new client.Registry();
+  const p = pool(1, { streamsEnd: false, observer: new FlowControlMetrics(registry, 'pool') });
   p.run('a', -1);
   p.run('b', -1);
   p.submit('hi', 0);
@@ -157,6 +162,9 @@ test('an eviction whose stream never ends holds the gate until the confirmation 
   p.timers.advance(DEFAULT_RECLAMATION.graceMs);
   p.fc.dispatch();
   assert.deepEqual(p.evicted, ['b', 'a'], 'cooled: the next decision runs');
+  const text = await registry.metrics();
+  assert.match(text, /llm_d_epp_flow_control_revocations_issued_total\{priority="0",inference_pool="pool"\} 2/);
+  assert.match(text, /llm_d_epp_flow_control_revocations_total\{outcome="timed_out",inference_pool="pool"\} 1/);
 });
 
 test('a lease is released exactly once', () => {

@@ -31,10 +31,13 @@ interface CoolingDebit {
   readonly expiresAtMs: number;
 }
 
-/** What a decision did (for metrics and tests). */
+/** How a revocation ended (upstream's outcome label values). */
+export type RevocationOutcome = 'confirmed' | 'timed_out';
+
+/** Metrics hooks: a decision revoked `count` leases for a band of `demandPriority`; one revocation ended. */
 export interface ReclamationObserver {
   revoked(count: number, demandPriority: number): void;
-  confirmed(outcome: 'confirmed' | 'timed-out'): void;
+  revocationEnded(outcome: RevocationOutcome): void;
 }
 
 export class Reclamation {
@@ -44,11 +47,12 @@ export class Reclamation {
   readonly #outstanding = new Map<InFlightLease, Revocation>();
   #cooling: CoolingDebit[] = [];
   #pendingReclaim = 0;
-  observer: ReclamationObserver | null = null;
+  readonly #observer: ReclamationObserver | null;
 
-  constructor(clock: Clock, settings: ReclamationSettings = DEFAULT_RECLAMATION, leases = new InFlightLeases()) {
+  constructor(clock: Clock, settings: ReclamationSettings = DEFAULT_RECLAMATION, observer: ReclamationObserver | null = null, leases = new InFlightLeases()) {
     this.#clock = clock;
     this.#s = settings;
+    this.#observer = observer;
     this.leases = leases;
     leases.onEvictedReleased = (lease) => this.#confirm(lease);
   }
@@ -61,7 +65,7 @@ export class Reclamation {
       // A stream that never ends must not hold the gate closed forever.
       this.#outstanding.delete(lease);
       this.#cool(r, now);
-      this.observer?.confirmed('timed-out');
+      this.#observer?.revocationEnded('timed_out');
     }
     if (this.#cooling.length > 0) {
       this.#cooling = this.#cooling.filter((d) => {
@@ -93,7 +97,7 @@ export class Reclamation {
       this.#outstanding.set(lease, { credit, issuedAtMs: now });
       this.#pendingReclaim += credit;
     }
-    if (victims.length > 0) this.observer?.revoked(victims.length, demandPriority);
+    if (victims.length > 0) this.#observer?.revoked(victims.length, demandPriority);
     for (const lease of victims) lease.terminate();
     return victims.length;
   }
@@ -103,7 +107,7 @@ export class Reclamation {
     if (r === undefined) return; // already retired by the timeout
     this.#outstanding.delete(lease);
     this.#cool(r, this.#clock.now());
-    this.observer?.confirmed('confirmed');
+    this.#observer?.revocationEnded('confirmed');
   }
 
   /** The stream is gone but the freed capacity is not yet visible in the signal: the debit holds for graceMs. */
