@@ -122,6 +122,7 @@ saturationDetector:
     ['  priorityBands:\n  - priority: 1\n    orderingPolicyRef: nope\n', /^flowControl\.priorityBands\[0\]\.orderingPolicyRef: no plugin named "nope"/],
     ['  usageLimitPolicyPluginRef: queue-scorer\n', /^flowControl\.usageLimitPolicyPluginRef: plugin "queue-scorer" \(type "queue-scorer"\) is not a usage limit policy/],
     ['  queueSize: 3\n', /^flowControl\.queueSize: unknown field/],
+    ['  enableEviction: 3\n', /^flowControl\.enableEviction: must be true or false/],
   ];
   for (const [body, re] of bad) assert.match(problems(`${HEAD}featureGates: [flowControl]\nplugins:\n- type: queue-scorer\nflowControl:\n${body}`)[0]!, re, body);
   const off = load(`${HEAD}flowControl:\n  maxRequests: 5\n  usageLimitPolicyPluginRef: nope\n`);
