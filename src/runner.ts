@@ -20,12 +20,13 @@ import { registerEncoderCacheMetrics, type EncoderCacheCounts } from './observab
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
-import { flowControllerFactory } from './config/flow-control.ts';
+import { EVICTION_ENGINE_RECLAIM_BUDGET_MS, EVICTION_LEADING_SENSOR_GRACE_MS, flowControllerFactory } from './config/flow-control.ts';
 import { realTimers } from './flowcontrol/timers.ts';
 import { FlowControlMetrics } from './observability/flowcontrol-metrics.ts';
 import { FLOW_CONTROL_GATE } from './config/sections.ts';
 import { EMPTY_FLOW_CONTROL } from './config/parse.ts';
 import { createFcfsOrderingPolicy, FCFS_ORDERING_POLICY_TYPE } from './plugins/flowcontrol/ordering/fcfs/fcfs.ts';
+import { CONCURRENCY_DETECTOR_TYPE } from './plugins/flowcontrol/saturation-detector/concurrency/concurrency-detector.ts';
 import { createGlobalStrictFairnessPolicy, GLOBAL_STRICT_FAIRNESS_POLICY_TYPE } from './plugins/flowcontrol/fairness/global-strict/global-strict.ts';
 import { ResourceFileSource } from './resources/file-source.ts';
 import { compactHeap } from './runtime/heap-compaction.ts';
@@ -235,7 +236,10 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
 
   // The OpenTelemetry SDK is imported only when tracing exports somewhere (observability/tracing.ts).
   const tracing = await startTracing(flags.tracing, options.env ?? process.env, logger);
-  const flowControl = loaded.featureGates.get(FLOW_CONTROL_GATE) === true
+  const flowControlOn = loaded.featureGates.get(FLOW_CONTROL_GATE) === true;
+  // Registered only with the gate on: its families are absent from /metrics otherwise.
+  const fcMetrics = flowControlOn && metrics ? new FlowControlMetrics(metrics.registry, flags.poolName) : undefined;
+  const flowControl = flowControlOn
     ? flowControllerFactory({
         entry: loaded.flowControl ?? EMPTY_FLOW_CONTROL,
         plugins: loaded.plugins,
@@ -243,7 +247,11 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
         defaultFairness: createGlobalStrictFairnessPolicy(GLOBAL_STRICT_FAIRNESS_POLICY_TYPE),
         clock: systemClock,
         timers: realTimers,
-        observer: metrics ? new FlowControlMetrics(metrics.registry, flags.poolName) : undefined,
+        observer: fcMetrics,
+        reclamationObserver: fcMetrics,
+        evictionGraceMs: loaded.saturationDetector.type === CONCURRENCY_DETECTOR_TYPE
+          ? EVICTION_LEADING_SENSOR_GRACE_MS
+          : flags.refreshMetricsIntervalMs + flags.metricsStalenessThresholdMs + EVICTION_ENGINE_RECLAIM_BUDGET_MS,
       })
     : undefined;
   const director = new Director({

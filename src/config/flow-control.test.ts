@@ -151,3 +151,10 @@ test('router main successFlowControlInheritedTTLText: noEndpointRequestTTL unset
   timers.advance(3_600_000);
   assert.deepEqual(outcomes, []);
 });
+
+test('enableEviction builds the in-flight tracker; off (the default) builds none', () => {
+  const head = 'apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\nfeatureGates: [flowControl]\nplugins:\n- type: queue-scorer\n';
+  assert.notEqual(build(`${head}flowControl:\n  enableEviction: true\n`).fc.inFlight, null);
+  assert.equal(build(`${head}flowControl:\n  enableEviction: false\n`).fc.inFlight, null);
+  assert.equal(build(head).fc.inFlight, null);
+});

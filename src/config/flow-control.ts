@@ -12,6 +12,7 @@ import type { FlowControlEntry, PriorityBandEntry } from './parse.ts';
 import type { BandSettings } from '../flowcontrol/band.ts';
 import { FlowController, type FlowControlObserver } from '../flowcontrol/controller.ts';
 import type { TimerHost } from '../flowcontrol/timers.ts';
+import { DEFAULT_RECLAMATION, Reclamation, type ReclamationObserver } from '../flowcontrol/reclamation.ts';
 
 export const DEFAULT_BAND_MAX_REQUESTS = 5000;
 export const DEFAULT_BAND_MAX_BYTES = 1_000_000_000;
@@ -27,7 +28,18 @@ export interface FlowControlSetup {
   readonly clock: Clock;
   readonly timers: TimerHost;
   readonly observer?: FlowControlObserver | undefined;
+  /**
+   * enableEviction's pacing grace (ms): how long freed capacity takes to show in the saturation signal (upstream
+   * runner deriveEvictionConfirmationGrace). Unset = upstream's controller default, 500 ms.
+   */
+  readonly evictionGraceMs?: number | undefined;
+  readonly reclamationObserver?: ReclamationObserver | undefined;
 }
+
+/** Upstream runner: a concurrency detector sees a freed slot at once (10 ms of jitter)... */
+export const EVICTION_LEADING_SENSOR_GRACE_MS = 10;
+/** ...a scraped one after the engine frees it (250 ms) and the next fresh scrape lands. */
+export const EVICTION_ENGINE_RECLAIM_BUDGET_MS = 250;
 
 /** What the director tells the controller about the pool (beyond canDispatch). */
 export interface PoolSignals {
@@ -56,8 +68,10 @@ export function flowControllerFactory(setup: FlowControlSetup): FlowControllerFa
   for (const b of entry.priorityBands) explicit.set(b.priority, settings(b, b.priority < 0 ? negative : positive));
   const usageLimit = policy<UsageLimitPolicy>(setup, entry.usageLimitPolicy?.pluginRef, 'usage-limit-policy');
   const defaultTtlMs = entry.defaultRequestTTLMs ?? DEFAULT_REQUEST_TTL_MS;
+  const reclamation = entry.enableEviction ? { ...DEFAULT_RECLAMATION, graceMs: setup.evictionGraceMs ?? DEFAULT_RECLAMATION.graceMs } : null;
   return (canDispatch, pool) =>
     new FlowController({
+      reclamation: reclamation === null ? undefined : new Reclamation(setup.clock, reclamation, setup.reclamationObserver ?? null),
       usageLimit,
       saturation: pool && (() => pool.saturation()),
       hasEndpoints: pool && (() => pool.hasEndpoints()),

@@ -122,12 +122,14 @@ saturationDetector:
     ['  priorityBands:\n  - priority: 1\n    orderingPolicyRef: nope\n', /^flowControl\.priorityBands\[0\]\.orderingPolicyRef: no plugin named "nope"/],
     ['  usageLimitPolicyPluginRef: queue-scorer\n', /^flowControl\.usageLimitPolicyPluginRef: plugin "queue-scorer" \(type "queue-scorer"\) is not a usage limit policy/],
     ['  queueSize: 3\n', /^flowControl\.queueSize: unknown field/],
+    ['  enableEviction: 3\n', /^flowControl\.enableEviction: must be true or false/],
   ];
   for (const [body, re] of bad) assert.match(problems(`${HEAD}featureGates: [flowControl]\nplugins:\n- type: queue-scorer\nflowControl:\n${body}`)[0]!, re, body);
   const off = load(`${HEAD}flowControl:\n  maxRequests: 5\n  usageLimitPolicyPluginRef: nope\n`);
   assert.ok(off.warnings.some((w) => /flowControl feature gate is disabled/.test(w)), 'gate off: ignored with a warning, as upstream');
   const evict = load(`${HEAD}featureGates: [flowControl]\nplugins:\n- type: queue-scorer\nflowControl:\n  enableEviction: true\n`);
-  assert.ok(evict.warnings.some((w) => /^flowControl\.enableEviction: in-flight eviction is not implemented/.test(w)), 'enableEviction: loads, with a warning that it does nothing');
+  assert.equal(evict.flowControl?.enableEviction, true);
+  assert.ok(!evict.warnings.some((w) => /enableEviction/.test(w)), 'enableEviction: implemented, no warning');
 });
 
 test('requestHandler.parsers: a second parser of one type and parsers after the fallback are dropped with a warning', () => {

@@ -209,8 +209,6 @@ export function checkFlowControl(config: ParsedConfig, instances: ReadonlyMap<st
     if (fc.configured) warnings.push('flowControl: the flowControl feature gate is disabled; its settings (other than saturationDetector) are ignored');
     return;
   }
-  // Upstream's in-flight eviction (flowcontrol/eviction, reclamation.go) is not built here: say so, do not fail.
-  if (fc.enableEviction) warnings.push('flowControl.enableEviction: in-flight eviction is not implemented by this picker; requests are not evicted once dispatched');
   const refs: [Ref | undefined, FlowControlRole][] = [[fc.usageLimitPolicy, 'usage-limit-policy']];
   for (const band of [fc.defaultPriorityBand, fc.defaultNegativePriorityBand, ...fc.priorityBands]) {
     if (band === undefined) continue;

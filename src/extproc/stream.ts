@@ -109,6 +109,7 @@ export class ExtProcStream implements CallHandler {
     this.#o = options;
     this.#reqBodyMode = options.requestBodyMode;
     this.#respBodyMode = options.responseBodyMode;
+    this.#ctx.evict = () => this.#evict();
   }
 
   // ------------------------------------------------------------ stream lifecycle
@@ -418,6 +419,22 @@ export class ExtProcStream implements CallHandler {
     if (metadata === null) return answer;
     const base = Buffer.isBuffer(answer) ? plain! : answer;
     return { ...base, dynamic_metadata: msg.numberMetadata(metadata) };
+  }
+
+  /**
+   * Flow control evicted this routed request (flowControl.enableEviction), in whatever phase it is: an immediate
+   * 429 with x-llm-d-request-dropped-reason: evicted, then the stream ends, as upstream's Process loop does.
+   * Envoy sends it as a local reply, or resets the downstream stream when the response headers already went.
+   * Nothing once the response is complete.
+   */
+  #evict(): void {
+    if (this.#completed || this.#closed) return;
+    const d = this.#o.director.handleError(this.#ctx, new EppError('EVICTED', 'request evicted by flow control'));
+    this.#write(msg.immediateError(d.error, d.dropReason, this.#ctx.response.headers));
+    this.#complete('evicted');
+    this.#closed = true;
+    this.#call.end();
+    this.#notifyClosed();
   }
 
   /** Hands the request's end to the director once, whatever ended it. */

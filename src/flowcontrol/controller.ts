@@ -10,6 +10,8 @@ import type { UsageLimitPolicy } from '../framework/flowcontrol.ts';
 import { Band, type BandSettings } from './band.ts';
 import { IndexedHeap } from './heap.ts';
 import { QueuedRequest, type EnqueueInput, type QueueOutcome } from './queued-request.ts';
+import type { InFlightLeases } from './in-flight.ts';
+import type { Reclamation } from './reclamation.ts';
 import type { TimerHost } from './timers.ts';
 
 export interface FlowControllerOptions {
@@ -36,6 +38,8 @@ export interface FlowControllerOptions {
   hasEndpoints?: (() => boolean) | undefined;
   /** noEndpointRequestTTL (ms; 0 = wait until an endpoint appears): replaces every TTL while the pool is empty. */
   noEndpointTtlMs?: number | undefined;
+  /** flowControl.enableEviction: blocked bands may evict sheddable in-flight requests (unset = never). */
+  reclamation?: Reclamation | undefined;
 }
 
 /** Metrics hooks: a request entered, and left with an outcome after waiting `waitedMs`. */
@@ -87,6 +91,11 @@ export class FlowController {
 
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** The routed requests eviction may choose from; null unless flowControl.enableEviction. */
+  get inFlight(): InFlightLeases | null {
+    return this.#o.reclamation?.leases ?? null;
   }
 
   /** Requests waiting in the band of `priority` (0 when it has none). */
@@ -169,6 +178,8 @@ export class FlowController {
           this.#countDispatch(now);
           this.#finish(item, 'dispatched', now);
         }
+        // Inside the loop: a victim whose stream ends at once frees room this cycle may already use.
+        if (this.#requests > 0 && this.#o.reclamation !== undefined) this.#reclaimIfBlocked(this.#o.reclamation);
       } while (this.#again);
     } finally {
       this.#dispatching = false;
@@ -227,6 +238,19 @@ export class FlowController {
    */
   #nextUnderLimit(limit: UsageLimitPolicy): QueuedRequest | undefined {
     const saturation = this.#o.saturation?.() ?? 0;
+    const ceilings = this.#computeCeilings(saturation, limit);
+    const now = this.#o.clock.now();
+    for (let i = 0; i < ceilings.length; i++) {
+      if (saturation >= ceilings[i]!) return undefined;
+      const band = this.#bands[i]!;
+      if (band.requests === 0) continue;
+      return band.takeGated(saturation, now);
+    }
+    return undefined;
+  }
+
+  /** Every band's ceiling for this cycle, highest band first: the usage limit's, else upstream's static 1.0. */
+  #computeCeilings(saturation: number, limit: UsageLimitPolicy | undefined): readonly number[] {
     const n = this.#bands.length;
     const priorities = this.#priorities;
     const ceilings = this.#ceilings;
@@ -236,15 +260,29 @@ export class FlowController {
       priorities[i] = this.#bands[i]!.priority;
       ceilings[i] = 1;
     }
-    limit.computeLimit(saturation, priorities, ceilings);
-    const now = this.#o.clock.now();
-    for (let i = 0; i < n; i++) {
-      if (saturation >= ceilings[i]!) return undefined;
+    limit?.computeLimit(saturation, priorities, ceilings);
+    return ceilings;
+  }
+
+  /**
+   * Upstream maybeReclaim: the pacing gate first (cheap), then the highest band with queued requests that
+   * saturation blocks, whose priority is strictly above the next victim's (no same-band churn), asks for
+   * reclamation. A zero ceiling is a policy that the band never dispatches: no eviction can help it.
+   */
+  #reclaimIfBlocked(r: Reclamation): void {
+    if (!r.gateOpen()) return;
+    const victim = r.victimPriority();
+    if (victim === undefined) return;
+    const saturation = this.#o.saturation?.() ?? (this.#o.canDispatch() ? 0 : 1);
+    const ceilings = this.#computeCeilings(saturation, this.#o.usageLimit);
+    for (let i = 0; i < ceilings.length; i++) {
       const band = this.#bands[i]!;
-      if (band.requests === 0) continue;
-      return band.takeGated(saturation, now);
+      if (band.priority <= victim) return;
+      const ceiling = ceilings[i]!;
+      if (ceiling <= 0 || saturation < ceiling || band.requests === 0) continue;
+      r.reclaim(saturation, ceiling, band.priority);
+      return;
     }
-    return undefined;
   }
 
   #take(item: QueuedRequest): void {

@@ -88,7 +88,7 @@ export interface RequestControlPlugins {
 }
 
 /** How a routed request's response ended (upstream TerminationCause). */
-export type TerminationCause = 'natural' | 'client-disconnect' | 'error';
+export type TerminationCause = 'natural' | 'client-disconnect' | 'error' | 'evicted';
 
 /**
  * What a request learned on the way back, filled by the director as the response passes. Times are in ms

@@ -6,6 +6,7 @@
 import type client from 'prom-client';
 import type { FlowControlObserver } from '../flowcontrol/controller.ts';
 import type { QueueOutcome, QueuedRequest } from '../flowcontrol/queued-request.ts';
+import type { ReclamationObserver, RevocationOutcome } from '../flowcontrol/reclamation.ts';
 import { BoundedLabel } from './bounded-label.ts';
 import { LeanHistogram } from './lean-histogram.ts';
 import { LeanScalar } from './lean-scalar.ts';
@@ -23,13 +24,16 @@ const OUTCOME_LABEL: Record<QueueOutcome, string> = {
   'evicted-shutdown': 'EvictedOther',
 };
 
-export class FlowControlMetrics implements FlowControlObserver {
+export class FlowControlMetrics implements FlowControlObserver, ReclamationObserver {
   readonly queueSize: LeanScalar;
   readonly queueBytes: LeanScalar;
   readonly queueDuration: LeanHistogram;
   readonly requests: LeanScalar;
   readonly enqueueDuration: LeanHistogram;
   readonly dispatchCycle: LeanHistogram;
+  /** flowControl.enableEviction: revocations issued (by demand priority) and how each ended. */
+  readonly revocationsIssued: LeanScalar;
+  readonly revocations: LeanScalar;
   readonly #pool: string;
   readonly #flows: BoundedLabel;
   readonly #models = new BoundedLabel();
@@ -50,6 +54,16 @@ export class FlowControlMetrics implements FlowControlObserver {
     this.enqueueDuration = new LeanHistogram({ name: 'llm_d_epp_flow_control_request_enqueue_duration_seconds', help: 'Distribution of time taken to enqueue requests into the Flow Control layer.', labelNames: ['fairness_id', 'priority', 'outcome'], buckets: CYCLE_BUCKETS, registers });
     this.dispatchCycle = new LeanHistogram({ name: 'llm_d_epp_flow_control_dispatch_cycle_duration_seconds', help: 'Distribution of time taken for each internal dispatch cycle in the Flow Control layer.', labelNames: [], buckets: CYCLE_BUCKETS, registers });
     this.requests = new LeanScalar('counter', { name: 'llm_d_epp_flow_control_requests_total', help: 'Total number of requests processed by the Flow Control layer.', labelNames: ['outcome', 'priority', 'inference_pool'], registers });
+    this.revocationsIssued = new LeanScalar('counter', { name: 'llm_d_epp_flow_control_revocations_issued_total', help: "Total number of in-flight eviction revocations issued, labeled by the demand band's priority.", labelNames: ['priority', 'inference_pool'], registers });
+    this.revocations = new LeanScalar('counter', { name: 'llm_d_epp_flow_control_revocations_total', help: 'Total number of in-flight eviction revocations by terminal outcome (confirmed, timed_out). Every issued revocation eventually increments exactly one outcome.', labelNames: ['outcome', 'inference_pool'], registers });
+  }
+
+  revoked(count: number, demandPriority: number): void {
+    this.revocationsIssued.labels(String(demandPriority), this.#pool).inc(count);
+  }
+
+  revocationEnded(outcome: RevocationOutcome): void {
+    this.revocations.labels(outcome, this.#pool).inc();
   }
 
   enqueued(item: QueuedRequest): void {

@@ -244,6 +244,7 @@ export class Director {
     primary.inflightRequests++;
     dispatched(primary, this.#metricsClock.now());
     ctx.endpoint = primary;
+    this.#flow?.routed(ctx);
     this.#hooks.preRequest(req, result);
     // Only the scheduling cycle and PreRequest read the prompt. For chat it is a slice that holds the whole
     // body text, and a request lives for seconds: kept, every prompt was copied by scavenges and promoted
@@ -418,6 +419,7 @@ export class Director {
     if (ep === null) return; // never routed (rejected, or ended before a decision)
     if (ep.inflightRequests > 0) ep.inflightRequests--;
     if (!ctx.answered) abandoned(ep);
+    this.#flow?.released(ctx);
     this.#flow?.poke();
     const req = ctx.request;
     const res = ctx.response;

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'QUEUE_NO_ENDPOINTS'
   | 'QUEUE_CANCELLED'
   | 'SHUTTING_DOWN'
+  | 'EVICTED'
   | 'INTERNAL';
 
 interface CodeInfo {
@@ -58,6 +59,9 @@ const CODES: Record<ErrorCode, CodeInfo> = {
   QUEUE_NO_ENDPOINTS: { status: 503, type: 'service_unavailable', dropReason: 'rejected-no-endpoints', upstream: 'ServiceUnavailable' },
   QUEUE_CANCELLED: { status: 503, type: 'service_unavailable', dropReason: 'rejected-context-cancelled', upstream: 'ServiceUnavailable' },
   SHUTTING_DOWN: { status: 503, type: 'service_unavailable', dropReason: 'rejected-shutting-down', upstream: 'ServiceUnavailable' },
+  // flowControl.enableEviction: a sheddable request ended mid-flight for higher-priority demand (upstream
+  // ImmediateResponseEvictor: 429, RequestDroppedReasonEvicted).
+  EVICTED: { status: 429, type: 'rate_limit_exceeded', dropReason: 'evicted', upstream: 'ResourceExhausted' },
 };
 
 export class EppError extends Error {

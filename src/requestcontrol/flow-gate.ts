@@ -44,6 +44,20 @@ export class FlowGate {
     return this.controller.canBypass();
   }
 
+  /** A request was routed: with eviction on, it runs under a lease (a sheddable one may be chosen as a victim). */
+  routed(ctx: RequestContext): void {
+    const leases = this.controller.inFlight;
+    if (leases !== null) ctx.lease = leases.track(ctx.request.priority, () => ctx.evict?.());
+  }
+
+  /** A routed request ended (however): its lease goes, exactly once. */
+  released(ctx: RequestContext): void {
+    const lease = ctx.lease;
+    if (lease === null) return;
+    ctx.lease = null;
+    this.controller.inFlight?.release(lease);
+  }
+
   /** Capacity may have freed (a completion, a scrape): dispatch what can go. */
   poke(): void {
     if (this.controller.size > 0) this.controller.dispatch();

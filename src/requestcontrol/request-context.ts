@@ -8,6 +8,7 @@ import type { ResponseUsageReader } from '../framework/parser.ts';
 import { LLMRequest } from '../framework/request.ts';
 import { LLMResponse } from '../framework/requestcontrol.ts';
 import type { RequestSpan } from '../framework/tracing.ts';
+import type { InFlightLease } from '../flowcontrol/in-flight.ts';
 import type { RequestMetrics } from '../observability/metrics.ts';
 import type { TailBuffer } from './usage.ts';
 
@@ -37,6 +38,10 @@ export class RequestContext {
   answered = false;
   /** handleResponseComplete ran. */
   completed = false;
+  /** Set by the stream: ends this routed request with flow control's eviction answer (enableEviction). */
+  evict: (() => void) | null = null;
+  /** Flow control's hold on this routed request while it runs (eviction on); null otherwise. */
+  lease: InFlightLease | null = null;
   /** The request's trace span; null when tracing is off. */
   span: RequestSpan | null = null;
   /** Decision explain: the scheduler records this request's cycle here; null on the normal path. */
