@@ -34,8 +34,6 @@ const LACKING: Record<string, string> = {
   inference_extension_flow_control_request_enqueue_duration_seconds: 'flow control',
   llm_d_epp_flow_control_pending_reclaim: 'flow control (eviction)',
   llm_d_epp_flow_control_reclaim_target: 'flow control (eviction)',
-  llm_d_epp_flow_control_revocations_issued_total: 'flow control (eviction)',
-  llm_d_epp_flow_control_revocations_total: 'flow control (eviction)',
   // The prefix scorer exposes only its index size.
   inference_extension_prefix_indexer_hit_bytes: 'prefix-cache scorer hit metrics',
   inference_extension_prefix_indexer_hit_ratio: 'prefix-cache scorer hit metrics',
