@@ -29,11 +29,6 @@ const DIR = join(import.meta.dirname, 'data', 'upstream', 'epp-metrics');
 
 /** Families in the golden files that the picker does not emit, with the reason / the work that brings them. */
 const LACKING: Record<string, string> = {
-  // Flow control (queueing, fairness, capacity) is not implemented.
-  inference_extension_flow_control_dispatch_cycle_duration_seconds: 'flow control',
-  inference_extension_flow_control_request_enqueue_duration_seconds: 'flow control',
-  llm_d_epp_flow_control_pending_reclaim: 'flow control (eviction)',
-  llm_d_epp_flow_control_reclaim_target: 'flow control (eviction)',
   // The prefix scorer exposes only its index size.
   inference_extension_prefix_indexer_hit_bytes: 'prefix-cache scorer hit metrics',
   inference_extension_prefix_indexer_hit_ratio: 'prefix-cache scorer hit metrics',
@@ -169,6 +164,8 @@ test('every canonical llm_d_epp_* family we emit has its GIE alias where upstrea
     ['llm_d_epp_info', 'inference_extension_info'],
     ['llm_d_epp_model_rewrite_decisions_total', 'inference_extension_model_rewrite_decisions_total'],
     ['llm_d_epp_datalayer_poll_errors_total', 'llm_d_inference_scheduler_datalayer_poll_errors_total'],
+    ['llm_d_epp_flow_control_request_enqueue_duration_seconds', 'inference_extension_flow_control_request_enqueue_duration_seconds'],
+    ['llm_d_epp_flow_control_dispatch_cycle_duration_seconds', 'inference_extension_flow_control_dispatch_cycle_duration_seconds'],
   ];
   for (const [canonical, legacy] of aliases) {
     assert.ok(names.has(canonical), canonical);

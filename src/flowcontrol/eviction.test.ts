@@ -117,6 +117,35 @@ test('sizing: deficit over the mean footprint, capped at two per decision', () =
   assert.equal(p.fc.size, 1);
 });
 
+test('reclaim target and pending reclaim: set by a sizing decision', async () => {
+  const registry = new client.Registry();
+  const p = pool(4, { observer: new FlowControlMetrics(registry, 'pool') });
+  const gauge = async (name: string) => Number(new RegExp(`^llm_d_epp_flow_control_${name}\\{inference_pool="pool"\\} (\\S+)$`, 'm').exec(await registry.metrics())?.[1]);
+  for (let i = 0; i < 8; i++) p.run(`s${i}`, -1);
+  p.submit('hi', 0);
+  // Saturation 8/4 = 2 over ceiling 1: deficit 1; two victims at credit 2/8 each.
+  assert.deepEqual(p.evicted, ['s7', 's6']);
+  assert.equal(await gauge('reclaim_target'), 1);
+  assert.equal(await gauge('pending_reclaim'), 0.5);
+});
+
+test('pending reclaim back to zero once the debits cool', async () => {
+  const registry = new client.Registry();
+  const p = pool(2, { observer: new FlowControlMetrics(registry, 'pool') });
+  const gauge = async (name: string) => Number(new RegExp(`^llm_d_epp_flow_control_${name}\\{inference_pool="pool"\\} (\\S+)$`, 'm').exec(await registry.metrics())?.[1]);
+  p.run('a', -1);
+  p.run('b', -1);
+  p.submit('hi', 0); // saturation 1 at ceiling 1: deficit 0, one victim at credit 1/2; hi then runs
+  assert.deepEqual(p.dispatched, ['hi']);
+  assert.equal(await gauge('reclaim_target'), 0);
+  assert.equal(await gauge('pending_reclaim'), 0.5);
+  p.timers.advance(DEFAULT_RECLAMATION.graceMs);
+  // A queued request at the victims' own priority opens the gate (the cooled debit is released), no decision.
+  p.submit('same', -1);
+  assert.deepEqual(p.evicted, ['b']);
+  assert.equal(await gauge('pending_reclaim'), 0);
+});
+
 test('nothing is evicted when eviction is disabled', () => {
   const p = pool(2, { eviction: false });
   p.run('a', -1);

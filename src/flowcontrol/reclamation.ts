@@ -34,10 +34,15 @@ interface CoolingDebit {
 /** How a revocation ended (upstream's outcome label values). */
 export type RevocationOutcome = 'confirmed' | 'timed_out';
 
-/** Metrics hooks: a decision revoked `count` leases for a band of `demandPriority`; one revocation ended. */
+/**
+ * Metrics hooks: a decision revoked `count` leases for a band of `demandPriority`; one revocation ended; a
+ * decision's deficit (saturation - ceiling); the pending-reclaim debit after it grew or shrank.
+ */
 export interface ReclamationObserver {
   revoked(count: number, demandPriority: number): void;
   revocationEnded(outcome: RevocationOutcome): void;
+  reclaimTargetIs?(target: number): void;
+  pendingReclaimIs?(pending: number): void;
 }
 
 export class Reclamation {
@@ -68,11 +73,13 @@ export class Reclamation {
       this.#observer?.revocationEnded('timed_out');
     }
     if (this.#cooling.length > 0) {
+      const before = this.#cooling.length;
       this.#cooling = this.#cooling.filter((d) => {
         if (now < d.expiresAtMs) return true;
         this.#pendingReclaim = Math.max(0, this.#pendingReclaim - d.credit);
         return false;
       });
+      if (this.#cooling.length < before) this.#observer?.pendingReclaimIs?.(this.#pendingReclaim);
     }
     return this.#outstanding.size === 0 && this.#cooling.length === 0;
   }
@@ -87,7 +94,9 @@ export class Reclamation {
     if (inFlight <= 0 || evictable <= 0) return 0;
     const credit = saturation / inFlight;
     if (!(credit > 0) || !Number.isFinite(credit)) return 0;
-    const net = saturation - ceiling - this.#pendingReclaim;
+    const target = saturation - ceiling;
+    this.#observer?.reclaimTargetIs?.(target);
+    const net = target - this.#pendingReclaim;
     if (net < 0 || (net === 0 && this.#pendingReclaim > 0)) return 0;
     // Dispatch needs saturation strictly below the ceiling: at the boundary the quotient is 0, so take one.
     const n = Math.min(Math.max(1, Math.ceil(net / credit)), this.#s.maxPerDecision, evictable);
@@ -98,6 +107,7 @@ export class Reclamation {
       this.#pendingReclaim += credit;
     }
     if (victims.length > 0) this.#observer?.revoked(victims.length, demandPriority);
+    this.#observer?.pendingReclaimIs?.(this.#pendingReclaim);
     for (const lease of victims) lease.terminate();
     return victims.length;
   }

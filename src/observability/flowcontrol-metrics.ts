@@ -31,9 +31,15 @@ export class FlowControlMetrics implements FlowControlObserver, ReclamationObser
   readonly requests: LeanScalar;
   readonly enqueueDuration: LeanHistogram;
   readonly dispatchCycle: LeanHistogram;
+  /** GIE's deprecated names of the two above (pkg/epp/metrics/metrics.go), observed together. */
+  readonly legacyEnqueueDuration: LeanHistogram;
+  readonly legacyDispatchCycle: LeanHistogram;
   /** flowControl.enableEviction: revocations issued (by demand priority) and how each ended. */
   readonly revocationsIssued: LeanScalar;
   readonly revocations: LeanScalar;
+  /** The last sizing decision's deficit and the debits not yet released, in saturation units. */
+  readonly reclaimTarget: LeanScalar;
+  readonly pendingReclaim: LeanScalar;
   readonly #pool: string;
   readonly #flows: BoundedLabel;
   readonly #models = new BoundedLabel();
@@ -51,11 +57,25 @@ export class FlowControlMetrics implements FlowControlObserver, ReclamationObser
       buckets: QUEUE_BUCKETS,
       registers,
     });
-    this.enqueueDuration = new LeanHistogram({ name: 'llm_d_epp_flow_control_request_enqueue_duration_seconds', help: 'Distribution of time taken to enqueue requests into the Flow Control layer.', labelNames: ['fairness_id', 'priority', 'outcome'], buckets: CYCLE_BUCKETS, registers });
-    this.dispatchCycle = new LeanHistogram({ name: 'llm_d_epp_flow_control_dispatch_cycle_duration_seconds', help: 'Distribution of time taken for each internal dispatch cycle in the Flow Control layer.', labelNames: [], buckets: CYCLE_BUCKETS, registers });
+    const cycle = (name: string, help: string, labelNames: string[], legacyName: string): [LeanHistogram, LeanHistogram] => [
+      new LeanHistogram({ name, help, labelNames, buckets: CYCLE_BUCKETS, registers }),
+      new LeanHistogram({ name: legacyName, help: `[Deprecated: Use ${name}] ${help}`, labelNames, buckets: CYCLE_BUCKETS, registers }),
+    ];
+    [this.enqueueDuration, this.legacyEnqueueDuration] = cycle('llm_d_epp_flow_control_request_enqueue_duration_seconds', 'Distribution of time taken to enqueue requests into the Flow Control layer.', ['fairness_id', 'priority', 'outcome'], 'inference_extension_flow_control_request_enqueue_duration_seconds');
+    [this.dispatchCycle, this.legacyDispatchCycle] = cycle('llm_d_epp_flow_control_dispatch_cycle_duration_seconds', 'Distribution of time taken for each internal dispatch cycle in the Flow Control layer.', [], 'inference_extension_flow_control_dispatch_cycle_duration_seconds');
     this.requests = new LeanScalar('counter', { name: 'llm_d_epp_flow_control_requests_total', help: 'Total number of requests processed by the Flow Control layer.', labelNames: ['outcome', 'priority', 'inference_pool'], registers });
     this.revocationsIssued = new LeanScalar('counter', { name: 'llm_d_epp_flow_control_revocations_issued_total', help: "Total number of in-flight eviction revocations issued, labeled by the demand band's priority.", labelNames: ['priority', 'inference_pool'], registers });
     this.revocations = new LeanScalar('counter', { name: 'llm_d_epp_flow_control_revocations_total', help: 'Total number of in-flight eviction revocations by terminal outcome (confirmed, timed_out). Every issued revocation eventually increments exactly one outcome.', labelNames: ['outcome', 'inference_pool'], registers });
+    this.reclaimTarget = new LeanScalar('gauge', { name: 'llm_d_epp_flow_control_reclaim_target', help: 'Last computed reclamation deficit, in saturation-gauge units.', labelNames: ['inference_pool'], registers });
+    this.pendingReclaim = new LeanScalar('gauge', { name: 'llm_d_epp_flow_control_pending_reclaim', help: 'Sum of outstanding and cooling pending-reclaim debits, in saturation-gauge units.', labelNames: ['inference_pool'], registers });
+  }
+
+  reclaimTargetIs(target: number): void {
+    this.reclaimTarget.labels(this.#pool).set(target);
+  }
+
+  pendingReclaimIs(pending: number): void {
+    this.pendingReclaim.labels(this.#pool).set(pending);
   }
 
   revoked(count: number, demandPriority: number): void {
@@ -84,11 +104,16 @@ export class FlowControlMetrics implements FlowControlObserver, ReclamationObser
   }
 
   enqueueTook(item: QueuedRequest, seconds: number): void {
-    this.enqueueDuration.labels(this.#flows.bound(item.flowId), String(item.priority), item.outcome === null ? 'NotYetFinalized' : OUTCOME_LABEL[item.outcome]).observe(seconds);
+    const flow = this.#flows.bound(item.flowId);
+    const priority = String(item.priority);
+    const outcome = item.outcome === null ? 'NotYetFinalized' : OUTCOME_LABEL[item.outcome];
+    this.enqueueDuration.labels(flow, priority, outcome).observe(seconds);
+    this.legacyEnqueueDuration.labels(flow, priority, outcome).observe(seconds);
   }
 
   dispatchCycleTook(seconds: number): void {
     this.dispatchCycle.observe(seconds);
+    this.legacyDispatchCycle.observe(seconds);
   }
 
   #labels(item: QueuedRequest): [string, string, string, string] {
