@@ -17,6 +17,7 @@ import { HealthServer } from './observability/health.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PickerMetrics, type RolloutScreenerFigures } from './observability/metrics.ts';
 import { registerEncoderCacheMetrics, type EncoderCacheCounts } from './observability/encoder-cache-metrics.ts';
+import { registerPrefixHitMetrics, type PrefixHitCounts } from './observability/prefix-hit-metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { inTreePluginRegistry } from './plugins/registry.ts';
 import { Director } from './requestcontrol/director.ts';
@@ -126,6 +127,8 @@ export async function startPicker(flags: Flags, logger: Logger, clock: Clock = s
   });
   // The encoder-cache families exist only when an mm-embeddings-cache producer is configured.
   if (!encoderCacheCounts(loaded.plugins.values()).next().done) registerEncoderCacheMetrics(metrics.registry, () => encoderCacheCounts(loaded.plugins.values()));
+  // The prefix hit families exist only when an approx prefix producer (or a prefix scorer with its own) is configured.
+  if (!prefixHitCounts(loaded.plugins.values()).next().done) registerPrefixHitMetrics(metrics.registry, () => prefixHitCounts(loaded.plugins.values()));
   datastore.on('endpointRemoved', (ep) => loaded.removeEndpoint(ep.key));
   // Extractors that read the endpoint itself (topology-extractor: pod labels) see every join and relabel.
   const observers = [...loaded.plugins.values()].filter(observesEndpoints);
@@ -372,6 +375,14 @@ function* encoderCacheCounts(plugins: Iterable<Plugin>): Generator<readonly [str
   for (const p of plugins) {
     const counts = (p as { encoderCacheCounts?: () => EncoderCacheCounts }).encoderCacheCounts;
     if (typeof counts === 'function') yield [p.type, p.name, counts.call(p)];
+  }
+}
+
+/** The hit counts of the approx prefix producers among `plugins` (duck-typed; a scorer without its own producer has none). */
+function* prefixHitCounts(plugins: Iterable<Plugin>): Generator<readonly [string, string, PrefixHitCounts]> {
+  for (const p of plugins) {
+    const counts = (p as { prefixHitStats?: () => PrefixHitCounts | null }).prefixHitStats?.call(p);
+    if (counts) yield [p.name, p.type, counts];
   }
 }
 

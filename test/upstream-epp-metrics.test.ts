@@ -11,6 +11,7 @@ import { Datastore } from '../src/datastore/datastore.ts';
 import type { LeanHistogram } from '../src/observability/lean-histogram.ts';
 import { PickerMetrics } from '../src/observability/metrics.ts';
 import { FlowControlMetrics } from '../src/observability/flowcontrol-metrics.ts';
+import { registerPrefixHitMetrics } from '../src/observability/prefix-hit-metrics.ts';
 
 /** The bucket bounds of a histogram as exposed (le values, +Inf last), read from one child's series. */
 async function bucketBounds(h: LeanHistogram): Promise<string> {
@@ -29,11 +30,6 @@ const DIR = join(import.meta.dirname, 'data', 'upstream', 'epp-metrics');
 
 /** Families in the golden files that the picker does not emit, with the reason / the work that brings them. */
 const LACKING: Record<string, string> = {
-  // The prefix scorer exposes only its index size.
-  inference_extension_prefix_indexer_hit_bytes: 'prefix-cache scorer hit metrics',
-  inference_extension_prefix_indexer_hit_ratio: 'prefix-cache scorer hit metrics',
-  llm_d_epp_prefix_indexer_hit_bytes: 'prefix-cache scorer hit metrics',
-  llm_d_epp_prefix_indexer_hit_ratio: 'prefix-cache scorer hit metrics',
   llm_d_epp_plugin_data_scope_violations_total: 'plugin data-scope enforcement (Produces/Consumes checks)',
   llm_d_epp_response_processing_duration_seconds: 'per-chunk response handler timing',
   // GIE v1.0.0 names, renamed inference_objective_* in GIE v1.1; upstream emits them no more.
@@ -53,11 +49,13 @@ const LACKING: Record<string, string> = {
 };
 
 /**
- * Where the golden files and upstream code disagree, upstream code wins: llm_d_epp_prefix_indexer_size carries
+ * Where the golden files and upstream code disagree, upstream code wins: llm_d_epp_prefix_indexer_{size,hit_*} carry
  * {plugin_name, plugin_type} in pkg/epp/framework/plugins/requestcontrol/dataproducer/approximateprefix/metrics.go.
  */
 const LABELS_FROM_CODE: Record<string, string[]> = {
   llm_d_epp_prefix_indexer_size: ['plugin_name', 'plugin_type'],
+  llm_d_epp_prefix_indexer_hit_bytes: ['plugin_name', 'plugin_type'],
+  llm_d_epp_prefix_indexer_hit_ratio: ['plugin_name', 'plugin_type'],
 };
 
 interface Family {
@@ -108,6 +106,7 @@ test('upstream golden metric files: every family exists with the same type, labe
   assert.ok(golden.size >= 60, `parsed ${golden.size} families`);
   const metrics = new PickerMetrics(new Datastore({ poolName: 'p', poolNamespace: 'default' }), { stalenessMs: 1000, now: () => 0, prefixIndexSize: () => 0 });
   new FlowControlMetrics(metrics.registry, 'p'); // registered beside them when the flowControl gate is on
+  registerPrefixHitMetrics(metrics.registry, () => []); // registered when an approx prefix producer is configured
   const problems: string[] = [];
   let present = 0;
   for (const [name, fam] of golden) {
@@ -140,6 +139,7 @@ test('upstream golden metric files: every family exists with the same type, labe
 test('every canonical llm_d_epp_* family we emit has its GIE alias where upstream has one, and the pairs share label roots', () => {
   const metrics = new PickerMetrics(new Datastore({ poolName: 'p', poolNamespace: 'default' }), { stalenessMs: 1000, now: () => 0, prefixIndexSize: () => 0 });
   new FlowControlMetrics(metrics.registry, 'p'); // registered beside them when the flowControl gate is on
+  registerPrefixHitMetrics(metrics.registry, () => []); // registered when an approx prefix producer is configured
   const names = new Set(metrics.registry.getMetricsAsArray().map((m) => m.name));
   const aliases: [string, string][] = [
     ['llm_d_epp_request_total', 'inference_objective_request_total'],
@@ -166,6 +166,8 @@ test('every canonical llm_d_epp_* family we emit has its GIE alias where upstrea
     ['llm_d_epp_datalayer_poll_errors_total', 'llm_d_inference_scheduler_datalayer_poll_errors_total'],
     ['llm_d_epp_flow_control_request_enqueue_duration_seconds', 'inference_extension_flow_control_request_enqueue_duration_seconds'],
     ['llm_d_epp_flow_control_dispatch_cycle_duration_seconds', 'inference_extension_flow_control_dispatch_cycle_duration_seconds'],
+    ['llm_d_epp_prefix_indexer_hit_bytes', 'inference_extension_prefix_indexer_hit_bytes'],
+    ['llm_d_epp_prefix_indexer_hit_ratio', 'inference_extension_prefix_indexer_hit_ratio'],
   ];
   for (const [canonical, legacy] of aliases) {
     assert.ok(names.has(canonical), canonical);

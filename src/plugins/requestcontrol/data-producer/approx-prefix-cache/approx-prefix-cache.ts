@@ -19,6 +19,7 @@ import type { LLMRequest } from '../../../../framework/request.ts';
 import type { DataProducer, PreRequest } from '../../../../framework/requestcontrol.ts';
 import { prefillResult, type SchedulingResult } from '../../../../framework/scheduling.ts';
 import { boolParam, intParam, readParams, type Params } from '../../../../input/plugin-params.ts';
+import { PrefixHitStats } from './hit-stats.ts';
 import { fingerprint } from './index-tables.ts';
 import { hashPromptBlocks, seedHash } from './prefix-hash.ts';
 import { PrefixIndex } from './prefix-index.ts';
@@ -98,6 +99,8 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest, Sync
   readonly infoKey: string;
   readonly #index = new PrefixIndex();
   readonly #info = new MatchInfo(this);
+  /** prefix_indexer_hit_{bytes,ratio}: one observation per PreRequest with a pick. */
+  readonly hits = new PrefixHitStats();
   /** Set once the replica sync asks for it: from then on #record notes what it adds. */
   #sync: PrefixSyncState | null = null;
 
@@ -217,8 +220,13 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest, Sync
     const { endpoints: picked, count } = result.primary;
     if (count === 0) return;
     const blocks = this.#prepare(request, picked, count, true);
-    if (blocks === 0) return;
+    const blockBytes = this.#blockSizeTokens * CHARS_PER_TOKEN;
+    if (blocks === 0) {
+      this.hits.observe(0, 0);
+      return;
+    }
     const matched = this.#record(picked[0]!, blocks);
+    this.hits.observe(matched * blockBytes, blocks * blockBytes);
     const prefill = prefillResult(result);
     if (prefill !== null && prefill.endpoints[0] !== picked[0]) this.#record(prefill.endpoints[0]!, blocks);
     const promptTokens = Math.ceil(request.promptText.length / CHARS_PER_TOKEN);
@@ -236,6 +244,11 @@ export class ApproxPrefixCacheProducer implements DataProducer, PreRequest, Sync
   /** Purges an endpoint's entries; the runner calls it on the datastore's endpointRemoved event. */
   removeEndpoint(key: string): void {
     this.#index.removeEndpoint(key);
+  }
+
+  /** The hit histograms' counts, for the metrics endpoint. */
+  prefixHitStats(): PrefixHitStats {
+    return this.hits;
   }
 
   /** Entries held (one per block per endpoint), for the prefix indexer size metric. */

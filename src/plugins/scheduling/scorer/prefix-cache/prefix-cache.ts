@@ -28,6 +28,7 @@ import {
   ApproxPrefixCacheProducer,
   readApproxPrefixCacheConfig,
 } from '../../../requestcontrol/data-producer/approx-prefix-cache/approx-prefix-cache.ts';
+import type { PrefixHitStats } from '../../../requestcontrol/data-producer/approx-prefix-cache/hit-stats.ts';
 
 export const PREFIX_CACHE_SCORER_TYPE = 'prefix-cache-scorer';
 
@@ -113,6 +114,11 @@ export class PrefixCacheScorer implements Scorer, DataProducer, PreRequest {
 
   indexEntries(): number {
     return this.ownProducer === null ? 0 : this.ownProducer.indexEntries();
+  }
+
+  /** The own producer's hit counts (null when an explicit producer does the lookups and reports them). */
+  prefixHitStats(): PrefixHitStats | null {
+    return this.ownProducer === null ? null : this.ownProducer.prefixHitStats();
   }
 
   indexBytes(): number {
