@@ -31,7 +31,6 @@ const DIR = join(import.meta.dirname, 'data', 'upstream', 'epp-metrics');
 /** Families in the golden files that the picker does not emit, with the reason / the work that brings them. */
 const LACKING: Record<string, string> = {
   llm_d_epp_plugin_data_scope_violations_total: 'plugin data-scope enforcement (Produces/Consumes checks)',
-  llm_d_epp_response_processing_duration_seconds: 'per-chunk response handler timing',
   // GIE v1.0.0 names, renamed inference_objective_* in GIE v1.1; upstream emits them no more.
   inference_model_input_tokens: 'superseded (GIE v1.0 name)',
   inference_model_normalized_time_per_output_token_seconds: 'superseded (GIE v1.0 name)',

@@ -28,6 +28,7 @@ const TTFT_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5,
 const TPOT_BUCKETS = [0.0005, 0.00205, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 2];
 const SCHED_BUCKETS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
 const PROCESSING_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.04, 0.06, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const RESPONSE_PROCESSING_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 const MODEL = ['model_name', 'target_model_name'];
 const MODEL_FP = [...MODEL, 'fairness_id', 'priority'];
@@ -105,6 +106,7 @@ export class PickerMetrics {
   readonly ttft: LeanHistogram;
   readonly tpot: LeanHistogram;
   readonly requestProcessing: LeanHistogram;
+  readonly responseProcessing: LeanHistogram;
   readonly rewriteDecisions: readonly [LeanScalar, LeanScalar];
   readonly shed: client.Counter<string>;
   readonly scrapes: client.Counter<string>;
@@ -167,6 +169,7 @@ export class PickerMetrics {
     this.ttft = histogram('llm_d_epp_request_ttft_seconds', 'Time to first token in seconds, measured from request received to first response byte. For non-streaming requests, this equals total request duration.', [...MODEL_FP, 'streaming'], TTFT_BUCKETS);
     this.tpot = histogram('llm_d_epp_request_streaming_tpot_seconds', 'Average time per output token in seconds for streaming requests, computed as (e2e - TTFT) / (output_tokens - 1).', MODEL_FP, TPOT_BUCKETS);
     this.requestProcessing = histogram('llm_d_epp_request_processing_duration_seconds', 'EPP request processing latency distribution in seconds, from request receipt until the request body has been handled, including admission control.', [], PROCESSING_BUCKETS);
+    this.responseProcessing = histogram('llm_d_epp_response_processing_duration_seconds', 'EPP response processing latency distribution in seconds: the sum of per-chunk handler time for a streamed response, or the interval from response headers to completion for a non-streaming response.', [], RESPONSE_PROCESSING_BUCKETS);
 
     this.#schedulerE2e = pair((n, h) => histogram(n, h, [], SCHED_BUCKETS), 'llm_d_epp_scheduler_e2e_duration_seconds', 'End-to-end scheduling latency distribution in seconds.', 'inference_extension_scheduler_e2e_duration_seconds', 'End-to-end scheduling latency distribution in seconds.');
     this.#attempts = [

@@ -139,6 +139,42 @@ test('metrics: a routed and served request writes the canonical llm_d_epp_* seri
   assert.ok(Math.abs((await value(f, 'llm_d_epp_request_streaming_tpot_seconds', canon, '_sum'))! - 0.9 / 10) < 1e-12);
 });
 
+test('metrics: llm_d_epp_response_processing_duration_seconds is handler time when streamed, headers to completion otherwise (upstream handlers/server.go)', async () => {
+  // A ResponseReceived hook that costs 2 ms of (manual) clock: time inside the picker's response handlers.
+  let clock: { advance(ms: number): void } | null = null;
+  const slowHook = { type: 'slow', name: 'slow', responseReceived: () => clock!.advance(2) };
+  const f = fixture({ hooks: [slowHook] });
+  clock = f.clock;
+  const sum = async () => (await value(f, 'llm_d_epp_response_processing_duration_seconds', {}, '_sum')) ?? 0;
+  const count = async () => (await value(f, 'llm_d_epp_response_processing_duration_seconds', {}, '_count')) ?? 0;
+
+  // Streamed: the 2 ms in the headers handler count, the 500 ms between chunks (the model server's) do not.
+  const a = send(f, 'm');
+  routed(a.decision);
+  f.director.handleResponseHeaders(a.ctx, new Map([[':status', '200'], ['content-type', 'text/event-stream']]), '');
+  f.clock.advance(500);
+  f.director.handleResponseBody(a.ctx, Buffer.from('data: {"choices":[{"text":"hi"}]}\n\n'));
+  f.director.handleResponseComplete(a.ctx, 'natural');
+  assert.equal(await count(), 1);
+  assert.ok(Math.abs((await sum()) - 0.002) < 1e-12, `streamed: ${await sum()}`);
+
+  // Not streamed: from response headers to completion (2 ms hook + 30 ms).
+  const b = send(f, 'm');
+  routed(b.decision);
+  f.director.handleResponseHeaders(b.ctx, new Map([[':status', '200'], ['content-type', 'application/json']]), '');
+  f.clock.advance(30);
+  f.director.handleResponseBody(b.ctx, Buffer.from('{"choices":[{"text":"hi"}]}'));
+  f.director.handleResponseComplete(b.ctx, 'natural');
+  assert.equal(await count(), 2);
+  assert.ok(Math.abs((await sum()) - 0.034) < 1e-12, `non-streamed: ${await sum()}`);
+
+  // A request that never reached the response phase records nothing.
+  const c = send(f, 'm');
+  routed(c.decision);
+  f.director.handleResponseComplete(c.ctx, 'client-disconnect');
+  assert.equal(await count(), 2);
+});
+
 test('metrics: model and fairness labels are capped at 1000 values each, overflow is "other", rewrite names never fold', async () => {
   const f = fixture();
   f.metrics.pinModels(['configured']);

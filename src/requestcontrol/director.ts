@@ -372,6 +372,8 @@ export class Director {
   handleResponseHeaders(ctx: RequestContext, headers: ReadonlyMap<string, string>, servedKey: string): void {
     const from = ctx.endpoint;
     if (from === null) return;
+    const startedAt = this.#now();
+    ctx.responseHeadersAt = startedAt;
     // A rewritten destination port (data-parallel-profile-handler) comes back as the endpoint's address with that port.
     if (servedKey && servedKey !== from.key && !(ctx.destinationPort > 0 && servedKey === endpointKey(from.address, ctx.destinationPort))) {
       const to = this.#ds.endpoint(servedKey);
@@ -397,17 +399,22 @@ export class Director {
       this.#o.metrics?.requestError(req.model, req.targetModel, req.fairnessId, req.priority, MODEL_SERVER_ERROR);
     }
     this.#hooks.responseReceived(ctx.request, res, ctx.endpoint!);
+    ctx.responseProcessingMs += this.#now() - startedAt;
   }
 
   /** A response body chunk: returns the chunk to send on (the client's model name restored). */
   handleResponseBody(ctx: RequestContext, chunk: Buffer): Buffer {
     const res = ctx.response;
     if (chunk.length === 0) return chunk;
-    if (res.ttftMs < 0) res.ttftMs = this.#now() - ctx.receivedAt;
+    const startedAt = this.#now();
+    if (res.ttftMs < 0) res.ttftMs = startedAt - ctx.receivedAt;
     res.bytes += chunk.length;
     if (ctx.usageReader !== null) ctx.usageReader.push(chunk);
     else (ctx.tail ??= new TailBuffer()).push(chunk);
-    return ctx.rewritten ? restoreModelName(chunk, ctx.request.targetModel, ctx.request.model) : chunk;
+    const out = ctx.rewritten ? restoreModelName(chunk, ctx.request.targetModel, ctx.request.model) : chunk;
+    // Upstream's llm_d_epp_response_processing_duration_seconds: per-chunk handler time when streamed.
+    if (res.streaming) ctx.responseProcessingMs += this.#now() - startedAt;
+    return out;
   }
 
   /** Ends the request's accounting once, however it ended; later calls do nothing. */
@@ -424,7 +431,14 @@ export class Director {
     const req = ctx.request;
     const res = ctx.response;
     res.cause = cause;
-    res.durationMs = this.#now() - ctx.receivedAt;
+    const now = this.#now();
+    res.durationMs = now - ctx.receivedAt;
+    // Upstream: per-chunk handler time for a streamed response, headers to completion otherwise; aborted
+    // responses included, requests that never reached the response phase not.
+    if (ctx.responseHeadersAt >= 0) {
+      const ms = res.streaming ? ctx.responseProcessingMs : now - ctx.responseHeadersAt;
+      if (ms > 0) this.#o.metrics?.responseProcessing.observe(ms / 1000);
+    }
     const usage = ctx.usageReader !== null ? (ctx.usageReader.usage() ?? undefined) : ctx.tail ? parseUsage(ctx.tail.text()) : undefined;
     if (usage) {
       res.promptTokens = usage.promptTokens;

@@ -36,6 +36,9 @@ export class RequestContext {
   usageReader: ResponseUsageReader | null = null;
   /** Response headers arrived (the endpoint answered: answer-watch.ts). */
   answered = false;
+  /** When response headers arrived (-1: not yet), and the picker's own time spent on the response so far. */
+  responseHeadersAt = -1;
+  responseProcessingMs = 0;
   /** handleResponseComplete ran. */
   completed = false;
   /** Set by the stream: ends this routed request with flow control's eviction answer (enableEviction). */
