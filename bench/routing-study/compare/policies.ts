@@ -39,6 +39,9 @@ export type PolicySpec =
  * active-request at 1 counts this picker's own requests in flight: sessions that stick to their prefix cannot pile
  * onto one server at low load, where the KV estimate stays low (agentic at 10 QPS: SLO met 94% -> 100%); at 2 it
  * balanced in-flight counts so hard that the heterogeneous fleet's L4s got too much (SLO met 96% vs 97.5% at 1).
+ * prefillTokensPerSecond 45000 keeps a dispatched prompt counted until its prefill would be done at that rate: the
+ * 50 ms decay alone forgot an 80k-token prompt long before its ~2.5 s prefill ended, so the next long prompt often
+ * went to the same server (long context at 1 QPS: p90 TTFT 3.58 s -> 2.89 s; neutral on short-prompt scenarios).
  */
 export const BEST_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
@@ -48,6 +51,7 @@ plugins:
     prefillWeight: 20
     prefillDecay: 50ms
     waitingWeight: 5
+    prefillTokensPerSecond: 45000
 - type: prefix-cache-scorer
 - type: lora-affinity-scorer
 - type: active-request-scorer
@@ -252,6 +256,12 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
   },
   best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, active-request 1, max-score; sheds sheddable requests from 30% mean KV use (bench/routing-study/README.md)' },
+  'best-no-prefill-rate': {
+    name: 'best-no-prefill-rate',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('    prefillTokensPerSecond: 45000\n', ''),
+    description: 'best without kv-estimate\'s prefillTokensPerSecond (best before the long-context fix): dispatched prompts fade with the 50 ms decay alone',
+  },
   'load-only': {
     name: 'load-only',
     kind: 'picker',

@@ -26,6 +26,10 @@ export class EndpointLoad {
    * recentShare x exp((base - t) / decay). See KvEstimateScorer.
    */
   recentShare = 0;
+  /** When the prefills queued here are estimated done (clock ms; prefillTokensPerSecond > 0 only). */
+  prefillDoneAt = 0;
+  /** The recent term per ms of prefill left: prefillWeight x tokens per ms / capacity. */
+  prefillSharePerMs = 0;
   /** Position in EndpointLoads' list of all loads. */
   index = -1;
 
@@ -95,6 +99,7 @@ export class EndpointLoads {
       load.endpoint = ep;
       load.scrapedAt = -2;
       load.recentShare = 0;
+      load.prefillDoneAt = 0;
     }
     return load;
   }

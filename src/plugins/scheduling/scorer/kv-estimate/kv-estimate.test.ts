@@ -89,6 +89,40 @@ test('kv-estimate-scorer: a new scrape drops the since-scrape part but not the r
   near(scores(s, [ep])[0]!, 1 - 0.1 - 3200 / CAPACITY);
 });
 
+test('kv-estimate-scorer: with prefillTokensPerSecond a long prompt counts until its prefill is estimated done', () => {
+  const h = testHandle();
+  // 8,000 tokens at 4 per ms: 2 s of prefill, far past the 50 ms decay.
+  const s = make({ prefillWeight: 2, prefillDecay: '50ms', prefillTokensPerSecond: 4000 }, h);
+  const ep = makeEndpoint(0, { cacheBlockSize: 16, cacheNumBlocks: 10_000 }); // 160,000 tokens
+  route(s, prompt(8000), [ep], ep);
+  ep.metricsUpdatedAt = TEST_NOW + 1; // scraped: only the recent part is left
+  near(s.addedUsage(ep), (2 * 8000) / 160_000, 'just dispatched: the decayed term, equal to the unprefilled one');
+  h.clock.advance(1000);
+  ep.metricsUpdatedAt = h.clock.now();
+  near(s.addedUsage(ep), (2 * 4000) / 160_000, 'half way: the 4,000 tokens left, not exp(-20) of them');
+  h.clock.advance(1000);
+  ep.metricsUpdatedAt = h.clock.now();
+  near(s.addedUsage(ep), (2 * 8000 * Math.exp(-40)) / 160_000, 'done: only the decayed term');
+  // Without the rate the same prompt is forgotten within a few decay constants.
+  const plain = make({ prefillWeight: 2, prefillDecay: '50ms' }, h);
+  route(plain, prompt(8000), [ep], ep);
+  h.clock.advance(1000);
+  ep.metricsUpdatedAt = h.clock.now();
+  assert.ok(plain.addedUsage(ep) < 1e-8);
+});
+
+test('kv-estimate-scorer: a short prompt behind a long one does not extend its prefill estimate', () => {
+  const h = testHandle();
+  const s = make({ prefillWeight: 1, prefillDecay: '10ms', prefillTokensPerSecond: 1000 }, h);
+  const ep = makeEndpoint(0, { cacheBlockSize: 16, cacheNumBlocks: 10_000 });
+  route(s, prompt(2000), [ep], ep); // done at +2 s
+  h.clock.advance(500);
+  route(s, prompt(100), [ep], ep); // done at +0.6 s: the estimate keeps the later end, +2 s
+  h.clock.advance(500);
+  ep.metricsUpdatedAt = h.clock.now();
+  near(s.addedUsage(ep), 1000 / 160_000 + (2000 * Math.exp(-100) + 100 * Math.exp(-50)) / 160_000);
+});
+
 test('kv-estimate-scorer: back-to-back requests spread instead of herding on the emptiest endpoint', () => {
   for (const [weight, spread] of [
     [20, true],
@@ -236,7 +270,9 @@ test('kv-estimate-scorer: parameters are validated', () => {
   assert.throws(() => make({ prefillDecay: 'soon' }), /parameters.prefillDecay: must be a duration/);
   assert.throws(() => make({ capacityTokens: 1.5 }), /parameters.capacityTokens: must be an integer/);
   assert.throws(() => make({ blockSize: 16 }), /parameters.blockSize: unknown parameter/);
-  assert.deepEqual(make().config, { prefillWeight: 20, prefillDecayMs: 50, waitingWeight: 5, capacityTokens: 0 });
+  assert.deepEqual(make().config, { prefillWeight: 20, prefillDecayMs: 50, waitingWeight: 5, capacityTokens: 0, prefillTokensPerMs: 0 });
+  assert.equal(make({ prefillTokensPerSecond: 30_000 }).config.prefillTokensPerMs, 30);
+  assert.throws(() => make({ prefillTokensPerSecond: -1 }), /parameters.prefillTokensPerSecond: must be a number/);
   assert.throws(() => make({ waitingWeight: 'x' }), /parameters.waitingWeight: must be a number/);
   assert.equal(make({ prefillDecay: '1.5s' }).config.prefillDecayMs, 1500);
 });
@@ -261,4 +297,24 @@ test('kv-estimate-scorer: synced, a peer\'s dispatch counts as if made here, dec
   near(b.addedUsage(epsB[0]!), (400 + 1200 * Math.exp(-1)) / CAPACITY);
   assert.equal(syncA.takeDelta(), null, 'nothing new');
   assert.equal(syncB.takeDelta(), null, 'applied dispatches are not sent on');
+});
+
+test('kv-estimate-scorer: synced, a peer\'s long prompt counts until its prefill is estimated done', () => {
+  const params = { prefillWeight: 1, prefillDecay: '10ms', prefillTokensPerSecond: 1000 };
+  const mk = (h: TestHandle, eps: Endpoint[]) => make(params, { ...h, endpoints: { endpoints: () => eps, endpoint: (k) => eps.find((e) => e.key === k) } });
+  const ha = testHandle();
+  const hb = testHandle();
+  const epsA = [makeEndpoint(0, CACHE)];
+  const epsB = [makeEndpoint(0, CACHE)];
+  const a = mk(ha, epsA);
+  const b = mk(hb, epsB);
+  const syncA = a.syncedState()!;
+  const syncB = b.syncedState()!;
+  route(a, prompt(2000), epsA, epsA[0]!); // 2 s of prefill
+  ha.clock.advance(500);
+  hb.clock.advance(500);
+  syncB.applyDelta('a', syncA.takeDelta()!);
+  // 1,500 tokens left, counted from when A dispatched, not from when B heard of it.
+  near(b.addedUsage(epsB[0]!), (2000 + 1500) / CAPACITY);
+  near(b.addedUsage(epsB[0]!), a.addedUsage(epsA[0]!), 'B sees what A sees');
 });

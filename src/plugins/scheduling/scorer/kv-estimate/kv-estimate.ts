@@ -4,7 +4,8 @@
  *
  *   estimate = kvCacheUsage + (pendingTokens + prefillWeight x recentTokens + waitingWeight x waitingTokens) / capacity
  *   pendingTokens = uncached prompt tokens this picker routed here since the endpoint's last scrape
- *   recentTokens  = the same tokens, each decayed by exp(-age / prefillDecay), not reset by scrapes
+ *   recentTokens  = the same tokens, each decayed by exp(-age / prefillDecay), not reset by scrapes; with
+ *                   prefillTokensPerSecond, at least the longest recent prompt's tokens not yet prefilled at it
  *   waitingTokens = scraped waiting requests x the mean uncached prompt this picker routes
  *
  * pendingTokens is the KV the scrape cannot show yet. recentTokens stands for prefills still running or just
@@ -13,7 +14,8 @@
  * request's latency than their KV share. It decays with time rather than resetting at a scrape, because a
  * scrape taken right after a dispatch shows the request admitted, not its prefill done. waitingTokens covers
  * requests the server has queued (a full batch, not a full cache): they hold no KV yet but each is a prefill
- * ahead of a new request. Uncached = minus LLMRequest.cachedPromptTokens, the hit the prefix-cache producer's
+ * ahead of a new request. The decay forgets an 80k-token prompt long before its ~2.5 s prefill ends, hence the rate
+ * floor (bench/README.md, long context). Uncached = minus LLMRequest.cachedPromptTokens, the hit the prefix-cache producer's
  * PreRequest expects (it runs first: this plugin consumes the key that one produces).
  */
 import type { Endpoint } from '../../../../framework/endpoint.ts';
@@ -48,6 +50,11 @@ export interface KvEstimateConfig {
   readonly waitingWeight: number;
   /** KV capacity in tokens for endpoints that publish no cache config; 0 = use the scraped usage alone. */
   readonly capacityTokens: number;
+  /**
+   * Uncached prompt tokens per ms an endpoint prefills (0 = off). When set, the recent term is at least the
+   * dispatched tokens not yet prefilled at that rate, so a long prompt keeps counting until its prefill is done.
+   */
+  readonly prefillTokensPerMs: number;
 }
 
 /** Tuned on bench/routing-study/compare (bench/routing-study/README.md, "Tuning"). */
@@ -56,6 +63,7 @@ export const DEFAULT_KV_ESTIMATE_CONFIG: KvEstimateConfig = {
   prefillDecayMs: 50,
   waitingWeight: 5,
   capacityTokens: 0,
+  prefillTokensPerMs: 0,
 };
 
 const CONSUMES: DataDependencies = { optional: [PREFIX_CACHE_MATCH_KEY] };
@@ -108,7 +116,9 @@ export class KvEstimateScorer implements Scorer, PreRequest, SyncedStateOwner {
       if (load.endpoint !== ep) load = loads.resolve(i, ep);
       if (load.scrapedAt !== scrapedAt) load.syncScrape(ep, fallbackCapacity);
       const waiting = ep.waitingQueue * perWaiting * load.invCapacity;
-      const estimate = ep.kvCacheUsage + load.pendingShare + load.recentShare * decayToNow + waiting;
+      const decayed = load.recentShare * decayToNow;
+      const unprefilled = load.prefillDoneAt > now ? (load.prefillDoneAt - now) * load.prefillSharePerMs : 0;
+      const estimate = ep.kvCacheUsage + load.pendingShare + (unprefilled > decayed ? unprefilled : decayed) + waiting;
       out[i] = estimate >= 1 ? 0 : 1 - estimate;
     }
   }
@@ -128,6 +138,7 @@ export class KvEstimateScorer implements Scorer, PreRequest, SyncedStateOwner {
     const cached = request.cachedPromptTokens;
     const uncached = cached < tokens ? tokens - cached : 0;
     this.#add(load, uncached, scale);
+    this.#queuePrefill(load, uncached, this.#clock.now());
     this.#noteMean(uncached);
     this.#sync?.noteDispatch(ep.key, uncached, this.#clock.now());
   }
@@ -151,6 +162,7 @@ export class KvEstimateScorer implements Scorer, PreRequest, SyncedStateOwner {
       const scale = this.#scaleAt(now) * Math.exp(Math.min(0, at - now) / this.config.prefillDecayMs);
       if (ep.metricsUpdatedAt > at) this.#addRecent(load, tokens, scale);
       else this.#add(load, tokens, scale);
+      this.#queuePrefill(load, tokens, Math.min(at, now));
       this.#noteMean(tokens);
     });
     return this.#sync;
@@ -167,7 +179,9 @@ export class KvEstimateScorer implements Scorer, PreRequest, SyncedStateOwner {
     const load = this.#loads.of(ep);
     load.syncScrape(ep, this.config.capacityTokens);
     const waiting = ep.waitingQueue * this.config.waitingWeight * this.#meanPrompt * load.invCapacity;
-    return load.pendingShare + load.recentShare / scale + waiting;
+    const now = this.#clock.now();
+    const unprefilled = load.prefillDoneAt > now ? (load.prefillDoneAt - now) * load.prefillSharePerMs : 0;
+    return load.pendingShare + Math.max(load.recentShare / scale, unprefilled) + waiting;
   }
 
   /** Endpoints with state held (bounded by the pool; tests). */
@@ -188,6 +202,17 @@ export class KvEstimateScorer implements Scorer, PreRequest, SyncedStateOwner {
     load.pendingShare = load.pendingTokens * inv;
     const recent = load.recentShare + this.config.prefillWeight * tokens * scale * inv;
     load.recentShare = recent > 0 ? recent : 0;
+  }
+
+  /**
+   * Queues `tokens` of prefill behind the endpoint's earlier ones, drained at prefillTokensPerMs from `at`;
+   * prefillSharePerMs turns the ms left into the recent term's units (prefillWeight x tokens / capacity).
+   */
+  #queuePrefill(load: EndpointLoad, tokens: number, at: number): void {
+    const rate = this.config.prefillTokensPerMs;
+    if (rate === 0 || tokens <= 0) return;
+    load.prefillDoneAt = Math.max(load.prefillDoneAt, at + tokens / rate);
+    load.prefillSharePerMs = this.config.prefillWeight * rate * load.invCapacity;
   }
 
   #addRecent(load: EndpointLoad, tokens: number, scale: number): void {
@@ -211,7 +236,7 @@ export class KvEstimateScorer implements Scorer, PreRequest, SyncedStateOwner {
   }
 }
 
-const PARAMS = ['prefillWeight', 'prefillDecay', 'waitingWeight', 'capacityTokens'] as const;
+const PARAMS = ['prefillWeight', 'prefillDecay', 'waitingWeight', 'capacityTokens', 'prefillTokensPerSecond'] as const;
 
 export function createKvEstimateScorer(name: string, params: unknown, handle: PluginHandle): KvEstimateScorer {
   const p = readParams(name, params, PARAMS);
@@ -225,6 +250,7 @@ export function createKvEstimateScorer(name: string, params: unknown, handle: Pl
       prefillDecayMs,
       waitingWeight: numberParam(name, p, 'waitingWeight', d.waitingWeight, 0, 1e6),
       capacityTokens: intParam(name, p, 'capacityTokens', d.capacityTokens, 0, 1 << 30),
+      prefillTokensPerMs: numberParam(name, p, 'prefillTokensPerSecond', d.prefillTokensPerMs * 1000, 0, 1e9) / 1000,
     },
     handle.clock,
     handle.metricsStalenessMs,
