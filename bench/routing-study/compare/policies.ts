@@ -262,6 +262,36 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     configYaml: BEST_CONFIG_YAML.replace('    prefillTokensPerSecond: 45000\n', ''),
     description: 'best without kv-estimate\'s prefillTokensPerSecond (best before the long-context fix): dispatched prompts fade with the 50 ms decay alone',
   },
+  'best-ar15': {
+    name: 'best-ar15',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 1.5\n'),
+    description: 'best with active-request at 1.5 (multi-turn drift study: between 1, hetero\'s best, and 2, multi-turn\'s)',
+  },
+  'best-ar125': {
+    name: 'best-ar125',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 1.25\n'),
+    description: 'best with active-request at 1.25 (multi-turn drift study)',
+  },
+  'best-ar2-idle16': {
+    name: 'best-ar2-idle16',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('- type: active-request-scorer\n', '- type: active-request-scorer\n  parameters:\n    idleThreshold: 16\n').replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 2\n'),
+    description: 'best with active-request at 2 and idleThreshold 16 (multi-turn drift study: up to 16 in flight scores as idle, keeping prefix affinity at low load)',
+  },
+  'best-ww10': {
+    name: 'best-ww10',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('    waitingWeight: 5\n', '    waitingWeight: 10\n'),
+    description: 'best with kv-estimate waitingWeight 10 (multi-turn drift study: queued requests weigh more)',
+  },
+  'best-ar2': {
+    name: 'best-ar2',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 2\n'),
+    description: 'best with active-request at 2 (fixes multi-turn drift, costs hetero ~1 point)',
+  },
   'load-only': {
     name: 'load-only',
     kind: 'picker',
