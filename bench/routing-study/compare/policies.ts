@@ -280,6 +280,30 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     configYaml: BEST_CONFIG_YAML.replace('- type: active-request-scorer\n', '- type: active-request-scorer\n  parameters:\n    idleThreshold: 16\n').replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 2\n'),
     description: 'best with active-request at 2 and idleThreshold 16 (multi-turn drift study: up to 16 in flight scores as idle, keeping prefix affinity at low load)',
   },
+  'best-guard': {
+    name: 'best-guard',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('- type: max-score-picker\n', '- type: load-balance-guard-filter\n- type: max-score-picker\n').replace('  plugins:\n  - pluginRef: kv-estimate-scorer\n', '  plugins:\n  - pluginRef: load-balance-guard-filter\n  - pluginRef: kv-estimate-scorer\n'),
+    description: 'best behind load-balance-guard-filter (SGLang\'s balance guard: in-flight max - min > 64 and max > 1.5 min -> least-loaded only)',
+  },
+  'best-guard16': {
+    name: 'best-guard16',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('- type: max-score-picker\n', '- type: load-balance-guard-filter\n  parameters:\n    absThreshold: 16\n    relThreshold: 1.2\n- type: max-score-picker\n').replace('  plugins:\n  - pluginRef: kv-estimate-scorer\n', '  plugins:\n  - pluginRef: load-balance-guard-filter\n  - pluginRef: kv-estimate-scorer\n'),
+    description: 'best behind load-balance-guard-filter at absThreshold 16, relThreshold 1.2',
+  },
+  'best-guard-r2': {
+    name: 'best-guard-r2',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('- type: max-score-picker\n', '- type: load-balance-guard-filter\n  parameters:\n    absThreshold: 64\n    relThreshold: 2\n- type: max-score-picker\n').replace('  plugins:\n  - pluginRef: kv-estimate-scorer\n', '  plugins:\n  - pluginRef: load-balance-guard-filter\n  - pluginRef: kv-estimate-scorer\n'),
+    description: 'best behind load-balance-guard-filter at absThreshold 64, relThreshold 2',
+  },
+  'best-guard-a96': {
+    name: 'best-guard-a96',
+    kind: 'picker',
+    configYaml: BEST_CONFIG_YAML.replace('- type: max-score-picker\n', '- type: load-balance-guard-filter\n  parameters:\n    absThreshold: 96\n    relThreshold: 1.5\n- type: max-score-picker\n').replace('  plugins:\n  - pluginRef: kv-estimate-scorer\n', '  plugins:\n  - pluginRef: load-balance-guard-filter\n  - pluginRef: kv-estimate-scorer\n'),
+    description: 'best behind load-balance-guard-filter at absThreshold 96, relThreshold 1.5',
+  },
   'best-ww10': {
     name: 'best-ww10',
     kind: 'picker',
