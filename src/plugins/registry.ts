@@ -62,6 +62,7 @@ import { createDecodeFilter, createEncodeFilter, createPrefillFilter, DECODE_FIL
 import { BY_LABEL_SELECTOR_TYPE, createByLabelSelectorFilter, createLabelSelectorFilter, LABEL_SELECTOR_FILTER_TYPE } from './scheduling/filter/label-selector/label-selector.ts';
 import { createHeaderBasedTestingFilter, HEADER_BASED_TESTING_FILTER_TYPE } from './scheduling/filter/header-based-testing/header-based-testing.ts';
 import { createPrefixCacheAffinityFilter, PREFIX_CACHE_AFFINITY_FILTER_TYPE } from './scheduling/filter/prefix-cache-affinity/prefix-cache-affinity.ts';
+import { createLoadBalanceGuardFilter, LOAD_BALANCE_GUARD_FILTER_TYPE } from './scheduling/filter/load-balance-guard/load-balance-guard.ts';
 import { createSessionAffinityFilter, SESSION_AFFINITY_FILTER_TYPE } from './scheduling/filter/session-affinity/session-affinity.ts';
 import { createDestinationEndpointServedVerifier, DESTINATION_ENDPOINT_SERVED_VERIFIER_TYPE } from './requestcontrol/destination-endpoint-served-verifier/destination-endpoint-served-verifier.ts';
 import { createRequestAttributeReporter, REQUEST_ATTRIBUTE_REPORTER_TYPE } from './requestcontrol/request-attribute-reporter/request-attribute-reporter.ts';
@@ -126,6 +127,7 @@ export function registerInTreePlugins(registry: PluginRegistry): PluginRegistry 
   registry.register(BY_LABEL_SELECTOR_TYPE, createByLabelSelectorFilter); // deprecated alias of label-selector-filter
   registry.register(BY_LABEL_FILTER_TYPE, createByLabelFilter); // deprecated
   registry.register(PREFIX_CACHE_AFFINITY_FILTER_TYPE, createPrefixCacheAffinityFilter);
+  registry.register(LOAD_BALANCE_GUARD_FILTER_TYPE, createLoadBalanceGuardFilter);
   registry.register(SESSION_AFFINITY_FILTER_TYPE, createSessionAffinityFilter, 'Alpha');
   registry.register(ENDPOINT_ATTRIBUTE_FILTER_TYPE, createEndpointAttributeFilter, 'Alpha');
   registry.register(TOPOLOGY_AFFINITY_FILTER_TYPE, createTopologyAffinityFilter, 'Alpha');

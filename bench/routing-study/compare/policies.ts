@@ -42,6 +42,10 @@ export type PolicySpec =
  * prefillTokensPerSecond 45000 keeps a dispatched prompt counted until its prefill would be done at that rate: the
  * 50 ms decay alone forgot an 80k-token prompt long before its ~2.5 s prefill ended, so the next long prompt often
  * went to the same server (long context at 1 QPS: p90 TTFT 3.58 s -> 2.89 s; neutral on short-prompt scenarios).
+ * load-balance-guard-filter (SGLang's balance guard, at abs 96 / rel 1.5) keeps only the least-loaded servers once
+ * in-flight counts drift apart (max - min > 96 and max > 1.5 min): sticky multi-turn sessions let them drift at
+ * 100 QPS (SLO met 84.5% -> 98.5%, seeds 1-3); it never fires below that load, and at abs 64 it also fired on the
+ * heterogeneous fleet's L4s (hetero 80 QPS 97.6% -> 96.7%; at 96: 97.6%).
  */
 export const BEST_CONFIG_YAML = `apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
@@ -55,6 +59,10 @@ plugins:
 - type: prefix-cache-scorer
 - type: lora-affinity-scorer
 - type: active-request-scorer
+- type: load-balance-guard-filter
+  parameters:
+    absThreshold: 96
+    relThreshold: 1.5
 - type: max-score-picker
 - type: utilization-detector
   parameters:
@@ -62,6 +70,7 @@ plugins:
 schedulingProfiles:
 - name: default
   plugins:
+  - pluginRef: load-balance-guard-filter
   - pluginRef: kv-estimate-scorer
     weight: 6
   - pluginRef: prefix-cache-scorer
@@ -75,6 +84,9 @@ flowControl:
   saturationDetector:
     pluginRef: utilization-detector
 `;
+
+/** `best` before load-balance-guard-filter: the multi-turn drift study's candidates are variants of it. */
+const BEST_NO_GUARD_YAML = BEST_CONFIG_YAML.replace('- type: load-balance-guard-filter\n  parameters:\n    absThreshold: 96\n    relThreshold: 1.5\n', '').replace('  - pluginRef: load-balance-guard-filter\n', '');
 
 /**
  * llm-d's 2026 optimized baseline (llm-d/llm-d guides/optimized-baseline; shared reference upstream-2026.md §3.5):
@@ -255,12 +267,66 @@ export const POLICIES: Readonly<Record<string, PolicySpec>> = {
     configYaml: LLM_D_OPTIMIZED_YAML,
     description: "picker with llm-d's 2026 optimized-baseline config: prefix-cache-affinity-filter (0.80) then token-load-scorer",
   },
-  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: kv-estimate 6, prefix 3, lora-affinity 4, active-request 1, max-score; sheds sheddable requests from 30% mean KV use (bench/routing-study/README.md)' },
+  best: { name: 'best', kind: 'picker', configYaml: BEST_CONFIG_YAML, description: 'picker, tuned: load-balance guard (in-flight, abs 96 / rel 1.5), kv-estimate 6, prefix 3, lora-affinity 4, active-request 1, max-score; sheds sheddable requests from 30% mean KV use (bench/routing-study/README.md)' },
   'best-no-prefill-rate': {
     name: 'best-no-prefill-rate',
     kind: 'picker',
     configYaml: BEST_CONFIG_YAML.replace('    prefillTokensPerSecond: 45000\n', ''),
     description: 'best without kv-estimate\'s prefillTokensPerSecond (best before the long-context fix): dispatched prompts fade with the 50 ms decay alone',
+  },
+  'best-ar15': {
+    name: 'best-ar15',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 1.5\n'),
+    description: 'best with active-request at 1.5 (multi-turn drift study: between 1, hetero\'s best, and 2, multi-turn\'s)',
+  },
+  'best-ar125': {
+    name: 'best-ar125',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 1.25\n'),
+    description: 'best with active-request at 1.25 (multi-turn drift study)',
+  },
+  'best-ar2-idle16': {
+    name: 'best-ar2-idle16',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('- type: active-request-scorer\n', '- type: active-request-scorer\n  parameters:\n    idleThreshold: 16\n').replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 2\n'),
+    description: 'best with active-request at 2 and idleThreshold 16 (multi-turn drift study: up to 16 in flight scores as idle, keeping prefix affinity at low load)',
+  },
+  'best-guard': {
+    name: 'best-guard',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('- type: max-score-picker\n', '- type: load-balance-guard-filter\n- type: max-score-picker\n').replace('  plugins:\n  - pluginRef: kv-estimate-scorer\n', '  plugins:\n  - pluginRef: load-balance-guard-filter\n  - pluginRef: kv-estimate-scorer\n'),
+    description: 'best behind load-balance-guard-filter (SGLang\'s balance guard: in-flight max - min > 64 and max > 1.5 min -> least-loaded only)',
+  },
+  'best-guard16': {
+    name: 'best-guard16',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('- type: max-score-picker\n', '- type: load-balance-guard-filter\n  parameters:\n    absThreshold: 16\n    relThreshold: 1.2\n- type: max-score-picker\n').replace('  plugins:\n  - pluginRef: kv-estimate-scorer\n', '  plugins:\n  - pluginRef: load-balance-guard-filter\n  - pluginRef: kv-estimate-scorer\n'),
+    description: 'best behind load-balance-guard-filter at absThreshold 16, relThreshold 1.2',
+  },
+  'best-guard-r2': {
+    name: 'best-guard-r2',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('- type: max-score-picker\n', '- type: load-balance-guard-filter\n  parameters:\n    absThreshold: 64\n    relThreshold: 2\n- type: max-score-picker\n').replace('  plugins:\n  - pluginRef: kv-estimate-scorer\n', '  plugins:\n  - pluginRef: load-balance-guard-filter\n  - pluginRef: kv-estimate-scorer\n'),
+    description: 'best behind load-balance-guard-filter at absThreshold 64, relThreshold 2',
+  },
+  'best-no-guard': {
+    name: 'best-no-guard',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML,
+    description: 'best without load-balance-guard-filter (best before the multi-turn drift fix)',
+  },
+  'best-ww10': {
+    name: 'best-ww10',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('    waitingWeight: 5\n', '    waitingWeight: 10\n'),
+    description: 'best with kv-estimate waitingWeight 10 (multi-turn drift study: queued requests weigh more)',
+  },
+  'best-ar2': {
+    name: 'best-ar2',
+    kind: 'picker',
+    configYaml: BEST_NO_GUARD_YAML.replace('  - pluginRef: active-request-scorer\n    weight: 1\n', '  - pluginRef: active-request-scorer\n    weight: 2\n'),
+    description: 'best with active-request at 2 (fixes multi-turn drift, costs hetero ~1 point)',
   },
   'load-only': {
     name: 'load-only',
