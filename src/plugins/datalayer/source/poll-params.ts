@@ -3,7 +3,7 @@
  * `scheme`, `path`, `port`, `insecureSkipVerify`, `interval`, `caCertPath`, `clientCertPath` + `clientKeyPath`,
  * and (DCGM) `useNodeAddress`. Each source's factory lists which it accepts.
  */
-import type { PollSettings } from '../../../framework/datalayer.ts';
+import type { PollSettings, PolledSource } from '../../../framework/datalayer.ts';
 import { PluginConfigError } from '../../../framework/plugin.ts';
 import { boolParam, durationMsParam, intParam, type Params } from '../../../input/plugin-params.ts';
 import { stringParam } from '../string-param.ts';
@@ -34,4 +34,19 @@ export function readPollSettings(name: string, p: Params, defaults: PollDefaults
     clientCertPath,
     clientKeyPath,
   };
+}
+
+/** A source the runner polls with `poll` and whose pages its extractors read: all it carries is its settings. */
+export class PolledDataSource implements PolledSource {
+  readonly dataSource = true as const;
+  readonly scrape = undefined;
+  readonly type: string;
+  readonly name: string;
+  readonly poll: PollSettings;
+
+  constructor(type: string, name: string, poll: PollSettings) {
+    this.type = type;
+    this.name = name;
+    this.poll = poll;
+  }
 }

@@ -4,29 +4,15 @@
  * and hands it to multicluster-metrics-extractor. Parameters: `scheme` (https), `path` (/metrics),
  * `insecureSkipVerify` (false), `caCertPath`, `clientCertPath` + `clientKeyPath`, `interval`.
  */
-import type { PollSettings, PolledSource } from '../../../../framework/datalayer.ts';
 import type { PluginHandle } from '../../../../framework/plugin.ts';
 import { boolParam, readParams } from '../../../../input/plugin-params.ts';
-import { readPollSettings } from '../poll-params.ts';
+import { PolledDataSource, readPollSettings } from '../poll-params.ts';
 
 export const MULTICLUSTER_METRICS_DATA_SOURCE_TYPE = 'multicluster-metrics-data-source';
 
-export class MulticlusterMetricsDataSource implements PolledSource {
-  readonly type = MULTICLUSTER_METRICS_DATA_SOURCE_TYPE;
-  readonly name: string;
-  readonly dataSource = true as const;
-  readonly scrape = undefined;
-  readonly poll: PollSettings;
-
-  constructor(name: string, poll: PollSettings) {
-    this.name = name;
-    this.poll = poll;
-  }
-}
-
-export function createMulticlusterMetricsDataSource(name: string, params: unknown, _handle: PluginHandle): MulticlusterMetricsDataSource {
+export function createMulticlusterMetricsDataSource(name: string, params: unknown, _handle: PluginHandle): PolledDataSource {
   const p = readParams(name, params, ['scheme', 'path', 'insecureSkipVerify', 'caCertPath', 'clientCertPath', 'clientKeyPath', 'interval']);
   const poll = readPollSettings(name, { scheme: 'https', ...p }, { path: '/metrics', port: 0 });
   // Peers are reached across clusters: certificates are verified unless told otherwise (upstream's default false).
-  return new MulticlusterMetricsDataSource(name, { ...poll, insecureSkipVerify: boolParam(name, p, 'insecureSkipVerify', false), metricsHostFromLabels: true });
+  return new PolledDataSource(MULTICLUSTER_METRICS_DATA_SOURCE_TYPE, name, { ...poll, insecureSkipVerify: boolParam(name, p, 'insecureSkipVerify', false), metricsHostFromLabels: true });
 }
