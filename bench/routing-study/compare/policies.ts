@@ -111,13 +111,10 @@ schedulingProfiles:
 `;
 
 /**
- * `best` with the prefix scorer reading the precise index (KV events from the engines' caches) instead of the
- * approximate one (the picker's own routing history). In fast mode the engines' events feed the producer's index
- * in process (fast-sim.ts); the estimate token-producer and the simulator pack the same bytes, so keys agree.
+ * The precise prefix path's plugins: estimate tokens, an index fed by the engines' KV events (in process in fast
+ * mode, so no pod discovery), and the prefix scorer reading it.
  */
-export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
-  '- type: prefix-cache-scorer\n',
-  `- type: token-producer
+const PRECISE_PREFIX_PLUGINS = `- type: token-producer
 - type: precise-prefix-cache-producer
   parameters:
     kvEventsConfig:
@@ -125,7 +122,16 @@ export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
 - type: prefix-cache-scorer
   parameters:
     prefixMatchInfoProducerName: precise-prefix-cache-producer
-`,
+`;
+
+/**
+ * `best` with the prefix scorer reading the precise index (KV events from the engines' caches) instead of the
+ * approximate one (the picker's own routing history). In fast mode the engines' events feed the producer's index
+ * in process (fast-sim.ts); the estimate token-producer and the simulator pack the same bytes, so keys agree.
+ */
+export const BEST_PRECISE_CONFIG_YAML = BEST_CONFIG_YAML.replace(
+  '- type: prefix-cache-scorer\n',
+  PRECISE_PREFIX_PLUGINS,
 );
 
 /** Load-only scoring: the reference queue and KV scorers without prefix affinity. */
@@ -152,15 +158,7 @@ schedulingProfiles:
 export const LLM_D_PRECISE_YAML = `apiVersion: llm-d.ai/v1alpha1
 kind: EndpointPickerConfig
 plugins:
-- type: token-producer
-- type: precise-prefix-cache-producer
-  parameters:
-    kvEventsConfig:
-      discoverPods: false
-- type: prefix-cache-scorer
-  parameters:
-    prefixMatchInfoProducerName: precise-prefix-cache-producer
-- type: kv-cache-utilization-scorer
+${PRECISE_PREFIX_PLUGINS}- type: kv-cache-utilization-scorer
 - type: queue-scorer
 - type: max-score-picker
 schedulingProfiles:
